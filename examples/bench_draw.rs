@@ -1,0 +1,161 @@
+//! Benchmark of the invitation draw (issue 2). Not a test: run it in release mode.
+//!
+//!     cargo run --release --example bench_draw [-- --big]
+//!
+//! For the synthetic Dortmund register (612,065 rows) as CSV (Windows-1252) and as
+//! Parquet — and with `--big` a 5,000,000-row register — it measures, in the same
+//! run and each in a fresh child process: (a) polars merely reading the file,
+//! (b) the whole `draw` step (read, canonicalise, hash, eligibility, plan, compare
+//! with the commitment, sample, codes, write invitees.csv), their ratio, and the
+//! peak memory (VmHWM) of each child. Each figure is the median of 3 runs.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+fn peak_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|x| x.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+fn plain_read(path: &Path) {
+    use polars::prelude::*;
+    let t = Instant::now();
+    let df = if path.extension().is_some_and(|e| e == "parquet") {
+        let f = std::fs::File::open(path).expect("open");
+        ParquetReader::new(f).finish().expect("parquet")
+    } else {
+        CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(Some(0))
+            .with_parse_options(
+                CsvParseOptions::default()
+                    .with_separator(b';')
+                    .with_encoding(CsvEncoding::LossyUtf8),
+            )
+            .try_into_reader_with_file_path(Some(path.to_path_buf()))
+            .expect("reader")
+            .finish()
+            .expect("csv")
+    };
+    println!(
+        "{} {} {}",
+        t.elapsed().as_secs_f64(),
+        df.height(),
+        peak_kib()
+    );
+}
+
+fn full_draw(process: &Path) {
+    let t = Instant::now();
+    let p = sortes::process::Process::load(process).expect("process");
+    let seed = sortes::spec::Seed::parse("3.12.19.27.33.41./7./").expect("seed");
+    let r = sortes::draw::run::draw(&p, &seed, None, Some("benchmark repetition"), false, true)
+        .expect("draw");
+    println!(
+        "{} {} {}",
+        t.elapsed().as_secs_f64(),
+        r.loaded.reg.people.len(),
+        peak_kib()
+    );
+}
+
+fn child(args: &[&str]) -> (f64, u64, u64) {
+    let out = Command::new(std::env::current_exe().expect("exe"))
+        .args(args)
+        .output()
+        .expect("child runs");
+    let s = String::from_utf8_lossy(&out.stdout);
+    let f: Vec<&str> = s.split_whitespace().collect();
+    if f.len() < 3 {
+        panic!("child failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    (
+        f[0].parse().unwrap_or(f64::NAN),
+        f[1].parse().unwrap_or(0),
+        f[2].parse().unwrap_or(0),
+    )
+}
+
+fn median(mut v: Vec<(f64, u64, u64)>) -> (f64, u64, u64) {
+    v.sort_by(|a, b| a.0.total_cmp(&b.0));
+    v[v.len() / 2]
+}
+
+fn setup(dir: &Path, population: usize, format: &str) -> PathBuf {
+    let data = dir.join("data");
+    if !data.join("register.csv").exists() {
+        let cfg = sortes::register::synth::SynthConfig {
+            population,
+            ..Default::default()
+        };
+        sortes::register::read::write_synthetic(&data, &cfg, false).expect("synthetic register");
+    }
+    let toml = include_str!("dortmund/forum.toml").replace(
+        "path = \"data/register.csv\"",
+        &format!("path = \"data/register.{format}\""),
+    );
+    let process = dir.join(format!("forum-{format}.toml"));
+    let toml = toml.replace("dir = \"out\"", &format!("dir = \"out-{format}\""));
+    std::fs::write(&process, toml).expect("write process");
+    let p = sortes::process::Process::load(&process).expect("process");
+    let _ = std::fs::remove_dir_all(dir.join(format!("out-{format}")));
+    sortes::draw::run::commit(&p, 1, None, "benchmark", None, true).expect("commit");
+    let seed = sortes::spec::Seed::parse("1.2./").expect("seed");
+    sortes::draw::run::draw(&p, &seed, None, None, false, true).expect("first draw");
+    process
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    match args.get(1).map(String::as_str) {
+        Some("--child-read") => return plain_read(Path::new(&args[2])),
+        Some("--child-draw") => return full_draw(Path::new(&args[2])),
+        _ => {}
+    }
+    let big = args.iter().any(|a| a == "--big");
+    let root = std::env::temp_dir().join("sortes-bench-draw");
+    let mut sizes = vec![("dortmund", 612_065usize)];
+    if big {
+        sizes.push(("5m", 5_000_000));
+    }
+    println!(
+        "{:<10} {:<8} {:>9} {:>10} {:>10} {:>7} {:>12} {:>12}",
+        "register", "format", "rows", "read s", "draw s", "ratio", "read MiB", "draw MiB"
+    );
+    for (name, n) in sizes {
+        let dir = root.join(name);
+        std::fs::create_dir_all(&dir).expect("dir");
+        for format in ["csv", "parquet"] {
+            let process = setup(&dir, n, format);
+            let file = dir.join(format!("data/register.{format}"));
+            let read = median(
+                (0..3)
+                    .map(|_| child(&["--child-read", file.to_str().expect("utf-8 path")]))
+                    .collect(),
+            );
+            let draw = median(
+                (0..3)
+                    .map(|_| child(&["--child-draw", process.to_str().expect("utf-8 path")]))
+                    .collect(),
+            );
+            println!(
+                "{:<10} {:<8} {:>9} {:>10.3} {:>10.3} {:>7.2} {:>12.0} {:>12.0}",
+                name,
+                format,
+                read.1,
+                read.0,
+                draw.0,
+                draw.0 / read.0,
+                read.2 as f64 / 1024.0,
+                draw.2 as f64 / 1024.0
+            );
+        }
+    }
+}

@@ -1,0 +1,32 @@
+use crate::error::Result;
+use crate::process::Process;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The process file.
+    #[arg(long, short, default_value_os_t = super::default_process())]
+    process: PathBuf,
+    /// Set invalid rows aside (counted) instead of stopping at the first one.
+    #[arg(long)]
+    keep_going: bool,
+}
+
+pub fn run(a: Args) -> Result<i32> {
+    let process = Process::load(&a.process)?;
+    let paths = crate::draw::run::Paths::of(&process);
+    let j = crate::journal::Journal::open(&paths.journal)?;
+    let pb = super::spinner("reading the register extract");
+    let loaded = crate::draw::run::load_plan(&process, &paths, &j, 1, None, a.keep_going)?;
+    pb.finish_and_clear();
+    println!(
+        "{}: {} rows, {} residents, {} rejected rows",
+        loaded.reg.path.display(),
+        loaded.reg.rows,
+        loaded.reg.people.len(),
+        loaded.reg.rejects.len()
+    );
+    println!("  extract SHA-256 {}", loaded.reg.extract_sha256);
+    super::print_plan(&loaded.plan, None);
+    Ok(0)
+}

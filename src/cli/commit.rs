@@ -1,0 +1,62 @@
+use crate::error::Result;
+use crate::process::Process;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The process file.
+    #[arg(long, short, default_value_os_t = super::default_process())]
+    process: PathBuf,
+    /// How the seed will be produced, announced now (e.g. "Lotto 6aus49 of 2027-01-09 as RFC 3797 key").
+    #[arg(long)]
+    seed_source: String,
+    /// Wave number: 1 for the main draw, 2, 3 … for top-up waves.
+    #[arg(long, default_value_t = 1)]
+    wave: u32,
+    /// Top-up counts per stratum: CSV `stratum,count` (waves 2 and later).
+    #[arg(long)]
+    counts: Option<PathBuf>,
+    /// Set invalid register rows aside in this file (mode 0600) instead of stopping.
+    #[arg(long)]
+    rejects: Option<PathBuf>,
+    /// Replace existing outputs and allow a new commitment for a drawn wave.
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn run(a: Args) -> Result<i32> {
+    let process = Process::load(&a.process)?;
+    let counts = match &a.counts {
+        Some(p) => Some(crate::draw::run::read_counts(p)?),
+        None => None,
+    };
+    let pb = super::spinner("reading the register extract");
+    let r = crate::draw::run::commit(
+        &process,
+        a.wave,
+        counts.as_ref(),
+        &a.seed_source,
+        a.rejects.as_deref(),
+        a.force,
+    );
+    pb.finish_and_clear();
+    let r = r?;
+    println!(
+        "committed wave {} of {}: {} invitations",
+        r.loaded.plan.wave, process.file.process.name, r.loaded.plan.invitations
+    );
+    super::print_plan(&r.loaded.plan, None);
+    if let Some(p) = &r.rejects_file {
+        println!(
+            "  {} rejected rows written to {} (mode 0600)",
+            r.loaded.reg.rejects.len(),
+            p.display()
+        );
+    }
+    println!("  commitment {}", r.commitment);
+    println!(
+        "  publish {} before the seed is drawn",
+        r.commitment_file.display()
+    );
+    Ok(0)
+}

@@ -1,0 +1,145 @@
+//! Command-line parsing and printing. Each subcommand lives in its own file and
+//! calls the library; nothing here decides anything about a draw.
+
+mod check;
+mod commit;
+mod demo;
+mod draw;
+mod generate;
+mod quotas;
+mod select;
+mod verify;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "sortes",
+    version,
+    about = "Civic lotteries that anyone can verify"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the whole example on a synthetic Dortmund register (generate, commit, draw, verify).
+    Demo(demo::Args),
+    /// Write a synthetic Dortmund register extract (CSV Windows-1252 and Parquet).
+    GenerateRegister(generate::Args),
+    /// Read the register and show eligibility and allocation, without journaling anything.
+    Check(check::Args),
+    /// Fix the inputs of a draw before the seed exists (seed-grinding guard).
+    Commit(commit::Args),
+    /// Draw the invitees with the public seed, replaying the commitment.
+    Draw(draw::Args),
+    /// Check the journal, every recorded output, and replay the draws.
+    Verify(verify::Args),
+    /// Quota files: check against a pool, derive from the register or statistics.
+    #[command(subcommand)]
+    Quotas(quotas::Command),
+    /// Select the panel distribution (LEXIMIN by default) from a pool and a quota file.
+    Select(select::Args),
+}
+
+/// Runs the CLI and returns the process exit code. Errors are printed as one
+/// sentence; no panic or backtrace reaches the user for bad input.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    let r = match cli.command {
+        Command::Demo(a) => demo::run(a),
+        Command::GenerateRegister(a) => generate::run(a),
+        Command::Check(a) => check::run(a),
+        Command::Commit(a) => commit::run(a),
+        Command::Draw(a) => draw::run(a),
+        Command::Verify(a) => verify::run(a),
+        Command::Quotas(c) => quotas::run(c),
+        Command::Select(a) => select::run(a),
+    };
+    match r {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            1
+        }
+    }
+}
+
+/// A spinner on stderr for long steps (hidden when stderr is not a terminal).
+pub(crate) fn spinner(msg: &str) -> indicatif::ProgressBar {
+    let pb = indicatif::ProgressBar::new_spinner();
+    pb.set_message(msg.to_string());
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+    pb
+}
+
+pub(crate) fn default_process() -> PathBuf {
+    PathBuf::from("forum.toml")
+}
+
+/// Prints the plan: per stratum counts and exclusions (aggregates only).
+pub(crate) fn print_plan(plan: &crate::draw::Plan, drawn: Option<&crate::draw::Drawn>) {
+    let w = plan
+        .strata
+        .iter()
+        .map(|s| s.label.chars().count())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    println!(
+        "  {:<w$} {:>10} {:>10} {:>7} {:>10} {:>7}",
+        "stratum", "residents", "eligible", "factor", "allocated", "drawn"
+    );
+    let mut tot = [0u64; 4];
+    for (i, s) in plan.strata.iter().enumerate() {
+        let d = drawn.map(|d| d.per_stratum[i].len() as u64);
+        println!(
+            "  {:<w$} {:>10} {:>10} {:>7} {:>10} {:>7}",
+            s.label,
+            s.residents,
+            s.eligible,
+            crate::draw::factor_text(s.factor_milli, s.key.len()),
+            s.allocated,
+            d.map_or("-".into(), |x| x.to_string())
+        );
+        tot[0] += s.residents;
+        tot[1] += s.eligible;
+        tot[2] += s.allocated;
+        tot[3] += d.unwrap_or(0);
+    }
+    println!(
+        "  {:<w$} {:>10} {:>10} {:>7} {:>10} {:>7}",
+        "total",
+        tot[0],
+        tot[1],
+        "",
+        tot[2],
+        if drawn.is_some() {
+            tot[3].to_string()
+        } else {
+            "-".into()
+        }
+    );
+    let ex: Vec<String> = plan
+        .eligibility
+        .excluded
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    println!("  excluded: {}", ex.join(", "));
+    if plan.eligibility.list_ids_not_in_register > 0 {
+        println!(
+            "  note: {} ids on exclusion lists are not in the register",
+            plan.eligibility.list_ids_not_in_register
+        );
+    }
+}

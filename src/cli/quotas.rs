@@ -1,0 +1,186 @@
+use crate::error::{Error, Result};
+use crate::process::Process;
+use crate::quotas::{self, Tolerance};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Check a quota file, and its feasibility against a pool (names conflicts, proposes a relaxation).
+    Check(CheckArgs),
+    /// Derive a quota file: targets proportional to the eligible population.
+    Derive(DeriveArgs),
+}
+
+#[derive(clap::Args)]
+pub struct CheckArgs {
+    #[arg(long)]
+    quotas: PathBuf,
+    /// Panel size.
+    #[arg(long)]
+    k: usize,
+    /// Pool file to check feasibility against.
+    #[arg(long)]
+    pool: Option<PathBuf>,
+    #[arg(long, default_value = "pool_id")]
+    id_column: String,
+    #[arg(long)]
+    household_column: Option<String>,
+}
+
+#[derive(clap::Args)]
+pub struct DeriveArgs {
+    /// Panel size.
+    #[arg(long)]
+    k: u32,
+    /// From the eligible residents of the register named in this process file.
+    #[arg(long, short)]
+    process: Option<PathBuf>,
+    /// Register categories to derive: gender, age_band, stadtbezirk, citizenship.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "gender,age_band,stadtbezirk"
+    )]
+    categories: Vec<String>,
+    /// Instead: the Dortmund statistics table (../shared/reference/dortmund-statistics.csv).
+    #[arg(long)]
+    dortmund_statistics: Option<PathBuf>,
+    /// With --dortmund-statistics: district groups instead of the 12 districts.
+    #[arg(long)]
+    grouped: bool,
+    /// Tolerance: seats ("2"), a percentage of the target ("20%"), a fraction ("1/5"),
+    /// or by size ("1<=5<2": ±1 seat for targets up to 5, else ±2).
+    #[arg(long, default_value = "1<=5<2")]
+    tolerance: String,
+    /// Output quota file.
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn run(c: Command) -> Result<i32> {
+    match c {
+        Command::Check(a) => check(a),
+        Command::Derive(a) => derive(a),
+    }
+}
+
+fn check(a: CheckArgs) -> Result<i32> {
+    let qf = quotas::read_quota_file(&a.quotas)?;
+    quotas::check_against_k(&qf, a.k, &a.quotas)?;
+    let values: usize = qf.categories.iter().map(|c| c.values.len()).sum();
+    println!(
+        "{}: {} categories, {} values, consistent with k = {}",
+        a.quotas.display(),
+        qf.categories.len(),
+        values,
+        a.k
+    );
+    let Some(pool_path) = a.pool else {
+        return Ok(0);
+    };
+    let pool = quotas::read_pool(&pool_path, &a.id_column, a.household_column.as_deref())?;
+    let inst = quotas::build_instance(&qf, a.k, &pool)?;
+    match crate::select::feasibility(&inst) {
+        Ok(()) => {
+            println!(
+                "feasible: at least one panel of {} from the {} applicants meets every quota",
+                a.k,
+                pool.ids.len()
+            );
+            Ok(0)
+        }
+        Err(inf) => {
+            println!("INFEASIBLE: {inf}");
+            Ok(1)
+        }
+    }
+}
+
+fn derive(a: DeriveArgs) -> Result<i32> {
+    let tol: Tolerance = a
+        .tolerance
+        .parse()
+        .map_err(|e| Error::refused(format!("--tolerance {:?}: {e}", a.tolerance)))?;
+    let qf = match (&a.dortmund_statistics, &a.process) {
+        (Some(stats), _) => quotas::dortmund::dortmund_quotas(stats, a.k, a.grouped)?,
+        (None, Some(p)) => {
+            let process = Process::load(p)?;
+            let paths = crate::draw::run::Paths::of(&process);
+            let j = crate::journal::Journal::open(&paths.journal)?;
+            let pb = super::spinner("reading the register extract");
+            let loaded = crate::draw::run::load_plan(&process, &paths, &j, 1, None, false);
+            pb.finish_and_clear();
+            let loaded = loaded?;
+            let counts = register_counts(&process, &loaded.reg, &loaded.plan, &a.categories)?;
+            quotas::derive(&counts, a.k, tol)
+        }
+        _ => {
+            return Err(Error::refused(
+                "give -p forum.toml (derive from the register) or --dortmund-statistics FILE",
+            ));
+        }
+    };
+    let text = quotas::write_quota_file(&qf);
+    crate::fsio::write_atomic(
+        &a.out,
+        text.as_bytes(),
+        crate::fsio::Privacy::Public,
+        a.force,
+    )?;
+    println!(
+        "wrote {} ({} categories, k = {})",
+        a.out.display(),
+        qf.categories.len(),
+        a.k
+    );
+    print!("{text}");
+    Ok(0)
+}
+
+/// Eligible residents per category value (aggregates only).
+fn register_counts(
+    process: &Process,
+    reg: &crate::register::Register,
+    plan: &crate::draw::Plan,
+    categories: &[String],
+) -> Result<BTreeMap<String, BTreeMap<String, u64>>> {
+    let german: Vec<String> = process
+        .file
+        .register
+        .german_values
+        .iter()
+        .map(|s| s.to_lowercase())
+        .collect();
+    let mut out: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    for c in categories {
+        let m = out.entry(c.clone()).or_default();
+        for &i in &plan.eligibility.eligible {
+            let p = &reg.people[i as usize];
+            let v = match c.as_str() {
+                "gender" => reg.text.get(8, p.row).into_owned(),
+                "stadtbezirk" => reg.text.get(10, p.row).into_owned(),
+                "age_band" => process.age_band(p.age).unwrap_or_default(),
+                "citizenship" => {
+                    let n = reg.nationalities[p.nationality as usize].to_lowercase();
+                    if n.split([',', '/', ';'])
+                        .any(|x| german.contains(&x.trim().to_string()))
+                    {
+                        "deutsch".into()
+                    } else {
+                        "nicht-deutsch".into()
+                    }
+                }
+                other => {
+                    return Err(Error::refused(format!(
+                        "{other:?} is not a register category; use gender, age_band, stadtbezirk or citizenship"
+                    )));
+                }
+            };
+            *m.entry(v).or_default() += 1;
+        }
+    }
+    Ok(out)
+}

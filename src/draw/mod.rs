@@ -1,0 +1,385 @@
+//! Stage 1: the invitation draw (spec §6–§9).
+//!
+//! plan   — eligibility, strata, allocation: everything fixed before the seed exists;
+//! execute — the seeded, stratified sample;
+//! render — invitees.csv (personal, mode 0600) and the public summary.
+
+pub mod allocate;
+pub mod codes;
+pub mod eligibility;
+pub mod run;
+
+use crate::error::{Error, Location, Result};
+use crate::process::Process;
+use crate::register::{Register, list_hash};
+use crate::spec::{Seed, Stream};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Domain label of the invitation draw's random stream (spec §3).
+pub const LABEL: &str = "invitation-draw";
+
+#[derive(Debug, Clone)]
+pub struct StratumPlan {
+    pub key: Vec<String>,
+    pub label: String,
+    pub residents: u64,
+    pub eligible: u64,
+    /// Eligible persons, or households under the household rule.
+    pub capacity: u64,
+    pub factor_milli: u128,
+    pub allocated: u64,
+    /// Eligible persons of the stratum (indices into `register.people`), canonical order.
+    pub members: Vec<u32>,
+}
+
+pub struct Plan {
+    pub wave: u32,
+    pub strata: Vec<StratumPlan>,
+    pub eligibility: eligibility::Eligibility,
+    /// SHA-256 over the record hashes of the eligible persons (canonical order).
+    pub eligible_sha256: String,
+    pub invitations: u64,
+    pub household_rule: bool,
+}
+
+pub fn stratum_label(key: &[String]) -> String {
+    key.join(" / ")
+}
+
+/// Builds the plan of a wave. `counts` (top-up waves) gives the invitations per
+/// stratum label instead of the proportional allocation.
+pub fn plan(
+    process: &Process,
+    reg: &Register,
+    earlier: &BTreeSet<String>,
+    excluded_ids: &BTreeSet<String>,
+    wave: u32,
+    counts: Option<&BTreeMap<String, u64>>,
+) -> Result<Plan> {
+    let cfg = &process.file.draw;
+    let elig = eligibility::apply(process, reg, earlier, excluded_ids);
+    let eligible_sha256 = list_hash(elig.eligible.iter().map(|&i| &reg.people[i as usize].hash));
+    // Strata in canonical order: keys compared value by value, by UTF-8 bytes.
+    let mut order: Vec<usize> = (0..reg.strata.len()).collect();
+    order.sort_by(|&a, &b| reg.strata[a].cmp(&reg.strata[b]));
+    let mut pos = vec![0usize; reg.strata.len()];
+    for (p, &s) in order.iter().enumerate() {
+        pos[s] = p;
+    }
+    let mut strata: Vec<StratumPlan> = order
+        .iter()
+        .map(|&s| {
+            let key = reg.strata[s].clone();
+            let factor_milli = key
+                .iter()
+                .zip(&cfg.strata)
+                .map(|(v, col)| {
+                    cfg.oversample
+                        .get(col)
+                        .and_then(|m| {
+                            m.iter()
+                                .find(|(k, _)| k.to_lowercase() == v.to_lowercase())
+                                .map(|(_, f)| f)
+                        })
+                        .and_then(|f| allocate::parse_factor(f))
+                        .unwrap_or(1000)
+                })
+                .product();
+            StratumPlan {
+                label: stratum_label(&key),
+                key,
+                residents: 0,
+                eligible: 0,
+                capacity: 0,
+                factor_milli,
+                allocated: 0,
+                members: vec![],
+            }
+        })
+        .collect();
+    for p in &reg.people {
+        strata[pos[p.stratum as usize]].residents += 1;
+    }
+    for &i in &elig.eligible {
+        let p = &reg.people[i as usize];
+        strata[pos[p.stratum as usize]].members.push(i);
+    }
+    for s in &mut strata {
+        s.eligible = s.members.len() as u64;
+        s.capacity = if cfg.household_rule {
+            // Distinct households, and every person without a household on their own.
+            let hh: BTreeSet<u32> = s
+                .members
+                .iter()
+                .filter_map(|&i| reg.people[i as usize].household)
+                .collect();
+            let alone = s
+                .members
+                .iter()
+                .filter(|&&i| reg.people[i as usize].household.is_none())
+                .count();
+            (hh.len() + alone) as u64
+        } else {
+            s.eligible
+        };
+    }
+    let invitations;
+    match counts {
+        None => {
+            let shares: Vec<allocate::Share> = strata
+                .iter()
+                .map(|s| allocate::Share {
+                    weight: s.eligible as u128 * s.factor_milli,
+                    capacity: s.capacity,
+                })
+                .collect();
+            let cap: u64 = strata.iter().map(|s| s.capacity).sum();
+            let alloc = allocate::allocate(&shares, cfg.invitations).ok_or_else(|| {
+                Error::refused(format!(
+                    "{} invitations are asked for, but only {cap} {} can be invited",
+                    cfg.invitations,
+                    if cfg.household_rule {
+                        "households"
+                    } else {
+                        "eligible residents"
+                    }
+                ))
+            })?;
+            for (s, a) in strata.iter_mut().zip(alloc) {
+                s.allocated = a;
+            }
+            invitations = cfg.invitations;
+        }
+        Some(c) => {
+            for (label, &n) in c {
+                let Some(s) = strata
+                    .iter_mut()
+                    .find(|s| s.label.to_lowercase() == label.to_lowercase())
+                else {
+                    let known: Vec<String> = strata.iter().map(|s| s.label.clone()).collect();
+                    let hint = crate::register::closest(label, &known)
+                        .map(|k| format!("; did you mean {k:?}?"))
+                        .unwrap_or_default();
+                    return Err(Error::input(
+                        Location::default(),
+                        format!(
+                            "top-up counts name the stratum {label:?}, which has no eligible residents{hint}"
+                        ),
+                    ));
+                };
+                if n > s.capacity {
+                    return Err(Error::refused(format!(
+                        "the top-up asks for {n} invitations in {label:?}, but only {} can still be invited there",
+                        s.capacity
+                    )));
+                }
+                s.allocated = n;
+            }
+            invitations = strata.iter().map(|s| s.allocated).sum();
+            if invitations == 0 {
+                return Err(Error::refused("the top-up counts add up to 0 invitations"));
+            }
+        }
+    }
+    Ok(Plan {
+        wave,
+        strata,
+        eligibility: elig,
+        eligible_sha256,
+        invitations,
+        household_rule: cfg.household_rule,
+    })
+}
+
+/// The drawn persons of one stratum, in draw order.
+pub struct Drawn {
+    pub per_stratum: Vec<Vec<u32>>,
+    pub words_used: u64,
+}
+
+impl Drawn {
+    pub fn total(&self) -> usize {
+        self.per_stratum.iter().map(Vec::len).sum()
+    }
+    /// All drawn persons in output order: strata in canonical order, draw order within.
+    pub fn all(&self) -> impl Iterator<Item = (usize, usize, u32)> + '_ {
+        self.per_stratum
+            .iter()
+            .enumerate()
+            .flat_map(|(s, v)| v.iter().enumerate().map(move |(r, &p)| (s, r, p)))
+    }
+}
+
+/// Spec §8: one stream for the whole wave; strata in canonical order; in each, a
+/// partial Fisher–Yates sample of `allocated` from the members in canonical order.
+/// Under the household rule the walk skips persons whose household already has an
+/// invitee (in this wave, any stratum).
+pub fn execute(plan: &Plan, reg: &Register, seed: &Seed, commitment: &str) -> Drawn {
+    let mut stream = Stream::for_step(LABEL, seed, commitment);
+    let mut taken: BTreeSet<u32> = BTreeSet::new();
+    let mut per_stratum = Vec::with_capacity(plan.strata.len());
+    for s in &plan.strata {
+        let picked = if plan.household_rule {
+            crate::spec::sample_filtered(&mut stream, &s.members, s.allocated as usize, |&i| {
+                match reg.people[i as usize].household {
+                    Some(h) => taken.insert(h),
+                    None => true,
+                }
+            })
+        } else {
+            crate::spec::sample(&mut stream, &s.members, s.allocated as usize)
+        };
+        per_stratum.push(picked);
+    }
+    Drawn {
+        per_stratum,
+        words_used: stream.words_used(),
+    }
+}
+
+/// Spec §8.3: SHA-256 of the drawn register ids in output order, each followed by "\n".
+pub fn drawn_digest(reg: &Register, drawn: &Drawn) -> String {
+    let mut text = String::new();
+    for (_, _, p) in drawn.all() {
+        text.push_str(&reg.people[p as usize].id);
+        text.push('\n');
+    }
+    crate::fsio::sha256_hex(text.as_bytes())
+}
+
+pub const INVITEE_HEADER: [&str; 16] = [
+    "wave",
+    "stratum",
+    "draw_rank",
+    "register_id",
+    "application_code",
+    "family_name",
+    "given_names",
+    "street",
+    "house_number",
+    "postcode",
+    "city",
+    "age",
+    "age_band",
+    "gender",
+    "nationality",
+    "stadtbezirk",
+];
+
+/// Assigns codes to the drawn persons in canonical id order, avoiding every code in
+/// `used` (earlier waves). Returns person index → code.
+pub fn assign_codes(
+    process: &Process,
+    reg: &Register,
+    drawn: &Drawn,
+    key: &codes::CodeKey,
+    used: &BTreeSet<String>,
+) -> BTreeMap<u32, String> {
+    let mut ids: Vec<u32> = drawn.all().map(|(_, _, p)| p).collect();
+    ids.sort_unstable(); // person indices are in canonical id order already
+    let mut taken = used.clone();
+    let mut out = BTreeMap::new();
+    for p in ids {
+        let id = &reg.people[p as usize].id;
+        let mut attempt = 0;
+        let code = loop {
+            let c = key.code(&process.file.process.id, id, attempt);
+            if taken.insert(c.clone()) {
+                break c;
+            }
+            attempt += 1;
+        };
+        out.insert(p, code);
+    }
+    out
+}
+
+/// invitees.csv: what the letters need. Personal data: written with mode 0600.
+pub fn invitees_csv(
+    process: &Process,
+    reg: &Register,
+    plan: &Plan,
+    drawn: &Drawn,
+    codes: &BTreeMap<u32, String>,
+) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let io = |e: csv::Error| Error::refused(format!("writing invitees.csv failed: {e}"));
+    w.write_record(INVITEE_HEADER).map_err(io)?;
+    for (s, rank, p) in drawn.all() {
+        let person = &reg.people[p as usize];
+        let t = |f: usize| reg.text.get(f, person.row).into_owned();
+        w.write_record([
+            plan.wave.to_string(),
+            plan.strata[s].label.clone(),
+            (rank + 1).to_string(),
+            person.id.to_string(),
+            codes.get(&p).cloned().unwrap_or_default(),
+            t(1),
+            t(2),
+            t(3),
+            t(4),
+            t(5),
+            t(6),
+            person.age.to_string(),
+            process.age_band(person.age).unwrap_or_default(),
+            t(8),
+            t(9),
+            t(10),
+        ])
+        .map_err(io)?;
+    }
+    w.into_inner()
+        .map_err(|e| Error::refused(format!("writing invitees.csv failed: {e}")))
+}
+
+/// The public per-stratum summary (aggregate counts only).
+pub fn summary_csv(plan: &Plan, drawn: &Drawn) -> Vec<u8> {
+    let mut s = String::from("stratum,residents,eligible,capacity,factor,allocated,drawn\n");
+    for (i, st) in plan.strata.iter().enumerate() {
+        s.push_str(&format!(
+            "{},{},{},{},{},{},{}\n",
+            csv_field(&st.label),
+            st.residents,
+            st.eligible,
+            st.capacity,
+            factor_text(st.factor_milli, st.key.len()),
+            st.allocated,
+            drawn.per_stratum[i].len()
+        ));
+    }
+    s.into_bytes()
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// A product of `columns` factors, each in thousandths, as decimal text ("1.5").
+pub fn factor_text(product: u128, columns: usize) -> String {
+    let digits = 3 * columns;
+    let scale = 10u128.pow(digits as u32);
+    let int = product / scale;
+    let frac = product % scale;
+    if frac == 0 {
+        return int.to_string();
+    }
+    let f = format!("{frac:0digits$}");
+    format!("{int}.{}", f.trim_end_matches('0'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn factors_print_as_decimals() {
+        assert_eq!(factor_text(1000, 1), "1");
+        assert_eq!(factor_text(1500, 1), "1.5");
+        assert_eq!(factor_text(1500 * 1300, 2), "1.95");
+        assert_eq!(factor_text(1000 * 1000, 2), "1");
+    }
+}

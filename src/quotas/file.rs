@@ -1,0 +1,237 @@
+//! Reading, writing and checking quota files.
+
+use std::path::Path;
+
+use super::text::{key, list, read_table};
+use super::{QuotaCategory, QuotaFile, QuotaRow};
+use crate::error::{Error, Location, Result};
+
+/// Reads a quota file.
+///
+/// Accepted headers (names case-insensitive, any column order, extra columns ignored, delimiter
+/// `,` or `;` detected from the header line):
+/// * `category,value,min,max[,min_flex,max_flex]` — sortes;
+/// * `feature,value,min,max[,min_flex,max_flex]` — Sortition Foundation `features.csv`;
+/// * `category,feature,min,max` — research layout (here `feature` is the value).
+///
+/// Categories and values are kept in file order; category names that differ only in case are
+/// the same category (the first spelling is kept). Empty `min_flex`/`max_flex` cells are `None`.
+///
+/// Errors (each with file, line and column): missing header column, empty category or value,
+/// a bound that is not a whole number or is negative, `min > max`, `min_flex > min`,
+/// `max_flex < max`, a (category, value) pair given twice (case-insensitively; both lines are
+/// named), no rows at all.
+pub fn read_quota_file(path: &Path) -> Result<QuotaFile> {
+    let table = read_table(path, b",;")?;
+    let header_loc = || Location::line(path, 1);
+    let (cat_col, val_col) = match (
+        table.column("category"),
+        table.column("feature"),
+        table.column("value"),
+    ) {
+        (Some(c), _, Some(v)) | (None, Some(c), Some(v)) | (Some(c), Some(v), None) => (c, v),
+        _ => {
+            return Err(Error::input(
+                header_loc(),
+                format!(
+                    "the header needs a category and a value column (category,value,min,max or feature,value,min,max or category,feature,min,max); it has {}",
+                    list(table.header.iter().map(String::as_str))
+                ),
+            ));
+        }
+    };
+    let need = |name: &str| {
+        table.column(name).ok_or_else(|| {
+            Error::input(
+                header_loc(),
+                format!(
+                    "the header has no column \"{name}\"; it has {}",
+                    list(table.header.iter().map(String::as_str))
+                ),
+            )
+        })
+    };
+    let min_col = need("min")?;
+    let max_col = need("max")?;
+    let min_flex_col = table.column("min_flex");
+    let max_flex_col = table.column("max_flex");
+    let name = |i: usize| table.header[i].clone();
+
+    let mut categories: Vec<QuotaCategory> = Vec::new();
+    for (line, cells) in &table.rows {
+        let line = *line;
+        let at = |col: usize| Location::at(path, line, name(col));
+        let cat = &cells[cat_col];
+        let val = &cells[val_col];
+        if cat.is_empty() {
+            return Err(Error::input(at(cat_col), "the category is empty"));
+        }
+        if val.is_empty() {
+            return Err(Error::input(
+                at(val_col),
+                format!("the value of category \"{cat}\" is empty"),
+            ));
+        }
+        let bound = |col: usize| parse_bound(&cells[col], &name(col), at(col));
+        let min = bound(min_col)?;
+        let max = bound(max_col)?;
+        let opt = |col: Option<usize>| -> Result<Option<u32>> {
+            match col {
+                Some(c) if !cells[c].is_empty() => bound(c).map(Some),
+                _ => Ok(None),
+            }
+        };
+        let min_flex = opt(min_flex_col)?;
+        let max_flex = opt(max_flex_col)?;
+        if min > max {
+            return Err(Error::input(
+                at(min_col),
+                format!("{cat}={val}: the minimum {min} is greater than the maximum {max}"),
+            ));
+        }
+        if let (Some(mf), Some(c)) = (min_flex, min_flex_col) {
+            if mf > min {
+                return Err(Error::input(
+                    at(c),
+                    format!(
+                        "{cat}={val}: min_flex {mf} is greater than min {min}; the flexible minimum may only be lower"
+                    ),
+                ));
+            }
+        }
+        if let (Some(xf), Some(c)) = (max_flex, max_flex_col) {
+            if xf < max {
+                return Err(Error::input(
+                    at(c),
+                    format!(
+                        "{cat}={val}: max_flex {xf} is less than max {max}; the flexible maximum may only be higher"
+                    ),
+                ));
+            }
+        }
+        let pos = match categories.iter().position(|c| key(&c.name) == key(cat)) {
+            Some(p) => p,
+            None => {
+                categories.push(QuotaCategory {
+                    name: cat.clone(),
+                    values: Vec::new(),
+                });
+                categories.len() - 1
+            }
+        };
+        let category = &mut categories[pos];
+        if let Some(first) = category.values.iter().find(|v| key(&v.value) == key(val)) {
+            return Err(Error::input(
+                at(val_col),
+                format!(
+                    "{cat}={val} is given twice, on line {} and on line {line}; keep one of them",
+                    first.line
+                ),
+            ));
+        }
+        category.values.push(QuotaRow {
+            value: val.clone(),
+            min,
+            max,
+            min_flex,
+            max_flex,
+            line,
+        });
+    }
+    if categories.is_empty() {
+        return Err(Error::input(
+            Location::file(path),
+            "the quota file has a header but no quota rows",
+        ));
+    }
+    Ok(QuotaFile { categories })
+}
+
+fn parse_bound(s: &str, column: &str, loc: Location) -> Result<u32> {
+    if s.is_empty() {
+        return Err(Error::input(loc, format!("{column} is empty")));
+    }
+    if let Some(rest) = s.strip_prefix('-') {
+        if !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::input(
+                loc,
+                format!(
+                    "{column} is {s}, a negative number; quotas are whole numbers of 0 or more"
+                ),
+            ));
+        }
+    }
+    if !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::input(
+            loc,
+            format!(
+                "{column} is \"{s}\", not a whole number; quotas are whole numbers of 0 or more"
+            ),
+        ));
+    }
+    s.parse::<u32>()
+        .map_err(|_| Error::input(loc, format!("{column} is {s}, far too large a number")))
+}
+
+/// Checks every category against the panel size `k`: the minimums of a category must not add
+/// up to more than `k` and its maximums not to less than `k` (otherwise no panel of `k` people
+/// can meet them). `path` names the quota file in the error, whose line is the category's first
+/// row.
+pub fn check_against_k(qf: &QuotaFile, k: usize, path: &Path) -> Result<()> {
+    for c in &qf.categories {
+        let sum_min: u64 = c.values.iter().map(|v| u64::from(v.min)).sum();
+        let sum_max: u64 = c.values.iter().map(|v| u64::from(v.max)).sum();
+        let line = c.values.first().map_or(0, |v| v.line);
+        let loc = Location::line(path, line);
+        if sum_min > k as u64 {
+            return Err(Error::input(
+                loc,
+                format!(
+                    "in category \"{}\" the minimums add up to {sum_min}, more than the panel size {k}; lower some minimums",
+                    c.name
+                ),
+            ));
+        }
+        if sum_max < k as u64 {
+            return Err(Error::input(
+                loc,
+                format!(
+                    "in category \"{}\" the maximums add up to {sum_max}, less than the panel size {k}; raise some maximums",
+                    c.name
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Writes a quota file in the sortes layout `category,value,min,max,min_flex,max_flex`
+/// (comma-separated, `\n` line ends, categories and values in order; a missing flex bound is
+/// an empty cell; cells are quoted only when needed). [`read_quota_file`] reads it back.
+pub fn write_quota_file(qf: &QuotaFile) -> String {
+    let mut out = String::from("category,value,min,max,min_flex,max_flex\n");
+    let flex = |f: Option<u32>| f.map(|x| x.to_string()).unwrap_or_default();
+    for c in &qf.categories {
+        for v in &c.values {
+            out.push_str(&format!(
+                "{},{},{},{},{},{}\n",
+                quote(&c.name),
+                quote(&v.value),
+                v.min,
+                v.max,
+                flex(v.min_flex),
+                flex(v.max_flex)
+            ));
+        }
+    }
+    out
+}
+
+fn quote(s: &str) -> String {
+    let needs = s.contains([',', ';', '"', '\n', '\r']) || s.trim() != s;
+    if needs {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}

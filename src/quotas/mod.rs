@@ -1,0 +1,96 @@
+//! Quota files: reading, checking, matching a pool of applicants, deriving targets.
+//!
+//! * [`read_quota_file`] reads a quota table in one of three layouts (header names are
+//!   case-insensitive, the delimiter is `,` or `;`):
+//!   - `category,value,min,max[,min_flex,max_flex]` (the sortes layout, written by
+//!     [`write_quota_file`]),
+//!   - `feature,value,min,max[,min_flex,max_flex]` (Sortition Foundation `features.csv`),
+//!   - `category,feature,min,max` (research layout of pgoelz/citizensassemblies-replication).
+//! * [`check_against_k`] checks that every category can add up to the panel size.
+//! * [`read_pool`] / [`read_research_pool`] read applicants; [`build_instance`] matches them to
+//!   the quotas (case-insensitively, after trimming) and produces a [`crate::select::Instance`].
+//! * [`derive()`] / [`derive_category`] turn population counts into targets by largest remainder
+//!   and into min/max bounds by a [`Tolerance`]; [`counts_from_statistics`] reads the counts from a
+//!   statistics table such as `dortmund-statistics.csv`; [`dortmund`] holds the recipe of the
+//!   shipped Dortmund quota files.
+//!
+//! Every error on input names the file, the line (line 1 is the header) and, where it
+//! applies, the column.
+
+mod derive;
+pub mod dortmund;
+mod file;
+mod pool;
+mod text;
+
+pub use derive::{
+    StatsCategory, StatsValue, Tolerance, apportion, counts_from_statistics, derive,
+    derive_category,
+};
+pub use file::{check_against_k, read_quota_file, write_quota_file};
+pub use pool::{Pool, build_instance, read_pool, read_research_pool};
+
+/// A quota table: categories and their values in file order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct QuotaFile {
+    pub categories: Vec<QuotaCategory>,
+}
+
+/// One category (e.g. `gender`) with its values in file order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct QuotaCategory {
+    pub name: String,
+    pub values: Vec<QuotaRow>,
+}
+
+/// One value of a category with inclusive bounds on the number of panel members.
+///
+/// `min_flex` / `max_flex` are the Sortition Foundation's outer bounds (how far a quota may be
+/// relaxed if the strict bounds are infeasible); `None` when the file has no such column or the
+/// cell is empty. When present, `min_flex ≤ min` and `max_flex ≥ max`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct QuotaRow {
+    pub value: String,
+    pub min: u32,
+    pub max: u32,
+    pub min_flex: Option<u32>,
+    pub max_flex: Option<u32>,
+    /// Line of the row in its file (1-based, line 1 is the header). For a derived table it is
+    /// the line the row gets in [`write_quota_file`]'s output.
+    pub line: u64,
+}
+
+impl QuotaFile {
+    /// The category called `name` (compared case-insensitively, after trimming).
+    pub fn category(&self, name: &str) -> Option<&QuotaCategory> {
+        let key = text::key(name);
+        self.categories.iter().find(|c| text::key(&c.name) == key)
+    }
+
+    /// Converts to the selection engine's categories (flex bounds are dropped).
+    pub fn to_select_categories(&self) -> Vec<crate::select::Category> {
+        self.categories
+            .iter()
+            .map(|c| crate::select::Category {
+                name: c.name.clone(),
+                values: c
+                    .values
+                    .iter()
+                    .map(|v| crate::select::QuotaValue {
+                        name: v.value.clone(),
+                        min: v.min,
+                        max: v.max,
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+}
+
+impl QuotaCategory {
+    /// The value called `name` (compared case-insensitively, after trimming).
+    pub fn value(&self, name: &str) -> Option<&QuotaRow> {
+        let key = text::key(name);
+        self.values.iter().find(|v| text::key(&v.value) == key)
+    }
+}

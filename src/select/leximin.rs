@@ -1,0 +1,271 @@
+//! LEXIMIN and MAXIMIN by column generation (Flanigan et al., Nature 2021; algorithms.md).
+//!
+//! All LPs work at type level (see `types.rs`); the per-agent semantics are preserved by
+//! using per-agent dual weights u_t (agent-level y_i = u_{t(i)}).
+
+use std::collections::BTreeSet;
+
+use super::expand::expand;
+use super::feasibility::explain;
+use super::lp::{final_primal, solve_dual};
+use super::pricing::Pricer;
+use super::types::TypeModel;
+use super::{Distribution, Instance, Options, Phase, Progress, SelectError, validate};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Leximin,
+    Maximin,
+}
+
+/// LEXIMIN distribution: maximise the minimum selection probability, then the second
+/// lowest, and so on.
+pub fn leximin(
+    inst: &Instance,
+    opts: &Options,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Distribution, SelectError> {
+    run(inst, opts, progress, Mode::Leximin)
+}
+
+/// MAXIMIN distribution: maximise the minimum selection probability (one leximin stage).
+pub fn maximin(
+    inst: &Instance,
+    opts: &Options,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Distribution, SelectError> {
+    run(inst, opts, progress, Mode::Maximin)
+}
+
+/// Column pool with de-duplication (BTreeSet: deterministic).
+struct Columns {
+    list: Vec<Vec<u32>>,
+    seen: BTreeSet<Vec<u32>>,
+}
+
+impl Columns {
+    fn add(&mut self, c: Vec<u32>) -> bool {
+        if self.seen.insert(c.clone()) {
+            self.list.push(c);
+            true
+        } else {
+            false
+        }
+    }
+}
+
+fn run(
+    inst: &Instance,
+    opts: &Options,
+    progress: &mut dyn FnMut(&Progress),
+    mode: Mode,
+) -> Result<Distribution, SelectError> {
+    validate(inst)?;
+    let tm = TypeModel::build(inst, opts.collapse_types);
+    let pricer = Pricer::new(inst, &tm);
+    let counts = tm.counts();
+    let nt = tm.len();
+    let n = inst.agents.len();
+
+    // Feasibility: best_panel with a zero objective.
+    let first = match pricer.best_panel(&vec![0.0; nt])? {
+        Some(p) => p,
+        None => return Err(SelectError::Infeasible(explain(inst))),
+    };
+    let mut cols = Columns {
+        list: Vec::new(),
+        seen: BTreeSet::new(),
+    };
+    cols.add(first);
+
+    // ---- Step 1: initial columns by multiplicative weights. ----
+    // Agent level: P = best_panel(w); w_i ← 0.8 w_i for i ∈ P; rescale to Σ w = n; if P was
+    // already known, w ← 0.9 w + 0.1 (pull towards uniform to escape the cycle).
+    // Type level: a member of t is on P with probability m_t/c_t, so the type's (common)
+    // weight is multiplied by the average factor 1 − 0.2·m_t/c_t.
+    let mut w = vec![1.0f64; nt];
+    let rounds = opts.mw_rounds.unwrap_or(3 * nt);
+    for r in 0..rounds {
+        let p = pricer
+            .best_panel(&w)?
+            .ok_or_else(|| SelectError::Solver("pricing ILP infeasible after feasible".into()))?;
+        for t in 0..nt {
+            w[t] *= 1.0 - 0.2 * p[t] as f64 / counts[t] as f64;
+        }
+        let s: f64 = (0..nt).map(|t| w[t] * counts[t] as f64).sum();
+        for x in w.iter_mut() {
+            *x *= n as f64 / s;
+        }
+        if !cols.add(p) {
+            for x in w.iter_mut() {
+                *x = 0.9 * *x + 0.1;
+            }
+        }
+        progress(&Progress {
+            phase: Phase::InitialColumns,
+            outer_iteration: 0,
+            iteration: r + 1,
+            columns: cols.list.len(),
+            fixed_agents: 0,
+            n_agents: n,
+            bound: 0.0,
+            upper_bound: 1.0,
+            gap: 1.0,
+        });
+    }
+    // Every type not yet on any panel: best_panel(e_t). If t is still excluded, no
+    // feasible panel contains its members; their probability is 0 (fixed right away).
+    let mut fixed: Vec<Option<f64>> = vec![None; nt];
+    for t in 0..nt {
+        if cols.list.iter().any(|c| c[t] > 0) {
+            continue;
+        }
+        let mut e = vec![0.0; nt];
+        e[t] = 1.0;
+        let p = pricer
+            .best_panel(&e)?
+            .ok_or_else(|| SelectError::Solver("pricing ILP infeasible after feasible".into()))?;
+        if p[t] > 0 {
+            cols.add(p);
+        } else {
+            fixed[t] = Some(0.0);
+        }
+    }
+
+    // ---- Steps 2–3: outer loop (fix types) with inner column generation. ----
+    let mut outer = 0usize;
+    let mut iteration = 0usize;
+    let mut relaxations = 0usize;
+    let mut consecutive_failures = 0usize;
+    let fixed_agents = |fixed: &[Option<f64>]| -> usize {
+        (0..nt)
+            .filter(|&t| fixed[t].is_some())
+            .map(|t| counts[t] as usize)
+            .sum()
+    };
+    while fixed.iter().any(Option::is_none) {
+        outer += 1;
+        if outer > opts.max_outer_iterations {
+            return Err(SelectError::IterationLimit(format!(
+                "{} outer iterations",
+                opts.max_outer_iterations
+            )));
+        }
+        loop {
+            iteration += 1;
+            if iteration > opts.max_column_rounds {
+                return Err(SelectError::IterationLimit(format!(
+                    "{} column-generation rounds",
+                    opts.max_column_rounds
+                )));
+            }
+            // Restricted dual LP over the current columns C (interior point).
+            let Some(d) = solve_dual(&cols.list, &counts, &fixed, opts.lp_tolerance)? else {
+                // Numerical fallback: the primal became infeasible because the fixed values
+                // drifted; lower every p_t (t ∈ F) (floor 0) and retry.
+                relaxations += 1;
+                if relaxations > 1000 {
+                    return Err(SelectError::Solver(
+                        "restricted dual LP keeps failing after 1000 relaxations".into(),
+                    ));
+                }
+                // The step starts at relax_step/1000 and grows tenfold per consecutive
+                // failure up to relax_step, so a tiny drift costs only a tiny loss.
+                let step = opts.relax_step * 10f64.powi(consecutive_failures.min(3) as i32 - 3);
+                consecutive_failures += 1;
+                for p in fixed.iter_mut().flatten() {
+                    *p = (*p - step).max(0.0);
+                }
+                continue;
+            };
+            consecutive_failures = 0;
+            // Pricing: P* = best_panel(y) with y_i = u_{t(i)}; v = Σ_{i∈P*} y_i.
+            // A column violating Σ_{i∈P} y_i ≤ ŷ exists iff v > ŷ.
+            let p = pricer
+                .best_panel(&d.u)?
+                .ok_or_else(|| SelectError::Solver("pricing ILP infeasible".into()))?;
+            let v: f64 = p.iter().zip(&d.u).map(|(&m, &u)| m as f64 * u).sum();
+            // Weak duality: (y, v) is feasible for the full dual, so obj − ŷ + v bounds the
+            // value of this stage from above; obj is achieved by the current columns.
+            let upper = d.obj - d.yhat + v;
+            progress(&Progress {
+                phase: Phase::ColumnGeneration,
+                outer_iteration: outer,
+                iteration,
+                columns: cols.list.len(),
+                fixed_agents: fixed_agents(&fixed),
+                n_agents: n,
+                bound: d.obj,
+                upper_bound: upper,
+                gap: upper - d.obj,
+            });
+            // Stopping rule: v ≤ ŷ + EPS ⇒ the columns suffice for this stage. (A duplicate
+            // column can only come back through numerical noise; stop as well.)
+            if v <= d.yhat + opts.eps || !cols.add(p) {
+                let value = d.obj.max(0.0);
+                if mode == Mode::Maximin {
+                    // MAXIMIN is the first stage only: every type must reach the optimum.
+                    for f in fixed.iter_mut() {
+                        *f = Some(f.unwrap_or(value));
+                    }
+                    break;
+                }
+                // Fix every unfixed type with a positive dual: in a strictly complementary
+                // optimum, u_t > 0 ⇒ the constraint π_t ≥ z binds in every optimal primal.
+                // Duals are normalised per agent so that their mean over unfixed agents is 1.
+                let unfixed_agents: f64 = (0..nt)
+                    .filter(|&t| fixed[t].is_none())
+                    .map(|t| counts[t] as f64)
+                    .sum();
+                let mut any = false;
+                for (f, &u) in fixed.iter_mut().zip(&d.u) {
+                    if f.is_none() && u * unfixed_agents > opts.eps_dual {
+                        *f = Some(value);
+                        any = true;
+                    }
+                }
+                if !any {
+                    // Cannot happen mathematically (Σ_{t∉F} c_t u_t = 1); fix the largest dual
+                    // to guarantee progress.
+                    let t = (0..nt)
+                        .filter(|&t| fixed[t].is_none())
+                        .max_by(|&a, &b| d.u[a].total_cmp(&d.u[b]))
+                        .unwrap_or(0);
+                    fixed[t] = Some(value);
+                }
+                break;
+            }
+        }
+    }
+
+    // ---- Step 4: final primal over C. ----
+    let target: Vec<f64> = fixed.iter().map(|f| f.unwrap_or(0.0)).collect();
+    let lambda = final_primal(&cols.list, &counts, &target, opts.lp_tolerance)?;
+    // Clip λ to [0, 1] and renormalise.
+    let mut lambda: Vec<f64> = lambda
+        .iter()
+        .map(|&l| if l > 1e-12 { l.min(1.0) } else { 0.0 })
+        .collect();
+    let s: f64 = lambda.iter().sum();
+    if s <= 0.0 {
+        return Err(SelectError::Solver(
+            "final primal LP gave no probability mass".into(),
+        ));
+    }
+    for l in lambda.iter_mut() {
+        *l /= s;
+    }
+    progress(&Progress {
+        phase: Phase::FinalLp,
+        outer_iteration: outer,
+        iteration,
+        columns: cols.list.len(),
+        fixed_agents: n,
+        n_agents: n,
+        bound: target.iter().copied().fold(f64::INFINITY, f64::min),
+        upper_bound: target.iter().copied().fold(f64::INFINITY, f64::min),
+        gap: 0.0,
+    });
+    // ---- Step 5: expand into concrete panels (equal marginals inside each type). ----
+    Ok(expand(&tm, &cols.list, &lambda))
+}

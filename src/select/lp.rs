@@ -1,0 +1,224 @@
+//! Linear programs of the column-generation method.
+//!
+//! Notation (type level): columns P ∈ C with counts m_{P,t}; c_t = multiplicity of type t;
+//! u_t = dual weight of each single agent of type t (so the agent-level dual vector is
+//! y_i = u_{t(i)}); a_{P,t} = m_{P,t}/c_t is the probability that a given member of t is on
+//! P when P's members are drawn uniformly inside each type.
+
+use clarabel::algebra::CscMatrix;
+use clarabel::solver::{
+    DefaultSettingsBuilder, DefaultSolver, IPSolver, NonnegativeConeT, SolverStatus, ZeroConeT,
+};
+use good_lp::{Expression, ProblemVariables, Solution, SolverModel, Variable, microlp, variable};
+
+use super::SelectError;
+
+/// Optimum of the restricted dual LP.
+#[derive(Debug, Clone)]
+pub(crate) struct DualSolution {
+    /// Objective value `ŷ − Σ_{t∈F} p_t c_t u_t` (= value of the restricted primal).
+    pub obj: f64,
+    pub yhat: f64,
+    /// Per-agent dual weight of every type.
+    pub u: Vec<f64>,
+}
+
+/// Sparse LP `min q'x  s.t.  A x + s = b,  s ∈ {0}^{n_eq} × ℝ_+^{rest}`, solved by clarabel.
+struct ConeLp {
+    n: usize,
+    q: Vec<f64>,
+    rows: usize,
+    ti: Vec<usize>,
+    tj: Vec<usize>,
+    tv: Vec<f64>,
+    b: Vec<f64>,
+}
+
+impl ConeLp {
+    fn new(n: usize, q: Vec<f64>) -> ConeLp {
+        ConeLp {
+            n,
+            q,
+            rows: 0,
+            ti: Vec::new(),
+            tj: Vec::new(),
+            tv: Vec::new(),
+            b: Vec::new(),
+        }
+    }
+
+    fn row(&mut self, coefs: impl IntoIterator<Item = (usize, f64)>, rhs: f64) {
+        for (j, v) in coefs {
+            if v != 0.0 {
+                self.ti.push(self.rows);
+                self.tj.push(j);
+                self.tv.push(v);
+            }
+        }
+        self.b.push(rhs);
+        self.rows += 1;
+    }
+
+    /// Solves with the first `n_eq` rows as equalities; `None` unless (almost) optimal.
+    fn solve(self, n_eq: usize, tol: f64) -> Result<Option<(Vec<f64>, f64)>, SelectError> {
+        let p = CscMatrix::<f64>::zeros((self.n, self.n));
+        let a = CscMatrix::new_from_triplets(self.rows, self.n, self.ti, self.tj, self.tv);
+        let cones = [ZeroConeT(n_eq), NonnegativeConeT(self.rows - n_eq)];
+        let settings = DefaultSettingsBuilder::default()
+            .verbose(false)
+            .max_iter(500)
+            .tol_gap_abs(tol)
+            .tol_gap_rel(tol)
+            .tol_feas(tol)
+            .build()
+            .map_err(|e| SelectError::Solver(format!("clarabel settings: {e}")))?;
+        let mut solver = DefaultSolver::new(&p, &self.q, &a, &self.b, &cones, settings)
+            .map_err(|e| SelectError::Solver(format!("clarabel: {e:?}")))?;
+        solver.solve();
+        let sol = &solver.solution;
+        match sol.status {
+            SolverStatus::Solved | SolverStatus::AlmostSolved => {
+                Ok(Some((sol.x.clone(), sol.obj_val)))
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
+/// Restricted dual LP of one leximin stage (algorithms.md step 2), at type level:
+///
+/// `min ŷ − Σ_{t∈F} p_t c_t u_t`
+/// `s.t. Σ_t m_{P,t} u_t ≤ ŷ            ∀P ∈ C`   (dual of λ_P ≥ 0)
+/// `     Σ_{t∉F} c_t u_t = 1`                     (dual of the free variable z)
+/// `     ŷ ≥ 0, u ≥ 0`.
+///
+/// It is the dual of `max z s.t. Σ_P λ_P a_{P,t} ≥ z (t∉F), ≥ p_t (t∈F), Σ_P λ_P ≤ 1, λ ≥ 0`.
+/// Solved by an interior-point method (no crossover exists in clarabel): the returned
+/// point lies in the relative interior of the optimal face, i.e. it is strictly
+/// complementary, so every type whose constraint binds in *all* optimal primals gets
+/// u_t > 0 (Pelessoni 1998, Thm 3.3) and can be fixed.
+pub(crate) fn solve_dual(
+    columns: &[Vec<u32>],
+    counts: &[u32],
+    fixed: &[Option<f64>],
+    tol: f64,
+) -> Result<Option<DualSolution>, SelectError> {
+    let nt = counts.len();
+    // Variables: x_0 = ŷ, x_{1+t} = u_t.
+    let mut q = vec![0.0; nt + 1];
+    q[0] = 1.0;
+    for t in 0..nt {
+        if let Some(p) = fixed[t] {
+            q[1 + t] = -p * counts[t] as f64;
+        }
+    }
+    let mut lp = ConeLp::new(nt + 1, q);
+    // Σ_{t∉F} c_t u_t = 1
+    lp.row(
+        (0..nt)
+            .filter(|&t| fixed[t].is_none())
+            .map(|t| (1 + t, counts[t] as f64)),
+        1.0,
+    );
+    // Σ_t m_{P,t} u_t − ŷ ≤ 0
+    for col in columns {
+        lp.row(
+            std::iter::once((0, -1.0)).chain(
+                col.iter()
+                    .enumerate()
+                    .filter(|(_, m)| **m > 0)
+                    .map(|(t, &m)| (1 + t, m as f64)),
+            ),
+            0.0,
+        );
+    }
+    // −x ≤ 0
+    for j in 0..=nt {
+        lp.row([(j, -1.0)], 0.0);
+    }
+    Ok(lp.solve(1, tol)?.map(|(x, obj)| DualSolution {
+        obj,
+        yhat: x[0],
+        u: x[1..].iter().map(|&v| v.max(0.0)).collect(),
+    }))
+}
+
+/// Final primal LP (algorithms.md step 4):
+/// `min ε  s.t.  Σ_P λ_P = 1,  Σ_P λ_P a_{P,t} ≥ p_t − ε ∀t,  λ ≥ 0`.
+///
+/// Solved first with microlp's simplex, whose basic optimal solution has at most
+/// (#types + 1) non-zero λ (a small support); clarabel is the fallback.
+pub(crate) fn final_primal(
+    columns: &[Vec<u32>],
+    counts: &[u32],
+    target: &[f64],
+    tol: f64,
+) -> Result<Vec<f64>, SelectError> {
+    match final_primal_simplex(columns, counts, target) {
+        Ok(l) => Ok(l),
+        Err(_) => final_primal_ipm(columns, counts, target, tol),
+    }
+}
+
+fn final_primal_simplex(
+    columns: &[Vec<u32>],
+    counts: &[u32],
+    target: &[f64],
+) -> Result<Vec<f64>, SelectError> {
+    let mut vars = ProblemVariables::new();
+    let lam: Vec<Variable> = columns
+        .iter()
+        .map(|_| vars.add(variable().min(0.0)))
+        .collect();
+    let eps = vars.add(variable().min(-1.0).max(1.0));
+    let mut model = vars.minimise(eps).using(microlp);
+    let total: Expression = lam.iter().map(|&v| Expression::from(v)).sum();
+    model.add_constraint(total.eq(1.0));
+    for (t, &c) in counts.iter().enumerate() {
+        let e: Expression = columns
+            .iter()
+            .zip(&lam)
+            .filter(|(col, _)| col[t] > 0)
+            .map(|(col, &v)| v * (col[t] as f64 / c as f64))
+            .sum();
+        model.add_constraint((e + eps).geq(target[t]));
+    }
+    let sol = model
+        .solve()
+        .map_err(|e| SelectError::Solver(format!("final primal (simplex): {e}")))?;
+    Ok(lam.iter().map(|&v| sol.value(v)).collect())
+}
+
+fn final_primal_ipm(
+    columns: &[Vec<u32>],
+    counts: &[u32],
+    target: &[f64],
+    tol: f64,
+) -> Result<Vec<f64>, SelectError> {
+    let nc = columns.len();
+    // Variables: λ_0..λ_{nc-1}, ε (free).
+    let mut q = vec![0.0; nc + 1];
+    q[nc] = 1.0;
+    let mut lp = ConeLp::new(nc + 1, q);
+    lp.row((0..nc).map(|j| (j, 1.0)), 1.0);
+    for (t, &c) in counts.iter().enumerate() {
+        // −Σ λ_P a_{P,t} − ε ≤ −p_t
+        lp.row(
+            columns
+                .iter()
+                .enumerate()
+                .map(|(j, col)| (j, -(col[t] as f64) / c as f64))
+                .chain(std::iter::once((nc, -1.0))),
+            -target[t],
+        );
+    }
+    for j in 0..nc {
+        lp.row([(j, -1.0)], 0.0);
+    }
+    match lp.solve(1, tol)? {
+        Some((x, _)) => Ok(x[..nc].to_vec()),
+        None => Err(SelectError::Solver(
+            "final primal LP not solved by either solver".into(),
+        )),
+    }
+}

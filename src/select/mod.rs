@@ -1,0 +1,285 @@
+//! Panel selection engine: fair distributions over quota-feasible panels.
+//!
+//! * [`leximin`] — LEXIMIN by column generation (Flanigan, Gölz, Gupta, Hennig, Procaccia,
+//!   *Fair algorithms for selecting citizens' assemblies*, Nature 2021).
+//! * [`maximin`] — the first stage of the same method (maximise the minimum probability).
+//! * [`legacy_probabilities`] — Monte-Carlo estimate of the Sortition Foundation's greedy
+//!   "legacy" algorithm (a baseline only).
+//! * [`feasibility`] — explains infeasible quotas and proposes a minimal relaxation.
+//!
+//! Solvers are pure Rust: the pricing ILP and the final primal LP use `good_lp` with the
+//! `microlp` backend (branch and bound / simplex), the restricted dual LP uses `clarabel`
+//! (interior point, so that the duals are strictly complementary, see `leximin.rs`).
+//!
+//! **Types.** Agents with identical attribute vectors and no shared household are
+//! interchangeable. Because the leximin probability vector is unique, they receive equal
+//! probabilities, so the engine works with *types* (attribute vector + multiplicity) and only
+//! expands type-level panels into concrete panels at the end (see `expand.rs` for the
+//! rotation scheme that keeps identical agents at exactly equal marginals).
+//!
+//! Everything is deterministic for fixed inputs: single-threaded solvers, ordered maps only,
+//! canonical ordering of types (by lowest member index) and of panels (lexicographic).
+
+mod expand;
+mod feasibility;
+pub mod instance_io;
+mod legacy;
+mod leximin;
+mod lp;
+mod pricing;
+pub mod run;
+mod types;
+
+use std::fmt;
+
+pub use feasibility::{Infeasibility, QuotaChange, feasibility};
+pub use legacy::{LegacyEstimate, legacy_probabilities};
+pub use leximin::{leximin, maximin};
+
+/// A selection problem: choose `k` agents such that every quota holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Instance {
+    /// Panel size.
+    pub k: usize,
+    /// Each category partitions the agents.
+    pub categories: Vec<Category>,
+    /// `agents[i][c]` = index of agent `i`'s value in `categories[c].values`.
+    pub agents: Vec<Vec<usize>>,
+    /// At most one selected agent per `Some(household id)`.
+    pub households: Option<Vec<Option<u32>>>,
+}
+
+/// A quota category (e.g. "gender") with its values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Category {
+    pub name: String,
+    pub values: Vec<QuotaValue>,
+}
+
+/// One value of a category with inclusive bounds on the number of panel members.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuotaValue {
+    pub name: String,
+    pub min: u32,
+    pub max: u32,
+}
+
+/// A probability distribution over concrete panels.
+///
+/// `panels[j]` holds sorted agent indices; panels are sorted lexicographically and
+/// `probs` sums to 1.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Distribution {
+    pub panels: Vec<Vec<u32>>,
+    pub probs: Vec<f64>,
+}
+
+/// Tolerances and limits of the column-generation algorithms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    /// Pricing gap tolerance: column generation stops once the best new panel improves the
+    /// dual by at most `eps` (upstream EPS = 5e-4).
+    pub eps: f64,
+    /// A type is fixed when its per-agent dual, normalised so that the mean over the unfixed
+    /// agents is 1, exceeds `eps_dual`.
+    pub eps_dual: f64,
+    /// Numerical fallback: largest amount by which the fixed probabilities are lowered when
+    /// the restricted dual LP cannot be solved (upstream 1e-4). Consecutive failures lower
+    /// them by relax_step/1000, /100, /10, then relax_step.
+    pub relax_step: f64,
+    /// Tolerance passed to the interior-point LP solver (gap and feasibility).
+    pub lp_tolerance: f64,
+    /// Maximum number of outer (fixing) iterations.
+    pub max_outer_iterations: usize,
+    /// Maximum number of column-generation rounds in total.
+    pub max_column_rounds: usize,
+    /// Rounds of multiplicative weights for the initial columns; `None` = 3 × number of types
+    /// (upstream uses 3n at agent level).
+    pub mw_rounds: Option<usize>,
+    /// Collapse interchangeable agents into types (recommended; `false` is for testing).
+    pub collapse_types: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            eps: 5e-4,
+            eps_dual: 5e-4,
+            relax_step: 1e-4,
+            lp_tolerance: 1e-9,
+            max_outer_iterations: 100_000,
+            max_column_rounds: 100_000,
+            mw_rounds: None,
+            collapse_types: true,
+        }
+    }
+}
+
+/// Phase of a running computation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Multiplicative-weights generation of the initial columns.
+    InitialColumns,
+    /// Restricted dual LP + pricing (one report per pricing round).
+    ColumnGeneration,
+    /// Final primal LP and expansion into concrete panels.
+    FinalLp,
+}
+
+/// Progress report for a terminal display.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    pub phase: Phase,
+    /// Outer (fixing) iteration, starting at 1; 0 during the initial columns.
+    pub outer_iteration: usize,
+    /// Overall iteration counter (pricing rounds).
+    pub iteration: usize,
+    /// Number of type-level columns so far.
+    pub columns: usize,
+    /// Agents whose probability is fixed.
+    pub fixed_agents: usize,
+    pub n_agents: usize,
+    /// Value achieved by the restricted LP (current bound on the minimum probability).
+    pub bound: f64,
+    /// Certified upper bound on the value of the current stage.
+    pub upper_bound: f64,
+    /// `upper_bound - bound`.
+    pub gap: f64,
+}
+
+/// Errors of the selection engine.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SelectError {
+    /// The instance is malformed (index out of range, min > max, ...).
+    InvalidInstance(String),
+    /// No panel satisfies the quotas.
+    Infeasible(Infeasibility),
+    /// A solver failed.
+    Solver(String),
+    /// An iteration limit of [`Options`] was reached.
+    IterationLimit(String),
+}
+
+impl fmt::Display for SelectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SelectError::InvalidInstance(m) => write!(f, "invalid instance: {m}"),
+            SelectError::Infeasible(i) => write!(f, "{i}"),
+            SelectError::Solver(m) => write!(f, "solver failure: {m}"),
+            SelectError::IterationLimit(m) => write!(f, "iteration limit reached: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for SelectError {}
+
+/// Checks that the instance is well formed.
+pub fn validate(inst: &Instance) -> Result<(), SelectError> {
+    let bad = |m: String| Err(SelectError::InvalidInstance(m));
+    let n = inst.agents.len();
+    if u32::try_from(n).is_err() {
+        return bad(format!("too many agents ({n})"));
+    }
+    if inst.k == 0 {
+        return bad("panel size k must be at least 1".into());
+    }
+    for cat in &inst.categories {
+        if cat.values.is_empty() {
+            return bad(format!("category {} has no values", cat.name));
+        }
+        for v in &cat.values {
+            if v.min > v.max {
+                return bad(format!(
+                    "{}={}: minimum {} exceeds maximum {}",
+                    cat.name, v.name, v.min, v.max
+                ));
+            }
+        }
+    }
+    for (i, a) in inst.agents.iter().enumerate() {
+        if a.len() != inst.categories.len() {
+            return bad(format!(
+                "agent {i} has {} attribute values, expected {}",
+                a.len(),
+                inst.categories.len()
+            ));
+        }
+        for (c, &v) in a.iter().enumerate() {
+            if v >= inst.categories[c].values.len() {
+                return bad(format!(
+                    "agent {i}: value index {v} out of range for category {}",
+                    inst.categories[c].name
+                ));
+            }
+        }
+    }
+    if inst.households.as_ref().is_some_and(|h| h.len() != n) {
+        let h = inst.households.as_ref().map_or(0, Vec::len);
+        return bad(format!("households has {h} entries, expected {n}"));
+    }
+    Ok(())
+}
+
+/// Integer check of a concrete panel: size, distinct valid indices, every quota, households.
+pub fn check_panel(inst: &Instance, panel: &[u32]) -> Result<(), String> {
+    if panel.len() != inst.k {
+        return Err(format!(
+            "panel has {} members, expected {}",
+            panel.len(),
+            inst.k
+        ));
+    }
+    let n = inst.agents.len();
+    let mut sorted: Vec<u32> = panel.to_vec();
+    sorted.sort_unstable();
+    for w in sorted.windows(2) {
+        if w[0] == w[1] {
+            return Err(format!("agent {} appears twice", w[0]));
+        }
+    }
+    if let Some(&last) = sorted.last().filter(|&&l| l as usize >= n) {
+        return Err(format!("agent {last} does not exist (pool has {n})"));
+    }
+    for (c, cat) in inst.categories.iter().enumerate() {
+        let mut counts = vec![0u32; cat.values.len()];
+        for &i in &sorted {
+            let v = *inst.agents[i as usize]
+                .get(c)
+                .ok_or_else(|| format!("agent {i} lacks category {}", cat.name))?;
+            *counts
+                .get_mut(v)
+                .ok_or_else(|| format!("agent {i}: bad value index for {}", cat.name))? += 1;
+        }
+        for (v, val) in cat.values.iter().enumerate() {
+            if counts[v] < val.min || counts[v] > val.max {
+                return Err(format!(
+                    "{}={}: {} selected, quota is {}..={}",
+                    cat.name, val.name, counts[v], val.min, val.max
+                ));
+            }
+        }
+    }
+    if let Some(h) = &inst.households {
+        let mut seen = std::collections::BTreeSet::new();
+        for &i in &sorted {
+            let id = h.get(i as usize).copied().flatten();
+            if let Some(id) = id.filter(|id| !seen.insert(*id)) {
+                return Err(format!("two members of household {id} selected"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Per-agent selection probability under `d` (sums to `k` for a valid distribution).
+pub fn marginals(inst: &Instance, d: &Distribution) -> Vec<f64> {
+    let mut pi = vec![0.0; inst.agents.len()];
+    for (panel, &p) in d.panels.iter().zip(&d.probs) {
+        for &i in panel {
+            if let Some(x) = pi.get_mut(i as usize) {
+                *x += p;
+            }
+        }
+    }
+    pi
+}

@@ -1,0 +1,511 @@
+//! Tests of the selection engine (`sortes::select`).
+
+use std::path::PathBuf;
+
+use good_lp::{Expression, ProblemVariables, Solution, SolverModel, Variable, microlp, variable};
+use proptest::prelude::*;
+use rand_chacha::ChaCha20Rng;
+use rand_core::{RngCore, SeedableRng};
+use sortes::select::instance_io::{read_research_instance, read_sortition_foundation};
+use sortes::select::{
+    Category, Distribution, Instance, Options, QuotaValue, SelectError, check_panel, feasibility,
+    legacy_probabilities, leximin, marginals, maximin,
+};
+
+fn instances() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/instances")
+}
+
+fn small20() -> Instance {
+    read_research_instance(&instances().join("example_small_20"), 20).expect("read instance")
+}
+
+fn fixture() -> Instance {
+    let d = instances().join("sortitionfoundation_fixture_150_22");
+    read_sortition_foundation(
+        &d.join("features.csv"),
+        &d.join("candidates.csv"),
+        22,
+        "nationbuilder_id",
+        &["primary_address1", "primary_zip"],
+    )
+    .expect("read fixture")
+    .0
+}
+
+fn quiet() -> impl FnMut(&sortes::select::Progress) {
+    |_| {}
+}
+
+/// Checks the structural invariants of a distribution.
+fn check_distribution(inst: &Instance, d: &Distribution) {
+    assert_eq!(d.panels.len(), d.probs.len());
+    assert!(!d.panels.is_empty());
+    let s: f64 = d.probs.iter().sum();
+    assert!((s - 1.0).abs() < 1e-9, "probabilities sum to {s}");
+    for p in &d.probs {
+        assert!(*p >= 0.0);
+    }
+    for w in d.panels.windows(2) {
+        assert!(w[0] < w[1], "panels not sorted/unique");
+    }
+    for p in &d.panels {
+        assert!(p.windows(2).all(|w| w[0] < w[1]), "panel not sorted");
+        check_panel(inst, p).expect("panel in support violates a constraint");
+    }
+    let pi = marginals(inst, d);
+    let total: f64 = pi.iter().sum();
+    assert!(
+        (total - inst.k as f64).abs() < 1e-7,
+        "marginals sum to {total}"
+    );
+}
+
+/// Agents that are interchangeable (same attributes, no shared household) get equal π.
+fn check_types_equal(inst: &Instance, pi: &[f64], tol: f64) {
+    let n = inst.agents.len();
+    let shared = |i: usize| -> bool {
+        match &inst.households {
+            Some(h) => match h[i] {
+                Some(id) => h.iter().filter(|x| **x == Some(id)).count() > 1,
+                None => false,
+            },
+            None => false,
+        }
+    };
+    for i in 0..n {
+        for j in i + 1..n {
+            if inst.agents[i] == inst.agents[j] && !shared(i) && !shared(j) {
+                assert!(
+                    (pi[i] - pi[j]).abs() < tol,
+                    "identical agents {i} and {j}: {} vs {}",
+                    pi[i],
+                    pi[j]
+                );
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- Alternate(200,20)
+
+#[test]
+fn alternate_200_20_leximin_is_uniform() {
+    let inst = small20();
+    let d = leximin(&inst, &Options::default(), &mut quiet()).expect("leximin");
+    check_distribution(&inst, &d);
+    for (i, p) in marginals(&inst, &d).iter().enumerate() {
+        assert!((p - 0.1).abs() < 1e-6, "agent {i}: {p}");
+    }
+}
+
+#[test]
+fn alternate_200_20_legacy_is_unfair() {
+    let inst = small20();
+    let est = legacy_probabilities(&inst, 10_000, [7; 32]).expect("legacy");
+    let min = est.probs.iter().copied().fold(f64::INFINITY, f64::min);
+    let total: f64 = est.probs.iter().sum();
+    assert!((total - 20.0).abs() < 1e-9);
+    // Published: LEGACY minimum ≤ 1.21 % (sample proportion 0.96 %).
+    assert!(min < 0.02, "legacy minimum {min}");
+    let below = est.probs.iter().filter(|&&p| p < 0.1).count();
+    assert!(below > 50, "{below} agents below 10%");
+}
+
+#[test]
+fn legacy_is_deterministic_for_a_seed() {
+    let inst = small20();
+    let a = legacy_probabilities(&inst, 300, [1; 32]).expect("legacy");
+    let b = legacy_probabilities(&inst, 300, [1; 32]).expect("legacy");
+    let c = legacy_probabilities(&inst, 300, [2; 32]).expect("legacy");
+    assert_eq!(a, b);
+    assert_ne!(a.probs, c.probs);
+}
+
+// ---------------------------------------------------------------- exact comparison
+
+/// Random small instance; may be infeasible.
+fn random_small(seed: u64, households: bool) -> Instance {
+    let mut s = [0u8; 32];
+    s[..8].copy_from_slice(&seed.to_le_bytes());
+    let mut rng = ChaCha20Rng::from_seed(s);
+    let mut r = |m: u64| (rng.next_u64() % m) as usize;
+    let n = 4 + r(9);
+    let k = 1 + r(n as u64 - 1);
+    let ncat = 1 + r(3);
+    let mut agents = vec![Vec::new(); n];
+    let mut categories = Vec::new();
+    for c in 0..ncat {
+        let nv = 2 + r(2);
+        let mut count = vec![0u32; nv];
+        for a in agents.iter_mut() {
+            let v = r(nv as u64);
+            a.push(v);
+            count[v] += 1;
+        }
+        let values = (0..nv)
+            .map(|v| {
+                let min = r((count[v] as u64).min(k as u64) + 1) as u32;
+                let max = min + r(k as u64 - min as u64 + 1) as u32;
+                QuotaValue {
+                    name: format!("v{v}"),
+                    min: min / 2,
+                    max,
+                }
+            })
+            .collect();
+        categories.push(Category {
+            name: format!("c{c}"),
+            values,
+        });
+    }
+    let households = households.then(|| {
+        (0..n)
+            .map(|_| {
+                let h = r(n as u64);
+                (h < n / 2).then_some(h as u32)
+            })
+            .collect()
+    });
+    Instance {
+        k,
+        categories,
+        agents,
+        households,
+    }
+}
+
+fn all_feasible_panels(inst: &Instance) -> Vec<Vec<u32>> {
+    let n = inst.agents.len() as u32;
+    let mut out = Vec::new();
+    for mask in 0u32..(1 << n) {
+        if mask.count_ones() as usize != inst.k {
+            continue;
+        }
+        let p: Vec<u32> = (0..n).filter(|i| mask >> i & 1 == 1).collect();
+        if check_panel(inst, &p).is_ok() {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Independent exact leximin on enumerated panels (simplex LPs via microlp):
+/// repeatedly maximise z with every unfixed agent ≥ z; then fix every unfixed agent that
+/// cannot individually exceed z* while all others keep their bounds.
+fn exact_leximin(n: usize, panels: &[Vec<u32>]) -> Vec<f64> {
+    let tol = 1e-9;
+    let mut fixed: Vec<Option<f64>> = (0..n)
+        .map(|i| {
+            if panels.iter().any(|p| p.contains(&(i as u32))) {
+                None
+            } else {
+                Some(0.0)
+            }
+        })
+        .collect();
+    let lp = |fixed: &[Option<f64>], floor: Option<f64>, target: Option<usize>| -> f64 {
+        let mut vars = ProblemVariables::new();
+        let lam: Vec<Variable> = panels.iter().map(|_| vars.add(variable().min(0))).collect();
+        let z = vars.add(variable().min(0).max(1));
+        let pi = |i: usize| -> Expression {
+            panels
+                .iter()
+                .zip(&lam)
+                .filter(|(p, _)| p.contains(&(i as u32)))
+                .map(|(_, &v)| Expression::from(v))
+                .sum()
+        };
+        let obj: Expression = match target {
+            Some(i) => pi(i),
+            None => z.into(),
+        };
+        let mut m = vars.maximise(obj).using(microlp);
+        let total: Expression = lam.iter().map(|&v| Expression::from(v)).sum();
+        m.add_constraint(total.eq(1.0));
+        for (i, &fi) in fixed.iter().enumerate() {
+            match (fi, floor) {
+                (Some(p), _) => m.add_constraint(pi(i).geq(p - tol)),
+                (None, Some(f)) => m.add_constraint(pi(i).geq(f - tol)),
+                (None, None) => m.add_constraint((pi(i) - z).geq(0.0)),
+            };
+        }
+        let s = m.solve().expect("exact LP");
+        match target {
+            Some(i) => panels
+                .iter()
+                .zip(&lam)
+                .filter(|(p, _)| p.contains(&(i as u32)))
+                .map(|(_, &v)| s.value(v))
+                .sum(),
+            None => s.value(z),
+        }
+    };
+    while fixed.iter().any(Option::is_none) {
+        let zstar = lp(&fixed, None, None);
+        let to_fix: Vec<usize> = (0..n)
+            .filter(|&i| fixed[i].is_none() && lp(&fixed, Some(zstar), Some(i)) <= zstar + 1e-7)
+            .collect();
+        assert!(!to_fix.is_empty());
+        for i in to_fix {
+            fixed[i] = Some(zstar);
+        }
+    }
+    fixed.into_iter().map(|p| p.unwrap_or(0.0)).collect()
+}
+
+fn compare_with_exact(seed: u64, households: bool, collapse: bool) -> bool {
+    let inst = random_small(seed, households);
+    let panels = all_feasible_panels(&inst);
+    let opts = Options {
+        eps: 1e-7,
+        collapse_types: collapse,
+        ..Options::default()
+    };
+    let res = leximin(&inst, &opts, &mut quiet());
+    if panels.is_empty() {
+        assert!(
+            matches!(res, Err(SelectError::Infeasible(_))),
+            "seed {seed}: expected infeasible"
+        );
+        assert!(feasibility(&inst).is_err());
+        return false;
+    }
+    let d = res.unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+    check_distribution(&inst, &d);
+    let pi = marginals(&inst, &d);
+    let exact = exact_leximin(inst.agents.len(), &panels);
+    for i in 0..pi.len() {
+        assert!(
+            (pi[i] - exact[i]).abs() < 1e-5,
+            "seed {seed} households {households} collapse {collapse}: agent {i}: {} vs exact {}\n{:?}\n{:?}",
+            pi[i],
+            exact[i],
+            pi,
+            exact
+        );
+    }
+    // Exact equality when collapsing into types; LP precision at agent level.
+    check_types_equal(&inst, &pi, if collapse { 1e-9 } else { 1e-6 });
+    // maximin reaches the same minimum
+    let m = maximin(&inst, &opts, &mut quiet()).expect("maximin");
+    check_distribution(&inst, &m);
+    let mmin = marginals(&inst, &m)
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min);
+    let emin = exact.iter().copied().fold(f64::INFINITY, f64::min);
+    assert!(
+        (mmin - emin).abs() < 1e-5,
+        "seed {seed}: maximin {mmin} vs {emin}"
+    );
+    true
+}
+
+#[test]
+fn leximin_matches_exact_enumeration() {
+    let mut feasible = 0;
+    for seed in 0..60 {
+        if compare_with_exact(seed, false, true) {
+            feasible += 1;
+        }
+    }
+    assert!(feasible >= 15, "only {feasible} feasible random instances");
+}
+
+#[test]
+fn leximin_matches_exact_enumeration_with_households() {
+    let mut feasible = 0;
+    for seed in 100..150 {
+        if compare_with_exact(seed, true, true) {
+            feasible += 1;
+        }
+    }
+    assert!(feasible >= 10, "only {feasible} feasible random instances");
+}
+
+#[test]
+fn agent_level_and_type_level_agree_with_exact() {
+    for seed in 200..230 {
+        compare_with_exact(seed, seed % 2 == 0, false);
+    }
+}
+
+// ---------------------------------------------------------------- invariants
+
+#[test]
+fn fixture_leximin_invariants_and_type_equality() {
+    let inst = fixture();
+    let d = leximin(&inst, &Options::default(), &mut quiet()).expect("leximin");
+    check_distribution(&inst, &d);
+    let pi = marginals(&inst, &d);
+    check_types_equal(&inst, &pi, 1e-9);
+    // Agent-level computation gives the same (unique) leximin vector.
+    let opts = Options {
+        collapse_types: false,
+        ..Options::default()
+    };
+    let d2 = leximin(&inst, &opts, &mut quiet()).expect("leximin agent level");
+    check_distribution(&inst, &d2);
+    let pi2 = marginals(&inst, &d2);
+    let mut a = pi.clone();
+    let mut b = pi2.clone();
+    a.sort_by(f64::total_cmp);
+    b.sort_by(f64::total_cmp);
+    for (x, y) in a.iter().zip(&b) {
+        assert!(
+            (x - y).abs() < 2e-3,
+            "sorted leximin vectors differ: {x} vs {y}"
+        );
+    }
+}
+
+#[test]
+fn leximin_is_deterministic() {
+    let inst = fixture();
+    let a = leximin(&inst, &Options::default(), &mut quiet()).expect("leximin");
+    let b = leximin(&inst, &Options::default(), &mut quiet()).expect("leximin");
+    assert_eq!(a, b);
+}
+
+#[test]
+fn progress_is_reported() {
+    let inst = small20();
+    let mut seen = Vec::new();
+    let mut cb = |p: &sortes::select::Progress| seen.push(p.clone());
+    leximin(&inst, &Options::default(), &mut cb).expect("leximin");
+    assert!(!seen.is_empty());
+    let last = seen.last().expect("progress");
+    assert_eq!(last.fixed_agents, 200);
+    assert!(last.gap.abs() < 1e-9);
+}
+
+// ---------------------------------------------------------------- infeasibility
+
+#[test]
+fn infeasible_quota_is_explained() {
+    let mut inst = small20();
+    // Keep only 7 women.
+    let female = 0;
+    let mut kept = 0;
+    inst.agents.retain(|a| {
+        if a[0] == female {
+            kept += 1;
+            kept <= 7
+        } else {
+            true
+        }
+    });
+    let err = feasibility(&inst).expect_err("must be infeasible");
+    assert!(
+        err.conflicts
+            .iter()
+            .any(|c| c == "gender=female needs at least 9 members, only 7 applied"),
+        "{err}"
+    );
+    // Removing women also removed liberals, so two minimums must drop.
+    let relax = err.relaxation.clone().expect("relaxation");
+    let female = relax
+        .iter()
+        .find(|c| c.category == "gender" && c.value == "female")
+        .expect("female quota relaxed");
+    assert_eq!((female.new_min, female.new_max), (7, 20));
+    assert!(
+        err.to_string().contains("gender=female: minimum 9 -> 7"),
+        "{err}"
+    );
+    match leximin(&inst, &Options::default(), &mut quiet()) {
+        Err(SelectError::Infeasible(i)) => assert_eq!(i, err),
+        other => panic!("expected Infeasible, got {other:?}"),
+    }
+}
+
+#[test]
+fn jointly_infeasible_quotas_get_minimal_relaxation() {
+    // 2 categories, each feasible alone, jointly infeasible: all "a" agents are "x".
+    let inst = Instance {
+        k: 2,
+        categories: vec![
+            Category {
+                name: "c1".into(),
+                values: vec![
+                    QuotaValue {
+                        name: "a".into(),
+                        min: 2,
+                        max: 2,
+                    },
+                    QuotaValue {
+                        name: "b".into(),
+                        min: 0,
+                        max: 2,
+                    },
+                ],
+            },
+            Category {
+                name: "c2".into(),
+                values: vec![
+                    QuotaValue {
+                        name: "x".into(),
+                        min: 0,
+                        max: 0,
+                    },
+                    QuotaValue {
+                        name: "y".into(),
+                        min: 0,
+                        max: 2,
+                    },
+                ],
+            },
+        ],
+        agents: vec![vec![0, 0], vec![0, 0], vec![1, 1], vec![1, 1]],
+        households: None,
+    };
+    let err = feasibility(&inst).expect_err("infeasible");
+    let relax = err.relaxation.clone().expect("relaxation");
+    let total: u32 = relax
+        .iter()
+        .map(|c| c.old_min - c.new_min + c.new_max - c.old_max)
+        .sum();
+    assert_eq!(total, 2, "{err}");
+    assert!(!err.conflicts.is_empty());
+}
+
+#[test]
+fn feasible_instance_passes_feasibility() {
+    assert!(feasibility(&small20()).is_ok());
+    assert!(feasibility(&fixture()).is_ok());
+}
+
+#[test]
+fn invalid_input_is_an_error_not_a_panic() {
+    let mut inst = small20();
+    inst.agents[3] = vec![5, 0];
+    assert!(matches!(
+        leximin(&inst, &Options::default(), &mut quiet()),
+        Err(SelectError::InvalidInstance(_))
+    ));
+    assert!(read_research_instance(&instances().join("does_not_exist"), 5).is_err());
+    assert!(check_panel(&small20(), &[0, 0]).is_err());
+    assert!(check_panel(&small20(), &(190..210).collect::<Vec<u32>>()).is_err());
+}
+
+// ---------------------------------------------------------------- proptest
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    #[test]
+    fn prop_distribution_invariants(seed in any::<u64>(), households in any::<bool>()) {
+        let inst = random_small(seed, households);
+        match leximin(&inst, &Options::default(), &mut quiet()) {
+            Ok(d) => {
+                check_distribution(&inst, &d);
+                check_types_equal(&inst, &marginals(&inst, &d), 1e-9);
+                prop_assert!(feasibility(&inst).is_ok());
+            }
+            Err(SelectError::Infeasible(_)) => {
+                prop_assert!(all_feasible_panels(&inst).is_empty());
+            }
+            Err(e) => prop_assert!(false, "unexpected error {e}"),
+        }
+    }
+}
