@@ -57,27 +57,43 @@ pub fn verify(process: &Process) -> Vec<Check> {
         ));
         return out;
     }
-    // Every recorded output that is still the current version of its file.
-    for (wave, e) in run::latest_draws(&j) {
+    // Every recorded output file, at the hash of the last entry that wrote it (a
+    // justified re-draw or a forced re-run replaces a file; the journal says so).
+    let mut latest: std::collections::BTreeMap<String, (String, String, String)> =
+        std::collections::BTreeMap::new();
+    for e in &j.entries {
         let outputs = e.get("outputs").and_then(Value::as_object);
         let hashes = e.get("output_sha256").and_then(Value::as_object);
         if let (Some(o), Some(h)) = (outputs, hashes) {
+            let step = str_of(e, "step");
+            let label = match e.get("wave").and_then(Value::as_u64) {
+                Some(w) => format!("wave {w} {step}"),
+                None => step.to_string(),
+            };
             for (name, rel) in o {
-                let path = paths.out.join(rel.as_str().unwrap_or(""));
-                let want = h.get(name).and_then(Value::as_str).unwrap_or("");
-                let label = format!("wave {wave} draw: {name} file");
-                match fsio::sha256_file(&path) {
-                    Ok(have) if have == want => out.push(Check::pass(
-                        label,
-                        format!("{} matches its recorded SHA-256", path.display()),
-                    )),
-                    Ok(_) => out.push(Check::fail(
-                        label,
-                        format!("{} differs from the bytes the draw wrote", path.display()),
-                    )),
-                    Err(err) => out.push(Check::fail(label, err.to_string())),
-                }
+                let rel = rel.as_str().unwrap_or("").to_string();
+                let want = h
+                    .get(name)
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
+                latest.insert(rel, (label.clone(), name.clone(), want));
             }
+        }
+    }
+    for (rel, (step, name, want)) in &latest {
+        let path = paths.out.join(rel);
+        let label = format!("{step}: {name} file");
+        match fsio::sha256_file(&path) {
+            Ok(have) if &have == want => out.push(Check::pass(
+                label,
+                format!("{} matches its recorded SHA-256", path.display()),
+            )),
+            Ok(_) => out.push(Check::fail(
+                label,
+                format!("{} differs from the bytes the step wrote", path.display()),
+            )),
+            Err(err) => out.push(Check::fail(label, err.to_string())),
         }
     }
     // Replays, when the extract is at hand.

@@ -509,3 +509,14 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn alternate_2000_200_leximin_is_uniform() {
+    let inst =
+        read_research_instance(&instances().join("example_large_200"), 200).expect("read instance");
+    let d = leximin(&inst, &Options::default(), &mut quiet()).expect("leximin");
+    check_distribution(&inst, &d);
+    for (i, p) in marginals(&inst, &d).iter().enumerate() {
+        assert!((p - 0.1).abs() < 1e-6, "agent {i}: {p}");
+    }
+}

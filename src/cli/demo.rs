@@ -9,6 +9,8 @@ use std::time::Instant;
 
 /// The example process, built into the binary so the demo runs from anywhere.
 pub const FORUM_TOML: &str = include_str!("../../examples/dortmund/forum.toml");
+/// The example quota file (k = 50), see quotas/README.md.
+pub const QUOTAS: &str = include_str!("../../quotas/dortmund-50.csv");
 /// The example seed: numbers of a lottery draw in RFC 3797 key-string form.
 pub const EXAMPLE_SEED: &str = "3.12.19.27.33.41./7./";
 
@@ -46,15 +48,22 @@ pub fn run(a: Args) -> Result<i32> {
     std::fs::create_dir_all(&a.dir).map_err(|e| Error::io(&a.dir, e))?;
     std::fs::write(&marker, b"sortes demo\n").map_err(|e| Error::io(&marker, e))?;
     let process_path = a.dir.join("forum.toml");
+    let toml = FORUM_TOML.replace("../../quotas/", "quotas/");
     crate::fsio::write_atomic(
         &process_path,
-        FORUM_TOML.as_bytes(),
+        toml.as_bytes(),
+        crate::fsio::Privacy::Public,
+        false,
+    )?;
+    crate::fsio::write_atomic(
+        &a.dir.join("quotas/dortmund-50.csv"),
+        QUOTAS.as_bytes(),
         crate::fsio::Privacy::Public,
         false,
     )?;
 
     println!("sortes demo — {}", a.dir.display());
-    println!("\n[1/4] register office: synthetic Dortmund register extract");
+    println!("\n[1/7] register office: synthetic Dortmund register extract");
     let t = Instant::now();
     let pb = super::spinner("generating the synthetic register");
     let cfg = SynthConfig {
@@ -72,7 +81,7 @@ pub fn run(a: Args) -> Result<i32> {
     );
 
     let process = Process::load(&process_path)?;
-    println!("\n[2/4] commit: inputs fixed before the seed exists");
+    println!("\n[2/7] commit: inputs fixed before the seed exists");
     let t = Instant::now();
     let seed_source = "Lotto 6aus49, draw of Saturday 2027-01-16: six numbers and the Superzahl as an RFC 3797 key string";
     let c = crate::draw::run::commit(&process, 1, None, seed_source, None, false)?;
@@ -84,14 +93,40 @@ pub fn run(a: Args) -> Result<i32> {
     );
     println!("  publish: {}", c.commitment_file.display());
 
-    println!("\n[3/4] draw with the public seed {EXAMPLE_SEED}");
+    println!("\n[3/7] draw with the public seed {EXAMPLE_SEED}");
     let t = Instant::now();
     let seed = Seed::parse(EXAMPLE_SEED)?;
     let d = crate::draw::run::draw(&process, &seed, None, None, false, false)?;
     super::draw::report(&d);
     println!("  ({:.2} s)", t.elapsed().as_secs_f64());
 
-    println!("\n[4/4] verify: journal, outputs, replay");
+    println!(
+        "\n[4/7] applications: synthetic replies to the invitation (response model by age, district, education)"
+    );
+    let t = Instant::now();
+    let cfg = process
+        .file
+        .intake
+        .clone()
+        .ok_or_else(|| Error::refused("the example process has no [intake] table"))?;
+    let (_, _, invitees, _) = crate::intake::step::load_invitees(&process)?;
+    let apps = a.dir.join("data/applications.csv");
+    let bytes = crate::intake::synth_applications(&invitees, &cfg, 2027);
+    crate::fsio::write_atomic(&apps, &bytes, crate::fsio::Privacy::Personal, false)?;
+    println!("  {} ({:.2} s)", apps.display(), t.elapsed().as_secs_f64());
+
+    println!("\n[5/7] intake: codes linked, answers checked, pseudonymous pool");
+    let t = Instant::now();
+    let r = crate::intake::step::intake(&process, &apps, false)?;
+    super::intake::print_report(&r);
+    println!("  ({:.2} s)", t.elapsed().as_secs_f64());
+
+    println!("\n[6/7] selection: LEXIMIN panel distribution for k = 50 under the Dortmund quotas");
+    let t = Instant::now();
+    super::select::run_for_process(&process, false)?;
+    println!("  ({:.2} s)", t.elapsed().as_secs_f64());
+
+    println!("\n[7/7] verify: journal, outputs, replay");
     let t = Instant::now();
     let checks = crate::verify::verify(&process);
     let code = super::verify::print(&checks);

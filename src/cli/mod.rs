@@ -1,11 +1,13 @@
 //! Command-line parsing and printing. Each subcommand lives in its own file and
 //! calls the library; nothing here decides anything about a draw.
 
+mod applications;
 mod check;
 mod commit;
 mod demo;
 mod draw;
 mod generate;
+mod intake;
 mod quotas;
 mod select;
 mod verify;
@@ -38,6 +40,10 @@ enum Command {
     Draw(draw::Args),
     /// Check the journal, every recorded output, and replay the draws.
     Verify(verify::Args),
+    /// Write synthetic applications from the drawn invitees (for the demo and tests).
+    GenerateApplications(applications::Args),
+    /// Take in the applications: link codes to invitees, check answers, write the pseudonymous pool.
+    Intake(intake::Args),
     /// Quota files: check against a pool, derive from the register or statistics.
     #[command(subcommand)]
     Quotas(quotas::Command),
@@ -63,6 +69,8 @@ pub fn main() -> i32 {
         Command::Draw(a) => draw::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Quotas(c) => quotas::run(c),
+        Command::GenerateApplications(a) => applications::run(a),
+        Command::Intake(a) => intake::run(a),
         Command::Select(a) => select::run(a),
     };
     match r {

@@ -154,3 +154,19 @@ pub fn run(a: Args) -> Result<i32> {
     }
     Ok(0)
 }
+
+/// The selection step with everything taken from the process file (used by the demo).
+pub(crate) fn run_for_process(process: &Process, force: bool) -> Result<i32> {
+    run(Args {
+        process: Some(process.path.clone()),
+        pool: None,
+        quotas: None,
+        k: None,
+        id_column: "pool_id".into(),
+        household_column: None,
+        algorithm: None,
+        out: None,
+        legacy_samples: 10_000,
+        force,
+    })
+}

@@ -26,6 +26,7 @@
 //! or a later incomplete correction counts. Rows whose cells are all empty are not
 //! rows. Households are computed among the pool members only.
 
+pub mod step;
 mod synth;
 mod table;
 

@@ -1,0 +1,259 @@
+//! Stage 2 through the real binary: quota checks, selection outputs, intake.
+
+mod common;
+use common::*;
+use predicates::prelude::*;
+use std::path::PathBuf;
+
+fn instances() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/instances")
+}
+
+/// Writes the research instance Alternate(200,20) as a pool file with ids.
+fn small20_pool(dir: &std::path::Path) -> PathBuf {
+    let src =
+        std::fs::read_to_string(instances().join("example_small_20/respondents.csv")).unwrap();
+    let mut out = String::new();
+    for (i, line) in src.lines().enumerate() {
+        if i == 0 {
+            out.push_str(&format!("pool_id,{line}\n"));
+        } else {
+            out.push_str(&format!("A{i:03},{line}\n"));
+        }
+    }
+    let p = dir.join("pool.csv");
+    std::fs::write(&p, out).unwrap();
+    p
+}
+
+#[test]
+fn select_writes_distribution_probabilities_and_quota_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = small20_pool(dir.path());
+    let out = dir.path().join("sel");
+    sortes()
+        .args(["select", "--k", "20", "--pool"])
+        .arg(&pool)
+        .arg("--quotas")
+        .arg(instances().join("example_small_20/categories.csv"))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("minimum 0.1000"));
+    // Every applicant's probability, summing to k; LEXIMIN gives everyone 0.1.
+    let probs = std::fs::read_to_string(out.join("probabilities.csv")).unwrap();
+    let mut sum = 0.0;
+    for line in probs.lines().skip(1) {
+        let p: f64 = line.split(',').nth(1).unwrap().parse().unwrap();
+        assert!((p - 0.1).abs() < 1e-6);
+        sum += p;
+    }
+    assert!((sum - 20.0).abs() < 1e-6);
+    // Every panel in the distribution meets every quota (integer count from the files).
+    let pool_text = std::fs::read_to_string(&pool).unwrap();
+    let attrs: std::collections::HashMap<&str, Vec<&str>> = pool_text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0], f[1..].to_vec())
+        })
+        .collect();
+    let dist = std::fs::read_to_string(out.join("distribution.csv")).unwrap();
+    let mut total = 0.0;
+    for line in dist.lines().skip(1) {
+        let f: Vec<&str> = line.splitn(3, ',').collect();
+        total += f[1].parse::<f64>().unwrap();
+        let members: Vec<&str> = f[2].split(' ').collect();
+        assert_eq!(members.len(), 20);
+        let female = members.iter().filter(|m| attrs[*m][0] == "female").count();
+        let liberal = members.iter().filter(|m| attrs[*m][1] == "liberal").count();
+        assert!((9..=11).contains(&female) && (9..=11).contains(&liberal));
+    }
+    assert!((total - 1.0).abs() < 1e-6);
+    let table = std::fs::read_to_string(out.join("quota-table.csv")).unwrap();
+    assert!(table.starts_with("category,value,min,max,applicants,expected\n"));
+    assert!(table.contains("gender,female,9,20,"));
+    // Nothing is overwritten without --force.
+    sortes()
+        .args(["select", "--k", "20", "--pool"])
+        .arg(&pool)
+        .arg("--quotas")
+        .arg(instances().join("example_small_20/categories.csv"))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--force"));
+}
+
+#[test]
+fn infeasible_quotas_are_explained_in_plain_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = small20_pool(dir.path());
+    let q = dir.path().join("q.csv");
+    std::fs::write(
+        &q,
+        "category,value,min,max\ngender,female,9,20\ngender,male,9,20\nleaning,liberal,19,20\nleaning,conservative,0,20\n",
+    )
+    .unwrap();
+    // Make "liberal" rare: only the first 10 applicants stay liberal.
+    let text = std::fs::read_to_string(&pool).unwrap();
+    let mut out = String::new();
+    for (i, l) in text.lines().enumerate() {
+        if i > 10 {
+            out.push_str(&l.replace("liberal", "conservative"));
+        } else {
+            out.push_str(l);
+        }
+        out.push('\n');
+    }
+    std::fs::write(&pool, out).unwrap();
+    sortes()
+        .args(["quotas", "check", "--k", "20", "--quotas"])
+        .arg(&q)
+        .arg("--pool")
+        .arg(&pool)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("INFEASIBLE"))
+        .stdout(predicate::str::contains("liberal"));
+    sortes()
+        .args(["select", "--k", "20", "--pool"])
+        .arg(&pool)
+        .arg("--quotas")
+        .arg(&q)
+        .arg("--out")
+        .arg(dir.path().join("sel"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("cannot be met"));
+    assert!(!dir.path().join("sel/probabilities.csv").exists());
+}
+
+#[test]
+fn unknown_applicant_value_names_the_closest() {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = small20_pool(dir.path());
+    let text = std::fs::read_to_string(&pool).unwrap();
+    std::fs::write(&pool, text.replacen("female", "femal", 1)).unwrap();
+    sortes()
+        .args(["select", "--k", "20", "--pool"])
+        .arg(&pool)
+        .arg("--quotas")
+        .arg(instances().join("example_small_20/categories.csv"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("\"female\""))
+        .stderr(predicate::str::contains("line"));
+}
+
+#[test]
+fn quotas_derive_from_the_register() {
+    let s = setup(&register_rows(300), "", "");
+    let out = s.path("q.csv");
+    sortes()
+        .args([
+            "quotas",
+            "derive",
+            "--k",
+            "10",
+            "--categories",
+            "stadtbezirk,gender",
+            "--tolerance",
+            "1",
+            "-p",
+        ])
+        .arg(&s.process)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let q = std::fs::read_to_string(&out).unwrap();
+    // Targets sum to k per category; min/max are target ± 1.
+    let mut sums = std::collections::BTreeMap::new();
+    for line in q.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let (min, max): (i64, i64) = (f[2].parse().unwrap(), f[3].parse().unwrap());
+        assert!(max - min <= 2);
+        *sums.entry(f[0].to_string()).or_insert(0) += (min + max) / 2;
+    }
+    assert!(sums.contains_key("stadtbezirk") && sums.contains_key("gender"));
+    sortes()
+        .args(["quotas", "check", "--k", "10", "--quotas"])
+        .arg(&out)
+        .assert()
+        .success();
+}
+
+#[test]
+fn intake_links_codes_and_writes_a_pseudonymous_pool() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_path_buf();
+    // The example process on a small synthetic register: draw, applications, intake.
+    sortes()
+        .args(["generate-register", "--population", "30000", "--out"])
+        .arg(d.join("data"))
+        .assert()
+        .success();
+    let toml = include_str!("../examples/dortmund/forum.toml");
+    let p = d.join("forum.toml");
+    std::fs::write(&p, toml).unwrap();
+    commit(&p).success();
+    draw(&p, "1.2.3./").success();
+    let apps = d.join("applications.csv");
+    sortes()
+        .args(["generate-applications", "-p"])
+        .arg(&p)
+        .arg("--out")
+        .arg(&apps)
+        .assert()
+        .success();
+    let r = sortes()
+        .args(["intake", "-p"])
+        .arg(&p)
+        .arg("--applications")
+        .arg(&apps)
+        .assert()
+        .success();
+    let text = stdout_of(&r);
+    assert!(text.contains("in the pool") && text.contains("response by stratum"));
+    let pool = std::fs::read_to_string(d.join("out/public/pool.csv")).unwrap();
+    assert!(pool.starts_with(
+        "pool_id,household,gender,age_band,stadtbezirk,education,migration_background"
+    ));
+    let mapping = std::fs::read_to_string(d.join("out/private/pool-mapping.csv")).unwrap();
+    // Names and codes are only in the private mapping, never in the pool.
+    let second = mapping.lines().nth(1).unwrap();
+    let fields: Vec<&str> = second.split(',').collect();
+    for personal in &fields[1..4] {
+        assert!(!pool.contains(personal), "pool must not contain {personal}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for f in [
+            "out/private/pool-mapping.csv",
+            "out/private/intake-rejects.csv",
+        ] {
+            let m = std::fs::metadata(d.join(f)).unwrap().permissions().mode() & 0o777;
+            assert_eq!(m, 0o600, "{f}");
+        }
+    }
+    // Rows in = pool + rejects, as the journal records.
+    let j = std::fs::read_to_string(d.join("out/journal.jsonl")).unwrap();
+    let intake: serde_json::Value = j
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| e["step"] == "intake")
+        .unwrap();
+    assert_eq!(
+        intake["rows_in"].as_u64().unwrap(),
+        intake["pool"].as_u64().unwrap() + intake["rejected"].as_u64().unwrap()
+    );
+    assert!(
+        intake["rejected"].as_u64().unwrap() >= 4,
+        "the planted mistakes are rejected"
+    );
+}
