@@ -105,7 +105,8 @@ const BLANK: &str = "\0blank";
 /// Trimmed and NFC-normalised; borrowed when already canonical (the common case).
 pub fn canonical(s: &str) -> std::borrow::Cow<'_, str> {
     let t = s.trim();
-    if is_nfc_quick(t.chars()) == unicode_normalization::IsNormalized::Yes {
+    // ASCII text is always in NFC; the check over chars is for the rest.
+    if t.is_ascii() || is_nfc_quick(t.chars()) == unicode_normalization::IsNormalized::Yes {
         std::borrow::Cow::Borrowed(t)
     } else {
         std::borrow::Cow::Owned(t.nfc().collect())
@@ -216,8 +217,17 @@ pub fn strsim_levenshtein(a: &str, b: &str) -> usize {
 /// With `keep_rejects`, invalid rows are set aside instead of stopping the run.
 pub fn load(process: &Process, keep_rejects: bool) -> Result<Register> {
     let path = process.register_path();
+    let t = std::time::Instant::now();
     let raw = read::read_table(process, &path)?;
+    timing("read", t);
     build(process, path, raw, keep_rejects)
+}
+
+/// Phase timings on stderr when SORTES_TIMING is set (for benchmarks; no data).
+pub fn timing(phase: &str, since: std::time::Instant) {
+    if std::env::var_os("SORTES_TIMING").is_some() {
+        eprintln!("timing {phase}: {:.3} s", since.elapsed().as_secs_f64());
+    }
 }
 
 fn build(
@@ -241,6 +251,7 @@ fn build(
     let block_yes = lower(&cfg.register.block_values);
     let block_no = lower(&cfg.register.no_block_values);
     let german = lower(&cfg.register.german_values);
+    let no_block_empty = block_no.iter().any(String::is_empty);
     let age_from_birth = cols.birth_date.is_some();
     let date_col = if age_from_birth {
         cols.birth_date.clone()
@@ -254,7 +265,10 @@ fn build(
         .iter()
         .map(|s| (s.clone(), cfg.strata.values.get(s)))
         .collect();
-    let household_mode = if cols.household.is_some() {
+    // Household keys are needed only by the household rule.
+    let household_mode = if !cfg.draw.household_rule {
+        None
+    } else if cols.household.is_some() {
         Some(true)
     } else if has(3) && has(4) && has(5) {
         Some(false)
@@ -273,6 +287,7 @@ fn build(
         hash: [u8; 32],
     }
     // Per-row validation and hashing, in parallel; results keep row order.
+    let t = std::time::Instant::now();
     let results: Vec<std::result::Result<Row, Reject>> = (0..n as u32)
         .into_par_iter()
         .map(|row| {
@@ -321,7 +336,18 @@ fn build(
                 }
             };
             let block = |f: usize, col: &Option<String>| -> std::result::Result<bool, Reject> {
-                let v = v[f].to_lowercase();
+                let raw = &*v[f];
+                if raw.is_empty() && no_block_empty {
+                    return Ok(false);
+                }
+                let same = |x: &String| x.eq_ignore_ascii_case(raw);
+                if block_no.iter().any(same) {
+                    return Ok(false);
+                }
+                if block_yes.iter().any(same) {
+                    return Ok(true);
+                }
+                let v = raw.to_lowercase();
                 if block_yes.contains(&v) {
                     Ok(true)
                 } else if block_no.contains(&v) {
@@ -364,7 +390,10 @@ fn build(
                     return Err(rej(&column, format!("the {s} value is empty")));
                 }
                 let v = match values {
-                    Some(list) => match list.iter().find(|k| k.to_lowercase() == v.to_lowercase()) {
+                    Some(list) => match list.iter().find(|k| **k == v).or_else(|| {
+                        let lv = v.to_lowercase();
+                        list.iter().find(|k| k.to_lowercase() == lv)
+                    }) {
                         Some(k) => k.clone(),
                         None if s == "age_band" || s == "citizenship" => v,
                         None => {
@@ -428,6 +457,8 @@ fn build(
         })
         .collect();
 
+    timing("rows", t);
+    let t = std::time::Instant::now();
     let mut rejects = Vec::new();
     let mut people = Vec::with_capacity(n);
     let mut strata: Vec<Vec<String>> = Vec::new();
@@ -441,16 +472,25 @@ fn build(
             Err(rj) if rj.reason == BLANK => blank_rows += 1,
             Err(rj) => rejects.push(rj),
             Ok(r) => {
-                let next = strata.len() as u32;
-                let stratum = *strata_ix.entry(r.key.clone()).or_insert_with(|| {
-                    strata.push(r.key);
-                    next
-                });
-                let next = nats.len() as u32;
-                let nationality = *nat_ix.entry(r.nat.clone()).or_insert_with(|| {
-                    nats.push(r.nat);
-                    next
-                });
+                // Look up first: a key is cloned only the first time it is seen.
+                let stratum = match strata_ix.get(&r.key) {
+                    Some(&i) => i,
+                    None => {
+                        let i = strata.len() as u32;
+                        strata_ix.insert(r.key.clone(), i);
+                        strata.push(r.key);
+                        i
+                    }
+                };
+                let nationality = match nat_ix.get(&r.nat) {
+                    Some(&i) => i,
+                    None => {
+                        let i = nats.len() as u32;
+                        nat_ix.insert(r.nat.clone(), i);
+                        nats.push(r.nat);
+                        i
+                    }
+                };
                 let household = r.household.map(|h| {
                     let next = hh_ix.len() as u32;
                     *hh_ix.entry(h).or_insert(next)
@@ -470,13 +510,36 @@ fn build(
             }
         }
     }
+    timing("intern", t);
+    let t = std::time::Instant::now();
     // Canonical order: register id bytes (then line, so duplicates group stably).
-    // Row order of the file never matters.
-    people.par_sort_unstable_by(|a, b| {
-        a.id.as_bytes()
-            .cmp(b.id.as_bytes())
-            .then(a.line.cmp(&b.line))
+    // Row order of the file never matters. The first 16 id bytes, packed big-endian
+    // into a u128, decide most comparisons without a call to memcmp.
+    let prefix = |id: &str| {
+        let mut b = [0u8; 16];
+        let n = id.len().min(16);
+        b[..n].copy_from_slice(&id.as_bytes()[..n]);
+        u128::from_be_bytes(b)
+    };
+    let mut order: Vec<(u128, u32)> = people
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (prefix(&p.id), i as u32))
+        .collect();
+    order.par_sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0).then_with(|| {
+            let (pa, pb) = (&people[a.1 as usize], &people[b.1 as usize]);
+            pa.id
+                .as_bytes()
+                .cmp(pb.id.as_bytes())
+                .then(pa.line.cmp(&pb.line))
+        })
     });
+    let mut slots: Vec<Option<Person>> = people.into_iter().map(Some).collect();
+    let mut people: Vec<Person> = order
+        .iter()
+        .filter_map(|&(_, i)| slots[i as usize].take())
+        .collect();
     let mut dup_groups: Vec<Vec<u64>> = Vec::new();
     let mut i = 0;
     while i < people.len() {
@@ -535,6 +598,7 @@ fn build(
             "no valid resident rows remain".to_string(),
         ));
     }
+    timing("sort", t);
     let extract_sha256 = list_hash(people.iter().map(|p| &p.hash));
     Ok(Register {
         path,

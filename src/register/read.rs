@@ -346,6 +346,7 @@ fn columns_of(
                         ),
                     )
                 })?;
+            // One chunk, so that fetching row r needs no search for its chunk.
             let ca = s
                 .str()
                 .map_err(|e| Error::input(Location::file(path), e.to_string()))?

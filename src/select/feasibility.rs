@@ -10,7 +10,7 @@ use good_lp::{
 
 use super::pricing::Pricer;
 use super::types::TypeModel;
-use super::{Instance, validate};
+use super::{Instance, Solver, validate};
 
 /// A change of one quota proposed by the relaxation ILP.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,14 +68,23 @@ impl fmt::Display for Infeasibility {
 
 /// `Ok(())` if at least one panel satisfies every constraint, else an explanation.
 pub fn feasibility(inst: &Instance) -> Result<(), Infeasibility> {
-    if let Err(e) = validate(inst) {
+    feasibility_with(inst, Solver::default())
+}
+
+/// [`feasibility`] with the feasibility ILP solved by `solver`. The explanation of an
+/// infeasible instance (conflicts and the relaxation ILP) is always computed with microlp,
+/// so it does not depend on the backend. A backend that was not compiled in is reported as
+/// the only conflict.
+pub fn feasibility_with(inst: &Instance, solver: Solver) -> Result<(), Infeasibility> {
+    let invalid = validate(inst).and_then(|()| solver.check_available());
+    if let Err(e) = invalid {
         return Err(Infeasibility {
             conflicts: vec![e.to_string()],
             relaxation: None,
         });
     }
     let tm = TypeModel::build(inst, true);
-    let pricer = Pricer::new(inst, &tm);
+    let pricer = Pricer::new(inst, &tm, solver);
     match pricer.best_panel(&vec![0.0; tm.len()]) {
         Ok(Some(_)) => Ok(()),
         Ok(None) => Err(explain(inst)),
@@ -169,7 +178,7 @@ pub(crate) fn explain(inst: &Instance) -> Infeasibility {
 /// households ≤ 1`. The new quotas are [l_f − a_f, u_f + b_f].
 fn relax(inst: &Instance) -> Result<Option<Vec<QuotaChange>>, String> {
     let tm = TypeModel::build(inst, true);
-    let pricer = Pricer::new(inst, &tm);
+    let pricer = Pricer::new(inst, &tm, Solver::Microlp);
     let counts = tm.counts();
     let mut vars = ProblemVariables::new();
     let m: Vec<Variable> = counts

@@ -61,8 +61,10 @@ fn run(
     mode: Mode,
 ) -> Result<Distribution, SelectError> {
     validate(inst)?;
+    opts.solver.check_available()?;
+    let t0 = std::time::Instant::now();
     let tm = TypeModel::build(inst, opts.collapse_types);
-    let pricer = Pricer::new(inst, &tm);
+    let pricer = Pricer::new(inst, &tm, opts.solver);
     let counts = tm.counts();
     let nt = tm.len();
     let n = inst.agents.len();
@@ -132,6 +134,15 @@ fn run(
         }
     }
 
+    crate::register::timing(
+        &format!(
+            "select initial columns ({} types, {} panels)",
+            nt,
+            cols.list.len()
+        ),
+        t0,
+    );
+    let (mut t_lp, mut t_ilp) = (0.0f64, 0.0f64);
     // ---- Steps 2–3: outer loop (fix types) with inner column generation. ----
     let mut outer = 0usize;
     let mut iteration = 0usize;
@@ -160,7 +171,10 @@ fn run(
                 )));
             }
             // Restricted dual LP over the current columns C (interior point).
-            let Some(d) = solve_dual(&cols.list, &counts, &fixed, opts.lp_tolerance)? else {
+            let tl = std::time::Instant::now();
+            let dual = solve_dual(&cols.list, &counts, &fixed, opts.lp_tolerance)?;
+            t_lp += tl.elapsed().as_secs_f64();
+            let Some(d) = dual else {
                 // Numerical fallback: the primal became infeasible because the fixed values
                 // drifted; lower every p_t (t ∈ F) (floor 0) and retry.
                 relaxations += 1;
@@ -181,9 +195,11 @@ fn run(
             consecutive_failures = 0;
             // Pricing: P* = best_panel(y) with y_i = u_{t(i)}; v = Σ_{i∈P*} y_i.
             // A column violating Σ_{i∈P} y_i ≤ ŷ exists iff v > ŷ.
+            let tl = std::time::Instant::now();
             let p = pricer
                 .best_panel(&d.u)?
                 .ok_or_else(|| SelectError::Solver("pricing ILP infeasible".into()))?;
+            t_ilp += tl.elapsed().as_secs_f64();
             let v: f64 = p.iter().zip(&d.u).map(|(&m, &u)| m as f64 * u).sum();
             // Weak duality: (y, v) is feasible for the full dual, so obj − ŷ + v bounds the
             // value of this stage from above; obj is achieved by the current columns.
@@ -238,9 +254,16 @@ fn run(
         }
     }
 
+    if std::env::var_os("SORTES_TIMING").is_some() {
+        eprintln!(
+            "timing select column generation: {outer} outer, {iteration} rounds, {} panels, dual LP {t_lp:.3} s, pricing {t_ilp:.3} s",
+            cols.list.len()
+        );
+    }
+    crate::register::timing("select up to the final LP", t0);
     // ---- Step 4: final primal over C. ----
     let target: Vec<f64> = fixed.iter().map(|f| f.unwrap_or(0.0)).collect();
-    let lambda = final_primal(&cols.list, &counts, &target, opts.lp_tolerance)?;
+    let lambda = final_primal(&cols.list, &counts, &target, opts.lp_tolerance, opts.solver)?;
     // Clip λ to [0, 1] and renormalise.
     let mut lambda: Vec<f64> = lambda
         .iter()
@@ -266,6 +289,7 @@ fn run(
         upper_bound: target.iter().copied().fold(f64::INFINITY, f64::min),
         gap: 0.0,
     });
+    crate::register::timing("select final LP", t0);
     // ---- Step 5: expand into concrete panels (equal marginals inside each type). ----
     Ok(expand(&tm, &cols.list, &lambda))
 }

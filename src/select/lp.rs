@@ -9,9 +9,10 @@ use clarabel::algebra::CscMatrix;
 use clarabel::solver::{
     DefaultSettingsBuilder, DefaultSolver, IPSolver, NonnegativeConeT, SolverStatus, ZeroConeT,
 };
-use good_lp::{Expression, ProblemVariables, Solution, SolverModel, Variable, microlp, variable};
+use good_lp::{Constraint, Expression, ProblemVariables, Variable, variable};
 
-use super::SelectError;
+use super::backend;
+use super::{SelectError, Solver};
 
 /// Optimum of the restricted dual LP.
 #[derive(Debug, Clone)]
@@ -146,15 +147,17 @@ pub(crate) fn solve_dual(
 /// Final primal LP (algorithms.md step 4):
 /// `min ε  s.t.  Σ_P λ_P = 1,  Σ_P λ_P a_{P,t} ≥ p_t − ε ∀t,  λ ≥ 0`.
 ///
-/// Solved first with microlp's simplex, whose basic optimal solution has at most
-/// (#types + 1) non-zero λ (a small support); clarabel is the fallback.
+/// Solved first with the simplex method of the chosen backend (microlp or HiGHS), whose
+/// basic optimal solution has at most (#types + 1) non-zero λ (a small support); clarabel
+/// is the fallback.
 pub(crate) fn final_primal(
     columns: &[Vec<u32>],
     counts: &[u32],
     target: &[f64],
     tol: f64,
+    solver: Solver,
 ) -> Result<Vec<f64>, SelectError> {
-    match final_primal_simplex(columns, counts, target) {
+    match final_primal_simplex(columns, counts, target, solver) {
         Ok(l) => Ok(l),
         Err(_) => final_primal_ipm(columns, counts, target, tol),
     }
@@ -164,6 +167,7 @@ fn final_primal_simplex(
     columns: &[Vec<u32>],
     counts: &[u32],
     target: &[f64],
+    solver: Solver,
 ) -> Result<Vec<f64>, SelectError> {
     let mut vars = ProblemVariables::new();
     let lam: Vec<Variable> = columns
@@ -171,9 +175,10 @@ fn final_primal_simplex(
         .map(|_| vars.add(variable().min(0.0)))
         .collect();
     let eps = vars.add(variable().min(-1.0).max(1.0));
-    let mut model = vars.minimise(eps).using(microlp);
+    let problem = vars.minimise(eps);
+    let mut constraints: Vec<Constraint> = Vec::with_capacity(counts.len() + 1);
     let total: Expression = lam.iter().map(|&v| Expression::from(v)).sum();
-    model.add_constraint(total.eq(1.0));
+    constraints.push(total.eq(1.0));
     for (t, &c) in counts.iter().enumerate() {
         let e: Expression = columns
             .iter()
@@ -181,12 +186,10 @@ fn final_primal_simplex(
             .filter(|(col, _)| col[t] > 0)
             .map(|(col, &v)| v * (col[t] as f64 / c as f64))
             .sum();
-        model.add_constraint((e + eps).geq(target[t]));
+        constraints.push((e + eps).geq(target[t]));
     }
-    let sol = model
-        .solve()
-        .map_err(|e| SelectError::Solver(format!("final primal (simplex): {e}")))?;
-    Ok(lam.iter().map(|&v| sol.value(v)).collect())
+    backend::solve(solver, problem, constraints, &lam)
+        .map_err(|e| SelectError::Solver(format!("final primal (simplex, {}): {e}", solver.name())))
 }
 
 fn final_primal_ipm(

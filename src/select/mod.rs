@@ -7,9 +7,12 @@
 //!   "legacy" algorithm (a baseline only).
 //! * [`feasibility`] — explains infeasible quotas and proposes a minimal relaxation.
 //!
-//! Solvers are pure Rust: the pricing ILP and the final primal LP use `good_lp` with the
-//! `microlp` backend (branch and bound / simplex), the restricted dual LP uses `clarabel`
-//! (interior point, so that the duals are strictly complementary, see `leximin.rs`).
+//! Solvers: the pricing ILP and the final primal LP use `good_lp` with the backend chosen by
+//! [`Options::solver`] — [`Solver::Microlp`] (pure Rust branch and bound / simplex, the
+//! default) or [`Solver::Highs`] (HiGHS, only with the cargo feature `highs`, which builds
+//! the bundled C++ library and needs cmake and libclang). The restricted dual LP always uses
+//! `clarabel` (interior point, so that the duals are strictly complementary, see
+//! `leximin.rs`).
 //!
 //! **Types.** Agents with identical attribute vectors and no shared household are
 //! interchangeable. Because the leximin probability vector is unique, they receive equal
@@ -20,6 +23,7 @@
 //! Everything is deterministic for fixed inputs: single-threaded solvers, ordered maps only,
 //! canonical ordering of types (by lowest member index) and of panels (lexicographic).
 
+mod backend;
 mod expand;
 mod feasibility;
 pub mod instance_io;
@@ -32,7 +36,7 @@ mod types;
 
 use std::fmt;
 
-pub use feasibility::{Infeasibility, QuotaChange, feasibility};
+pub use feasibility::{Infeasibility, QuotaChange, feasibility, feasibility_with};
 pub use legacy::{LegacyEstimate, legacy_probabilities};
 pub use leximin::{leximin, maximin};
 
@@ -98,6 +102,23 @@ pub struct Options {
     pub mw_rounds: Option<usize>,
     /// Collapse interchangeable agents into types (recommended; `false` is for testing).
     pub collapse_types: bool,
+    /// Backend of the pricing ILP and of the final primal LP.
+    pub solver: Solver,
+}
+
+/// MILP/LP backend (via `good_lp`) of the pricing ILP and the final primal LP.
+///
+/// Both variants always exist, so callers compile either way; selecting
+/// [`Solver::Highs`] in a build without the cargo feature `highs` makes the computation
+/// return `SelectError::Solver("sortes was built without the highs feature")`
+/// (see [`Solver::is_available`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Solver {
+    /// `microlp`: pure Rust, always available (default).
+    #[default]
+    Microlp,
+    /// HiGHS (bundled C++ library), with `mip_rel_gap = mip_abs_gap = 0`.
+    Highs,
 }
 
 impl Default for Options {
@@ -111,6 +132,7 @@ impl Default for Options {
             max_column_rounds: 100_000,
             mw_rounds: None,
             collapse_types: true,
+            solver: Solver::Microlp,
         }
     }
 }
@@ -269,6 +291,54 @@ pub fn check_panel(inst: &Instance, panel: &[u32]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Maximum-weight panel (the pricing problem of column generation): maximise
+/// `Σ_{i∈P} weights[i]` over all panels `P` satisfying size, quotas and households, solved
+/// exactly by `solver`. Returns the sorted agent indices, `Ok(None)` if no panel is
+/// feasible.
+///
+/// When interchangeable agents (see `types.rs`) have equal weights — as the duals in
+/// [`leximin`] do — the problem is solved at type level like inside the engine; otherwise at
+/// agent level.
+pub fn best_panel(
+    inst: &Instance,
+    weights: &[f64],
+    solver: Solver,
+) -> Result<Option<Vec<u32>>, SelectError> {
+    validate(inst)?;
+    solver.check_available()?;
+    if weights.len() != inst.agents.len() {
+        return Err(SelectError::InvalidInstance(format!(
+            "{} weights for {} agents",
+            weights.len(),
+            inst.agents.len()
+        )));
+    }
+    if let Some(i) = weights.iter().position(|w| !w.is_finite()) {
+        return Err(SelectError::InvalidInstance(format!(
+            "weight of agent {i} is not finite"
+        )));
+    }
+    let mut tm = types::TypeModel::build(inst, true);
+    let uniform = tm.members.iter().all(|m| {
+        m.iter()
+            .all(|&i| weights[i as usize] == weights[m[0] as usize])
+    });
+    if !uniform {
+        tm = types::TypeModel::build(inst, false);
+    }
+    let w: Vec<f64> = tm.members.iter().map(|m| weights[m[0] as usize]).collect();
+    let pricer = pricing::Pricer::new(inst, &tm, solver);
+    Ok(pricer.best_panel(&w)?.map(|m| {
+        let mut panel: Vec<u32> = m
+            .iter()
+            .zip(&tm.members)
+            .flat_map(|(&c, members)| members[..c as usize].iter().copied())
+            .collect();
+        panel.sort_unstable();
+        panel
+    }))
 }
 
 /// Per-agent selection probability under `d` (sums to `k` for a valid distribution).

@@ -9,13 +9,11 @@
 //! Any optimal m expands to an optimal x (pick any m_t members of each type), so both
 //! problems have the same optimal value.
 
-use good_lp::{
-    Expression, ProblemVariables, ResolutionError, Solution, SolverModel, Variable, microlp,
-    variable,
-};
+use good_lp::{Constraint, Expression, ProblemVariables, ResolutionError, Variable, variable};
 
+use super::backend;
 use super::types::TypeModel;
-use super::{Instance, SelectError};
+use super::{Instance, SelectError, Solver};
 
 /// One quota row: the types having feature-value f, and its bounds.
 pub(crate) struct QuotaRow {
@@ -29,10 +27,11 @@ pub(crate) struct Pricer<'a> {
     pub k: usize,
     pub rows: Vec<QuotaRow>,
     counts: Vec<u32>,
+    solver: Solver,
 }
 
 impl<'a> Pricer<'a> {
-    pub fn new(inst: &Instance, tm: &'a TypeModel) -> Pricer<'a> {
+    pub fn new(inst: &Instance, tm: &'a TypeModel, solver: Solver) -> Pricer<'a> {
         let mut rows = Vec::new();
         for (c, cat) in inst.categories.iter().enumerate() {
             for (v, val) in cat.values.iter().enumerate() {
@@ -49,12 +48,13 @@ impl<'a> Pricer<'a> {
             k: inst.k,
             rows,
             counts: tm.counts(),
+            solver,
         }
     }
 
     /// Type-level panel maximising `Σ_t w_t m_t`; `Ok(None)` if no feasible panel exists.
     pub fn best_panel(&self, w: &[f64]) -> Result<Option<Vec<u32>>, SelectError> {
-        // Scale the objective so that the largest weight is 1 (keeps microlp's absolute
+        // Scale the objective so that the largest weight is 1 (keeps the solvers' absolute
         // tolerances meaningful when the duals are tiny).
         let scale = w.iter().fold(0.0f64, |a, &x| a.max(x.abs()));
         let scale = if scale > 0.0 { 1.0 / scale } else { 0.0 };
@@ -65,35 +65,37 @@ impl<'a> Pricer<'a> {
             .map(|&c| vars.add(variable().integer().min(0).max(c as f64)))
             .collect();
         let objective: Expression = m.iter().zip(w).map(|(&v, &wt)| v * (wt * scale)).sum();
-        let mut model = vars.maximise(objective).using(microlp);
+        let problem = vars.maximise(objective);
+        let mut constraints: Vec<Constraint> = Vec::new();
         let size: Expression = m.iter().map(|&v| Expression::from(v)).sum();
-        model.add_constraint(size.eq(self.k as f64));
+        constraints.push(size.eq(self.k as f64));
         for row in &self.rows {
             let avail: u32 = row.types.iter().map(|&t| self.counts[t]).sum();
             let e: Expression = row.types.iter().map(|&t| Expression::from(m[t])).sum();
             if row.min > 0 {
-                model.add_constraint(e.clone().geq(row.min as f64));
+                constraints.push(e.clone().geq(row.min as f64));
             }
             if row.max < avail {
-                model.add_constraint(e.leq(row.max as f64));
+                constraints.push(e.leq(row.max as f64));
             }
         }
         for h in &self.tm.households {
             let e: Expression = h.iter().map(|&t| Expression::from(m[t])).sum();
-            model.add_constraint(e.leq(1.0));
+            constraints.push(e.leq(1.0));
         }
-        match model.solve() {
-            Ok(sol) => {
-                let panel: Vec<u32> = m
-                    .iter()
-                    .map(|&v| sol.value(v).round().max(0.0) as u32)
-                    .collect();
-                self.check(&panel)
-                    .map_err(|e| SelectError::Solver(format!("pricing ILP: {e}")))?;
+        match backend::solve(self.solver, problem, constraints, &m) {
+            Ok(values) => {
+                let panel: Vec<u32> = values.iter().map(|&x| x.round().max(0.0) as u32).collect();
+                self.check(&panel).map_err(|e| {
+                    SelectError::Solver(format!("pricing ILP ({}): {e}", self.solver.name()))
+                })?;
                 Ok(Some(panel))
             }
             Err(ResolutionError::Infeasible) => Ok(None),
-            Err(e) => Err(SelectError::Solver(format!("pricing ILP: {e}"))),
+            Err(e) => Err(SelectError::Solver(format!(
+                "pricing ILP ({}): {e}",
+                self.solver.name()
+            ))),
         }
     }
 
