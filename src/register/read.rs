@@ -61,7 +61,6 @@ pub fn read_table(process: &Process, path: &Path) -> Result<RawTable> {
             Error::io(path, e)
         }
     })?;
-    let file_sha256 = crate::fsio::sha256_hex(&bytes);
     if bytes.is_empty() {
         return Err(Error::input(
             Location::file(path),
@@ -69,18 +68,27 @@ pub fn read_table(process: &Process, path: &Path) -> Result<RawTable> {
         ));
     }
     let wanted = mapped(process);
-    match format.as_str() {
-        "csv" => read_csv(process, path, bytes, &wanted, file_sha256),
-        "parquet" => read_parquet(path, bytes, &wanted, file_sha256),
-        other => Err(Error::input(
-            Location::file(&process.path),
-            format!("register.format {other:?} is not csv or parquet"),
-        )),
-    }
+    // The file's hash is computed on a second thread while the table is parsed.
+    let (file_sha256, table) = std::thread::scope(|scope| {
+        let hasher = scope.spawn(|| crate::fsio::sha256_hex(&bytes));
+        let table = match format.as_str() {
+            "csv" => read_csv(process, path, &bytes, &wanted),
+            "parquet" => read_parquet(path, &bytes, &wanted),
+            other => Err(Error::input(
+                Location::file(&process.path),
+                format!("register.format {other:?} is not csv or parquet"),
+            )),
+        };
+        (hasher.join(), table)
+    });
+    let mut table = table?;
+    table.file_sha256 =
+        file_sha256.map_err(|_| Error::refused("hashing the register file failed"))?;
+    Ok(table)
 }
 
 /// Decodes the bytes to UTF-8 text: Windows-1252 by table, UTF-8 checked (with BOM removed).
-pub fn decode(path: &Path, bytes: Vec<u8>, windows_1252: bool) -> Result<String> {
+pub fn decode(path: &Path, bytes: &[u8], windows_1252: bool) -> Result<String> {
     if windows_1252 {
         if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
             return Err(Error::input(
@@ -94,7 +102,7 @@ pub fn decode(path: &Path, bytes: Vec<u8>, windows_1252: bool) -> Result<String>
             .iter()
             .position(|b| matches!(b, 0x81 | 0x8D | 0x8F | 0x90 | 0x9D))
         {
-            let (line, col) = line_col(&bytes, pos);
+            let (line, col) = line_col(bytes, pos);
             return Err(Error::input(
                 Location::at(path, line, format!("{col} (byte)")),
                 format!(
@@ -103,7 +111,7 @@ pub fn decode(path: &Path, bytes: Vec<u8>, windows_1252: bool) -> Result<String>
                 ),
             ));
         }
-        let (text, _, _) = encoding_rs::WINDOWS_1252.decode(&bytes);
+        let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
         return Ok(text.into_owned());
     }
     let start = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
@@ -112,15 +120,10 @@ pub fn decode(path: &Path, bytes: Vec<u8>, windows_1252: bool) -> Result<String>
         0
     };
     match std::str::from_utf8(&bytes[start..]) {
-        Ok(_) => {
-            let mut b = bytes;
-            b.drain(..start);
-            // Checked just above.
-            Ok(String::from_utf8(b).unwrap_or_default())
-        }
+        Ok(text) => Ok(text.to_string()),
         Err(e) => {
             let pos = start + e.valid_up_to();
-            let (line, col) = line_col(&bytes, pos);
+            let (line, col) = line_col(bytes, pos);
             Err(Error::input(
                 Location::at(path, line, format!("{col} (byte)")),
                 format!(
@@ -166,11 +169,12 @@ fn delim_name(d: u8) -> &'static str {
 fn read_csv(
     process: &Process,
     path: &Path,
-    bytes: Vec<u8>,
+    bytes: &[u8],
     wanted: &[Option<String>],
-    file_sha256: String,
 ) -> Result<RawTable> {
+    let t = std::time::Instant::now();
     let text = decode(path, bytes, process.is_windows_1252())?;
+    super::timing("read: decode", t);
     let header_line = text.lines().next().unwrap_or("").trim_end_matches('\r');
     if header_line.trim().is_empty() {
         return Err(Error::input(
@@ -235,6 +239,7 @@ fn read_csv(
             "the file has a header but no data rows",
         ));
     }
+    let t = std::time::Instant::now();
     let needed: Vec<PlSmallStr> = dedup(wanted).into_iter().map(PlSmallStr::from).collect();
     let schema: Schema = header
         .iter()
@@ -262,11 +267,14 @@ fn read_csv(
                 ),
             )
         })?;
+    super::timing("read: polars", t);
+    let t = std::time::Instant::now();
     let fields = columns_of(path, &df, wanted)?;
+    super::timing("read: columns", t);
     Ok(RawTable {
         rows: df.height(),
         fields,
-        file_sha256,
+        file_sha256: String::new(),
         first_line: 2,
     })
 }
@@ -357,12 +365,7 @@ fn columns_of(
         .collect()
 }
 
-fn read_parquet(
-    path: &Path,
-    bytes: Vec<u8>,
-    wanted: &[Option<String>],
-    file_sha256: String,
-) -> Result<RawTable> {
+fn read_parquet(path: &Path, bytes: &[u8], wanted: &[Option<String>]) -> Result<RawTable> {
     let bad = |e: PolarsError| {
         Error::input(
             Location::file(path),
@@ -390,7 +393,7 @@ fn read_parquet(
     Ok(RawTable {
         rows: df.height(),
         fields,
-        file_sha256,
+        file_sha256: String::new(),
         first_line: 1,
     })
 }
