@@ -257,3 +257,53 @@ fn intake_links_codes_and_writes_a_pseudonymous_pool() {
         "the planted mistakes are rejected"
     );
 }
+
+#[test]
+fn relaxation_stays_within_min_flex_and_max_flex() {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = small20_pool(dir.path());
+    // Only 10 applicants are liberal (the others are made conservative).
+    let text = std::fs::read_to_string(&pool).unwrap();
+    let mut out = String::new();
+    let mut liberal = 0;
+    for (i, l) in text.lines().enumerate() {
+        if i > 0 && l.ends_with(",liberal") {
+            liberal += 1;
+            if liberal > 10 {
+                out.push_str(&l.replace("liberal", "conservative"));
+                out.push('\n');
+                continue;
+            }
+        }
+        out.push_str(l);
+        out.push('\n');
+    }
+    std::fs::write(&pool, out).unwrap();
+    let check = |min_flex: u32| {
+        let q = dir.path().join(format!("q{min_flex}.csv"));
+        std::fs::write(
+            &q,
+            format!(
+                "category,value,min,max,min_flex,max_flex\ngender,female,9,20,0,20\ngender,male,9,20,0,20\nleaning,liberal,12,20,{min_flex},20\nleaning,conservative,0,20,0,20\n"
+            ),
+        )
+        .unwrap();
+        let a = sortes()
+            .args(["quotas", "check", "--k", "20", "--quotas"])
+            .arg(&q)
+            .arg("--pool")
+            .arg(&pool)
+            .assert()
+            .code(1);
+        stdout_of(&a)
+    };
+    // Allowed down to 5: the smallest change lowers the liberal minimum from 12 to 10.
+    let loose = check(5);
+    assert!(
+        loose.contains("leaning=liberal: minimum 12 -> 10"),
+        "{loose}"
+    );
+    // Allowed only down to 11: no change within the flexible bounds helps.
+    let tight = check(11);
+    assert!(tight.contains("within their min_flex/max_flex"), "{tight}");
+}

@@ -83,7 +83,7 @@ fn check(a: CheckArgs) -> Result<i32> {
     };
     let pool = quotas::read_pool(&pool_path, &a.id_column, a.household_column.as_deref())?;
     let inst = quotas::build_instance(&qf, a.k, &pool)?;
-    match crate::select::feasibility(&inst) {
+    match crate::select::feasibility_within_flex(&inst, &qf.flex_for(&inst)) {
         Ok(()) => {
             println!(
                 "feasible: at least one panel of {} from the {} applicants meets every quota",

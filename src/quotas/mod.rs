@@ -68,6 +68,27 @@ impl QuotaFile {
     }
 
     /// Converts to the selection engine's categories (flex bounds are dropped).
+    /// `(min_flex, max_flex)` for every value of the instance's categories (matched by
+    /// name): min_flex defaults to 0, max_flex to k.
+    pub fn flex_for(&self, inst: &crate::select::Instance) -> Vec<Vec<(u32, u32)>> {
+        let k = inst.k as u32;
+        inst.categories
+            .iter()
+            .map(|c| {
+                c.values
+                    .iter()
+                    .map(|v| {
+                        let row = self.category(&c.name).and_then(|qc| qc.value(&v.name));
+                        (
+                            row.and_then(|r| r.min_flex).unwrap_or(0).min(v.min),
+                            row.and_then(|r| r.max_flex).unwrap_or(k).max(v.max),
+                        )
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
     pub fn to_select_categories(&self) -> Vec<crate::select::Category> {
         self.categories
             .iter()

@@ -61,7 +61,10 @@ impl fmt::Display for Infeasibility {
                 }
                 Ok(())
             }
-            _ => writeln!(f, "no change of quotas alone can make it feasible"),
+            _ => writeln!(
+                f,
+                "no change of quotas (within their min_flex/max_flex, where given) can make it feasible"
+            ),
         }
     }
 }
@@ -92,6 +95,25 @@ pub fn feasibility_with(inst: &Instance, solver: Solver) -> Result<(), Infeasibi
             conflicts: vec![e.to_string()],
             relaxation: None,
         }),
+    }
+}
+
+/// [`feasibility`] where the proposed relaxation must stay within flexible bounds:
+/// `flex[c][v] = (min_flex, max_flex)` for value v of category c (the quota file's
+/// `min_flex`/`max_flex` columns): a minimum may drop to min_flex at the lowest, a
+/// maximum rise to max_flex at the highest.
+pub fn feasibility_within_flex(
+    inst: &Instance,
+    flex: &[Vec<(u32, u32)>],
+) -> Result<(), Infeasibility> {
+    match feasibility(inst) {
+        Ok(()) => Ok(()),
+        Err(mut inf) => {
+            if validate(inst).is_ok() {
+                inf.relaxation = relax(inst, Some(flex)).ok().flatten();
+            }
+            Err(inf)
+        }
     }
 }
 
@@ -151,7 +173,7 @@ pub(crate) fn explain(inst: &Instance) -> Infeasibility {
             ));
         }
     }
-    let relaxation = relax(inst).ok().flatten();
+    let relaxation = relax(inst, None).ok().flatten();
     if conflicts.is_empty() {
         let which: Vec<String> = relaxation
             .iter()
@@ -175,8 +197,13 @@ pub(crate) fn explain(inst: &Instance) -> Infeasibility {
 
 /// Relaxation ILP: integer type counts m_t ∈ [0, c_t] and slacks a_f ∈ [0, l_f], b_f ≥ 0:
 /// `min Σ_f (a_f + b_f)  s.t.  Σ_t m_t = k,  l_f − a_f ≤ Σ_{t∈T_f} m_t ≤ u_f + b_f,
-/// households ≤ 1`. The new quotas are [l_f − a_f, u_f + b_f].
-fn relax(inst: &Instance) -> Result<Option<Vec<QuotaChange>>, String> {
+/// households ≤ 1`. The new quotas are [l_f − a_f, u_f + b_f]. With `flex`, also
+/// `a_f ≤ l_f − min_flex_f` and `b_f ≤ max_flex_f − u_f`.
+fn relax(
+    inst: &Instance,
+    flex: Option<&[Vec<(u32, u32)>]>,
+) -> Result<Option<Vec<QuotaChange>>, String> {
+    let flat: Option<Vec<(u32, u32)>> = flex.map(|f| f.iter().flatten().copied().collect());
     let tm = TypeModel::build(inst, true);
     let pricer = Pricer::new(inst, &tm, Solver::Microlp);
     let counts = tm.counts();
@@ -189,10 +216,18 @@ fn relax(inst: &Instance) -> Result<Option<Vec<QuotaChange>>, String> {
     let slack: Vec<(Variable, Variable)> = pricer
         .rows
         .iter()
-        .map(|r| {
+        .enumerate()
+        .map(|(i, r)| {
+            let (down, up) = match flat.as_ref().and_then(|f| f.get(i)) {
+                Some(&(lo, hi)) => (
+                    r.min.saturating_sub(lo) as f64,
+                    hi.saturating_sub(r.max) as f64,
+                ),
+                None => (r.min as f64, n),
+            };
             (
-                vars.add(variable().integer().min(0).max(r.min as f64)),
-                vars.add(variable().integer().min(0).max(n)),
+                vars.add(variable().integer().min(0).max(down)),
+                vars.add(variable().integer().min(0).max(up)),
             )
         })
         .collect();

@@ -36,7 +36,9 @@ mod types;
 
 use std::fmt;
 
-pub use feasibility::{Infeasibility, QuotaChange, feasibility, feasibility_with};
+pub use feasibility::{
+    Infeasibility, QuotaChange, feasibility, feasibility_with, feasibility_within_flex,
+};
 pub use legacy::{LegacyEstimate, legacy_probabilities};
 pub use leximin::{leximin, maximin};
 

@@ -86,7 +86,7 @@ pub fn load(inp: &Inputs) -> Result<(Pool, QuotaFile, Instance)> {
 /// Feasibility first; then the chosen algorithm.
 pub fn select(inp: &Inputs, progress: &mut dyn FnMut(&Progress)) -> Result<Outcome> {
     let (pool, qf, inst) = load(inp)?;
-    if let Err(inf) = super::feasibility(&inst) {
+    if let Err(inf) = super::feasibility_within_flex(&inst, &qf.flex_for(&inst)) {
         return Err(Error::refused(format!(
             "the quotas cannot be met with this pool ({}): {inf}",
             inp.pool_path.display()
