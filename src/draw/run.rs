@@ -73,8 +73,38 @@ pub fn latest_draws(j: &Journal) -> BTreeMap<u64, Map<String, Value>> {
     m
 }
 
-/// Ids and codes of everyone invited in waves before `wave`, read from their
-/// invitee files after checking each file's hash against the journal.
+/// The invitee files of the latest draw of every wave before `before` (all waves
+/// with `None`), after checking each file's SHA-256 against the journal, so that no
+/// step works on an altered list.
+pub fn invitee_files(paths: &Paths, j: &Journal, before: Option<u32>) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for (w, e) in latest_draws(j) {
+        if before.is_some_and(|b| w >= b as u64) {
+            continue;
+        }
+        let rel = e
+            .get("outputs")
+            .and_then(|o| o.get("invitees"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let want = e
+            .get("output_sha256")
+            .and_then(|o| o.get("invitees"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let path = paths.out.join(rel);
+        if fsio::sha256_file(&path)? != want {
+            return Err(Error::Verify(format!(
+                "{} (wave {w}) differs from the file the draw wrote; it is not used",
+                path.display()
+            )));
+        }
+        files.push(path);
+    }
+    Ok(files)
+}
+
+/// Register ids and application codes of everyone invited in waves before `wave`.
 pub fn earlier_invitees(
     paths: &Paths,
     j: &Journal,
@@ -82,30 +112,7 @@ pub fn earlier_invitees(
 ) -> Result<(BTreeSet<String>, BTreeSet<String>)> {
     let mut ids = BTreeSet::new();
     let mut codes = BTreeSet::new();
-    for (w, e) in latest_draws(j) {
-        if w >= wave as u64 {
-            continue;
-        }
-        let rel = str_of(
-            e.get("outputs")
-                .and_then(Value::as_object)
-                .unwrap_or(&Map::new()),
-            "invitees",
-        )
-        .to_string();
-        let path = paths.out.join(&rel);
-        let want = e
-            .get("output_sha256")
-            .and_then(|o| o.get("invitees"))
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let have = fsio::sha256_file(&path)?;
-        if have != want {
-            return Err(Error::Verify(format!(
-                "{} (wave {w}) differs from the file the journal recorded; earlier invitees cannot be excluded safely",
-                path.display()
-            )));
-        }
+    for path in invitee_files(paths, j, Some(wave))? {
         let mut r = csv::Reader::from_path(&path)
             .map_err(|e| Error::refused(format!("{}: {e}", path.display())))?;
         for rec in r.records() {

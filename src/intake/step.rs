@@ -19,42 +19,15 @@ pub struct IntakeReport {
     pub rejects: PathBuf,
 }
 
-/// The invitee files of the latest draw of every wave, after checking each file's
-/// SHA-256 against the journal (so intake never links to an altered list).
-pub fn invitee_files(paths: &Paths, j: &Journal) -> Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    for (wave, d) in run::latest_draws(j) {
-        let rel = d
-            .get("outputs")
-            .and_then(|o| o.get("invitees"))
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let want = d
-            .get("output_sha256")
-            .and_then(|o| o.get("invitees"))
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let p = paths.out.join(rel);
-        if fsio::sha256_file(&p)? != want {
-            return Err(Error::Verify(format!(
-                "{} (wave {wave}) differs from the file the draw wrote; intake refuses to link applications to it",
-                p.display()
-            )));
-        }
-        files.push(p);
-    }
+pub fn load_invitees(process: &Process) -> Result<(Paths, Journal, Vec<Invitee>, Vec<PathBuf>)> {
+    let paths = Paths::of(process);
+    let j = Journal::open(&paths.journal)?;
+    let files = run::invitee_files(&paths, &j, None)?;
     if files.is_empty() {
         return Err(Error::refused(
             "no draw in the journal: applications can only be linked to drawn invitees",
         ));
     }
-    Ok(files)
-}
-
-pub fn load_invitees(process: &Process) -> Result<(Paths, Journal, Vec<Invitee>, Vec<PathBuf>)> {
-    let paths = Paths::of(process);
-    let j = Journal::open(&paths.journal)?;
-    let files = invitee_files(&paths, &j)?;
     let inv = super::read_invitees(&files)?;
     Ok((paths, j, inv, files))
 }
