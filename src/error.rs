@@ -54,7 +54,7 @@ impl fmt::Display for Location {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Bad input: the message is a sentence for the person who prepared the file.
-    #[error("{loc}: {msg}")]
+    #[error("{}{msg}", if *loc == Location::default() { String::new() } else { format!("{loc}: ") })]
     Input { loc: Location, msg: String },
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
