@@ -196,10 +196,13 @@ pub fn verify(process: &Process) -> Vec<Check> {
         }
         match &key {
             Some(k) if k.fingerprint() == str_of(&d, "code_key_sha256") => {
-                let used = run::earlier_invitees(&paths, &j, wave as u32)
-                    .map(|x| x.1)
-                    .unwrap_or_default();
-                let codes = crate::draw::assign_codes(process, &loaded.reg, &drawn, k, &used);
+                let codes = crate::draw::assign_codes(
+                    process,
+                    &loaded.reg,
+                    &drawn,
+                    k,
+                    &loaded.earlier_codes,
+                );
                 match crate::draw::invitees_csv(process, &loaded.reg, &loaded.plan, &drawn, &codes)
                 {
                     Ok(bytes) => {

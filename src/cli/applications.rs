@@ -1,4 +1,4 @@
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::process::Process;
 use std::path::PathBuf;
 
@@ -20,22 +20,11 @@ pub struct Args {
 /// Synthetic applications for trying the tool out (never for a real process).
 pub fn run(a: Args) -> Result<i32> {
     let process = Process::load(&a.process)?;
-    let cfg = process
-        .file
-        .intake
-        .clone()
-        .ok_or_else(|| Error::refused("the process file has no [intake] table"))?;
-    let (_, _, invitees, _) = crate::intake::step::load_invitees(&process)?;
-    let bytes = crate::intake::synth_applications(&invitees, &cfg, a.seed);
-    crate::fsio::write_atomic(&a.out, &bytes, crate::fsio::Privacy::Personal, a.force)?;
-    let rows = bytes
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        .saturating_sub(1);
+    let (rows, invitees) =
+        crate::intake::step::write_synthetic_applications(&process, &a.out, a.seed, a.force)?;
     println!(
         "wrote {rows} synthetic applications from {} invitees to {} (mode 0600)",
-        invitees.len(),
+        invitees,
         a.out.display()
     );
     Ok(0)

@@ -104,15 +104,8 @@ pub fn run(a: Args) -> Result<i32> {
         "\n[4/7] applications: synthetic replies to the invitation (response model by age, district, education)"
     );
     let t = Instant::now();
-    let cfg = process
-        .file
-        .intake
-        .clone()
-        .ok_or_else(|| Error::refused("the example process has no [intake] table"))?;
-    let (_, _, invitees, _) = crate::intake::step::load_invitees(&process)?;
     let apps = a.dir.join("data/applications.csv");
-    let bytes = crate::intake::synth_applications(&invitees, &cfg, 2027);
-    crate::fsio::write_atomic(&apps, &bytes, crate::fsio::Privacy::Personal, false)?;
+    crate::intake::step::write_synthetic_applications(&process, &apps, 2027, false)?;
     println!("  {} ({:.2} s)", apps.display(), t.elapsed().as_secs_f64());
 
     println!("\n[5/7] intake: codes linked, answers checked, pseudonymous pool");

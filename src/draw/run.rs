@@ -197,6 +197,8 @@ pub fn commitment_digest(body: &Value) -> String {
 pub struct Loaded {
     pub reg: Register,
     pub plan: Plan,
+    /// Application codes issued in earlier waves (new codes must differ).
+    pub earlier_codes: BTreeSet<String>,
 }
 
 /// Reads the register and builds the plan of `wave`.
@@ -209,10 +211,14 @@ pub fn load_plan(
     keep_rejects: bool,
 ) -> Result<Loaded> {
     let reg = register::load(process, keep_rejects)?;
-    let (earlier, _) = earlier_invitees(paths, j, wave)?;
+    let (earlier, earlier_codes) = earlier_invitees(paths, j, wave)?;
     let excl = exclusions(process)?;
     let plan = super::plan(process, &reg, &earlier, &excl, wave, counts)?;
-    Ok(Loaded { reg, plan })
+    Ok(Loaded {
+        reg,
+        plan,
+        earlier_codes,
+    })
 }
 
 pub struct CommitReport {
@@ -387,8 +393,7 @@ pub fn draw(
     }
     let drawn = super::execute(&loaded.plan, &loaded.reg, seed, &commitment);
     let key = CodeKey::load_or_create(&paths.code_key())?;
-    let (_, used_codes) = earlier_invitees(&paths, &j, wave)?;
-    let codes = super::assign_codes(process, &loaded.reg, &drawn, &key, &used_codes);
+    let codes = super::assign_codes(process, &loaded.reg, &drawn, &key, &loaded.earlier_codes);
     let inv_bytes = super::invitees_csv(process, &loaded.reg, &loaded.plan, &drawn, &codes)?;
     let sum_bytes = super::summary_csv(&loaded.plan, &drawn);
     let inv_path = paths.invitees(wave);

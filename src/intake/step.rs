@@ -106,3 +106,27 @@ pub fn intake(process: &Process, applications: &Path, force: bool) -> Result<Int
         rejects,
     })
 }
+
+/// Writes synthetic applications of the drawn invitees (for trying the tool out and
+/// for the demo; never for a real process). Returns (rows, invitees).
+pub fn write_synthetic_applications(
+    process: &Process,
+    out: &Path,
+    seed: u64,
+    force: bool,
+) -> Result<(usize, usize)> {
+    let cfg = process
+        .file
+        .intake
+        .as_ref()
+        .ok_or_else(|| Error::refused("the process file has no [intake] table"))?;
+    let (_, _, invitees, _) = load_invitees(process)?;
+    let bytes = super::synth_applications(&invitees, cfg, seed);
+    fsio::write_atomic(out, &bytes, Privacy::Personal, force)?;
+    let rows = bytes
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        .saturating_sub(1);
+    Ok((rows, invitees.len()))
+}
