@@ -100,7 +100,7 @@ pub struct Options {
     /// Maximum number of column-generation rounds in total.
     pub max_column_rounds: usize,
     /// Rounds of multiplicative weights for the initial columns; `None` = 3 × number of types
-    /// (upstream uses 3n at agent level).
+    /// for LEXIMIN (upstream uses 3n at agent level), at most 10 for MAXIMIN.
     pub mw_rounds: Option<usize>,
     /// Collapse interchangeable agents into types (recommended; `false` is for testing).
     pub collapse_types: bool,
