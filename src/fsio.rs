@@ -79,6 +79,27 @@ fn set_mode(_path: &Path, _privacy: Privacy) -> Result<()> {
     Ok(())
 }
 
+/// A CSV field, quoted only where it must be (`,`, `"` or a line break inside).
+pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains([',', '"', '\n']) {
+        std::borrow::Cow::Owned(format!("\"{}\"", s.replace('"', "\"\"")))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// Reads an input file; a missing file is an input error with `missing` as the
+/// sentence for the clerk.
+pub fn read_input(path: &Path, missing: &str) -> Result<Vec<u8>> {
+    fs::read(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            crate::error::Error::input(crate::error::Location::file(path), missing)
+        } else {
+            Error::io(path, e)
+        }
+    })
+}
+
 /// Reads a whole file with an error that names it.
 pub fn read(path: &Path) -> Result<Vec<u8>> {
     fs::read(path).map_err(|e| Error::io(path, e))

@@ -17,4 +17,5 @@ pub mod quotas;
 pub mod register;
 pub mod select;
 pub mod spec;
+pub mod timing;
 pub mod verify;

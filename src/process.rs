@@ -235,16 +235,10 @@ pub const STRATUM_COLUMNS: [&str; 5] = [
 
 impl Process {
     pub fn load(path: &Path) -> Result<Process> {
-        let bytes = std::fs::read(path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                Error::input(
-                    Location::file(path),
-                    "the process file was not found (give it with -p, e.g. -p forum.toml)",
-                )
-            } else {
-                Error::io(path, e)
-            }
-        })?;
+        let bytes = crate::fsio::read_input(
+            path,
+            "the process file was not found (give it with -p, e.g. -p forum.toml)",
+        )?;
         let text = std::str::from_utf8(&bytes).map_err(|e| {
             Error::input(
                 Location::file(path),

@@ -26,19 +26,24 @@ fn small20_pool(dir: &std::path::Path) -> PathBuf {
     p
 }
 
+/// `sortes select` of a pool under the Alternate(200,20) quotas, writing into `out`.
+fn select_small20(pool: &std::path::Path, out: &std::path::Path) -> assert_cmd::assert::Assert {
+    sortes()
+        .args(["select", "--k", "20", "--pool"])
+        .arg(pool)
+        .arg("--quotas")
+        .arg(instances().join("example_small_20/categories.csv"))
+        .arg("--out")
+        .arg(out)
+        .assert()
+}
+
 #[test]
 fn select_writes_distribution_probabilities_and_quota_table() {
     let dir = tempfile::tempdir().unwrap();
     let pool = small20_pool(dir.path());
     let out = dir.path().join("sel");
-    sortes()
-        .args(["select", "--k", "20", "--pool"])
-        .arg(&pool)
-        .arg("--quotas")
-        .arg(instances().join("example_small_20/categories.csv"))
-        .arg("--out")
-        .arg(&out)
-        .assert()
+    select_small20(&pool, &out)
         .success()
         .stdout(predicate::str::contains("minimum 0.1000"));
     // Every applicant's probability, summing to k; LEXIMIN gives everyone 0.1.
@@ -76,14 +81,7 @@ fn select_writes_distribution_probabilities_and_quota_table() {
     assert!(table.starts_with("category,value,min,max,applicants,expected\n"));
     assert!(table.contains("gender,female,9,20,"));
     // Nothing is overwritten without --force.
-    sortes()
-        .args(["select", "--k", "20", "--pool"])
-        .arg(&pool)
-        .arg("--quotas")
-        .arg(instances().join("example_small_20/categories.csv"))
-        .arg("--out")
-        .arg(&out)
-        .assert()
+    select_small20(&pool, &out)
         .failure()
         .stderr(predicate::str::contains("--force"));
 }

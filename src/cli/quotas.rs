@@ -163,16 +163,11 @@ fn register_counts(
                 "gender" => reg.text.get(8, p.row).into_owned(),
                 "stadtbezirk" => reg.text.get(10, p.row).into_owned(),
                 "age_band" => process.age_band(p.age).unwrap_or_default(),
-                "citizenship" => {
-                    let n = reg.nationalities[p.nationality as usize].to_lowercase();
-                    if n.split([',', '/', ';'])
-                        .any(|x| german.contains(&x.trim().to_string()))
-                    {
-                        "deutsch".into()
-                    } else {
-                        "nicht-deutsch".into()
-                    }
-                }
+                "citizenship" => crate::register::citizenship(
+                    &reg.nationalities[p.nationality as usize],
+                    &german,
+                )
+                .to_string(),
                 other => {
                     return Err(Error::refused(format!(
                         "{other:?} is not a register category; use gender, age_band, stadtbezirk or citizenship"

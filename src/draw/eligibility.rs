@@ -88,11 +88,7 @@ pub fn apply(
     let nat_ok: Vec<bool> = reg
         .nationalities
         .iter()
-        .map(|n| {
-            nats.is_empty()
-                || n.split([',', '/', ';'])
-                    .any(|p| nats.contains(&p.trim().to_lowercase()))
-        })
+        .map(|n| nats.is_empty() || crate::register::nationality_in(n, &nats))
         .collect();
     let mut excluded: BTreeMap<&'static str, u64> = REASONS.iter().map(|r| (*r, 0)).collect();
     let mut eligible = Vec::with_capacity(reg.people.len());

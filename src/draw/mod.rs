@@ -338,7 +338,7 @@ pub fn summary_csv(plan: &Plan, drawn: &Drawn) -> Vec<u8> {
     for (i, st) in plan.strata.iter().enumerate() {
         s.push_str(&format!(
             "{},{},{},{},{},{},{}\n",
-            csv_field(&st.label),
+            crate::fsio::csv_field(&st.label),
             st.residents,
             st.eligible,
             st.capacity,
@@ -348,14 +348,6 @@ pub fn summary_csv(plan: &Plan, drawn: &Drawn) -> Vec<u8> {
         ));
     }
     s.into_bytes()
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 /// A product of `columns` factors, each in thousandths, as decimal text ("1.5").

@@ -100,6 +100,35 @@ pub struct Register {
     pub text: TextColumns,
 }
 
+/// Numbers distinct values in order of first appearance (the numbers are identities
+/// only; nothing iterates the map).
+struct Interner<K> {
+    ids: HashMap<K, u32>,
+    values: Vec<K>,
+}
+
+impl<K> Default for Interner<K> {
+    fn default() -> Self {
+        Interner {
+            ids: HashMap::new(),
+            values: Vec::new(),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Clone> Interner<K> {
+    /// Looks up first, so a key is cloned only the first time it is seen.
+    fn id(&mut self, k: K) -> u32 {
+        if let Some(&i) = self.ids.get(&k) {
+            return i;
+        }
+        let i = self.values.len() as u32;
+        self.ids.insert(k.clone(), i);
+        self.values.push(k);
+        i
+    }
+}
+
 const BLANK: &str = "\0blank";
 
 /// Trimmed and NFC-normalised; borrowed when already canonical (the common case).
@@ -185,6 +214,22 @@ pub fn age_on(birth: chrono::NaiveDate, on: chrono::NaiveDate) -> Option<u32> {
     u32::try_from(years).ok()
 }
 
+/// Whether a nationality cell names one of `wanted` (lower-case): a cell may list
+/// several nationalities separated by `,` `/` `;` (spec §6.4).
+pub fn nationality_in(cell: &str, wanted: &[String]) -> bool {
+    cell.split([',', '/', ';'])
+        .any(|p| wanted.contains(&p.trim().to_lowercase()))
+}
+
+/// Stratum value of the `citizenship` column (spec §7.1).
+pub fn citizenship(cell: &str, german: &[String]) -> &'static str {
+    if nationality_in(cell, german) {
+        "deutsch"
+    } else {
+        "nicht-deutsch"
+    }
+}
+
 /// The closest known value by edit distance (for "did you mean").
 pub fn closest<'a>(value: &str, known: &'a [String]) -> Option<&'a str> {
     known
@@ -219,15 +264,8 @@ pub fn load(process: &Process, keep_rejects: bool) -> Result<Register> {
     let path = process.register_path();
     let t = std::time::Instant::now();
     let raw = read::read_table(process, &path)?;
-    timing("read", t);
+    crate::timing::phase("read", t);
     build(process, path, raw, keep_rejects)
-}
-
-/// Phase timings on stderr when SORTES_TIMING is set (for benchmarks; no data).
-pub fn timing(phase: &str, since: std::time::Instant) {
-    if std::env::var_os("SORTES_TIMING").is_some() {
-        eprintln!("timing {phase}: {:.3} s", since.elapsed().as_secs_f64());
-    }
 }
 
 fn build(
@@ -376,12 +414,7 @@ fn build(
                     "stadtbezirk" => v[10].to_string(),
                     "gender" => v[8].to_string(),
                     "postcode" => v[5].to_string(),
-                    "citizenship" => {
-                        let is_de = nat
-                            .split([',', '/', ';'])
-                            .any(|p| german.contains(&p.trim().to_lowercase()));
-                        if is_de { "deutsch" } else { "nicht-deutsch" }.to_string()
-                    }
+                    "citizenship" => citizenship(&nat, &german).to_string(),
                     _ => crate::process::age_band_label(&cfg.draw.age_bands, age)
                         .unwrap_or_else(|| format!("unter {}", cfg.draw.age_bands[0])),
                 };
@@ -457,44 +490,22 @@ fn build(
         })
         .collect();
 
-    timing("rows", t);
+    crate::timing::phase("rows", t);
     let t = std::time::Instant::now();
     let mut rejects = Vec::new();
     let mut people = Vec::with_capacity(n);
-    let mut strata: Vec<Vec<String>> = Vec::new();
-    let mut strata_ix: HashMap<Vec<String>, u32> = HashMap::new();
-    let mut nats: Vec<String> = Vec::new();
-    let mut nat_ix: HashMap<String, u32> = HashMap::new();
-    let mut hh_ix: HashMap<String, u32> = HashMap::new();
+    let mut strata = Interner::default();
+    let mut nats = Interner::default();
+    let mut households = Interner::default();
     let mut blank_rows = 0u64;
     for (row, r) in results.into_iter().enumerate() {
         match r {
             Err(rj) if rj.reason == BLANK => blank_rows += 1,
             Err(rj) => rejects.push(rj),
             Ok(r) => {
-                // Look up first: a key is cloned only the first time it is seen.
-                let stratum = match strata_ix.get(&r.key) {
-                    Some(&i) => i,
-                    None => {
-                        let i = strata.len() as u32;
-                        strata_ix.insert(r.key.clone(), i);
-                        strata.push(r.key);
-                        i
-                    }
-                };
-                let nationality = match nat_ix.get(&r.nat) {
-                    Some(&i) => i,
-                    None => {
-                        let i = nats.len() as u32;
-                        nat_ix.insert(r.nat.clone(), i);
-                        nats.push(r.nat);
-                        i
-                    }
-                };
-                let household = r.household.map(|h| {
-                    let next = hh_ix.len() as u32;
-                    *hh_ix.entry(h).or_insert(next)
-                });
+                let stratum = strata.id(r.key);
+                let nationality = nats.id(r.nat);
+                let household = r.household.map(|h| households.id(h));
                 people.push(Person {
                     id: r.id,
                     line: line_of(row as u32),
@@ -510,7 +521,7 @@ fn build(
             }
         }
     }
-    timing("intern", t);
+    crate::timing::phase("intern", t);
     let t = std::time::Instant::now();
     // Canonical order: register id bytes (then line, so duplicates group stably).
     // Row order of the file never matters. The first 16 id bytes, packed big-endian
@@ -598,7 +609,7 @@ fn build(
             "no valid resident rows remain".to_string(),
         ));
     }
-    timing("sort", t);
+    crate::timing::phase("sort", t);
     let extract_sha256 = list_hash(people.iter().map(|p| &p.hash));
     Ok(Register {
         path,
@@ -608,9 +619,9 @@ fn build(
         people,
         rejects,
         extract_sha256,
-        strata,
-        nationalities: nats,
-        households: hh_ix.len(),
+        strata: strata.values,
+        nationalities: nats.values,
+        households: households.values.len(),
         text,
     })
 }

@@ -51,16 +51,10 @@ pub fn read_table(process: &Process, path: &Path) -> Result<RawTable> {
             _ => "csv".into(),
         },
     };
-    let bytes = std::fs::read(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            Error::input(
-                Location::file(path),
-                "the register extract was not found (check register.path in the process file)",
-            )
-        } else {
-            Error::io(path, e)
-        }
-    })?;
+    let bytes = crate::fsio::read_input(
+        path,
+        "the register extract was not found (check register.path in the process file)",
+    )?;
     if bytes.is_empty() {
         return Err(Error::input(
             Location::file(path),
@@ -174,7 +168,7 @@ fn read_csv(
 ) -> Result<RawTable> {
     let t = std::time::Instant::now();
     let text = decode(path, bytes, process.is_windows_1252())?;
-    super::timing("read: decode", t);
+    crate::timing::phase("read: decode", t);
     let header_line = text.lines().next().unwrap_or("").trim_end_matches('\r');
     if header_line.trim().is_empty() {
         return Err(Error::input(
@@ -267,10 +261,10 @@ fn read_csv(
                 ),
             )
         })?;
-    super::timing("read: polars", t);
+    crate::timing::phase("read: polars", t);
     let t = std::time::Instant::now();
     let fields = columns_of(path, &df, wanted)?;
-    super::timing("read: columns", t);
+    crate::timing::phase("read: columns", t);
     Ok(RawTable {
         rows: df.height(),
         fields,

@@ -141,7 +141,7 @@ fn run(
         }
     }
 
-    crate::register::timing(
+    crate::timing::phase(
         &format!(
             "select initial columns ({} types, {} panels)",
             nt,
@@ -261,13 +261,13 @@ fn run(
         }
     }
 
-    if std::env::var_os("SORTES_TIMING").is_some() {
+    if crate::timing::enabled() {
         eprintln!(
             "timing select column generation: {outer} outer, {iteration} rounds, {} panels, dual LP {t_lp:.3} s, pricing {t_ilp:.3} s",
             cols.list.len()
         );
     }
-    crate::register::timing("select up to the final LP", t0);
+    crate::timing::phase("select up to the final LP", t0);
     // ---- Step 4: final primal over C. ----
     let target: Vec<f64> = fixed.iter().map(|f| f.unwrap_or(0.0)).collect();
     let lambda = final_primal(&cols.list, &counts, &target, opts.lp_tolerance, opts.solver)?;
@@ -296,7 +296,7 @@ fn run(
         upper_bound: target.iter().copied().fold(f64::INFINITY, f64::min),
         gap: 0.0,
     });
-    crate::register::timing("select final LP", t0);
+    crate::timing::phase("select final LP", t0);
     // ---- Step 5: expand into concrete panels (equal marginals inside each type). ----
     Ok(expand(&tm, &cols.list, &lambda))
 }

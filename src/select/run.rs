@@ -107,11 +107,8 @@ pub fn select(inp: &Inputs, progress: &mut dyn FnMut(&Progress)) -> Result<Outco
             (Some(d), p)
         }
         Algorithm::Legacy => {
-            let seed: [u8; 32] = sha2::Digest::finalize(sha2::Digest::chain_update(
-                <sha2::Sha256 as sha2::Digest>::new(),
-                b"sortes/v1/legacy-baseline",
-            ))
-            .into();
+            let seed: [u8; 32] =
+                <sha2::Sha256 as sha2::Digest>::digest(b"sortes/v1/legacy-baseline").into();
             let est =
                 super::legacy_probabilities(&inst, inp.legacy_samples, seed).map_err(engine)?;
             (None, est.probs)
@@ -173,8 +170,8 @@ pub fn quota_table_csv(o: &Outcome) -> String {
             let _ = writeln!(
                 s,
                 "{},{},{},{},{},{:.3}",
-                csv_cell(&cat.name),
-                csv_cell(&val.name),
+                fsio::csv_field(&cat.name),
+                fsio::csv_field(&val.name),
                 val.min,
                 val.max,
                 members.len(),
@@ -183,14 +180,6 @@ pub fn quota_table_csv(o: &Outcome) -> String {
         }
     }
     s
-}
-
-fn csv_cell(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 pub struct Written {
