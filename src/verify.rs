@@ -4,6 +4,7 @@ use crate::draw::codes::CodeKey;
 use crate::draw::run::{self, Paths, str_of};
 use crate::fsio;
 use crate::journal::Journal;
+use crate::lottery::step::Layout;
 use crate::process::Process;
 use crate::spec::Seed;
 use serde_json::Value;
@@ -16,14 +17,14 @@ pub struct Check {
 }
 
 impl Check {
-    fn pass(name: impl Into<String>, detail: impl Into<String>) -> Check {
+    pub(crate) fn pass(name: impl Into<String>, detail: impl Into<String>) -> Check {
         Check {
             name: name.into(),
             ok: true,
             detail: detail.into(),
         }
     }
-    fn fail(name: impl Into<String>, detail: impl Into<String>) -> Check {
+    pub(crate) fn fail(name: impl Into<String>, detail: impl Into<String>) -> Check {
         Check {
             name: name.into(),
             ok: false,
@@ -32,10 +33,15 @@ impl Check {
     }
 }
 
-/// Runs every check it can. Missing personal inputs (the extract, the code key)
-/// skip the replays that need them; that is reported as a passing note, not hidden.
+/// Runs every check it can. Missing personal inputs (the extract, the code key,
+/// private files deleted after their retention period) skip the checks that need
+/// them; that is reported as a passing note, not hidden.
 pub fn verify(process: &Process) -> Vec<Check> {
-    let paths = Paths::of(process);
+    verify_at(process, Paths::of(process), Layout::of(process).ok())
+}
+
+/// [`verify`] with explicit output paths and lottery layout (used for audit bundles).
+pub fn verify_at(process: &Process, paths: Paths, layout: Option<Layout>) -> Vec<Check> {
     let mut out = Vec::new();
     let j = match Journal::open(&paths.journal) {
         Ok(j) => {
@@ -84,6 +90,16 @@ pub fn verify(process: &Process) -> Vec<Check> {
     for (rel, (step, name, want)) in &latest {
         let path = paths.out.join(rel);
         let label = format!("{step}: {name} file");
+        if path.starts_with(&paths.private) && !path.exists() {
+            out.push(Check::pass(
+                label,
+                format!(
+                    "skipped: {} holds personal data and is not at hand",
+                    path.display()
+                ),
+            ));
+            continue;
+        }
         match fsio::sha256_file(&path) {
             Ok(have) if &have == want => out.push(Check::pass(
                 label,
@@ -96,7 +112,40 @@ pub fn verify(process: &Process) -> Vec<Check> {
             Err(err) => out.push(Check::fail(label, err.to_string())),
         }
     }
-    // Replays, when the extract is at hand.
+    if let Some(e) = j
+        .entries
+        .iter()
+        .rev()
+        .find(|e| e.contains_key("process_sha256"))
+    {
+        let want = str_of(e, "process_sha256");
+        if process.sha256 == want {
+            out.push(Check::pass(
+                "process file",
+                format!(
+                    "{} is the file the journal recorded",
+                    process.path.display()
+                ),
+            ));
+        } else {
+            out.push(Check::fail(
+                "process file",
+                format!(
+                    "{} differs from the process file the steps used",
+                    process.path.display()
+                ),
+            ));
+        }
+    }
+    replays(process, &paths, &j, &mut out);
+    if let Some(l) = layout {
+        out.extend(crate::lottery::check::checks(&l, &j));
+    }
+    out
+}
+
+/// Replays of every invitation draw, when the extract is at hand.
+fn replays(process: &Process, paths: &Paths, j: &Journal, out: &mut Vec<Check>) {
     let reg_path = process.register_path();
     if !reg_path.exists() {
         out.push(Check::pass(
@@ -106,10 +155,10 @@ pub fn verify(process: &Process) -> Vec<Check> {
                 reg_path.display()
             ),
         ));
-        return out;
+        return;
     }
     let key = CodeKey::load(&paths.code_key()).ok();
-    for (wave, d) in run::latest_draws(&j) {
+    for (wave, d) in run::latest_draws(j) {
         let label = format!("wave {wave} draw: replay");
         let commitment = str_of(&d, "commitment").to_string();
         let Some(commit) = j
@@ -136,7 +185,7 @@ pub fn verify(process: &Process) -> Vec<Check> {
         };
         let counts = run::topup_counts(&commit);
         let keep = commit.get("rejects_sha256").is_some();
-        let loaded = match run::load_plan(process, &paths, &j, wave as u32, counts.as_ref(), keep) {
+        let loaded = match run::load_plan(process, paths, j, wave as u32, counts.as_ref(), keep) {
             Ok(l) => l,
             Err(e) => {
                 out.push(Check::fail(label, e.to_string()));
@@ -239,5 +288,4 @@ pub fn verify(process: &Process) -> Vec<Check> {
             )),
         }
     }
-    out
 }

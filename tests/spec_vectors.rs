@@ -61,3 +61,27 @@ fn sample_five_of_twenty() {
     let items: Vec<u32> = (0..20).collect();
     assert_eq!(sample(&mut stream(), &items, 5), [9, 14, 5, 18, 11]);
 }
+
+/// Lottery number and reserve order (spec §13), values from the Python reference
+/// implementation in docs/verifier/sortes_verify.py.
+#[test]
+fn lottery_number_and_reserve_order() {
+    use sortes::lottery::draw;
+    let seed = Seed::parse("3.12.19.27.33.41./7./").unwrap();
+    assert_eq!(draw::number_from_seed(&seed, &"0".repeat(64), 1000), 81);
+    let hex = Seed::parse("hex:00ff").unwrap();
+    assert_eq!(draw::number_from_seed(&hex, &"ab".repeat(32), 1000), 826);
+    let pool: Vec<String> = (1..=20).map(|i| format!("P{i:04}")).collect();
+    let order = draw::reserve_order(
+        &draw::seed_for_number(187),
+        &"0".repeat(64),
+        187,
+        &pool,
+        &[],
+    );
+    let want = [
+        5, 19, 3, 18, 9, 13, 8, 2, 11, 6, 12, 15, 17, 7, 1, 16, 4, 14, 10, 20,
+    ];
+    let want: Vec<String> = want.iter().map(|i| format!("P{i:04}")).collect();
+    assert_eq!(order, want);
+}

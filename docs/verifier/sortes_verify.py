@@ -5,7 +5,13 @@ Re-implements docs/draw-spec.md with the Python 3.11 standard library only
 (ChaCha20 written out below) and replays the draws recorded in the journal.
 
     python3 sortes_verify.py --process forum.toml [--wave N]
+    python3 sortes_verify.py --bundle AUDIT_BUNDLE_DIR
     python3 sortes_verify.py --vectors
+
+With --bundle it checks an audit bundle (sortes audit-bundle): the manifest, the
+journal chain, the committed lottery, every numbered panel against the quota file
+(integer counts), recomputes the final panel from the number or seed (§13), the
+reserve order, and the replacements (§14, by exhaustive search where that is small).
 
 Prints one PASS/FAIL line per check and exits 1 on any failure. It prints no
 personal data: register ids, names and addresses never appear, only counts and hashes.
@@ -695,7 +701,147 @@ def verify(process_path: Path, only_wave) -> int:
     return 1 if rep.failed else 0
 
 
-# ---------------------------------------------------------------- §12 test vectors
+# ---------------------------------------------------------------- §12-§14 lottery (audit bundle)
+def quota_key(s: str) -> str:  # values match after NFC, whitespace folding, lower case
+    return " ".join(unicodedata.normalize("NFC", s).split()).lower()
+
+
+def read_quotas(path: Path):
+    rows = list(csv.DictReader(io.StringIO(path.read_text("utf-8-sig"))))
+    q = {}
+    for r in rows:
+        q.setdefault(r["category"].strip(), {})[quota_key(r["value"])] = (int(r["min"]), int(r["max"]))
+    return q
+
+
+def read_pool(path: Path):
+    rows = list(csv.DictReader(io.StringIO(path.read_text("utf-8-sig"))))
+    return {r["pool_id"]: r for r in rows}
+
+
+def panel_problem(ids, pool, quotas, k, households: bool):
+    """None if the panel has k distinct members, meets every quota and (if asked) the
+    household rule; else a sentence. Integer counts only."""
+    if len(ids) != k or len(set(ids)) != k:
+        return f"{len(ids)} members, {len(set(ids))} distinct, k = {k}"
+    if any(i not in pool for i in ids):
+        return "a member is not in the pool"
+    for cat, vals in quotas.items():
+        counts = {v: 0 for v in vals}
+        for i in ids:
+            v = quota_key(pool[i].get(cat, ""))
+            if v not in counts:
+                return f"{i} has no valid {cat}"
+            counts[v] += 1
+        for v, (lo, hi) in vals.items():
+            if not lo <= counts[v] <= hi:
+                return f"{cat}={v}: {counts[v]} members, quota {lo}..{hi}"
+    if households:
+        hh = [pool[i].get("household", "") for i in ids if pool[i].get("household", "")]
+        if len(hh) != len(set(hh)):
+            return "two members of one household"
+    return None
+
+
+def first_feasible(staying, need, cands, pool, quotas, k, households, limit=300_000):
+    """§14 rule by exhaustive search: walk the reserve order, take a person if some
+    set of later people completes the panel. None if the search would be too large."""
+    from itertools import combinations
+    from math import comb
+    chosen = []
+    for pos, c in enumerate(cands):
+        if len(chosen) == need:
+            break
+        left = need - len(chosen) - 1
+        later = cands[pos + 1:]
+        if comb(len(later), left) > limit:
+            return None
+        base = staying + chosen + [c]
+        if any(panel_problem(base + list(rest), pool, quotas, k, households) is None
+               for rest in combinations(later, left)):
+            chosen.append(c)
+    return chosen
+
+
+def verify_bundle(d: Path) -> int:
+    rep = Report()
+    man = json.loads((d / "bundle.json").read_text("utf-8"))
+    bad = [r for r, h in man["files"].items()
+           if not (d / r).exists() or sha256((d / r).read_bytes()) != h]
+    rep.check("bundle manifest", not bad, f"{len(man['files'])} files" if not bad else ", ".join(bad))
+    proc = tomllib.loads((d / man["process_file"]).read_text("utf-8"))
+    sel = proc.get("selection", {})
+    k, households = int(sel.get("k", 0)), bool(sel.get("household_rule", False))
+    out = d / man["out_dir"]
+    entries, broken, _ = read_journal(out / "journal.jsonl")
+    rep.check("journal hash chain", broken is None, f"{len(entries)} entries")
+    lots = [e for e in entries if e.get("step") == "lottery"]
+    if not rep.check("lottery in journal", bool(lots)):
+        return 1
+    le = lots[-1]
+    lpath = out / "public/lottery/lottery.txt"
+    lbytes = lpath.read_bytes()
+    lsha = sha256(lbytes)
+    rep.check("lottery commitment", lsha == le["lottery_sha256"], lsha)
+    lines = lbytes.decode("utf-8").split("\n")[:-1]
+    head = dict(l.split("=", 1) for l in lines[1:7])
+    m = int(head["m"])
+    tickets = [l.split(" ")[1:] for l in lines[7:]]
+    width = len(str(m - 1))
+    rep.check("lottery format", lines[0] == "sortes lottery v1" and len(tickets) == m
+              and all(l.split(" ")[0] == f"{t:0{width}d}" for t, l in enumerate(lines[7:])),
+              f"m = {m}")
+    pool_path, quota_path = out / "public/pool.csv", d / man["quota_file"]
+    rep.check("lottery inputs", sha256(pool_path.read_bytes()) == head["pool_sha256"]
+              and sha256(quota_path.read_bytes()) == head["quotas_sha256"])
+    pool, quotas = read_pool(pool_path), read_quotas(quota_path)
+    problems = {}
+    for t, ids in enumerate(tickets):
+        key = tuple(ids)
+        if key not in problems:
+            problems[key] = panel_problem(ids, pool, quotas, k, households)
+    badp = [p for p in problems.values() if p]
+    rep.check("lottery panels meet the quotas", not badp,
+              f"{m} numbered, {len(problems)} different" if not badp else badp[0])
+    draws = [e for e in entries if e.get("step") == "lottery-draw"]
+    if not rep.check("lottery drawn", bool(draws)):
+        return 1 if rep.failed else 0
+    de = draws[-1]
+    if de["source"] == "seed":
+        seed = canonical_seed(de["seed"])
+        number = Stream(derive_key("lottery-number", seed, lsha)).below(m)
+        how = f"from seed {seed}"
+    else:
+        number, how = de["number"], "ceremony"
+    panel = tickets[number]
+    rep.check("final panel", number == de["number"] and panel == de["panel"],
+              f"number {number:0{width}d} ({how})")
+    rseed = canonical_seed(de["reserve_seed"])
+    rest = sorted(i for i in pool if i not in set(panel))
+    order = sample(Stream(derive_key("reserve-order", rseed, f"{lsha}:{number}")), rest, len(rest))
+    pub = out / "public/lottery"
+    listed = [r["pool_id"] for r in csv.DictReader(io.StringIO((pub / "reserves.csv").read_text("utf-8")))]
+    rep.check("reserve order", order == listed, f"{len(order)} people")
+    current, ever, unavailable = list(panel), set(panel), set()
+    for e in (e for e in entries if e.get("step") == "replace"):
+        gone = set(e["dropped"])
+        staying = [p for p in current if p not in gone]
+        unavailable |= set(e.get("unavailable", []))
+        cands = [r for r in order if r not in ever and r not in unavailable]
+        got = first_feasible(staying, len(gone), cands, pool, quotas, k, households)
+        new = staying + e["replacements"]
+        ok = panel_problem(new, pool, quotas, k, households) is None and gone <= set(current)
+        if got is None:
+            rep.check(f"replacement {e['round']}", ok,
+                      "panel meets the quotas (the choice itself needs an ILP to recheck)")
+        else:
+            rep.check(f"replacement {e['round']}", ok and got == e["replacements"],
+                      f"{len(gone)} dropped, rule picks {', '.join(got)}")
+        current, ever = new, ever | set(e["replacements"])
+    return 1 if rep.failed else 0
+
+
+# ---------------------------------------------------------------- test vectors
 def vectors():
     seed = canonical_seed("3.12.19.27.33.41./7./")
     ctx = "0" * 64
@@ -726,12 +872,19 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--process", "-p", type=Path)
     ap.add_argument("--wave", type=int)
+    ap.add_argument("--bundle", type=Path)
     ap.add_argument("--vectors", action="store_true")
     a = ap.parse_args()
     if a.vectors:
         sys.exit(vectors())
+    if a.bundle:
+        try:
+            sys.exit(verify_bundle(a.bundle))
+        except (Failure, OSError, ValueError, KeyError) as e:
+            print(f"FAIL  verifier: {type(e).__name__}: {e}")
+            sys.exit(1)
     if not a.process:
-        ap.error("--process is required (or --vectors)")
+        ap.error("--process is required (or --bundle, --vectors)")
     try:
         sys.exit(verify(a.process, a.wave))
     except (Failure, OSError, ValueError, KeyError) as e:  # never echoes register values

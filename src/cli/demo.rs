@@ -1,4 +1,5 @@
-//! The end-to-end example: synthetic Dortmund register → commit → draw → verify.
+//! The end-to-end example: synthetic Dortmund register → commit → draw → applications →
+//! intake → LEXIMIN → lottery → panel and reserves → a replacement → audit bundle → verify.
 
 use crate::error::{Error, Result};
 use crate::process::Process;
@@ -13,6 +14,26 @@ pub const FORUM_TOML: &str = include_str!("../../examples/dortmund/forum.toml");
 pub const QUOTAS: &str = include_str!("../../quotas/dortmund-50.csv");
 /// The example seed: numbers of a lottery draw in RFC 3797 key-string form.
 pub const EXAMPLE_SEED: &str = "3.12.19.27.33.41./7./";
+/// The example lottery number, as three digits drawn at a public ceremony.
+pub const EXAMPLE_NUMBER: u64 = 187;
+
+/// Numbered step headings ("[3/11] …").
+struct Steps {
+    n: usize,
+    total: usize,
+}
+
+impl Steps {
+    fn next(&mut self, title: &str) -> Instant {
+        self.n += 1;
+        println!("\n[{}/{}] {title}", self.n, self.total);
+        Instant::now()
+    }
+}
+
+fn took(t: Instant) {
+    println!("  ({:.2} s)", t.elapsed().as_secs_f64());
+}
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -63,8 +84,8 @@ pub fn run(a: Args) -> Result<i32> {
     )?;
 
     println!("sortes demo — {}", a.dir.display());
-    println!("\n[1/7] register office: synthetic Dortmund register extract");
-    let t = Instant::now();
+    let mut steps = Steps { n: 0, total: 12 };
+    let t = steps.next("register office: synthetic Dortmund register extract");
     let pb = super::spinner("generating the synthetic register");
     let cfg = SynthConfig {
         population: a.population,
@@ -81,8 +102,7 @@ pub fn run(a: Args) -> Result<i32> {
     );
 
     let process = Process::load(&process_path)?;
-    println!("\n[2/7] commit: inputs fixed before the seed exists");
-    let t = Instant::now();
+    let t = steps.next("commit: inputs fixed before the seed exists");
     let seed_source = "Lotto 6aus49, draw of Saturday 2027-01-16: six numbers and the Superzahl as an RFC 3797 key string";
     let c = crate::draw::run::commit(&process, 1, None, seed_source, None, false)?;
     super::print_plan(&c.loaded.plan, None);
@@ -93,37 +113,98 @@ pub fn run(a: Args) -> Result<i32> {
     );
     println!("  publish: {}", c.commitment_file.display());
 
-    println!("\n[3/7] draw with the public seed {EXAMPLE_SEED}");
-    let t = Instant::now();
+    let t = steps.next(&format!("draw with the public seed {EXAMPLE_SEED}"));
     let seed = Seed::parse(EXAMPLE_SEED)?;
     let d = crate::draw::run::draw(&process, &seed, None, None, false, false)?;
     super::draw::report(&d);
     println!("  ({:.2} s)", t.elapsed().as_secs_f64());
 
-    println!(
-        "\n[4/7] applications: synthetic replies to the invitation (response model by age, district, education)"
+    let t = steps.next(
+        "applications: synthetic replies to the invitation (response model by age, district, education)",
     );
-    let t = Instant::now();
     let apps = a.dir.join("data/applications.csv");
     crate::intake::step::write_synthetic_applications(&process, &apps, 2027, false)?;
     println!("  {} ({:.2} s)", apps.display(), t.elapsed().as_secs_f64());
 
-    println!("\n[5/7] intake: codes linked, answers checked, pseudonymous pool");
-    let t = Instant::now();
+    let t = steps.next("intake: codes linked, answers checked, pseudonymous pool");
     let r = crate::intake::step::intake(&process, &apps, false)?;
     super::intake::print_report(&r);
     println!("  ({:.2} s)", t.elapsed().as_secs_f64());
 
-    println!("\n[6/7] selection: LEXIMIN panel distribution for k = 50 under the Dortmund quotas");
-    let t = Instant::now();
+    let t =
+        steps.next("selection: LEXIMIN panel distribution for k = 50 under the Dortmund quotas");
     super::select::run_for_process(&process, false)?;
-    println!("  ({:.2} s)", t.elapsed().as_secs_f64());
+    took(t);
 
-    println!("\n[7/7] verify: journal, outputs, replay");
-    let t = Instant::now();
+    let t = steps.next("lottery: 1000 numbered panels, committed before the number is drawn");
+    let layout = crate::lottery::step::Layout::of(&process)?;
+    let pb = super::spinner("rounding the distribution to a lottery");
+    let b = crate::lottery::step::build(&layout, 1000, false);
+    pb.finish_and_clear();
+    super::lottery::print_build(&b?, 1000);
+    took(t);
+
+    let t = steps.next(&format!(
+        "public ceremony: three digits drawn, number {EXAMPLE_NUMBER:03} → panel and reserve order"
+    ));
+    let d = crate::lottery::step::draw_step(
+        &layout,
+        &crate::lottery::step::Source::Number(EXAMPLE_NUMBER),
+        None,
+    )?;
+    super::lottery::print_draw(&d);
+    took(t);
+
+    let t =
+        steps.next("during the year: a member drops out and is replaced from the reserve order");
+    // The simulated drop-out is the first seat that can be refilled on its own: with
+    // five tight quota categories many seats cannot (the tool then names the quota).
+    let j = crate::journal::Journal::open(&layout.paths.journal)?;
+    let (frame, standing) = (
+        crate::lottery::step::frame(&layout)?,
+        crate::lottery::step::standing(&j)?,
+    );
+    let reserves = crate::lottery::step::reserves(&layout, &j)?;
+    let mut tried = 0;
+    let seat = d.panel.iter().position(|m| {
+        tried += 1;
+        crate::lottery::step::choose(&frame, &standing, &reserves, std::slice::from_ref(m), &[])
+            .is_ok()
+    });
+    if tried > 1 {
+        println!(
+            "  seats 1–{}: no one in the reserve order could take their place without breaking a quota",
+            tried - 1
+        );
+    }
+    if let Some(i) = seat {
+        println!("  seat {} drops out on 2027-03-01", i + 1);
+        let r = crate::lottery::step::replace_step(&layout, &d.panel[i..=i], &[], "2027-03-01")?;
+        super::replace::print(&r);
+    }
+    took(t);
+
+    let t = steps.next("audit bundle: everything an auditor needs, nothing personal");
+    let bundle = a.dir.join("audit-bundle");
+    let w = crate::bundle::write(&process, &bundle, false)?;
+    println!("  {} files → {}", w.files, w.dir.display());
+    took(t);
+
+    let t = steps.next("verify: journal, outputs, replays, lottery, replacements");
     let checks = crate::verify::verify(&process);
     let code = super::verify::print(&checks);
-    println!("  ({:.2} s)", t.elapsed().as_secs_f64());
+    took(t);
+
+    let t = steps.next("verify the audit bundle alone (what an outside auditor runs)");
+    let checks = crate::bundle::verify(&bundle)?;
+    let failed = checks.iter().filter(|c| !c.ok).count();
+    println!(
+        "  {} checks, {failed} failed (sortes verify --bundle {})",
+        checks.len(),
+        bundle.display()
+    );
+    took(t);
+    let code = if failed > 0 { 1 } else { code };
     println!(
         "\ndemo finished in {:.1} s; outputs under {}",
         t0.elapsed().as_secs_f64(),

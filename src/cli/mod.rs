@@ -2,13 +2,16 @@
 //! calls the library; nothing here decides anything about a draw.
 
 mod applications;
+mod audit_bundle;
 mod check;
 mod commit;
 mod demo;
 mod draw;
 mod generate;
 mod intake;
+mod lottery;
 mod quotas;
+mod replace;
 mod select;
 mod verify;
 
@@ -49,6 +52,13 @@ enum Command {
     Quotas(quotas::Command),
     /// Select the panel distribution (LEXIMIN by default) from a pool and a quota file.
     Select(select::Args),
+    /// The public lottery: round the selection to m numbered panels, commit, draw.
+    #[command(subcommand)]
+    Lottery(lottery::Command),
+    /// Replace members who dropped out, from the published reserve order, keeping every quota.
+    Replace(replace::Args),
+    /// Write what an external auditor needs, and nothing personal, into one folder.
+    AuditBundle(audit_bundle::Args),
 }
 
 /// Runs the CLI and returns the process exit code. Errors are printed as one
@@ -72,6 +82,9 @@ pub fn main() -> i32 {
         Command::GenerateApplications(a) => applications::run(a),
         Command::Intake(a) => intake::run(a),
         Command::Select(a) => select::run(a),
+        Command::Lottery(c) => lottery::run(c),
+        Command::Replace(a) => replace::run(a),
+        Command::AuditBundle(a) => audit_bundle::run(a),
     };
     match r {
         Ok(code) => code,

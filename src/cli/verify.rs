@@ -7,14 +7,19 @@ pub struct Args {
     /// The process file.
     #[arg(long, short, default_value_os_t = super::default_process())]
     process: PathBuf,
+    /// Verify an audit bundle (written by `sortes audit-bundle`) instead of a process.
+    #[arg(long, conflicts_with = "process")]
+    bundle: Option<PathBuf>,
 }
 
 pub fn run(a: Args) -> Result<i32> {
-    let process = Process::load(&a.process)?;
     let pb = super::spinner("verifying");
-    let checks = crate::verify::verify(&process);
+    let checks = match &a.bundle {
+        Some(dir) => crate::bundle::verify(dir),
+        None => Process::load(&a.process).map(|p| crate::verify::verify(&p)),
+    };
     pb.finish_and_clear();
-    Ok(print(&checks))
+    Ok(print(&checks?))
 }
 
 /// Prints one line per check; returns the exit code (1 if any check failed).

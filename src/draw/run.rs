@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Where a process keeps its outputs.
+#[derive(Clone)]
 pub struct Paths {
     pub out: PathBuf,
     pub journal: PathBuf,
@@ -23,7 +24,10 @@ pub struct Paths {
 
 impl Paths {
     pub fn of(process: &Process) -> Paths {
-        let out = process.out_dir();
+        Paths::at(process.out_dir())
+    }
+    /// The layout under an output directory `out`.
+    pub fn at(out: PathBuf) -> Paths {
         Paths {
             journal: out.join("journal.jsonl"),
             public: out.join("public"),

@@ -1,0 +1,278 @@
+//! The lottery's part of `sortes verify`: commitment before the draw, every numbered
+//! panel against the quotas (integers), the number and the reserve order recomputed
+//! from the public randomness, and every replacement replayed.
+
+use super::step::{self, Layout, Standing, members_csv};
+use super::{draw, read_distribution, round};
+use crate::draw::run::str_of;
+use crate::fsio;
+use crate::journal::Journal;
+use crate::select::check_panel;
+use crate::spec::Seed;
+use crate::verify::Check;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+fn seq(e: &serde_json::Map<String, Value>) -> u64 {
+    e.get("seq").and_then(Value::as_u64).unwrap_or(0)
+}
+
+fn recorded_hash(e: &serde_json::Map<String, Value>, name: &str) -> String {
+    e.get("output_sha256")
+        .and_then(|o| o.get(name))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string()
+}
+
+pub fn checks(l: &Layout, j: &Journal) -> Vec<Check> {
+    let mut out = Vec::new();
+    if j.of_step("lottery").next().is_none() {
+        return out;
+    }
+    let (lottery, lsha, entry) = match step::committed(l, j) {
+        Ok(x) => x,
+        Err(e) => {
+            out.push(Check::fail("lottery commitment", e.to_string()));
+            return out;
+        }
+    };
+    let quotas_now = fsio::sha256_file(&l.quota_path).unwrap_or_default();
+    if quotas_now != lottery.quotas_sha256 {
+        out.push(Check::fail(
+            "lottery inputs",
+            format!(
+                "the quota file {} is not the one the lottery was built with",
+                l.quota_path.display()
+            ),
+        ));
+        return out;
+    }
+    out.push(Check::pass(
+        "lottery commitment",
+        format!(
+            "lottery.txt matches the committed SHA-256 {lsha}; pool and quota file are the ones it was built from"
+        ),
+    ));
+    let f = match step::frame(l) {
+        Ok(f) => f,
+        Err(e) => {
+            out.push(Check::fail("lottery panels", e.to_string()));
+            return out;
+        }
+    };
+    // Every numbered panel against the quotas, with integer counts.
+    let mut bad = Vec::new();
+    let mut distinct: BTreeSet<&Vec<String>> = BTreeSet::new();
+    for (t, ids) in lottery.tickets.iter().enumerate() {
+        if !distinct.insert(ids) {
+            continue;
+        }
+        let idx: Option<Vec<u32>> = ids.iter().map(|id| f.index.get(id).copied()).collect();
+        let verdict = match idx {
+            None => Err("a member is not in the pool".to_string()),
+            Some(mut v) => {
+                v.sort_unstable();
+                check_panel(&f.inst, &v)
+            }
+        };
+        if let Err(e) = verdict {
+            bad.push(format!("panel {}: {e}", lottery.number_text(t)));
+        }
+    }
+    if bad.is_empty() {
+        out.push(Check::pass(
+            "lottery panels",
+            format!(
+                "all {} numbered panels ({} different) have {} members and meet every quota",
+                lottery.m(),
+                distinct.len(),
+                lottery.k
+            ),
+        ));
+    } else {
+        out.push(Check::fail("lottery panels", bad.join("; ")));
+    }
+    // Fairness of the rounding, recomputed from the distribution.
+    let dist_path = l.paths.public.join("selection/distribution.csv");
+    if let Ok(d) = read_distribution(&dist_path) {
+        let m = lottery.m() as i128;
+        let mut dev: BTreeMap<&str, i128> = BTreeMap::new();
+        for (p, &pr) in d.panels.iter().zip(&d.probs) {
+            for id in p {
+                *dev.entry(id.as_str()).or_default() -= m * pr;
+            }
+        }
+        for ids in &lottery.tickets {
+            for id in ids {
+                *dev.entry(id.as_str()).or_default() += round::UNIT;
+            }
+        }
+        let worst = dev.values().map(|v| v.abs()).max().unwrap_or(0) / m;
+        let said = str_of(&entry, "max_deviation");
+        let text = step::units_text(worst);
+        if text == said {
+            out.push(Check::pass(
+                "lottery fairness",
+                format!("largest difference to the LEXIMIN probabilities is {text}, as recorded"),
+            ));
+        } else {
+            out.push(Check::fail(
+                "lottery fairness",
+                format!("largest difference to the LEXIMIN probabilities is {text}, the journal says {said}"),
+            ));
+        }
+    }
+    let Some(d) = j.of_step("lottery-draw").last() else {
+        out.push(Check::pass("lottery draw", "not drawn yet"));
+        return out;
+    };
+    if str_of(d, "lottery_sha256") != lsha || seq(d) <= seq(&entry) {
+        out.push(Check::fail(
+            "lottery draw",
+            "the draw does not follow the commitment of this lottery in the journal",
+        ));
+        return out;
+    }
+    let m = lottery.m() as u64;
+    let number = d.get("number").and_then(Value::as_u64).unwrap_or(u64::MAX);
+    let (number_ok, how) = match str_of(d, "source") {
+        "seed" => match Seed::parse(str_of(d, "seed")) {
+            Ok(s) => (
+                draw::number_from_seed(&s, &lsha, m) == number,
+                format!("recomputed from seed {}", s.canonical()),
+            ),
+            Err(e) => (false, e.to_string()),
+        },
+        "ceremony" => (number < m, "drawn at the public ceremony".to_string()),
+        other => (false, format!("unknown source {other:?}")),
+    };
+    if !number_ok {
+        out.push(Check::fail(
+            "lottery draw",
+            format!("number {number}: {how}: does not match"),
+        ));
+        return out;
+    }
+    let panel = &lottery.tickets[number as usize];
+    let panel_bytes = members_csv(&f, panel, "seat");
+    let want_panel = recorded_hash(d, "panel");
+    let journal_panel: Vec<String> = d
+        .get("panel")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    if fsio::sha256_hex(panel_bytes.as_bytes()) == want_panel && &journal_panel == panel {
+        out.push(Check::pass(
+            "lottery draw",
+            format!(
+                "number {} ({how}) gives panel {} of the lottery: the published panel",
+                lottery.number_text(number as usize),
+                lottery.number_text(number as usize)
+            ),
+        ));
+    } else {
+        out.push(Check::fail(
+            "lottery draw",
+            "the published panel is not the lottery's panel for the drawn number",
+        ));
+    }
+    let reserve_seed = match Seed::parse(str_of(d, "reserve_seed")) {
+        Ok(s) => s,
+        Err(e) => {
+            out.push(Check::fail("reserve order", e.to_string()));
+            return out;
+        }
+    };
+    let reserve = draw::reserve_order(&reserve_seed, &lsha, number, &f.pool.ids, panel);
+    if fsio::sha256_hex(members_csv(&f, &reserve, "rank").as_bytes())
+        == recorded_hash(d, "reserves")
+    {
+        out.push(Check::pass(
+            "reserve order",
+            format!(
+                "{} people, recomputed from {}",
+                reserve.len(),
+                reserve_seed.canonical()
+            ),
+        ));
+    } else {
+        out.push(Check::fail(
+            "reserve order",
+            "recomputing the reserve order gives a different list",
+        ));
+        return out;
+    }
+    // Replacements, replayed in journal order.
+    let mut st = Standing {
+        panel: panel.clone(),
+        ever: panel.iter().cloned().collect(),
+        unavailable: BTreeSet::new(),
+        rounds: 0,
+    };
+    for e in j.of_step("replace") {
+        let round_no = e.get("round").and_then(Value::as_u64).unwrap_or(0);
+        let label = format!("replacement {round_no}");
+        let ids = |k: &str| -> Vec<String> {
+            e.get(k)
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let (dropped, unavailable, said) =
+            (ids("dropped"), ids("unavailable"), ids("replacements"));
+        match step::choose(&f, &st, &reserve, &dropped, &unavailable) {
+            Ok(chosen) if chosen == said => {
+                let gone: BTreeSet<&String> = dropped.iter().collect();
+                st.panel.retain(|p| !gone.contains(p));
+                st.panel.extend(chosen.iter().cloned());
+                st.ever.extend(chosen.iter().cloned());
+                st.unavailable.extend(unavailable);
+                st.rounds += 1;
+                let bytes = members_csv(&f, &st.panel, "seat");
+                if fsio::sha256_hex(bytes.as_bytes()) == recorded_hash(e, "panel") {
+                    out.push(Check::pass(
+                        label,
+                        format!(
+                            "{} dropped out, {} replaced from the reserve order as the rule says; the panel meets every quota",
+                            dropped.len(),
+                            chosen.join(", ")
+                        ),
+                    ));
+                } else {
+                    out.push(Check::fail(
+                        label,
+                        "the published panel after this replacement differs",
+                    ));
+                    return out;
+                }
+            }
+            Ok(chosen) => {
+                out.push(Check::fail(
+                    label,
+                    format!(
+                        "the rule picks {}, the journal says {}",
+                        chosen.join(", "),
+                        said.join(", ")
+                    ),
+                ));
+                return out;
+            }
+            Err(err) => {
+                out.push(Check::fail(label, err.to_string()));
+                return out;
+            }
+        }
+    }
+    out
+}

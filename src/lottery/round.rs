@@ -1,0 +1,362 @@
+//! Rounding a selection distribution to a uniform lottery over `m` numbered panels.
+//!
+//! Input: panels `P_1..P_J` with probabilities `p_j` (Σ p_j = 1) and the agents'
+//! selection probabilities `π_i = Σ_{j∋i} p_j`. Output: integer counts `c_j ≥ 0` with
+//! Σ c_j = m; the lottery gives agent i the probability `q_i = Σ_{j∋i} c_j / m`.
+//! Goal (Flanigan, Kehne, Procaccia 2021, "Fair Sortition Made Transparent"):
+//! minimise the largest deviation `max_i |q_i − π_i|`.
+//!
+//! All arithmetic is in integers. Probabilities arrive as decimals with 12 places
+//! (`distribution.csv`), so `U = 10^12` units are one probability; m·p_j and m·π_i
+//! are exact integers in these units and deviations are compared exactly.
+//!
+//! Method (every step deterministic):
+//! 1. Start: `c_j = ⌊m p_j⌋`, and the `R = m − Σ⌊m p_j⌋` panels with the largest
+//!    remainders get one more ticket (ties: lower panel index) — largest-remainder
+//!    rounding, which keeps every c_j within one ticket of m p_j.
+//! 2. Local search over moves "one ticket from panel a to panel b": first minimise
+//!    `Σ_i d_i²` with `d_i = (tickets of i) − m π_i` (in units), then lower the largest
+//!    |d_i| (key: largest |d|, how many agents reach it, Σ d²), accepting strict
+//!    improvements only. A move changes d_i by −1 ticket for i ∈ a∖b and +1 for
+//!    i ∈ b∖a; its effect on Σ d² is computed exactly (see [`Search::sq_delta`]).
+//! 3. When no move helps and the largest deviation D is still above one ticket, a new
+//!    panel b is generated for a move a → b that relieves a worst agent w: with the
+//!    selection's pricing ILP (`new_panel`, max Σ_{i∈b} weight_i over panels meeting
+//!    the quotas) and weights that force the move to help: w itself (excluded from b
+//!    if over-served, included if under-served), agents of a that would fall to −D
+//!    if they lost a ticket (forced into b), agents outside a that would rise to D
+//!    (kept out of b); all others weigh −d_i, so b favours the under-served. The
+//!    move is made if it lowers the key, and step 2 resumes. At most
+//!    [`MAX_NEW_PANELS`] panels are added.
+//!
+//! Every panel in the lottery comes from the distribution or from the pricing ILP, so
+//! every numbered panel meets the quotas (checked again before writing).
+//! Lower bound reported with the result: `max_i dist(m π_i, ℤ)`: an agent's ticket
+//! count is an integer, so no rounding can come closer than that.
+
+/// One probability in integer units (12 decimal places).
+pub const UNIT: i128 = 1_000_000_000_000;
+
+/// Panels added by step 3 at most.
+pub const MAX_NEW_PANELS: usize = 200;
+
+/// Result of [`round`].
+#[derive(Debug, Clone)]
+pub struct Rounding {
+    /// All panels (the input's first, then generated ones) and their tickets (Σ = m).
+    pub panels: Vec<Vec<u32>>,
+    pub counts: Vec<u32>,
+    /// Largest |tickets_i − m π_i| in units (1 ticket = UNIT).
+    pub max_deviation: i128,
+    /// No rounding can do better than this (units).
+    pub lower_bound: i128,
+    /// Panels generated in step 3.
+    pub new_panels: usize,
+    /// Largest deviation after step 1 (for the report).
+    pub start_deviation: i128,
+}
+
+/// Rounds `probs` (units, Σ = UNIT) over `panels` (sorted agent indices < n) to m
+/// tickets. `new_panel(w)` returns a quota-feasible panel maximising Σ_{i∈P} w_i
+/// (weights in tickets), or None.
+pub fn round(
+    panels: &[Vec<u32>],
+    probs: &[i128],
+    n: usize,
+    m: u32,
+    new_panel: &mut dyn FnMut(&[f64]) -> Option<Vec<u32>>,
+) -> Rounding {
+    let mi = m as i128;
+    let mut target = vec![0i128; n];
+    for (p, &pr) in panels.iter().zip(probs) {
+        for &a in p {
+            target[a as usize] += mi * pr;
+        }
+    }
+    let floors: Vec<i128> = probs.iter().map(|&p| (mi * p) / UNIT).collect();
+    let rems: Vec<i128> = probs
+        .iter()
+        .zip(&floors)
+        .map(|(&p, &f)| mi * p - f * UNIT)
+        .collect();
+    let extra = (mi - floors.iter().sum::<i128>()).clamp(0, panels.len() as i128) as usize;
+    let lower_bound = target
+        .iter()
+        .map(|&t| {
+            let r = t.rem_euclid(UNIT);
+            r.min(UNIT - r)
+        })
+        .max()
+        .unwrap_or(0);
+    let mut order: Vec<usize> = (0..panels.len()).collect();
+    order.sort_by(|&a, &b| rems[b].cmp(&rems[a]).then(a.cmp(&b)));
+    let mut counts: Vec<i128> = floors.clone();
+    for &j in order.iter().take(extra) {
+        counts[j] += 1;
+    }
+    let mut s = Search::new(n, target);
+    for (p, &c) in panels.iter().zip(&counts) {
+        s.add_panel(p.clone(), c);
+    }
+    let start_deviation = s.max_abs();
+    let mut new_panels = 0;
+    let mut seen: std::collections::BTreeSet<Vec<u32>> = panels.iter().cloned().collect();
+    s.descend_squares();
+    loop {
+        s.descend_max();
+        if s.max_abs() <= lower_bound || new_panels >= MAX_NEW_PANELS {
+            break;
+        }
+        let Some(p) = s.generate(new_panel, &mut seen) else {
+            break;
+        };
+        new_panels += 1;
+        let _ = p;
+    }
+    Rounding {
+        max_deviation: s.max_abs(),
+        lower_bound,
+        new_panels,
+        start_deviation,
+        counts: s.counts.iter().map(|&c| c as u32).collect(),
+        panels: s.panels,
+    }
+}
+
+struct Search {
+    n: usize,
+    words: usize,
+    panels: Vec<Vec<u32>>,
+    bits: Vec<Vec<u64>>,
+    counts: Vec<i128>,
+    /// d_i = tickets_i·U − m π_i.
+    d: Vec<i128>,
+}
+
+impl Search {
+    fn new(n: usize, target: Vec<i128>) -> Search {
+        Search {
+            n,
+            words: n.div_ceil(64),
+            panels: Vec::new(),
+            bits: Vec::new(),
+            counts: Vec::new(),
+            d: target.iter().map(|&t| -t).collect(),
+        }
+    }
+
+    fn add_panel(&mut self, p: Vec<u32>, c: i128) {
+        let mut b = vec![0u64; self.words];
+        for &a in &p {
+            b[a as usize / 64] |= 1 << (a % 64);
+            self.d[a as usize] += c * UNIT;
+        }
+        self.panels.push(p);
+        self.bits.push(b);
+        self.counts.push(c);
+    }
+
+    /// Step 3: one generated panel and move; returns the new panel's index.
+    fn generate(
+        &mut self,
+        new_panel: &mut dyn FnMut(&[f64]) -> Option<Vec<u32>>,
+        seen: &mut std::collections::BTreeSet<Vec<u32>>,
+    ) -> Option<usize> {
+        // Forcing weight: larger than any possible Σ |d_i| over a panel (|d| ≤ m).
+        let big = 1.0e7;
+        let key = self.max_key();
+        let dmax = key.0;
+        let worst: Vec<usize> = (0..self.n).filter(|&i| self.d[i].abs() == dmax).collect();
+        for &w in &worst {
+            let over = self.d[w] > 0;
+            let (ww, bit) = (w / 64, 1u64 << (w % 64));
+            let sources: Vec<usize> = (0..self.panels.len())
+                .filter(|&a| self.counts[a] > 0 && (self.bits[a][ww] & bit != 0) == over)
+                .take(8)
+                .collect();
+            for a in sources {
+                let weights: Vec<f64> = (0..self.n)
+                    .map(|i| {
+                        let in_a = self.bits[a][i / 64] & (1 << (i % 64)) != 0;
+                        if i == w {
+                            if over { -big } else { big }
+                        } else if in_a && self.d[i] - UNIT <= -dmax {
+                            big
+                        } else if !in_a && self.d[i] + UNIT >= dmax {
+                            -big
+                        } else {
+                            -(self.d[i] as f64) / UNIT as f64
+                        }
+                    })
+                    .collect();
+                let Some(mut p) = new_panel(&weights) else {
+                    continue;
+                };
+                p.sort_unstable();
+                if seen.contains(&p) {
+                    continue;
+                }
+                let b = self.panels.len();
+                self.add_panel(p.clone(), 0);
+                let (mx, cnt) = self.max_after(a, b);
+                if (mx, cnt) < key {
+                    seen.insert(p);
+                    self.apply(a, b);
+                    return Some(b);
+                }
+                self.remove_last_panel();
+            }
+        }
+        None
+    }
+
+    fn remove_last_panel(&mut self) {
+        self.panels.pop();
+        self.bits.pop();
+        self.counts.pop();
+    }
+
+    fn max_abs(&self) -> i128 {
+        self.d.iter().map(|v| v.abs()).max().unwrap_or(0)
+    }
+
+    fn overlap(&self, a: usize, b: usize) -> i128 {
+        self.bits[a]
+            .iter()
+            .zip(&self.bits[b])
+            .map(|(u, v)| i128::from((u & v).count_ones()))
+            .sum()
+    }
+
+    fn apply(&mut self, a: usize, b: usize) {
+        self.counts[a] -= 1;
+        self.counts[b] += 1;
+        for &i in &self.panels[a] {
+            self.d[i as usize] -= UNIT;
+        }
+        for &i in &self.panels[b] {
+            self.d[i as usize] += UNIT;
+        }
+    }
+
+    /// Per-panel parts of the Σ d² change: removing a ticket from a changes
+    /// d_i → d_i − U for i ∈ a, i.e. Σ_{i∈a} (U² − 2U d_i); adding one to b gives
+    /// Σ_{i∈b} (U² + 2U d_i). For i ∈ a∩b both happen and d_i is unchanged, so the
+    /// pair's two terms (which sum to 2U²) are taken out again: the move's change is
+    /// `minus[a] + plus[b] − 2U²·|a∩b|`.
+    fn sq_parts(&self) -> (Vec<i128>, Vec<i128>) {
+        let u2 = UNIT * UNIT;
+        let minus = self
+            .panels
+            .iter()
+            .map(|p| p.iter().map(|&i| u2 - 2 * UNIT * self.d[i as usize]).sum())
+            .collect();
+        let plus = self
+            .panels
+            .iter()
+            .map(|p| p.iter().map(|&i| u2 + 2 * UNIT * self.d[i as usize]).sum())
+            .collect();
+        (minus, plus)
+    }
+
+    fn sq_delta(&self, parts: &(Vec<i128>, Vec<i128>), a: usize, b: usize) -> i128 {
+        parts.0[a] + parts.1[b] - 2 * UNIT * UNIT * self.overlap(a, b)
+    }
+
+    /// Largest |d| after moving a ticket from a to b, and how many agents reach it.
+    fn max_after(&self, a: usize, b: usize) -> (i128, usize) {
+        let mut best = (0i128, 0usize);
+        for i in 0..self.n {
+            let (w, bit) = (i / 64, 1u64 << (i % 64));
+            let mut v = self.d[i];
+            if self.bits[a][w] & bit != 0 {
+                v -= UNIT;
+            }
+            if self.bits[b][w] & bit != 0 {
+                v += UNIT;
+            }
+            let v = v.abs();
+            if v > best.0 {
+                best = (v, 1);
+            } else if v == best.0 {
+                best.1 += 1;
+            }
+        }
+        best
+    }
+
+    fn max_key(&self) -> (i128, usize) {
+        let m = self.max_abs();
+        (m, self.d.iter().filter(|v| v.abs() == m).count())
+    }
+
+    /// Step 2, first phase: steepest descent of Σ d² (run once, from the start).
+    fn descend_squares(&mut self) {
+        loop {
+            let parts = self.sq_parts();
+            let mut best: Option<(i128, usize, usize)> = None;
+            for a in (0..self.panels.len()).filter(|&a| self.counts[a] > 0) {
+                for b in 0..self.panels.len() {
+                    if a == b {
+                        continue;
+                    }
+                    let delta = self.sq_delta(&parts, a, b);
+                    if delta < 0 && best.is_none_or(|(bd, ..)| delta < bd) {
+                        best = Some((delta, a, b));
+                    }
+                }
+            }
+            let Some((_, a, b)) = best else { break };
+            self.apply(a, b);
+        }
+    }
+
+    /// Step 2, second phase: lower the key (largest |d|, agents at it, Σ d²) strictly;
+    /// every move must relieve a worst agent (tried in index order). Terminates: the
+    /// key falls strictly and takes finitely many values.
+    fn descend_max(&mut self) {
+        while let Some((a, b)) = (0..self.n)
+            .filter(|&i| self.d[i].abs() == self.max_abs())
+            .find_map(|worst| self.relieve(worst))
+        {
+            self.apply(a, b);
+        }
+    }
+
+    /// The best move (by the key) that lowers the key and relieves agent `worst`.
+    fn relieve(&self, worst: usize) -> Option<(usize, usize)> {
+        {
+            let key = self.max_key();
+            let over = self.d[worst] > 0;
+            let (w, bit) = (worst / 64, 1u64 << (worst % 64));
+            let has = |j: usize| self.bits[j][w] & bit != 0;
+            let parts = self.sq_parts();
+            let mut best: Option<((i128, usize, i128), usize, usize)> = None;
+            for a in (0..self.panels.len()).filter(|&a| self.counts[a] > 0 && has(a) == over) {
+                for b in (0..self.panels.len()).filter(|&b| has(b) != over) {
+                    let (mx, cnt) = self.max_after(a, b);
+                    let k = (mx, cnt, self.sq_delta(&parts, a, b));
+                    if (k.0, k.1) < key && best.as_ref().is_none_or(|(bk, ..)| k < *bk) {
+                        best = Some((k, a, b));
+                    }
+                }
+            }
+            best.map(|(_, a, b)| (a, b))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_when_probabilities_are_multiples_of_one_over_m() {
+        // Three panels at 1/2, 1/4, 1/4 with m = 4: counts 2, 1, 1, no deviation.
+        let panels = vec![vec![0, 1], vec![0, 2], vec![1, 2]];
+        let probs = vec![UNIT / 2, UNIT / 4, UNIT / 4];
+        let r = round(&panels, &probs, 3, 4, &mut |_| None);
+        assert_eq!(r.counts, vec![2, 1, 1]);
+        assert_eq!(r.max_deviation, 0);
+    }
+}

@@ -1,0 +1,410 @@
+//! Stage 3 through the real binary: lottery build, draw, replacements, verify, the
+//! audit bundle (also checked by the independent Python verifier), and the bad inputs
+//! of the issue: tampered lottery, number out of range, a drop-out who is not a
+//! member, a pool changed since selection, a broken journal.
+
+mod common;
+use common::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// A process with a hand-written pool of 40 applicants (gender × district, a few
+/// two-person households), k = 8, quotas: gender 4..4 each, district 2..3 each.
+fn setup_selected() -> Setup {
+    let s = setup(
+        &register_rows(30),
+        "",
+        r#"
+[selection]
+k = 8
+quotas = "quotas.csv"
+algorithm = "leximin"
+household_rule = true
+"#,
+    );
+    std::fs::write(
+        s.path("quotas.csv"),
+        "category,value,min,max\ngender,w,4,4\ngender,m,4,4\n\
+         district,Eving,2,3\ndistrict,Hörde,2,3\ndistrict,Mengede,2,3\n",
+    )
+    .unwrap();
+    let mut pool = String::from("pool_id,household,gender,district\n");
+    let d = ["Eving", "Hörde", "Mengede"];
+    for i in 0..40 {
+        // Women are scarce in Mengede: only two of them, so they are often needed.
+        let g = if i % 2 == 0 || (i % 3 == 2 && i > 4) {
+            "m"
+        } else {
+            "w"
+        };
+        let hh = if i < 6 {
+            format!("H{}", i / 2)
+        } else {
+            String::new()
+        };
+        pool.push_str(&format!("P{i:03},{hh},{g},{}\n", d[i % 3]));
+    }
+    std::fs::create_dir_all(s.path("out/public")).unwrap();
+    std::fs::write(s.path("out/public/pool.csv"), pool).unwrap();
+    sortes()
+        .args(["select", "-p"])
+        .arg(&s.process)
+        .assert()
+        .success();
+    s
+}
+
+fn pool_of(s: &Setup) -> BTreeMap<String, (String, String, String)> {
+    let mut r = csv::Reader::from_path(s.path("out/public/pool.csv")).unwrap();
+    r.records()
+        .map(|x| {
+            let x = x.unwrap();
+            (
+                x[0].to_string(),
+                (x[1].to_string(), x[2].to_string(), x[3].to_string()),
+            )
+        })
+        .collect()
+}
+
+/// Independent quota check (the test's own counting, not the library's).
+fn meets_quotas(ids: &[String], pool: &BTreeMap<String, (String, String, String)>) -> bool {
+    let mut g: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut d: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut hh = BTreeSet::new();
+    for id in ids {
+        let (h, gender, district) = &pool[id];
+        *g.entry(gender).or_default() += 1;
+        *d.entry(district).or_default() += 1;
+        if !h.is_empty() && !hh.insert(h.clone()) {
+            return false;
+        }
+    }
+    ids.len() == 8
+        && g.get("w") == Some(&4)
+        && g.get("m") == Some(&4)
+        && ["Eving", "Hörde", "Mengede"]
+            .iter()
+            .all(|x| (2..=3).contains(d.get(x).unwrap_or(&0)))
+}
+
+fn tickets(s: &Setup) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(s.path("out/public/lottery/lottery.txt")).unwrap();
+    text.lines()
+        .skip(7)
+        .map(|l| l.split(' ').skip(1).map(str::to_string).collect())
+        .collect()
+}
+
+fn journal_lines(s: &Setup) -> usize {
+    std::fs::read_to_string(s.path("out/journal.jsonl"))
+        .unwrap()
+        .lines()
+        .count()
+}
+
+fn column(path: &Path, name: &str) -> Vec<String> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let i = r.headers().unwrap().iter().position(|h| h == name).unwrap();
+    r.records().map(|x| x.unwrap()[i].to_string()).collect()
+}
+
+#[test]
+fn lottery_draw_replace_verify_and_bundle() {
+    let s = setup_selected();
+    let pool = pool_of(&s);
+    let a = sortes()
+        .args(["lottery", "build", "--m", "100", "-p"])
+        .arg(&s.process)
+        .assert()
+        .success();
+    assert!(
+        stdout_of(&a).contains("100 numbered panels (00 to 99)"),
+        "{}",
+        stdout_of(&a)
+    );
+    let t = tickets(&s);
+    assert_eq!(t.len(), 100);
+    for (n, p) in t.iter().enumerate() {
+        assert!(meets_quotas(p, &pool), "panel {n} breaks a quota: {p:?}");
+    }
+    // The report's tickets are the lottery file's, and the LEXIMIN column is the
+    // selection's probabilities file.
+    let report = s.path("out/public/lottery/lottery-report.csv");
+    let ids = column(&report, "pool_id");
+    let tick = column(&report, "lottery_tickets");
+    let mut count: BTreeMap<&str, usize> = BTreeMap::new();
+    for p in &t {
+        for id in p {
+            *count.entry(id).or_default() += 1;
+        }
+    }
+    for (id, n) in ids.iter().zip(&tick) {
+        assert_eq!(count.get(id.as_str()).copied().unwrap_or(0).to_string(), *n);
+    }
+    let lex: Vec<f64> = column(&report, "leximin_probability")
+        .iter()
+        .map(|x| x.parse().unwrap())
+        .collect();
+    let sel: Vec<f64> = column(
+        &s.path("out/public/selection/probabilities.csv"),
+        "probability",
+    )
+    .iter()
+    .map(|x| x.parse().unwrap())
+    .collect();
+    for (a, b) in lex.iter().zip(&sel) {
+        assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+    }
+
+    // Bad numbers, then a ceremony number.
+    let before = journal_lines(&s);
+    let e = sortes()
+        .args(["lottery", "draw", "--number", "100", "-p"])
+        .arg(&s.process)
+        .assert()
+        .failure();
+    assert!(
+        stderr_of(&e).contains("outside the lottery"),
+        "{}",
+        stderr_of(&e)
+    );
+    assert_eq!(journal_lines(&s), before, "nothing journaled");
+    sortes()
+        .args(["lottery", "draw", "--number", "42", "-p"])
+        .arg(&s.process)
+        .assert()
+        .success();
+    let panel = column(&s.path("out/public/lottery/panel.csv"), "pool_id");
+    assert_eq!(panel, t[42], "the panel is line 42 of the lottery");
+    let reserves = column(&s.path("out/public/lottery/reserves.csv"), "pool_id");
+    assert_eq!(reserves.len(), 32);
+    assert!(reserves.iter().all(|r| !panel.contains(r)));
+    let e = sortes()
+        .args(["lottery", "draw", "--number", "7", "-p"])
+        .arg(&s.process)
+        .assert()
+        .failure();
+    assert!(stderr_of(&e).contains("already been drawn"));
+
+    // A drop-out who is not a member.
+    let outsider = &reserves[0];
+    let before = journal_lines(&s);
+    let e = sortes()
+        .args(["replace", "--dropped", outsider, "-p"])
+        .arg(&s.process)
+        .assert()
+        .failure();
+    assert!(stderr_of(&e).contains("is not a member of the current panel"));
+    assert_eq!(journal_lines(&s), before);
+
+    // Replace a woman: the first reserve who keeps every quota comes in.
+    let woman = panel.iter().find(|p| pool[*p].1 == "w").unwrap().clone();
+    let a = sortes()
+        .args(["replace", "--dropped", &woman, "--date", "2027-03-01", "-p"])
+        .arg(&s.process)
+        .assert()
+        .success();
+    let new_panel = column(
+        &s.path("out/public/lottery/panel-after-replacement-1.csv"),
+        "pool_id",
+    );
+    assert!(meets_quotas(&new_panel, &pool), "{new_panel:?}");
+    assert!(!new_panel.contains(&woman));
+    let newcomer = new_panel.iter().find(|p| !panel.contains(p)).unwrap();
+    // Lexicographically first: no earlier reserve would have kept the quotas.
+    let staying: Vec<String> = panel.iter().filter(|p| **p != woman).cloned().collect();
+    for r in reserves.iter().take_while(|r| *r != newcomer) {
+        let mut trial = staying.clone();
+        trial.push(r.clone());
+        assert!(!meets_quotas(&trial, &pool), "{r} came earlier and fits");
+    }
+    assert!(stdout_of(&a).contains(newcomer.as_str()));
+
+    // verify passes; a changed byte in the published panel fails and names the step.
+    let v = sortes()
+        .args(["verify", "-p"])
+        .arg(&s.process)
+        .assert()
+        .success();
+    let out = stdout_of(&v);
+    for line in [
+        "PASS lottery panels: all 100 numbered panels",
+        "PASS lottery draw: number 42",
+        "PASS reserve order",
+        "PASS replacement 1",
+    ] {
+        assert!(out.contains(line), "{line}\n{out}");
+    }
+    let pf = s.path("out/public/lottery/panel.csv");
+    let orig = std::fs::read(&pf).unwrap();
+    let mut bad = orig.clone();
+    let last = bad.len() - 2;
+    bad[last] ^= 1;
+    std::fs::write(&pf, &bad).unwrap();
+    let v = sortes()
+        .args(["verify", "-p"])
+        .arg(&s.process)
+        .assert()
+        .failure();
+    assert!(
+        stdout_of(&v).contains("FAIL lottery-draw: panel file"),
+        "{}",
+        stdout_of(&v)
+    );
+    std::fs::write(&pf, &orig).unwrap();
+
+    // The audit bundle: nothing personal, verifiable alone, also by the Python verifier.
+    let bundle = s.path("bundle");
+    sortes()
+        .args(["audit-bundle", "--out"])
+        .arg(&bundle)
+        .arg("-p")
+        .arg(&s.process)
+        .assert()
+        .success();
+    assert!(!bundle.join("out/private").exists());
+    assert!(!bundle.join("register.csv").exists());
+    for entry in walk(&bundle) {
+        let text = std::fs::read(&entry).unwrap();
+        let text = String::from_utf8_lossy(&text);
+        assert!(
+            !text.contains("Müller-"),
+            "personal data in {}",
+            entry.display()
+        );
+    }
+    let v = sortes()
+        .arg("verify")
+        .arg("--bundle")
+        .arg(&bundle)
+        .assert()
+        .success();
+    assert!(stdout_of(&v).contains("PASS bundle manifest"));
+    let py = std::process::Command::new("python3")
+        .arg(bundle.join("sortes_verify.py"))
+        .arg("--bundle")
+        .arg(&bundle)
+        .output()
+        .expect("python3 is installed");
+    let pyout = String::from_utf8_lossy(&py.stdout);
+    assert!(py.status.success(), "{pyout}");
+    assert!(
+        pyout.contains("PASS  final panel: number 42 (ceremony)"),
+        "{pyout}"
+    );
+    assert!(pyout.contains("PASS  replacement 1"), "{pyout}");
+    assert!(!pyout.contains("FAIL"), "{pyout}");
+
+    // The lottery changed after the commitment: replace refuses, nothing journaled.
+    let lf = s.path("out/public/lottery/lottery.txt");
+    let orig = std::fs::read_to_string(&lf).unwrap();
+    std::fs::write(&lf, orig.replacen("00 ", "00  ", 1)).unwrap();
+    let before = journal_lines(&s);
+    let e = sortes()
+        .args(["replace", "--dropped", &panel[1], "-p"])
+        .arg(&s.process)
+        .assert()
+        .failure();
+    assert!(
+        stderr_of(&e).contains("does not match its committed hash"),
+        "{}",
+        stderr_of(&e)
+    );
+    assert_eq!(journal_lines(&s), before);
+    std::fs::write(&lf, &orig).unwrap();
+
+    // The pool changed since the selection.
+    let poolf = s.path("out/public/pool.csv");
+    let porig = std::fs::read_to_string(&poolf).unwrap();
+    std::fs::write(&poolf, porig.replace("P039,,", "P039,H9,")).unwrap();
+    let e = sortes()
+        .args(["replace", "--dropped", &panel[1], "-p"])
+        .arg(&s.process)
+        .assert()
+        .failure();
+    assert!(
+        stderr_of(&e).contains("has changed since the selection"),
+        "{}",
+        stderr_of(&e)
+    );
+    std::fs::write(&poolf, &porig).unwrap();
+
+    // A journal with a broken link.
+    let jf = s.path("out/journal.jsonl");
+    let jorig = std::fs::read_to_string(&jf).unwrap();
+    let lines: Vec<&str> = jorig.lines().collect();
+    let broken = format!("{}\n{}\n", lines[0], lines[2..].join("\n"));
+    std::fs::write(&jf, broken).unwrap();
+    let e = sortes()
+        .args(["replace", "--dropped", &panel[1], "-p"])
+        .arg(&s.process)
+        .assert()
+        .failure();
+    assert!(stderr_of(&e).contains("entry 2"), "{}", stderr_of(&e));
+}
+
+#[test]
+fn seed_draw_is_reproducible_and_replacement_explains_a_dead_end() {
+    let s = setup_selected();
+    sortes()
+        .args(["lottery", "build", "--m", "50", "-p"])
+        .arg(&s.process)
+        .assert()
+        .success();
+    sortes()
+        .args(["lottery", "draw", "--seed", "hex:0123456789abcdef", "-p"])
+        .arg(&s.process)
+        .assert()
+        .success();
+    // The number is the spec's function of the seed and the lottery hash.
+    let lsha = sortes::fsio::sha256_file(&s.path("out/public/lottery/lottery.txt")).unwrap();
+    let seed = sortes::spec::Seed::parse("hex:0123456789abcdef").unwrap();
+    let n = sortes::lottery::draw::number_from_seed(&seed, &lsha, 50) as usize;
+    assert_eq!(
+        column(&s.path("out/public/lottery/panel.csv"), "pool_id"),
+        tickets(&s)[n]
+    );
+    // Mark every reserve man unavailable, then drop a man: no replacement can keep
+    // gender m at 4, and the error says so in plain words.
+    let pool = pool_of(&s);
+    let panel = column(&s.path("out/public/lottery/panel.csv"), "pool_id");
+    let reserves = column(&s.path("out/public/lottery/reserves.csv"), "pool_id");
+    let men: Vec<String> = reserves
+        .iter()
+        .filter(|r| pool[*r].1 == "m")
+        .cloned()
+        .collect();
+    let man = panel.iter().find(|p| pool[*p].1 == "m").unwrap();
+    let e = sortes()
+        .args([
+            "replace",
+            "--dropped",
+            man,
+            "--unavailable",
+            &men.join(","),
+            "-p",
+        ])
+        .arg(&s.process)
+        .assert()
+        .failure();
+    let err = stderr_of(&e);
+    assert!(
+        err.contains("gender=m needs at least 4 members: 3 stay on the panel and 0 are left"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was changed"), "{err}");
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

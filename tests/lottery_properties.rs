@@ -1,0 +1,147 @@
+//! Invariants of the lottery's rounding and of the replacement rule, on random
+//! small instances, against brute force.
+
+use proptest::prelude::*;
+use sortes::lottery::replace::replace;
+use sortes::lottery::round::{UNIT, round};
+use sortes::select::{Category, Instance, QuotaValue, check_panel};
+
+fn rounding_case() -> impl Strategy<Value = (usize, Vec<Vec<u32>>, Vec<i128>, u32)> {
+    (4usize..12, 1usize..4, 2u32..200).prop_flat_map(|(n, k, m)| {
+        let k = k.min(n);
+        let panel = proptest::sample::subsequence((0..n as u32).collect::<Vec<_>>(), k);
+        (
+            Just(n),
+            proptest::collection::vec(panel, 1..12),
+            proptest::collection::vec(1u32..1000, 12),
+            Just(m),
+        )
+            .prop_map(|(n, panels, w, m)| {
+                let total: u32 = w[..panels.len()].iter().sum();
+                let mut probs: Vec<i128> = w[..panels.len()]
+                    .iter()
+                    .map(|&x| i128::from(x) * UNIT / i128::from(total))
+                    .collect();
+                let s: i128 = probs.iter().sum();
+                probs[0] += UNIT - s;
+                (n, panels, probs, m)
+            })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn rounding_hands_out_m_tickets_and_never_does_worse_than_largest_remainder(
+        (n, panels, probs, m) in rounding_case()
+    ) {
+        let r = round(&panels, &probs, n, m, &mut |_| None);
+        prop_assert_eq!(r.counts.iter().map(|&c| u64::from(c)).sum::<u64>(), u64::from(m));
+        prop_assert_eq!(r.panels.len(), panels.len(), "no generator, no new panels");
+        // Recompute every agent's deviation from scratch.
+        let mut dev = vec![0i128; n];
+        for (p, &pr) in panels.iter().zip(&probs) {
+            for &a in p {
+                dev[a as usize] -= i128::from(m) * pr;
+            }
+        }
+        for (p, &c) in r.panels.iter().zip(&r.counts) {
+            for &a in p {
+                dev[a as usize] += i128::from(c) * UNIT;
+            }
+        }
+        let worst = dev.iter().map(|d| d.abs()).max().unwrap_or(0);
+        prop_assert_eq!(worst, r.max_deviation);
+        prop_assert!(r.max_deviation <= r.start_deviation);
+        prop_assert!(r.max_deviation >= r.lower_bound);
+    }
+}
+
+/// Two categories (a: 2 values, b: 2 values), n agents, panel size k.
+fn instance(agents: Vec<(usize, usize)>, k: usize, qa: (u32, u32), qb: (u32, u32)) -> Instance {
+    let cat = |name: &str, q: (u32, u32)| Category {
+        name: name.into(),
+        values: vec![
+            QuotaValue {
+                name: "0".into(),
+                min: q.0,
+                max: q.1,
+            },
+            QuotaValue {
+                name: "1".into(),
+                min: 0,
+                max: k as u32,
+            },
+        ],
+    };
+    Instance {
+        k,
+        categories: vec![cat("a", qa), cat("b", qb)],
+        agents: agents.into_iter().map(|(x, y)| vec![x, y]).collect(),
+        households: None,
+    }
+}
+
+/// All subsets of `items` of size `r`, in lexicographic order of positions.
+fn combinations(n: usize, r: usize) -> Vec<Vec<usize>> {
+    if r == 0 {
+        return vec![vec![]];
+    }
+    let mut out = Vec::new();
+    for first in 0..n {
+        for mut rest in combinations(n - first - 1, r - 1) {
+            for x in &mut rest {
+                *x += first + 1;
+            }
+            let mut c = vec![first];
+            c.extend(rest);
+            out.push(c);
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(150))]
+
+    #[test]
+    fn replacement_is_the_lexicographically_first_feasible_choice(
+        agents in proptest::collection::vec((0usize..2, 0usize..2), 8..12),
+        order_seed in proptest::collection::vec(0u32..1000, 12),
+        drop in 1usize..3,
+        qa in (0u32..3, 2u32..5),
+        qb in (0u32..2, 2u32..5),
+    ) {
+        let k = 4;
+        let inst = instance(agents.clone(), k, (qa.0.min(qa.1), qa.1), (qb.0.min(qb.1), qb.1));
+        let n = agents.len();
+        // A feasible starting panel: the first in lexicographic order.
+        let Some(panel) = combinations(n, k)
+            .into_iter()
+            .map(|c| c.into_iter().map(|x| x as u32).collect::<Vec<u32>>())
+            .find(|p| check_panel(&inst, p).is_ok())
+        else {
+            return Ok(());
+        };
+        let staying: Vec<u32> = panel[drop..].to_vec();
+        let mut reserve: Vec<u32> = (0..n as u32).filter(|a| !panel.contains(a)).collect();
+        reserve.sort_by_key(|&a| (order_seed[a as usize], a));
+        let flex: Vec<Vec<(u32, u32)>> = vec![vec![(0, k as u32); 2]; 2];
+        let got = replace(&inst, &flex, &staying, drop, &reserve);
+        let brute = combinations(reserve.len(), drop).into_iter().find(|c| {
+            let mut p: Vec<u32> = staying.clone();
+            p.extend(c.iter().map(|&i| reserve[i]));
+            p.sort_unstable();
+            check_panel(&inst, &p).is_ok()
+        });
+        match (got, brute) {
+            (Ok(g), Some(b)) => {
+                let want: Vec<u32> = b.iter().map(|&i| reserve[i]).collect();
+                prop_assert_eq!(g, want);
+            }
+            (Err(e), None) => prop_assert!(!e.conflicts.is_empty()),
+            (g, b) => prop_assert!(false, "replace {:?} vs brute force {:?}", g, b),
+        }
+    }
+}
