@@ -16,7 +16,7 @@
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
-use sortes::select::{Category, Instance, Options, QuotaValue};
+use sortes::select::{Category, Distribution, Instance, Options, QuotaValue};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -146,9 +146,10 @@ fn dortmund_pool(dir: &Path) -> Instance {
     sortes::quotas::build_instance(&qf, 50, &pool).expect("instance")
 }
 
-fn ours(inst: &Instance, leximin: bool) -> (f64, f64, usize) {
+fn ours(inst: &Instance, leximin: bool) -> (f64, f64, usize, Option<Distribution>) {
     let mut times = Vec::new();
     let mut result = (0.0, 0);
+    let mut last = None;
     for _ in 0..3 {
         let t = Instant::now();
         let d = if leximin {
@@ -163,9 +164,50 @@ fn ours(inst: &Instance, leximin: bool) -> (f64, f64, usize) {
             m.iter().copied().fold(f64::INFINITY, f64::min),
             d.panels.len(),
         );
+        last = Some(d);
     }
     times.sort_by(f64::total_cmp);
-    (times[1], result.0, result.1)
+    (times[1], result.0, result.1, last)
+}
+
+/// Rounding the LEXIMIN distribution to a lottery of m = 1000 panels, as `sortes
+/// lottery build` does (probabilities to 12 decimals, new panels from the pricing ILP).
+/// Returns seconds (median of 3), the largest deviation, largest-remainder rounding's
+/// deviation (the baseline, same run) and the lower bound, all in units of 1/m.
+fn lottery(inst: &Instance, d: &Distribution) -> (f64, f64, f64, f64, usize) {
+    use sortes::lottery::round::{UNIT, round};
+    let mut probs: Vec<i128> = d
+        .probs
+        .iter()
+        .map(|&p| (p * UNIT as f64).round() as i128)
+        .collect();
+    let s: i128 = probs.iter().sum();
+    if let Some(top) = (0..probs.len()).max_by(|&a, &b| probs[a].cmp(&probs[b]).then(b.cmp(&a))) {
+        probs[top] += UNIT - s;
+    }
+    let mut times = Vec::new();
+    let mut out = None;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let mut generate = |w: &[f64]| {
+            sortes::select::best_panel(inst, w, sortes::select::Solver::default())
+                .ok()
+                .flatten()
+        };
+        let r = round(&d.panels, &probs, inst.agents.len(), 1000, &mut generate);
+        times.push(t.elapsed().as_secs_f64());
+        out = Some(r);
+    }
+    times.sort_by(f64::total_cmp);
+    let r = out.expect("three runs");
+    let u = UNIT as f64;
+    (
+        times[1],
+        r.max_deviation as f64 / u,
+        r.start_deviation as f64 / u,
+        r.lower_bound as f64 / u,
+        r.new_panels,
+    )
 }
 
 fn peer(files: &PeerFiles, k: usize) -> Option<(f64, f64)> {
@@ -201,6 +243,7 @@ fn peer(files: &PeerFiles, k: usize) -> Option<(f64, f64)> {
 
 fn main() {
     let peer_large = std::env::args().any(|a| a == "--peer-large");
+    let no_peer = std::env::args().any(|a| a == "--no-peer");
     let tmp = std::env::temp_dir().join("sortes-bench-select");
     let mut cases: Vec<(&str, Instance, bool)> = Vec::new();
     let large = sortes::select::instance_io::read_research_instance(
@@ -243,14 +286,16 @@ fn main() {
         "peer min",
         "ratio"
     );
+    let mut dists = Vec::new();
     for (name, inst, run_peer) in &cases {
-        let (lt, lmin, lp) = ours(inst, true);
-        let (mt, mmin, _) = ours(inst, false);
+        let (lt, lmin, lp, dist) = ours(inst, true);
+        let (mt, mmin, _, _) = ours(inst, false);
+        dists.push((name, inst, dist));
         let files = write_peer_files(
             &tmp.join(name.replace([' ', '(', ')', ',', '/'], "_")),
             inst,
         );
-        let p = if *run_peer {
+        let p = if *run_peer && !no_peer {
             peer(&files, inst.k)
         } else {
             None
@@ -277,5 +322,17 @@ fn main() {
             pm,
             ratio
         );
+    }
+    println!(
+        "\nlottery rounding to m = 1000 of the LEXIMIN distribution (deviations in units of 1/m)"
+    );
+    println!(
+        "{:<20} {:>9} {:>10} {:>16} {:>11} {:>10}",
+        "instance", "seconds", "largest", "largest-remainder", "lower bound", "new panels"
+    );
+    for (name, inst, dist) in dists {
+        let Some(d) = dist else { continue };
+        let (t, dev, base, lb, np) = lottery(inst, &d);
+        println!("{name:<20} {t:>9.3} {dev:>10.3} {base:>16.3} {lb:>11.3} {np:>10}");
     }
 }

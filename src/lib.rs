@@ -18,6 +18,7 @@ pub mod lottery;
 pub mod process;
 pub mod quotas;
 pub mod register;
+pub mod report;
 pub mod select;
 pub mod spec;
 pub mod timing;

@@ -23,6 +23,18 @@ pub struct ProcessFile {
     pub intake: Option<crate::intake::IntakeConfig>,
     /// Stage 2: the panel selection.
     pub selection: Option<SelectionConfig>,
+    /// The public report (optional; defaults apply without it).
+    pub report: Option<ReportConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ReportConfig {
+    /// Counts of persons below this are shown as "< n" (default 3).
+    pub min_cell: Option<u64>,
+    /// Display names of the categories, e.g. `age_band = "Altersgruppe"`.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

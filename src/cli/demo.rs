@@ -84,7 +84,7 @@ pub fn run(a: Args) -> Result<i32> {
     )?;
 
     println!("sortes demo — {}", a.dir.display());
-    let mut steps = Steps { n: 0, total: 12 };
+    let mut steps = Steps { n: 0, total: 13 };
     let t = steps.next("register office: synthetic Dortmund register extract");
     let pb = super::spinner("generating the synthetic register");
     let cfg = SynthConfig {
@@ -117,7 +117,7 @@ pub fn run(a: Args) -> Result<i32> {
     let seed = Seed::parse(EXAMPLE_SEED)?;
     let d = crate::draw::run::draw(&process, &seed, None, None, false, false)?;
     super::draw::report(&d);
-    println!("  ({:.2} s)", t.elapsed().as_secs_f64());
+    took(t);
 
     let t = steps.next(
         "applications: synthetic replies to the invitation (response model by age, district, education)",
@@ -129,10 +129,12 @@ pub fn run(a: Args) -> Result<i32> {
     let t = steps.next("intake: codes linked, answers checked, pseudonymous pool");
     let r = crate::intake::step::intake(&process, &apps, false)?;
     super::intake::print_report(&r);
-    println!("  ({:.2} s)", t.elapsed().as_secs_f64());
+    took(t);
 
-    let t =
-        steps.next("selection: LEXIMIN panel distribution for k = 50 under the Dortmund quotas");
+    let t = steps.next(
+        "selection: the legacy greedy procedure as a baseline, then the LEXIMIN distribution (k = 50, Dortmund quotas)",
+    );
+    super::select::run_legacy_baseline(&process, false)?;
     super::select::run_for_process(&process, false)?;
     took(t);
 
@@ -182,6 +184,10 @@ pub fn run(a: Args) -> Result<i32> {
         let r = crate::lottery::step::replace_step(&layout, &d.panel[i..=i], &[], "2027-03-01")?;
         super::replace::print(&r);
     }
+    took(t);
+
+    let t = steps.next("report: one page for the council and the public (German and English)");
+    super::report::print(&crate::report::step::write(&process, false)?);
     took(t);
 
     let t = steps.next("audit bundle: everything an auditor needs, nothing personal");

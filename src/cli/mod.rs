@@ -12,6 +12,7 @@ mod intake;
 mod lottery;
 mod quotas;
 mod replace;
+mod report;
 mod select;
 mod verify;
 
@@ -59,6 +60,8 @@ enum Command {
     Replace(replace::Args),
     /// Write what an external auditor needs, and nothing personal, into one folder.
     AuditBundle(audit_bundle::Args),
+    /// The public report: one self-contained HTML page (German, and English beside it).
+    Report(report::Args),
 }
 
 /// Runs the CLI and returns the process exit code. Errors are printed as one
@@ -85,6 +88,7 @@ pub fn main() -> i32 {
         Command::Lottery(c) => lottery::run(c),
         Command::Replace(a) => replace::run(a),
         Command::AuditBundle(a) => audit_bundle::run(a),
+        Command::Report(a) => report::run(a),
     };
     match r {
         Ok(code) => code,

@@ -170,3 +170,24 @@ pub(crate) fn run_for_process(process: &Process, force: bool) -> Result<i32> {
         force,
     })
 }
+
+/// The legacy baseline beside the main selection (`public/selection-legacy/`), for
+/// the report's comparison; run before the main selection so that the lottery uses
+/// the LEXIMIN distribution (the latest `select` entry).
+pub(crate) fn run_legacy_baseline(process: &Process, force: bool) -> Result<i32> {
+    let out = crate::draw::run::Paths::of(process)
+        .public
+        .join("selection-legacy");
+    run(Args {
+        process: Some(process.path.clone()),
+        pool: None,
+        quotas: None,
+        k: None,
+        id_column: "pool_id".into(),
+        household_column: None,
+        algorithm: Some("legacy".into()),
+        out: Some(out),
+        legacy_samples: 10_000,
+        force,
+    })
+}

@@ -37,6 +37,10 @@
 /// One probability in integer units (12 decimal places).
 pub const UNIT: i128 = 1_000_000_000_000;
 
+/// Moves considered per step: all pairs, or when there are more than TOP² of them,
+/// the TOP best source and target panels (see `Search::candidates`).
+const TOP: usize = 64;
+
 /// Panels added by step 3 at most.
 pub const MAX_NEW_PANELS: usize = 200;
 
@@ -104,7 +108,7 @@ pub fn round(
     s.descend_squares();
     loop {
         s.descend_max();
-        if s.max_abs() <= lower_bound || new_panels >= MAX_NEW_PANELS {
+        if s.max_abs() <= UNIT || new_panels >= MAX_NEW_PANELS {
             break;
         }
         let Some(p) = s.generate(new_panel, &mut seen) else {
@@ -167,13 +171,17 @@ impl Search {
         let key = self.max_key();
         let dmax = key.0;
         let worst: Vec<usize> = (0..self.n).filter(|&i| self.d[i].abs() == dmax).collect();
-        for &w in &worst {
+        // A few tries per step (each is an ILP): the first worst agents, and for each
+        // the source panels that lose a ticket most cheaply.
+        let parts = self.sq_parts();
+        for &w in worst.iter().take(8) {
             let over = self.d[w] > 0;
             let (ww, bit) = (w / 64, 1u64 << (w % 64));
-            let sources: Vec<usize> = (0..self.panels.len())
+            let mut sources: Vec<usize> = (0..self.panels.len())
                 .filter(|&a| self.counts[a] > 0 && (self.bits[a][ww] & bit != 0) == over)
-                .take(8)
                 .collect();
+            sources.sort_by_key(|&a| (parts.0[a], a));
+            sources.truncate(4);
             for a in sources {
                 let weights: Vec<f64> = (0..self.n)
                     .map(|i| {
@@ -198,7 +206,7 @@ impl Search {
                 }
                 let b = self.panels.len();
                 self.add_panel(p.clone(), 0);
-                let (mx, cnt) = self.max_after(a, b);
+                let (mx, cnt) = self.max_after(a, b, &self.by_abs());
                 if (mx, cnt) < key {
                     seen.insert(p);
                     self.apply(a, b);
@@ -263,24 +271,48 @@ impl Search {
         parts.0[a] + parts.1[b] - 2 * UNIT * UNIT * self.overlap(a, b)
     }
 
+    /// Agents by |d| descending (ties by index), for [`Search::max_after`].
+    fn by_abs(&self) -> Vec<usize> {
+        let mut v: Vec<usize> = (0..self.n).collect();
+        v.sort_by(|&x, &y| self.d[y].abs().cmp(&self.d[x].abs()).then(x.cmp(&y)));
+        v
+    }
+
     /// Largest |d| after moving a ticket from a to b, and how many agents reach it.
-    fn max_after(&self, a: usize, b: usize) -> (i128, usize) {
-        let mut best = (0i128, 0usize);
-        for i in 0..self.n {
-            let (w, bit) = (i / 64, 1u64 << (i % 64));
-            let mut v = self.d[i];
-            if self.bits[a][w] & bit != 0 {
-                v -= UNIT;
-            }
-            if self.bits[b][w] & bit != 0 {
-                v += UNIT;
-            }
-            let v = v.abs();
+    /// Only members of a and b change; the others are read from `by_abs` (agents by
+    /// |d| descending) until they fall below the running maximum.
+    fn max_after(&self, a: usize, b: usize, by_abs: &[usize]) -> (i128, usize) {
+        fn see(best: &mut (i128, usize), v: i128) {
             if v > best.0 {
-                best = (v, 1);
+                *best = (v, 1);
             } else if v == best.0 {
                 best.1 += 1;
             }
+        }
+        let mut best = (0i128, 0usize);
+        let has = |p: usize, i: usize| self.bits[p][i / 64] & (1 << (i % 64)) != 0;
+        for &i in &self.panels[a] {
+            let i = i as usize;
+            see(
+                &mut best,
+                (self.d[i] - if has(b, i) { 0 } else { UNIT }).abs(),
+            );
+        }
+        for &i in &self.panels[b] {
+            let i = i as usize;
+            if !has(a, i) {
+                see(&mut best, (self.d[i] + UNIT).abs());
+            }
+        }
+        for &i in by_abs {
+            if has(a, i) || has(b, i) {
+                continue;
+            }
+            let v = self.d[i].abs();
+            if v < best.0 {
+                break;
+            }
+            see(&mut best, v);
         }
         best
     }
@@ -290,13 +322,39 @@ impl Search {
         (m, self.d.iter().filter(|v| v.abs() == m).count())
     }
 
+    /// Candidate moves: every source (with a ticket, passing `src`) and target
+    /// (passing `dst`); when that is more than TOP² pairs, the `TOP` panels that lose a
+    /// ticket most cheaply (smallest `minus`) and the `TOP` that gain one most cheaply
+    /// (smallest `plus`). The overlap term only lowers a pair's Σ d² change, so the
+    /// best pairs are almost always among these; the limit keeps a step at
+    /// O(J log J + TOP²) for J panels (thousands for large pools) instead of O(J²).
+    fn candidates(
+        &self,
+        parts: &(Vec<i128>, Vec<i128>),
+        src: impl Fn(usize) -> bool,
+        dst: impl Fn(usize) -> bool,
+    ) -> (Vec<usize>, Vec<usize>) {
+        let mut from: Vec<usize> = (0..self.panels.len())
+            .filter(|&a| self.counts[a] > 0 && src(a))
+            .collect();
+        from.sort_by_key(|&a| (parts.0[a], a));
+        let mut to: Vec<usize> = (0..self.panels.len()).filter(|&b| dst(b)).collect();
+        to.sort_by_key(|&b| (parts.1[b], b));
+        if from.len() * to.len() > TOP * TOP {
+            from.truncate(TOP);
+            to.truncate(TOP);
+        }
+        (from, to)
+    }
+
     /// Step 2, first phase: steepest descent of Σ d² (run once, from the start).
     fn descend_squares(&mut self) {
         loop {
             let parts = self.sq_parts();
+            let (from, to) = self.candidates(&parts, |_| true, |_| true);
             let mut best: Option<(i128, usize, usize)> = None;
-            for a in (0..self.panels.len()).filter(|&a| self.counts[a] > 0) {
-                for b in 0..self.panels.len() {
+            for &a in &from {
+                for &b in &to {
                     if a == b {
                         continue;
                     }
@@ -331,10 +389,12 @@ impl Search {
             let (w, bit) = (worst / 64, 1u64 << (worst % 64));
             let has = |j: usize| self.bits[j][w] & bit != 0;
             let parts = self.sq_parts();
+            let order = self.by_abs();
+            let (from, to) = self.candidates(&parts, |a| has(a) == over, |b| has(b) != over);
             let mut best: Option<((i128, usize, i128), usize, usize)> = None;
-            for a in (0..self.panels.len()).filter(|&a| self.counts[a] > 0 && has(a) == over) {
-                for b in (0..self.panels.len()).filter(|&b| has(b) != over) {
-                    let (mx, cnt) = self.max_after(a, b);
+            for &a in &from {
+                for &b in &to {
+                    let (mx, cnt) = self.max_after(a, b, &order);
                     let k = (mx, cnt, self.sq_delta(&parts, a, b));
                     if (k.0, k.1) < key && best.as_ref().is_none_or(|(bk, ..)| k < *bk) {
                         best = Some((k, a, b));
