@@ -14,6 +14,7 @@ pub mod error;
 pub mod fsio;
 pub mod intake;
 pub mod journal;
+pub mod letters;
 pub mod lottery;
 pub mod process;
 pub mod quotas;

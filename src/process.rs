@@ -25,6 +25,8 @@ pub struct ProcessFile {
     pub selection: Option<SelectionConfig>,
     /// The public report (optional; defaults apply without it).
     pub report: Option<ReportConfig>,
+    /// Letters: sender, signatory, dates, templates (needed by `sortes letters`).
+    pub letters: Option<crate::letters::LettersConfig>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, Default)]
@@ -32,7 +34,7 @@ pub struct ProcessFile {
 pub struct ReportConfig {
     /// Counts of persons below this are shown as "< n" (default 3).
     pub min_cell: Option<u64>,
-    /// Display names of the categories, e.g. `age_band = "Altersgruppe"`.
+    /// Display names of the categories on the German page, e.g. `age_band = "Altersgruppe"`.
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
 }

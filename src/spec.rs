@@ -123,7 +123,7 @@ fn canonical_rfc3797(s: &str) -> std::result::Result<String, String> {
 
 fn canonical_hex(s: &str) -> std::result::Result<String, String> {
     let t = s.trim().to_ascii_lowercase();
-    if t.is_empty() || t.len() % 2 != 0 || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if t.is_empty() || !t.len().is_multiple_of(2) || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(format!("{s:?} is not an even number of hex digits"));
     }
     Ok(t)

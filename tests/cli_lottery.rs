@@ -254,6 +254,21 @@ fn lottery_draw_replace_verify_and_bundle() {
     );
     std::fs::write(&pf, &orig).unwrap();
 
+    // The report: aggregates only, no pool id reaches the page.
+    sortes()
+        .args(["report", "-p"])
+        .arg(&s.process)
+        .assert()
+        .success();
+    for page in ["report.html", "report-en.html"] {
+        let html = std::fs::read_to_string(s.path("out/public").join(page)).unwrap();
+        assert!(html.contains("<svg"), "{page} has charts");
+        assert!(
+            !html.contains("P00") && !html.contains("P01"),
+            "{page} shows a pool id"
+        );
+    }
+
     // The audit bundle: nothing personal, verifiable alone, also by the Python verifier.
     let bundle = s.path("bundle");
     sortes()

@@ -12,6 +12,62 @@ use std::time::Instant;
 pub const FORUM_TOML: &str = include_str!("../../examples/dortmund/forum.toml");
 /// The example quota file (k = 50), see quotas/README.md.
 pub const QUOTAS: &str = include_str!("../../quotas/dortmund-50.csv");
+/// The letter templates, built in so the demo runs from anywhere (an office edits
+/// its own copy: the process file's `[letters] templates`).
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "layout.typ",
+        include_str!("../../templates/letters/layout.typ"),
+    ),
+    (
+        "de/strings.toml",
+        include_str!("../../templates/letters/de/strings.toml"),
+    ),
+    (
+        "de/letterhead.txt",
+        include_str!("../../templates/letters/de/letterhead.txt"),
+    ),
+    (
+        "de/invitation.txt",
+        include_str!("../../templates/letters/de/invitation.txt"),
+    ),
+    (
+        "de/selected.txt",
+        include_str!("../../templates/letters/de/selected.txt"),
+    ),
+    (
+        "de/reserve.txt",
+        include_str!("../../templates/letters/de/reserve.txt"),
+    ),
+    (
+        "de/not_selected.txt",
+        include_str!("../../templates/letters/de/not_selected.txt"),
+    ),
+    (
+        "en/strings.toml",
+        include_str!("../../templates/letters/en/strings.toml"),
+    ),
+    (
+        "en/letterhead.txt",
+        include_str!("../../templates/letters/en/letterhead.txt"),
+    ),
+    (
+        "en/invitation.txt",
+        include_str!("../../templates/letters/en/invitation.txt"),
+    ),
+    (
+        "en/selected.txt",
+        include_str!("../../templates/letters/en/selected.txt"),
+    ),
+    (
+        "en/reserve.txt",
+        include_str!("../../templates/letters/en/reserve.txt"),
+    ),
+    (
+        "en/not_selected.txt",
+        include_str!("../../templates/letters/en/not_selected.txt"),
+    ),
+];
 /// The example seed: numbers of a lottery draw in RFC 3797 key-string form.
 pub const EXAMPLE_SEED: &str = "3.12.19.27.33.41./7./";
 /// The example lottery number, as three digits drawn at a public ceremony.
@@ -69,7 +125,17 @@ pub fn run(a: Args) -> Result<i32> {
     std::fs::create_dir_all(&a.dir).map_err(|e| Error::io(&a.dir, e))?;
     std::fs::write(&marker, b"sortes demo\n").map_err(|e| Error::io(&marker, e))?;
     let process_path = a.dir.join("forum.toml");
-    let toml = FORUM_TOML.replace("../../quotas/", "quotas/");
+    let toml = FORUM_TOML
+        .replace("../../quotas/", "quotas/")
+        .replace("../../templates/", "templates/");
+    for (name, text) in TEMPLATES {
+        crate::fsio::write_atomic(
+            &a.dir.join("templates/letters").join(name),
+            text.as_bytes(),
+            crate::fsio::Privacy::Public,
+            false,
+        )?;
+    }
     crate::fsio::write_atomic(
         &process_path,
         toml.as_bytes(),
@@ -84,7 +150,7 @@ pub fn run(a: Args) -> Result<i32> {
     )?;
 
     println!("sortes demo — {}", a.dir.display());
-    let mut steps = Steps { n: 0, total: 13 };
+    let mut steps = Steps { n: 0, total: 15 };
     let t = steps.next("register office: synthetic Dortmund register extract");
     let pb = super::spinner("generating the synthetic register");
     let cfg = SynthConfig {
@@ -117,6 +183,13 @@ pub fn run(a: Args) -> Result<i32> {
     let seed = Seed::parse(EXAMPLE_SEED)?;
     let d = crate::draw::run::draw(&process, &seed, None, None, false, false)?;
     super::draw::report(&d);
+    took(t);
+
+    let t = steps
+        .next("invitation letters: one per invitee, PDF for the print shop, HTML, mail-merge CSV");
+    super::letters::print(&crate::letters::step::invitations(
+        &process, 1, false, false,
+    )?);
     took(t);
 
     let t = steps.next(
@@ -183,6 +256,13 @@ pub fn run(a: Args) -> Result<i32> {
         println!("  seat {} drops out on 2027-03-01", i + 1);
         let r = crate::lottery::step::replace_step(&layout, &d.panel[i..=i], &[], "2027-03-01")?;
         super::replace::print(&r);
+    }
+    took(t);
+
+    let t =
+        steps.next("letters after the lottery: selected, reserve (first 20) and thank-you letters");
+    for w in crate::letters::step::panel_letters(&process, 20, false, false)? {
+        super::letters::print(&w);
     }
     took(t);
 

@@ -9,6 +9,7 @@ mod demo;
 mod draw;
 mod generate;
 mod intake;
+mod letters;
 mod lottery;
 mod quotas;
 mod replace;
@@ -62,6 +63,9 @@ enum Command {
     AuditBundle(audit_bundle::Args),
     /// The public report: one self-contained HTML page (German, and English beside it).
     Report(report::Args),
+    /// Letters ready to print: invitations, then selected / reserve / thank-you letters.
+    #[command(subcommand)]
+    Letters(letters::Command),
 }
 
 /// Runs the CLI and returns the process exit code. Errors are printed as one
@@ -89,6 +93,7 @@ pub fn main() -> i32 {
         Command::Replace(a) => replace::run(a),
         Command::AuditBundle(a) => audit_bundle::run(a),
         Command::Report(a) => report::run(a),
+        Command::Letters(c) => letters::run(c),
     };
     match r {
         Ok(code) => code,

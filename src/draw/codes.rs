@@ -152,7 +152,7 @@ pub fn parse_code(input: &str) -> std::result::Result<String, CodeProblem> {
         .enumerate()
         .map(|(i, &x)| (i as u32 + 1) * x as u32)
         .sum();
-    if s % 31 != 0 {
+    if !s.is_multiple_of(31) {
         return Err(CodeProblem::CheckFailed);
     }
     let mut data = [0u8; DATA_LEN];

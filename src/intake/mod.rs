@@ -767,11 +767,11 @@ fn match_attribute(
 ) -> std::result::Result<String, AttributeProblem> {
     let key = fold(raw);
     if !key.is_empty() {
-        if let Some(m) = &attr.map {
-            if let Some((_, v)) = m.iter().find(|(k, _)| fold(k) == key) {
-                let canon = attr.values.iter().find(|x| fold(x) == fold(v));
-                return Ok(canon.cloned().unwrap_or_else(|| v.clone()));
-            }
+        if let Some(m) = &attr.map
+            && let Some((_, v)) = m.iter().find(|(k, _)| fold(k) == key)
+        {
+            let canon = attr.values.iter().find(|x| fold(x) == fold(v));
+            return Ok(canon.cloned().unwrap_or_else(|| v.clone()));
         }
         if let Some(v) = attr.values.iter().find(|x| fold(x) == key) {
             return Ok(v.clone());

@@ -89,25 +89,25 @@ pub fn read_quota_file(path: &Path) -> Result<QuotaFile> {
                 format!("{cat}={val}: the minimum {min} is greater than the maximum {max}"),
             ));
         }
-        if let (Some(mf), Some(c)) = (min_flex, min_flex_col) {
-            if mf > min {
-                return Err(Error::input(
-                    at(c),
-                    format!(
-                        "{cat}={val}: min_flex {mf} is greater than min {min}; the flexible minimum may only be lower"
-                    ),
-                ));
-            }
+        if let (Some(mf), Some(c)) = (min_flex, min_flex_col)
+            && mf > min
+        {
+            return Err(Error::input(
+                at(c),
+                format!(
+                    "{cat}={val}: min_flex {mf} is greater than min {min}; the flexible minimum may only be lower"
+                ),
+            ));
         }
-        if let (Some(xf), Some(c)) = (max_flex, max_flex_col) {
-            if xf < max {
-                return Err(Error::input(
-                    at(c),
-                    format!(
-                        "{cat}={val}: max_flex {xf} is less than max {max}; the flexible maximum may only be higher"
-                    ),
-                ));
-            }
+        if let (Some(xf), Some(c)) = (max_flex, max_flex_col)
+            && xf < max
+        {
+            return Err(Error::input(
+                at(c),
+                format!(
+                    "{cat}={val}: max_flex {xf} is less than max {max}; the flexible maximum may only be higher"
+                ),
+            ));
         }
         let pos = match categories.iter().position(|c| key(&c.name) == key(cat)) {
             Some(p) => p,
@@ -151,15 +151,14 @@ fn parse_bound(s: &str, column: &str, loc: Location) -> Result<u32> {
     if s.is_empty() {
         return Err(Error::input(loc, format!("{column} is empty")));
     }
-    if let Some(rest) = s.strip_prefix('-') {
-        if !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(Error::input(
-                loc,
-                format!(
-                    "{column} is {s}, a negative number; quotas are whole numbers of 0 or more"
-                ),
-            ));
-        }
+    if let Some(rest) = s.strip_prefix('-')
+        && !rest.is_empty()
+        && rest.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(Error::input(
+            loc,
+            format!("{column} is {s}, a negative number; quotas are whole numbers of 0 or more"),
+        ));
     }
     if !s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Error::input(

@@ -102,10 +102,8 @@ pub(crate) fn detect_delimiter(text: &str, allowed: &[u8]) -> u8 {
     for b in first.bytes() {
         if b == b'"' {
             quoted = !quoted;
-        } else if !quoted {
-            if let Some(i) = allowed.iter().position(|&d| d == b) {
-                counts[i] += 1;
-            }
+        } else if !quoted && let Some(i) = allowed.iter().position(|&d| d == b) {
+            counts[i] += 1;
         }
     }
     let mut best = 0;

@@ -1030,25 +1030,25 @@ fn draft_family(r: &mut Draw, pool: &mut AgePool, layout: Layout) -> Draft {
             }
         }
         // A few larger households: an adult sibling or a grandparent.
-        if r.chance(6, 100) {
-            if let Some(a) = pool.take_near(r, oldest + 3, ADULT, 26) {
-                let gender = adult_gender(r, a);
-                members.push(Member {
-                    age: a,
-                    gender,
-                    role: NameRole::Base,
-                });
-            }
+        if r.chance(6, 100)
+            && let Some(a) = pool.take_near(r, oldest + 3, ADULT, 26)
+        {
+            let gender = adult_gender(r, a);
+            members.push(Member {
+                age: a,
+                gender,
+                role: NameRole::Base,
+            });
         }
-        if r.chance(3, 100) {
-            if let Some(a) = pool.take_near(r, p1 + 28, p1 + 18, AGES - 1) {
-                let gender = adult_gender(r, a);
-                members.push(Member {
-                    age: a,
-                    gender,
-                    role: NameRole::Own,
-                });
-            }
+        if r.chance(3, 100)
+            && let Some(a) = pool.take_near(r, p1 + 28, p1 + 18, AGES - 1)
+        {
+            let gender = adult_gender(r, a);
+            members.push(Member {
+                age: a,
+                gender,
+                role: NameRole::Own,
+            });
         }
     }
     Draft {
@@ -1108,21 +1108,21 @@ fn draft_adults(r: &mut Draw, pool: &mut AgePool, layout: Layout) -> Draft {
                 if let Some(p) = pool.take_near(r, c + 29, c + 18, c + 45) {
                     let g = adult_gender(r, p);
                     add(r, p, Some(g), NameRole::Base);
-                    if r.chance(60, 100) {
-                        if let Some(q) = pool.take_near(r, p + 1, p.saturating_sub(6), p + 8) {
-                            let g2 = if g == Gender::D {
-                                Gender::M
-                            } else {
-                                opposite(g)
-                            };
-                            add(r, q, Some(g2), NameRole::Base);
-                        }
+                    if r.chance(60, 100)
+                        && let Some(q) = pool.take_near(r, p + 1, p.saturating_sub(6), p + 8)
+                    {
+                        let g2 = if g == Gender::D {
+                            Gender::M
+                        } else {
+                            opposite(g)
+                        };
+                        add(r, q, Some(g2), NameRole::Base);
                     }
                 }
-                if r.chance(25, 100) {
-                    if let Some(s) = pool.take_near(r, c + 2, ADULT, c + 8) {
-                        add(r, s, None, NameRole::Base);
-                    }
+                if r.chance(25, 100)
+                    && let Some(s) = pool.take_near(r, c + 2, ADULT, c + 8)
+                {
+                    add(r, s, None, NameRole::Base);
                 }
             }
         }

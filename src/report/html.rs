@@ -115,13 +115,13 @@ fn check_data(data: &ReportData) -> Result<(), ReportError> {
     }
     for cat in &data.categories {
         for v in &cat.values {
-            if let Some(sh) = v.population_share {
-                if !sh.is_finite() || !(0.0..=1.0).contains(&sh) {
-                    return Err(ReportError::Data(format!(
-                        "population share {sh} of {}={} is not in [0, 1]",
-                        cat.name, v.value
-                    )));
-                }
+            if let Some(sh) = v.population_share
+                && (!sh.is_finite() || !(0.0..=1.0).contains(&sh))
+            {
+                return Err(ReportError::Data(format!(
+                    "population share {sh} of {}={} is not in [0, 1]",
+                    cat.name, v.value
+                )));
             }
             for x in [v.target, v.expected].into_iter().flatten() {
                 if !x.is_finite() {
@@ -421,22 +421,22 @@ fn categories(h: &mut String, cx: &Ctx) -> Result<(), ReportError> {
                 colour: charts::C_PANEL,
                 bars: cells.panel.iter().map(|c| share_bar(*c, cx.k())).collect(),
             });
-        } else if let Some(k) = cx.k().filter(|k| *k > 0) {
-            if expected.iter().any(|e| !matches!(e, Exp::Missing)) {
-                series.push(Series {
-                    label: s.get(Key::SeriesExpected).to_string(),
-                    colour: charts::C_PANEL,
-                    bars: expected
-                        .iter()
-                        .map(|e| match e {
-                            Exp::Value(x) => Bar::Value(x / k as f64 * 100.0),
-                            Exp::Hidden(Cell::Small) => Bar::Small,
-                            Exp::Hidden(_) => Bar::Complement,
-                            Exp::Missing => Bar::Missing,
-                        })
-                        .collect(),
-                });
-            }
+        } else if let Some(k) = cx.k().filter(|k| *k > 0)
+            && expected.iter().any(|e| !matches!(e, Exp::Missing))
+        {
+            series.push(Series {
+                label: s.get(Key::SeriesExpected).to_string(),
+                colour: charts::C_PANEL,
+                bars: expected
+                    .iter()
+                    .map(|e| match e {
+                        Exp::Value(x) => Bar::Value(x / k as f64 * 100.0),
+                        Exp::Hidden(Cell::Small) => Bar::Small,
+                        Exp::Hidden(_) => Bar::Complement,
+                        Exp::Missing => Bar::Missing,
+                    })
+                    .collect(),
+            });
         }
         let _ = writeln!(
             h,

@@ -428,10 +428,10 @@ pub fn load_from_outputs(out_dir: &Path) -> Result<ReportData, ReportError> {
             let line = i + 2;
             let stratum = rec.get(sc).unwrap_or("").to_string();
             let eligible: Option<u64> = parse_opt(rec.get(ec), path, line, "eligible")?;
-            if wi == 0 {
-                if let Some(el) = eligible {
-                    eligible_by_stratum.push((stratum, el));
-                }
+            if wi == 0
+                && let Some(el) = eligible
+            {
+                eligible_by_stratum.push((stratum, el));
             }
         }
     }

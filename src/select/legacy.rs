@@ -149,12 +149,12 @@ fn draw(inst: &Instance, rng: &mut ChaCha20Rng) -> Option<Vec<u32>> {
         for (c2, &v2) in inst.agents[i].iter().enumerate() {
             st.selected[c2][v2] += 1;
         }
-        if let Some(h) = &inst.households {
-            if let Some(id) = h[i] {
-                for (j, hj) in h.iter().enumerate() {
-                    if *hj == Some(id) {
-                        st.remove(j);
-                    }
+        if let Some(h) = &inst.households
+            && let Some(id) = h[i]
+        {
+            for (j, hj) in h.iter().enumerate() {
+                if *hj == Some(id) {
+                    st.remove(j);
                 }
             }
         }

@@ -1,0 +1,81 @@
+use crate::error::Result;
+use crate::letters::step;
+use crate::process::Process;
+use std::path::PathBuf;
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Invitation letters to the drawn invitees of a wave (PDF, HTML, mail-merge CSV).
+    Invitations(InvitationArgs),
+    /// After the lottery: selected, reserve and thank-you letters.
+    Panel(PanelArgs),
+}
+
+#[derive(clap::Args)]
+pub struct InvitationArgs {
+    /// The process file (reads [letters]).
+    #[arg(long, short, default_value_os_t = super::default_process())]
+    process: PathBuf,
+    /// The wave whose invitees get letters.
+    #[arg(long, default_value_t = 1)]
+    wave: u32,
+    /// Also write one PDF per letter.
+    #[arg(long)]
+    singles: bool,
+    /// Replace existing letter files.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(clap::Args)]
+pub struct PanelArgs {
+    /// The process file (reads [letters]).
+    #[arg(long, short, default_value_os_t = super::default_process())]
+    process: PathBuf,
+    /// How many people from the top of the reserve order get a reserve letter (the rest a thank-you letter).
+    #[arg(long, default_value_t = 20)]
+    reserves: usize,
+    /// Also write one PDF per letter.
+    #[arg(long)]
+    singles: bool,
+    /// Replace existing letter files.
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn run(c: Command) -> Result<i32> {
+    match c {
+        Command::Invitations(a) => {
+            let p = Process::load(&a.process)?;
+            let pb = super::spinner("laying out the invitation letters");
+            let w = step::invitations(&p, a.wave, a.singles, a.force);
+            pb.finish_and_clear();
+            print(&w?);
+        }
+        Command::Panel(a) => {
+            let p = Process::load(&a.process)?;
+            let pb = super::spinner("laying out the letters to the applicants");
+            let ws = step::panel_letters(&p, a.reserves, a.singles, a.force);
+            pb.finish_and_clear();
+            for w in ws? {
+                print(&w);
+            }
+        }
+    }
+    Ok(0)
+}
+
+/// Counts and file names only: the letters themselves hold personal data.
+pub(crate) fn print(w: &step::Written) {
+    println!(
+        "{} letters: {} letters, {} pages, PDF {:.1} MB ({:.2} s)",
+        w.kind.name(),
+        w.letters,
+        w.pages,
+        w.pdf_bytes as f64 / 1e6,
+        w.seconds
+    );
+    for f in &w.files {
+        println!("  wrote {} (personal data, mode 0600)", f.display());
+    }
+}

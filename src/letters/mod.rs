@@ -1,0 +1,589 @@
+//! Letters: invitations (stage 1) and the selected / reserve / not-selected
+//! letters (stage 2), as one print-ready A4 PDF for window envelopes (DIN 5008),
+//! one self-contained HTML file and a mail-merge CSV, all rendered in memory.
+//!
+//! The wording lives in template folders the office can change
+//! (`<templates>/<lang>/*.txt`, tera with a small markup, see [`markup`]); the page
+//! layout in `<templates>/layout.typ` (typst); settings in the `[letters]` table.
+//! Names and addresses are data, never markup: tera escapes them for the text
+//! markup, typst receives them as JSON, the HTML writer escapes them for HTML.
+//!
+//! Nothing here logs: messages and errors name letters by number, never a person.
+
+mod config;
+mod error;
+mod html;
+pub mod markup;
+pub mod step;
+mod text;
+mod typeset;
+
+pub use config::{
+    Allowance, Columns, Form, Forum, GenderValues, GlyphPolicy, LettersConfig, Meeting, Order,
+    Privacy, Sender, Signatory, Support,
+};
+pub use error::LetterError;
+
+use markup::Block;
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+/// Which letter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Invitation,
+    Selected,
+    Reserve,
+    NotSelected,
+}
+
+impl Kind {
+    /// Template file name (without `.txt`) and file-name prefix of single letters.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Invitation => "invitation",
+            Kind::Selected => "selected",
+            Kind::Reserve => "reserve",
+            Kind::NotSelected => "not_selected",
+        }
+    }
+}
+
+/// One addressee: the columns of their row, and optionally a language code
+/// (else taken from `language_column`, else `default_language`).
+#[derive(Debug, Clone, Default)]
+pub struct Recipient {
+    pub language: Option<String>,
+    pub fields: BTreeMap<String, String>,
+}
+
+/// Everything a run produces, in memory; the caller writes the files atomically.
+#[derive(Debug)]
+pub struct Batch {
+    pub pdf: Vec<u8>,
+    pub html: String,
+    pub mail_merge_csv: String,
+    /// One PDF per letter (file name, bytes), when asked for.
+    pub singles: Vec<(String, Vec<u8>)>,
+    pub letters: usize,
+    /// Pages of the batch PDF, duplex blank pages included.
+    pub pages: usize,
+    /// Characters no bundled font has, counted once per letter and character
+    /// (only non-zero with `missing_glyphs = "warn"`).
+    pub missing_glyphs: usize,
+    /// Index into the recipients for each letter, in print order.
+    pub order: Vec<usize>,
+    /// Lower-case hex SHA-256 of `pdf`, `html` and `mail_merge_csv`, for the journal.
+    pub pdf_sha256: String,
+    pub html_sha256: String,
+    pub mail_merge_sha256: String,
+    /// Layout warnings from typst (about the template, never about data).
+    pub warnings: Vec<String>,
+}
+
+/// A letter ready for layout; serialised as JSON for `layout.typ`.
+#[derive(Debug, Serialize)]
+pub(crate) struct Letter {
+    lang: String,
+    head: Vec<String>,
+    return_line: String,
+    notes: Vec<String>,
+    address: Vec<String>,
+    info: Vec<Block>,
+    blocks: Vec<Block>,
+    /// PNG of the reply link's QR code (one pixel per module), when the text
+    /// has a `[[qr]]` block. A tiny image is much faster to lay out and smaller
+    /// in the PDF than an SVG; typst scales it without smoothing.
+    qr: Option<Vec<u8>>,
+    reply_link: String,
+    page_label: String,
+    salutation: String,
+    code: String,
+}
+
+/// Renders one kind of letter for all recipients.
+pub fn render(
+    kind: Kind,
+    recipients: &[Recipient],
+    cfg: &LettersConfig,
+    template_dir: &Path,
+    singles: bool,
+) -> Result<Batch, LetterError> {
+    let fonts = typeset::Fonts::load(template_dir)?;
+    if !fonts.has_family(&cfg.font) {
+        return Err(LetterError::Config(format!(
+            "font = \"{}\" is not among the bundled fonts (Libertinus Serif, New Computer Modern, \
+             DejaVu Sans Mono) nor in {}",
+            cfg.font,
+            template_dir.join("fonts").display()
+        )));
+    }
+    let layout_path = template_dir.join("layout.typ");
+    let layout = text::read_text(&layout_path)?;
+
+    // Languages: each recipient's, checked against the folders before any work.
+    let langs: Vec<String> = recipients
+        .iter()
+        .enumerate()
+        .map(|(i, r)| language_of(r, cfg, template_dir, i + 1))
+        .collect::<Result<_, _>>()?;
+    let needed: BTreeSet<&str> = langs.iter().map(String::as_str).collect();
+    let mut tera = tera::Tera::default();
+    tera.autoescape_on(vec![".txt"]);
+    tera.set_escape_fn(markup::escape);
+    let mut languages: HashMap<&str, text::Language> = HashMap::new();
+    for &lang in &needed {
+        let dir = template_dir.join(lang);
+        for file in [format!("{}.txt", kind.name()), "letterhead.txt".into()] {
+            if !dir.join(&file).is_file() {
+                return Err(LetterError::template(
+                    dir.join(&file),
+                    format!("this file is missing; every language folder needs {file}"),
+                ));
+            }
+        }
+        for path in text::template_files(&dir)? {
+            let name = format!(
+                "{lang}/{}",
+                path.file_name()
+                    .map(|f| f.to_string_lossy())
+                    .unwrap_or_default()
+            );
+            let src = text::read_text(&path)?;
+            tera.add_raw_template(&name, &src)
+                .map_err(|e| text::tera_error(&e, template_dir, &name))?;
+        }
+        let strings = text::load_strings(&dir.join("strings.toml"))?;
+        let common = text::common_values(cfg, &strings, lang)?;
+        let common = tera::Context::from_serialize(&common)
+            .map_err(|e| LetterError::Config(e.to_string()))?;
+        languages.insert(
+            lang,
+            text::Language {
+                code: lang.to_string(),
+                strings,
+                common,
+            },
+        );
+    }
+
+    let order = sort_order(recipients, cfg);
+    let total = order.len();
+    // Letters are prepared in parallel (tera and the checks are per letter);
+    // the results keep the print order.
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let chunk = total.div_ceil(threads).max(1);
+    type Prepared = Result<(Letter, usize), LetterError>;
+    let prepared: Vec<Prepared> = std::thread::scope(|scope| {
+        let handles: Vec<_> = order
+            .chunks(chunk)
+            .enumerate()
+            .map(|(c, part)| {
+                let (tera, languages, langs, fonts) = (&tera, &languages, &langs, &fonts);
+                scope.spawn(move || {
+                    let mut coverage: HashMap<char, bool> = HashMap::new();
+                    part.iter()
+                        .enumerate()
+                        .map(|(k, &i)| {
+                            let number = c * chunk + k + 1;
+                            let lang = languages.get(langs[i].as_str()).ok_or_else(|| {
+                                LetterError::Config(format!("language {} not loaded", langs[i]))
+                            })?;
+                            let letter = build_letter(
+                                kind, &recipients[i], number, total, lang, cfg, tera, template_dir,
+                            )?;
+                            let missing = missing_chars(&letter, fonts, &mut coverage);
+                            if let Some(ch) = missing.first()
+                                && cfg.missing_glyphs == GlyphPolicy::Error
+                            {
+                                    return Err(LetterError::Data {
+                                        letter: number,
+                                        msg: format!(
+                                            "the character U+{:04X} is in no bundled font and would print as an empty box; \
+                                             add a font that has it to {} or set missing_glyphs = \"warn\"",
+                                            *ch as u32,
+                                            template_dir.join("fonts").display()
+                                        ),
+                                    });
+                            }
+                            Ok((letter, missing.len()))
+                        })
+                        .collect::<Vec<Prepared>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    vec![Err(LetterError::Config("a letter thread failed".into()))]
+                })
+            })
+            .collect()
+    });
+    let mut letters = Vec::with_capacity(total);
+    let mut missing_glyphs = 0;
+    for p in prepared {
+        let (letter, missing) = p?;
+        missing_glyphs += missing;
+        letters.push(letter);
+    }
+
+    let settings = json!({
+        "title": format!("{} – {}", cfg.forum.name, kind.name()),
+        "author": cfg.sender.authority,
+        "font": cfg.font,
+        "lang": cfg.default_language,
+        "form": match cfg.form { Form::A => "A", Form::B => "B" },
+        "duplex": cfg.duplex,
+    });
+    let data: Vec<serde_json::Value> = letters
+        .iter()
+        .map(|l| serde_json::to_value(l).unwrap_or_default())
+        .collect();
+    let set = typeset::typeset(
+        &layout_path,
+        layout,
+        &settings,
+        &data,
+        &fonts,
+        cfg.duplex,
+        &format!("{} – {}", cfg.forum.name, kind.name()),
+    )?;
+    let mut single_files = Vec::new();
+    let mut names = Vec::with_capacity(total);
+    for (n, l) in letters.iter().enumerate() {
+        let code: String = l
+            .code
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        let name = if code.is_empty() {
+            format!("{}-{:04}.pdf", kind.name(), n + 1)
+        } else {
+            format!("{}-{:04}-{code}.pdf", kind.name(), n + 1)
+        };
+        if singles {
+            single_files.push((name.clone(), typeset::single(&set, n, &layout_path)?));
+        }
+        names.push(name);
+    }
+    let html = html::render(&letters, cfg, kind);
+    let csv = mail_merge(&letters, &set.ranges, &names, singles, cfg, kind)?;
+    let sha = |b: &[u8]| hex::encode(Sha256::digest(b));
+    Ok(Batch {
+        pdf_sha256: sha(&set.pdf),
+        html_sha256: sha(html.as_bytes()),
+        mail_merge_sha256: sha(csv.as_bytes()),
+        pdf: set.pdf,
+        html,
+        mail_merge_csv: csv,
+        singles: single_files,
+        letters: total,
+        pages: set.pages,
+        missing_glyphs,
+        order,
+        warnings: set.warnings,
+    })
+}
+
+/// The language folder of a recipient.
+fn language_of(
+    r: &Recipient,
+    cfg: &LettersConfig,
+    dir: &Path,
+    letter: usize,
+) -> Result<String, LetterError> {
+    let from_column = cfg
+        .language_column
+        .as_ref()
+        .and_then(|c| r.fields.get(c))
+        .map(String::as_str);
+    let lang = r
+        .language
+        .as_deref()
+        .or(from_column)
+        .map(|l| l.trim().to_lowercase())
+        .filter(|l| !l.is_empty())
+        .unwrap_or_else(|| cfg.default_language.clone());
+    // Only plain folder names: a value like "../x" must not reach the file system.
+    let plain = lang
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !plain || !dir.join(&lang).join("strings.toml").is_file() {
+        let mut available: Vec<String> = std::fs::read_dir(dir)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .filter(|e| e.path().join("strings.toml").is_file())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        available.sort();
+        return Err(LetterError::Language {
+            language: if plain {
+                lang
+            } else {
+                "(not a language code)".into()
+            },
+            letter,
+            available,
+            dir: dir.to_path_buf(),
+        });
+    }
+    Ok(lang)
+}
+
+/// Print order: postcode then name (postal discounts), code, or input order;
+/// ties keep the input order, so the order is stable.
+fn sort_order(recipients: &[Recipient], cfg: &LettersConfig) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..recipients.len()).collect();
+    let get = |i: usize, col: &str| -> String {
+        recipients[i]
+            .fields
+            .get(col)
+            .map(|s| s.trim().to_lowercase())
+            .unwrap_or_default()
+    };
+    let c = &cfg.columns;
+    match cfg.order {
+        Order::Input => {}
+        Order::Code => order.sort_by_cached_key(|&i| get(i, &c.code)),
+        Order::Postcode => order.sort_by_cached_key(|&i| {
+            (
+                get(i, &c.postcode),
+                get(i, &c.family_name),
+                get(i, &c.given_names),
+            )
+        }),
+    }
+    order
+}
+
+/// Percent-encodes a code for a URL query value.
+fn url_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_letter(
+    kind: Kind,
+    r: &Recipient,
+    number: usize,
+    total: usize,
+    lang: &text::Language,
+    cfg: &LettersConfig,
+    tera: &tera::Tera,
+    dir: &Path,
+) -> Result<Letter, LetterError> {
+    let c = &cfg.columns;
+    let f = |col: &str| r.fields.get(col).map(|v| v.trim()).unwrap_or("");
+    let (given, family) = (f(&c.given_names), f(&c.family_name));
+    let code = f(&c.code).to_string();
+    if family.is_empty() && given.is_empty() || f(&c.postcode).is_empty() || f(&c.city).is_empty() {
+        return Err(LetterError::Data {
+            letter: number,
+            msg: format!(
+                "the address is incomplete (needs a name in {} or {}, and {} and {}); a letter cannot be posted without it",
+                c.family_name, c.given_names, c.postcode, c.city
+            ),
+        });
+    }
+    if kind == Kind::Invitation && code.is_empty() {
+        return Err(LetterError::Data {
+            letter: number,
+            msg: format!("the application code (column {}) is empty", c.code),
+        });
+    }
+    let s = &lang.strings;
+    let form = text::Form::of(f(&c.gender), cfg);
+    let (sal, title) = match form {
+        text::Form::Female => (&s.salutation_female, &s.address_title_female),
+        text::Form::Male => (&s.salutation_male, &s.address_title_male),
+        text::Form::Neutral => (&s.salutation_neutral, &s.address_title_neutral),
+    };
+    let salutation = text::fill_name(sal, given, family);
+    let join = |a: &str, b: &str| format!("{a} {b}").trim().to_string();
+    let address: Vec<String> = [
+        title.trim().to_string(),
+        join(given, family),
+        c.address_extra.as_deref().map(f).unwrap_or("").to_string(),
+        join(f(&c.street), f(&c.house_number)),
+        join(f(&c.postcode), f(&c.city)),
+    ]
+    .into_iter()
+    .filter(|l| !l.is_empty())
+    .collect();
+    let reply_link = cfg.reply_link.replace("{code}", &url_encode(&code));
+
+    let mut ctx = lang.common.clone();
+    ctx.insert("recipient", &text::fields_value(&r.fields));
+    ctx.insert(
+        "person",
+        &json!({ "given_names": given, "family_name": family, "form": form.name() }),
+    );
+    ctx.insert("salutation", &salutation);
+    ctx.insert("code", &code);
+    ctx.insert("reply_link", &reply_link);
+    ctx.insert(
+        "letter",
+        &json!({ "number": number, "total": total, "kind": kind.name() }),
+    );
+    let info = text::render_blocks(tera, &format!("{}/letterhead.txt", lang.code), &ctx, dir)?;
+    let blocks = text::render_blocks(
+        tera,
+        &format!("{}/{}.txt", lang.code, kind.name()),
+        &ctx,
+        dir,
+    )?;
+    let qr = if blocks.iter().any(|b| b.t == "qr") {
+        Some(qr_png(&reply_link).map_err(|msg| LetterError::Data {
+            letter: number,
+            msg,
+        })?)
+    } else {
+        None
+    };
+    Ok(Letter {
+        lang: lang.code.clone(),
+        head: cfg.sender.letterhead.clone(),
+        return_line: text::return_line(cfg),
+        notes: cfg.address_notes.clone(),
+        address,
+        info,
+        blocks,
+        qr,
+        reply_link,
+        page_label: s.page.clone(),
+        salutation,
+        code,
+    })
+}
+
+/// QR code of the reply link as a grayscale PNG, one pixel per module, with
+/// the 4-module quiet zone the standard asks for.
+fn qr_png(link: &str) -> Result<Vec<u8>, String> {
+    let code = qrcode::QrCode::with_error_correction_level(link.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| {
+            format!("the reply link does not fit in a QR code ({e}); shorten reply_link")
+        })?;
+    let (w, quiet) = (code.width(), 4);
+    let size = w + 2 * quiet;
+    let mut px = vec![255u8; size * size];
+    for (i, c) in code.to_colors().iter().enumerate() {
+        if *c == qrcode::Color::Dark {
+            px[(i / w + quiet) * size + i % w + quiet] = 0;
+        }
+    }
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, size as u32, size as u32);
+    enc.set_color(png::ColorType::Grayscale);
+    enc.set_depth(png::BitDepth::Eight);
+    let err = |e: png::EncodingError| format!("QR code image: {e}");
+    let mut writer = enc.write_header().map_err(err)?;
+    writer.write_image_data(&px).map_err(err)?;
+    writer.finish().map_err(err)?;
+    Ok(out)
+}
+
+/// Characters of a letter that no font has (each once).
+fn missing_chars(l: &Letter, fonts: &typeset::Fonts, cache: &mut HashMap<char, bool>) -> Vec<char> {
+    let mut missing = BTreeSet::new();
+    let blocks = l.info.iter().chain(&l.blocks).flat_map(Block::text);
+    let strings = l
+        .head
+        .iter()
+        .chain(&l.notes)
+        .chain(&l.address)
+        .map(String::as_str)
+        .chain([l.return_line.as_str(), l.page_label.as_str()])
+        .chain(blocks);
+    for s in strings {
+        for ch in s.chars().filter(|c| !c.is_whitespace() && !c.is_control()) {
+            if !*cache.entry(ch).or_insert_with(|| fonts.covers(ch)) {
+                missing.insert(ch);
+            }
+        }
+    }
+    missing.into_iter().collect()
+}
+
+/// The CSV for a print shop's mail merge: one row per letter, in print order.
+fn mail_merge(
+    letters: &[Letter],
+    ranges: &[(usize, usize)],
+    names: &[String],
+    singles: bool,
+    cfg: &LettersConfig,
+    kind: Kind,
+) -> Result<String, LetterError> {
+    let delim = u8::try_from(cfg.mail_merge_delimiter)
+        .ok()
+        .filter(u8::is_ascii)
+        .ok_or_else(|| {
+            LetterError::Config(
+                "mail_merge_delimiter must be an ASCII character such as ; or ,".into(),
+            )
+        })?;
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(delim)
+        .from_writer(Vec::new());
+    let io = |e: csv::Error| LetterError::Config(format!("mail-merge CSV: {e}"));
+    w.write_record([
+        "letter",
+        "kind",
+        "language",
+        "return_line",
+        "address_1",
+        "address_2",
+        "address_3",
+        "address_4",
+        "address_5",
+        "address_6",
+        "salutation",
+        "code",
+        "reply_link",
+        "first_page",
+        "pages",
+        "file",
+    ])
+    .map_err(io)?;
+    for (n, l) in letters.iter().enumerate() {
+        let (a, b) = ranges[n];
+        let mut row = vec![
+            (n + 1).to_string(),
+            kind.name().to_string(),
+            l.lang.clone(),
+            l.return_line.clone(),
+        ];
+        row.extend((0..6).map(|k| l.address.get(k).cloned().unwrap_or_default()));
+        row.extend([
+            l.salutation.clone(),
+            l.code.clone(),
+            l.reply_link.clone(),
+            a.to_string(),
+            (b + 1 - a).to_string(),
+            if singles {
+                names[n].clone()
+            } else {
+                String::new()
+            },
+        ]);
+        w.write_record(&row).map_err(io)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| LetterError::Config(format!("mail-merge CSV: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| LetterError::Config(format!("mail-merge CSV: {e}")))
+}

@@ -1,0 +1,430 @@
+//! Language folders: `strings.toml`, the tera templates, dates in words, and the
+//! values each template sees.
+
+use super::config::LettersConfig;
+use super::error::LetterError;
+use super::markup;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// `<lang>/strings.toml`: the words the code itself needs in each language.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Strings {
+    pub months: Vec<String>,
+    pub weekdays: Vec<String>,
+    pub date: String,
+    pub date_long: String,
+    pub salutation_female: String,
+    pub salutation_male: String,
+    pub salutation_neutral: String,
+    pub address_title_female: String,
+    pub address_title_male: String,
+    pub address_title_neutral: String,
+    pub page: String,
+    /// Thousands separator of numbers ("2.000").
+    pub thousands: String,
+}
+
+/// One language folder, loaded.
+pub(crate) struct Language {
+    pub code: String,
+    pub strings: Strings,
+    /// Values common to all letters of this language (config, dates in words).
+    pub common: tera::Context,
+}
+
+/// The file names of the `.txt` templates a language folder may hold.
+pub(crate) fn template_files(dir: &Path) -> Result<Vec<PathBuf>, LetterError> {
+    let rd = std::fs::read_dir(dir).map_err(|e| LetterError::Io {
+        path: dir.to_path_buf(),
+        source: e,
+    })?;
+    let mut files = Vec::new();
+    for entry in rd {
+        let entry = entry.map_err(|e| LetterError::Io {
+            path: dir.to_path_buf(),
+            source: e,
+        })?;
+        let p = entry.path();
+        if p.extension().is_some_and(|e| e == "txt") && p.is_file() {
+            files.push(p);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Reads a file as UTF-8 text.
+pub(crate) fn read_text(path: &Path) -> Result<String, LetterError> {
+    let bytes = std::fs::read(path).map_err(|e| LetterError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    String::from_utf8(bytes)
+        .map_err(|_| LetterError::template(path, "the file is not UTF-8 text; save it as UTF-8"))
+}
+
+pub(crate) fn load_strings(path: &Path) -> Result<Strings, LetterError> {
+    let text = read_text(path)?;
+    let s: Strings = toml::from_str(&text).map_err(|e| {
+        let (line, column) = e
+            .span()
+            .map(|r| line_col(&text, r.start))
+            .map_or((None, None), |(l, c)| (Some(l), Some(c)));
+        LetterError::Template {
+            file: path.to_path_buf(),
+            line,
+            column,
+            msg: e.message().to_string(),
+        }
+    })?;
+    if s.months.len() != 12 || s.weekdays.len() != 7 {
+        return Err(LetterError::template(
+            path,
+            "months needs 12 names and weekdays 7 (Monday first)",
+        ));
+    }
+    Ok(s)
+}
+
+/// 1-based line and column of a byte offset.
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// A checked ISO date.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Date {
+    y: i64,
+    m: u32,
+    d: u32,
+}
+
+impl Date {
+    pub fn parse(s: &str, key: &str) -> Result<Date, LetterError> {
+        let bad = || {
+            LetterError::Config(format!(
+                "{key} = \"{s}\" is not a date; write it as YYYY-MM-DD, e.g. 2027-03-06"
+            ))
+        };
+        let mut it = s.trim().splitn(3, '-');
+        let (Some(y), Some(m), Some(d)) = (it.next(), it.next(), it.next()) else {
+            return Err(bad());
+        };
+        let (y, m, d): (i64, u32, u32) = (
+            y.parse().map_err(|_| bad())?,
+            m.parse().map_err(|_| bad())?,
+            d.parse().map_err(|_| bad())?,
+        );
+        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        let days = [
+            31,
+            if leap { 29 } else { 28 },
+            31,
+            30,
+            31,
+            30,
+            31,
+            31,
+            30,
+            31,
+            30,
+            31,
+        ];
+        if !(1..=12).contains(&m)
+            || d == 0
+            || d > days[(m - 1) as usize]
+            || !(1900..=2200).contains(&y)
+        {
+            return Err(bad());
+        }
+        Ok(Date { y, m, d })
+    }
+
+    /// 0 = Monday (days-from-civil, H. Hinnant).
+    fn weekday(self) -> usize {
+        let y = if self.m <= 2 { self.y - 1 } else { self.y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let m = i64::from(self.m);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.d) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146_097 + doe - 719_468; // 1970-01-01 was a Thursday
+        (days + 3).rem_euclid(7) as usize
+    }
+
+    pub fn format(self, pattern: &str, s: &Strings) -> String {
+        pattern
+            .replace("{weekday}", &s.weekdays[self.weekday()])
+            .replace("{day}", &self.d.to_string())
+            .replace("{month}", &s.months[(self.m - 1) as usize])
+            .replace("{year}", &self.y.to_string())
+    }
+}
+
+/// The values common to all letters of one language.
+pub(crate) fn common_values(
+    cfg: &LettersConfig,
+    s: &Strings,
+    lang: &str,
+) -> Result<Value, LetterError> {
+    let date = |v: &str, key: &str| Date::parse(v, key).map(|d| d.format(&s.date, s));
+    let meetings = cfg
+        .meetings
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let d = Date::parse(&m.date, &format!("meetings[{}].date", i + 1))?;
+            Ok(json!({
+                "date": d.format(&s.date, s),
+                "date_long": d.format(&s.date_long, s),
+                "iso": m.date,
+                "time": m.time,
+                "place": m.place,
+            }))
+        })
+        .collect::<Result<Vec<_>, LetterError>>()?;
+    let first_meeting = meetings
+        .first()
+        .and_then(|m| m.get("date").cloned())
+        .unwrap_or(Value::Null);
+    let total = cfg
+        .allowance
+        .total
+        .unwrap_or(cfg.allowance.per_meeting * cfg.meetings.len() as u32);
+    let mut sender = to_value(&cfg.sender);
+    if let Some(obj) = sender.as_object_mut() {
+        obj.insert("return_line".into(), Value::String(return_line(cfg)));
+    }
+    let mut privacy = to_value(&cfg.privacy);
+    if let Some(obj) = privacy.as_object_mut() {
+        obj.insert(
+            "deletion_date".into(),
+            Value::String(date(&cfg.privacy.deletion_date, "privacy.deletion_date")?),
+        );
+    }
+    let num = |n: u32| group_thousands(n, &s.thousands);
+    let mut forum = to_value(&cfg.forum);
+    if let Some(obj) = forum.as_object_mut() {
+        for (k, n) in [
+            ("seats", cfg.forum.seats),
+            ("invitations", cfg.forum.invitations),
+            ("min_age", cfg.forum.min_age),
+        ] {
+            if let Some(n) = n {
+                obj.insert(k.into(), Value::String(num(n)));
+            }
+        }
+    }
+    let mut v = json!({
+        "forum": forum,
+        "sender": sender,
+        "signatory": to_value(&cfg.signatory),
+        "meetings": meetings,
+        "first_meeting": first_meeting,
+        "allowance": { "per_meeting": num(cfg.allowance.per_meeting), "total": num(total) },
+        "support": to_value(&cfg.support),
+        "privacy": privacy,
+        "extra": to_value(&cfg.extra),
+        "deadline": date(&cfg.reply_deadline, "reply_deadline")?,
+        "letter_date": date(&cfg.letter_date, "letter_date")?,
+        "language": lang,
+    });
+    // Options left out of the config must be missing in the templates (a clear
+    // "not defined" error there), not printed as "none".
+    strip_nulls(&mut v);
+    if let Some(over) = cfg.lang.get(lang) {
+        for (key, text) in over {
+            set_dotted(&mut v, key, text).map_err(|()| {
+                LetterError::Config(format!(
+                    "[letters.lang.{lang}] \"{key}\" names no text value; use a name like \"forum.name\" or \"signatory.title\""
+                ))
+            })?;
+        }
+    }
+    Ok(v)
+}
+
+/// The config parts as template values. They cannot fail to convert (plain
+/// strings, numbers, maps with string keys); Null would show as a missing value.
+fn to_value<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// 2000 → "2.000" (German) or "2,000" (English).
+fn group_thousands(n: u32, sep: &str) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push_str(sep);
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn strip_nulls(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.retain(|_, x| !x.is_null());
+            m.values_mut().for_each(strip_nulls);
+        }
+        Value::Array(a) => a.iter_mut().for_each(strip_nulls),
+        _ => {}
+    }
+}
+
+fn set_dotted(v: &mut Value, key: &str, text: &str) -> Result<(), ()> {
+    let mut cur = v;
+    for part in key.split('.') {
+        cur = cur.as_object_mut().ok_or(())?.get_mut(part).ok_or(())?;
+    }
+    if !cur.is_string() {
+        return Err(());
+    }
+    *cur = Value::String(text.to_string());
+    Ok(())
+}
+
+pub(crate) fn return_line(cfg: &LettersConfig) -> String {
+    cfg.sender.return_line.clone().unwrap_or_else(|| {
+        format!(
+            "{} · {} · {} {}",
+            cfg.sender.authority, cfg.sender.street, cfg.sender.postcode, cfg.sender.city
+        )
+    })
+}
+
+/// Salutation form of a recipient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Form {
+    Female,
+    Male,
+    Neutral,
+}
+
+impl Form {
+    pub fn of(gender: &str, cfg: &LettersConfig) -> Form {
+        let g = gender.trim().to_lowercase();
+        let is = |vals: &[String]| vals.iter().any(|v| v.to_lowercase() == g);
+        if g.is_empty() {
+            Form::Neutral
+        } else if is(&cfg.gender_values.female) {
+            Form::Female
+        } else if is(&cfg.gender_values.male) {
+            Form::Male
+        } else {
+            Form::Neutral
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Form::Female => "female",
+            Form::Male => "male",
+            Form::Neutral => "neutral",
+        }
+    }
+}
+
+/// Fills `{given_names}` and `{family_name}` of a strings.toml pattern. Plain
+/// replacement, so a value is never read as a pattern.
+pub(crate) fn fill_name(pattern: &str, given: &str, family: &str) -> String {
+    let mut out = String::new();
+    let mut rest = pattern;
+    while let Some(i) = rest.find('{') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        if let Some(t) = tail.strip_prefix("{given_names}") {
+            out.push_str(given);
+            rest = t;
+        } else if let Some(t) = tail.strip_prefix("{family_name}") {
+            out.push_str(family);
+            rest = t;
+        } else {
+            out.push('{');
+            rest = &tail[1..];
+        }
+    }
+    out.push_str(rest);
+    // A neutral salutation without a given name must not keep a double space.
+    out.split(' ')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Renders a template of a loaded tera instance; maps errors to file, line and
+/// column of the template, with the message tera gives ("Variable `x` not found").
+pub(crate) fn render_template(
+    tera: &tera::Tera,
+    name: &str,
+    ctx: &tera::Context,
+    dir: &Path,
+) -> Result<String, LetterError> {
+    tera.render(name, ctx)
+        .map_err(|e| tera_error(&e, dir, name))
+}
+
+pub(crate) fn tera_error(e: &tera::Error, dir: &Path, fallback: &str) -> LetterError {
+    match e.kind() {
+        tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => {
+            let file = if r.filename().is_empty() {
+                fallback
+            } else {
+                r.filename()
+            };
+            LetterError::Template {
+                file: dir.join(file),
+                line: Some(r.span().start_line),
+                column: Some(r.span().start_col + 1),
+                msg: clerk_message(r.message()),
+            }
+        }
+        other => LetterError::template(dir.join(fallback), other.to_string()),
+    }
+}
+
+/// Tera's messages, with a hint where a clerk needs one.
+fn clerk_message(m: &str) -> String {
+    if m.contains("not found") || m.contains("not defined") {
+        format!(
+            "{m}; the value is not known to the letter (check the spelling against docs/formats.md, \
+             or add it to [letters.extra] and write {{{{ extra.name }}}})"
+        )
+    } else {
+        m.to_string()
+    }
+}
+
+/// Renders a letter text and parses its markup; markup errors name the template.
+pub(crate) fn render_blocks(
+    tera: &tera::Tera,
+    name: &str,
+    ctx: &tera::Context,
+    dir: &Path,
+) -> Result<Vec<markup::Block>, LetterError> {
+    let text = render_template(tera, name, ctx, dir)?;
+    markup::parse(&text).map_err(|(line, msg)| LetterError::Template {
+        file: dir.join(name),
+        line: None,
+        column: None,
+        msg: format!("line {line} of the rendered text: {msg}"),
+    })
+}
+
+/// A recipient's fields as a template value.
+pub(crate) fn fields_value(fields: &BTreeMap<String, String>) -> Value {
+    Value::Object(
+        fields
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect::<Map<_, _>>(),
+    )
+}

@@ -1,0 +1,313 @@
+//! PDF through typst used as a library: a virtual world that holds the layout
+//! (`layout.typ` from the template folder), the letters as JSON data and the
+//! bundled fonts. No system fonts and no files outside the world are read.
+
+use super::error::LetterError;
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+use typst::diag::{FileError, FileResult, SourceDiagnostic};
+use typst::ecow::EcoVec;
+use typst::foundations::{Bytes, Datetime, Duration, Smart};
+use typst::layout::Frame;
+use typst::model::DocumentInfo;
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World, WorldExt};
+use typst_layout::PagedDocument;
+
+/// The bundled fonts (typst-assets) and those in `<templates>/fonts/`.
+pub(crate) struct Fonts {
+    pub fonts: Vec<Font>,
+    pub book: LazyHash<FontBook>,
+}
+
+impl Fonts {
+    pub fn load(template_dir: &Path) -> Result<Fonts, LetterError> {
+        let mut fonts: Vec<Font> = typst_assets::fonts()
+            .flat_map(|data| Font::iter(Bytes::new(data)))
+            .collect();
+        let extra = template_dir.join("fonts");
+        if extra.is_dir() {
+            let mut paths: Vec<PathBuf> = std::fs::read_dir(&extra)
+                .map_err(|e| LetterError::Io {
+                    path: extra.clone(),
+                    source: e,
+                })?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                        matches!(
+                            e.to_ascii_lowercase().as_str(),
+                            "ttf" | "otf" | "ttc" | "otc"
+                        )
+                    })
+                })
+                .collect();
+            paths.sort();
+            for p in paths {
+                let data = std::fs::read(&p).map_err(|e| LetterError::Io {
+                    path: p.clone(),
+                    source: e,
+                })?;
+                let before = fonts.len();
+                fonts.extend(Font::iter(Bytes::new(data)));
+                if fonts.len() == before {
+                    return Err(LetterError::template(
+                        &p,
+                        "this file is not a font typst can read",
+                    ));
+                }
+            }
+        }
+        let book = LazyHash::new(FontBook::from_fonts(&fonts));
+        Ok(Fonts { fonts, book })
+    }
+
+    pub fn has_family(&self, family: &str) -> bool {
+        self.book.contains_family(&family.to_lowercase())
+    }
+
+    /// Whether some font has a glyph for `c` (typst falls back across all fonts).
+    pub fn covers(&self, c: char) -> bool {
+        self.fonts
+            .iter()
+            .any(|f| f.info().coverage.contains(c as u32))
+    }
+}
+
+struct LetterWorld<'a> {
+    library: LazyHash<Library>,
+    fonts: &'a Fonts,
+    main_id: FileId,
+    main: Source,
+    data_id: FileId,
+    data: Bytes,
+}
+
+fn file_id(path: &str) -> FileId {
+    // The two paths are constants without `..`, so VirtualPath accepts them.
+    let vpath = VirtualPath::new(path).unwrap_or_else(|_| unreachable!("constant path {path}"));
+    FileId::new(RootedPath::new(VirtualRoot::Project, vpath))
+}
+
+impl World for LetterWorld<'_> {
+    fn library(&self) -> &LazyHash<Library> {
+        &self.library
+    }
+    fn book(&self) -> &LazyHash<FontBook> {
+        &self.fonts.book
+    }
+    fn main(&self) -> FileId {
+        self.main_id
+    }
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        if id == self.main_id {
+            Ok(self.main.clone())
+        } else {
+            Err(FileError::NotFound(PathBuf::from(format!(
+                "{:?}",
+                id.vpath()
+            ))))
+        }
+    }
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        if id == self.data_id {
+            Ok(self.data.clone())
+        } else if id == self.main_id {
+            Ok(Bytes::from_string(self.main.text().to_string()))
+        } else {
+            Err(FileError::NotFound(PathBuf::from(format!(
+                "{:?}",
+                id.vpath()
+            ))))
+        }
+    }
+    fn font(&self, index: usize) -> Option<Font> {
+        self.fonts.fonts.get(index).cloned()
+    }
+    fn today(&self, _: Option<Duration>) -> Option<Datetime> {
+        // Letters carry their date from the config; output stays reproducible.
+        None
+    }
+}
+
+pub(crate) struct Typeset {
+    pub pdf: Vec<u8>,
+    pub pages: usize,
+    /// 1-based first and last page of each letter in the batch (without padding).
+    pub ranges: Vec<(usize, usize)>,
+    /// Each letter laid out on its own, for single files.
+    pub docs: Vec<PagedDocument>,
+    /// Warnings of the layout (about the template, never about data).
+    pub warnings: Vec<String>,
+}
+
+/// Lays out every letter as its own small typst document, in parallel, and
+/// joins the pages into one batch PDF. One big document would be much slower:
+/// typst's page counters and states cost time quadratic in the document's length.
+pub(crate) fn typeset(
+    layout_path: &Path,
+    layout: String,
+    settings: &serde_json::Value,
+    letters: &[serde_json::Value],
+    fonts: &Fonts,
+    duplex: bool,
+    title: &str,
+) -> Result<Typeset, LetterError> {
+    let main_id = file_id("/layout.typ");
+    let data_id = file_id("/letters.json");
+    let library = LazyHash::new(Library::builder().build());
+    let main = Source::new(main_id, layout);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, NonZeroUsize::get)
+        .max(1);
+    let chunk = letters.len().div_ceil(threads).max(1);
+    type One = Result<(PagedDocument, Vec<String>), LetterError>;
+    let results: Vec<One> = std::thread::scope(|scope| {
+        let handles: Vec<_> = letters
+            .chunks(chunk)
+            .map(|part| {
+                let (library, main) = (&library, &main);
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|letter| {
+                            let data =
+                                serde_json::json!({ "settings": settings, "letters": [letter] });
+                            let world = LetterWorld {
+                                library: library.clone(),
+                                fonts,
+                                main_id,
+                                main: main.clone(),
+                                data_id,
+                                data: Bytes::from_string(data.to_string()),
+                            };
+                            compile_one(&world, layout_path)
+                        })
+                        .collect::<Vec<One>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    vec![Err(LetterError::template(
+                        layout_path,
+                        "the layout thread failed",
+                    ))]
+                })
+            })
+            .collect()
+    });
+    let mut docs = Vec::with_capacity(letters.len());
+    let mut warnings: Vec<String> = Vec::new();
+    for r in results {
+        let (doc, w) = r?;
+        for w in w {
+            // The same template warning repeats for every letter; keep it once.
+            if !warnings.contains(&w) {
+                warnings.push(w);
+            }
+        }
+        docs.push(doc);
+    }
+    let mut pages = EcoVec::new();
+    let mut ranges = Vec::with_capacity(docs.len());
+    for (i, doc) in docs.iter().enumerate() {
+        let first = pages.len() + 1;
+        pages.extend(doc.pages().iter().cloned());
+        ranges.push((first, pages.len()));
+        // Duplex: the next letter starts on a new sheet, so pad odd page counts.
+        if duplex
+            && i + 1 < docs.len()
+            && doc.pages().len() % 2 == 1
+            && let Some(last) = doc.pages().last()
+        {
+            let mut blank = last.clone();
+            blank.frame = Frame::hard(last.frame.size());
+            blank.number += 1;
+            pages.push(blank);
+        }
+    }
+    let info = DocumentInfo {
+        title: Some(title.into()),
+        author: settings
+            .get("author")
+            .and_then(|a| a.as_str())
+            .map(|a| vec![a.into()])
+            .unwrap_or_default(),
+        ..Default::default()
+    };
+    let batch = PagedDocument::new(pages, info);
+    // Untagged: the letters were laid out apart, so their structure tags cannot
+    // be joined; print shops need none. Single files keep their tags.
+    let pdf = typst_pdf::pdf(&batch, &pdf_options(false))
+        .map_err(|errs| LetterError::template(layout_path, first_message(&errs)))?;
+    Ok(Typeset {
+        pdf,
+        pages: batch.pages().len(),
+        ranges,
+        docs,
+        warnings,
+    })
+}
+
+fn compile_one(
+    world: &LetterWorld,
+    layout_path: &Path,
+) -> Result<(PagedDocument, Vec<String>), LetterError> {
+    let warned = typst::compile::<PagedDocument>(world);
+    let warnings = warned
+        .warnings
+        .iter()
+        .map(|d| diag_error(world, layout_path, Some(d)).to_string())
+        .collect();
+    let doc = warned
+        .output
+        .map_err(|errs| diag_error(world, layout_path, errs.first()))?;
+    Ok((doc, warnings))
+}
+
+fn first_message(errs: &[SourceDiagnostic]) -> String {
+    errs.first().map_or_else(
+        || "PDF export failed".to_string(),
+        |d| d.message.to_string(),
+    )
+}
+
+fn pdf_options(tagged: bool) -> typst_pdf::PdfOptions {
+    typst_pdf::PdfOptions {
+        // A fixed identifier and no timestamp: the same letters give the same bytes.
+        ident: Smart::Custom("sortes-letters".into()),
+        timestamp: None,
+        tagged,
+        ..Default::default()
+    }
+}
+
+/// One letter as its own PDF.
+pub(crate) fn single(t: &Typeset, n: usize, layout_path: &Path) -> Result<Vec<u8>, LetterError> {
+    typst_pdf::pdf(&t.docs[n], &pdf_options(true))
+        .map_err(|errs| LetterError::template(layout_path, first_message(&errs)))
+}
+
+fn diag_error(world: &LetterWorld, path: &Path, d: Option<&SourceDiagnostic>) -> LetterError {
+    let Some(d) = d else {
+        return LetterError::template(path, "typst failed without a message");
+    };
+    let (line, column) = world
+        .range(d.span)
+        .map(|r| super::text::line_col(world.main.text(), r.start))
+        .map_or((None, None), |(l, c)| (Some(l), Some(c)));
+    let mut msg = d.message.to_string();
+    for h in &d.hints {
+        msg.push_str(&format!(" (hint: {})", h.v));
+    }
+    LetterError::Template {
+        file: path.to_path_buf(),
+        line,
+        column,
+        msg,
+    }
+}

@@ -1,0 +1,490 @@
+//! Letters: render example letters and check them as a reader would — page
+//! counts and text with pdftotext, positions with pdftotext -bbox, and PNG pages
+//! (pdftoppm) under target/letters-test/ to look at. Needs Debian's poppler-utils.
+
+use sortes::letters::{
+    Batch, GlyphPolicy, Kind, LetterError, LettersConfig, Order, Recipient, render,
+};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+#[derive(serde::Deserialize)]
+struct File {
+    letters: LettersConfig,
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn config() -> LettersConfig {
+    let text = std::fs::read_to_string(root().join("examples/dortmund/forum.toml"))
+        .expect("example config");
+    toml::from_str::<File>(&text)
+        .expect("example config parses")
+        .letters
+}
+
+fn templates() -> PathBuf {
+    root().join("templates/letters")
+}
+
+fn out_dir(name: &str) -> PathBuf {
+    let d = root().join("target/letters-test").join(name);
+    std::fs::create_dir_all(&d).expect("test output folder");
+    d
+}
+
+fn person(family: &str, given: &str, gender: &str, postcode: &str, code: &str) -> Recipient {
+    let mut f = BTreeMap::new();
+    for (k, v) in [
+        ("family_name", family),
+        ("given_names", given),
+        ("gender", gender),
+        ("street", "Ginsterpfad"),
+        ("house_number", "36"),
+        ("postcode", postcode),
+        ("city", "Dortmund"),
+        ("application_code", code),
+    ] {
+        f.insert(k.to_string(), v.to_string());
+    }
+    Recipient {
+        language: None,
+        fields: f,
+    }
+}
+
+/// Names from several scripts, all three salutation forms, one English letter.
+fn sample() -> Vec<Recipient> {
+    let mut v = vec![
+        person("Wojciechowska", "Iwona", "w", "44289", "UU79-PCBRA"),
+        person("Yılmaz", "Gökçe İpek", "m", "44135", "3XPR-RDP2D"),
+        person("Wróbel", "Łukasz", "d", "44137", "K7MN-22QXA"),
+        person("Παπαδόπουλος", "Γιώργος", "m", "44139", "H4TT-9LMRE"),
+        person("Шевченко", "Олена", "w", "44141", "Q2WE-RT5YZ"),
+        person("GROẞMANN-Strauß", "Jürgen", "", "44143", "ZZ11-AB3CD"),
+    ];
+    v[2].fields
+        .insert("street".into(), "Straße des 17. Juni".into());
+    let mut en = person("O'Brien", "Siobhán", "w", "44145", "EN12-ABCDE");
+    en.language = Some("en".into());
+    v.push(en);
+    v
+}
+
+fn pdftotext(pdf: &Path, args: &[&str]) -> String {
+    let out = Command::new("pdftotext")
+        .args(args)
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs (apt-get install poppler-utils)");
+    assert!(out.status.success(), "pdftotext failed");
+    String::from_utf8(out.stdout).expect("pdftotext gives UTF-8")
+}
+
+fn pdf_pages(pdf: &Path) -> usize {
+    let out = Command::new("pdfinfo")
+        .arg(pdf)
+        .output()
+        .expect("pdfinfo runs");
+    let info = String::from_utf8_lossy(&out.stdout).to_string();
+    info.lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("pdfinfo prints Pages")
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).expect("write test output");
+    p
+}
+
+fn to_png(pdf: &Path, dir: &Path, last: usize) {
+    let status = Command::new("pdftoppm")
+        .args(["-png", "-r", "70", "-f", "1", "-l", &last.to_string()])
+        .arg(pdf)
+        .arg(dir.join("page"))
+        .status()
+        .expect("pdftoppm runs");
+    assert!(status.success());
+}
+
+/// The text of one letter's pages, with whitespace normalised.
+fn letter_text(pdf: &Path, first: usize, last: usize) -> String {
+    let t = pdftotext(pdf, &["-f", &first.to_string(), "-l", &last.to_string()]);
+    t.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn letter_pages(b: &Batch) -> Vec<usize> {
+    let mut r = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(b.mail_merge_csv.as_bytes());
+    r.records()
+        .map(|x| x.expect("csv row")[14].parse().expect("pages"))
+        .collect()
+}
+
+fn starts(b: &Batch) -> Vec<usize> {
+    // First page of each letter, from the mail-merge CSV.
+    let mut r = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(b.mail_merge_csv.as_bytes());
+    r.records()
+        .map(|x| x.expect("csv row")[13].parse().expect("first_page"))
+        .collect()
+}
+
+#[test]
+fn invitations_render_as_proper_letters() {
+    let cfg = config();
+    let recips = sample();
+    let b = render(Kind::Invitation, &recips, &cfg, &templates(), true).expect("letters render");
+    assert_eq!(b.letters, recips.len());
+    assert_eq!(b.singles.len(), recips.len());
+    assert_eq!(b.missing_glyphs, 0);
+    let dir = out_dir("invitation");
+    let pdf = write(&dir, "invitations.pdf", &b.pdf);
+    std::fs::write(dir.join("invitations.html"), &b.html).expect("html");
+    assert_eq!(pdf_pages(&pdf), b.pages);
+    // Duplex: each letter starts on an odd page, on a new sheet.
+    let st = starts(&b);
+    assert_eq!(st.len(), recips.len());
+    assert!(
+        st.iter().all(|p| p % 2 == 1),
+        "letters start on odd pages: {st:?}"
+    );
+    // Sorted by postcode.
+    assert_eq!(b.order, vec![1, 2, 3, 4, 5, 6, 0]);
+
+    let first = letter_text(&pdf, st[0], st[1] - 1);
+    for needle in [
+        "Herrn",
+        "Gökçe İpek Yılmaz",
+        "Ginsterpfad 36",
+        "44135 Dortmund",
+        "Stadt Dortmund · Friedensplatz 1 · 44135 Dortmund",
+        "Sehr geehrter Herr Yılmaz,",
+        "Samstag, 6. März 2027",
+        "50 € pro Treffen",
+        "3XPR-RDP2D",
+        "https://www.dortmund.de/buergerforum?code=3XPR-RDP2D",
+        "19. Februar 2027",
+        "31. Dezember 2027",
+        "Alexander Kalouti",
+        "Seite 1 von 3",
+        "Seite 3 von 3",
+        "Antwortkarte",
+    ] {
+        assert!(first.contains(needle), "letter 1 lacks {needle:?}");
+    }
+    let all = letter_text(&pdf, 1, b.pages);
+    for needle in [
+        "Guten Tag Łukasz Wróbel,",
+        "Straße des 17. Juni 36",
+        "Sehr geehrter Herr Παπαδόπουλος,",
+        "Sehr geehrte Frau Шевченко,",
+        "Guten Tag Jürgen GROẞMANN-Strauß,",
+        "Dear Ms O'Brien,",
+        "Your reply code",
+        "Sehr geehrte Frau Wojciechowska,",
+    ] {
+        assert!(all.contains(needle), "batch lacks {needle:?}");
+    }
+    // Single files: one per letter, each a PDF with that letter's pages.
+    let (name, bytes) = &b.singles[0];
+    assert!(name.starts_with("invitation-0001-3XPR-RDP2D"));
+    let single = write(&dir, name, bytes);
+    assert_eq!(pdf_pages(&single), letter_pages(&b)[0]);
+    assert_eq!(
+        letter_pages(&b)[0],
+        3,
+        "two pages of letter and the reply card"
+    );
+    to_png(&pdf, &dir, 4);
+    assert!(b.html.contains("Sehr geehrter Herr Yılmaz,"));
+    assert!(b.mail_merge_csv.lines().count() == recips.len() + 1);
+}
+
+/// The address sits in the DIN 5008 form-B window: 20 mm from the left, in the
+/// address zone between 62.7 mm and 90 mm from the top; the return line above it.
+#[test]
+fn address_in_the_window_field() {
+    for (form, top, note) in [("B", 45.0, 17.7), ("A", 27.0, 12.7)] {
+        let mut cfg: LettersConfig = config();
+        cfg.form = if form == "A" {
+            sortes::letters::Form::A
+        } else {
+            sortes::letters::Form::B
+        };
+        let b =
+            render(Kind::Invitation, &sample()[..1], &cfg, &templates(), false).expect("render");
+        let dir = out_dir(&format!("form-{form}"));
+        let pdf = write(&dir, "letter.pdf", &b.pdf);
+        to_png(&pdf, &dir, 1);
+        let bbox = pdftotext(&pdf, &["-bbox", "-f", "1", "-l", "1"]);
+        let mm = |pt: f64| pt / 72.0 * 25.4;
+        let word = |w: &str| -> (f64, f64, f64, f64) {
+            let line = bbox
+                .lines()
+                .find(|l| l.ends_with(&format!(">{w}</word>")))
+                .unwrap_or_else(|| panic!("{w} on page 1"));
+            let num = |k: &str| -> f64 {
+                let s = &line[line.find(k).expect("coordinate") + k.len() + 2..];
+                s[..s.find('"').expect("quote")].parse().expect("number")
+            };
+            (
+                mm(num("xMin")),
+                mm(num("yMin")),
+                mm(num("xMax")),
+                mm(num("yMax")),
+            )
+        };
+        let (x, y0, _, _) = word("Iwona");
+        assert!((20.0..30.0).contains(&x), "form {form}: name at x = {x} mm");
+        assert!(
+            y0 > top + note && y0 < top + note + 27.3,
+            "form {form}: name at y = {y0} mm"
+        );
+        let (x, _, _, y1) = word("44289");
+        assert!((20.0..30.0).contains(&x));
+        assert!(
+            y1 < top + note + 27.3,
+            "form {form}: last address line ends at {y1} mm"
+        );
+        let (x, y0, _, y1) = word("Friedensplatz");
+        assert!(
+            x > 20.0 && y0 >= top - 0.5 && y1 < top + note,
+            "form {form}: return line at {y0} mm"
+        );
+    }
+}
+
+/// Names are data: markup characters print as written and change nothing else.
+#[test]
+fn hostile_names_print_as_written() {
+    let cfg = config();
+    let hostile = [
+        r"#set page(width: 1cm) [x] *bold* <lbl> {{ code }} $x^2$ @ref _it_ \ \#",
+        r"**Müller** - [[qr]] {% if true %}",
+        "<script>alert(1)</script> & \"quoted\"",
+        "Line\nBreak",
+    ];
+    let benign = person("Musterfrau", "Erika", "w", "44135", "AB12-CDEFG");
+    let base = render(
+        Kind::Invitation,
+        std::slice::from_ref(&benign),
+        &cfg,
+        &templates(),
+        false,
+    )
+    .expect("render");
+    let dir = out_dir("hostile");
+    let base_pdf = write(&dir, "benign.pdf", &base.pdf);
+    let base_text = letter_text(&base_pdf, 1, base.pages);
+    for (i, h) in hostile.iter().enumerate() {
+        let mut r = benign.clone();
+        r.fields.insert("family_name".into(), h.to_string());
+        let b = render(Kind::Invitation, &[r], &cfg, &templates(), false)
+            .expect("hostile name renders");
+        assert_eq!(b.pages, base.pages, "a name must not change the layout");
+        let pdf = write(&dir, &format!("hostile-{i}.pdf"), &b.pdf);
+        let text = letter_text(&pdf, 1, b.pages);
+        let shown = h.replace('\n', " ");
+        let shown = shown.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            text.contains(&format!("Sehr geehrte Frau {shown},")),
+            "salutation of name {i}: {text}"
+        );
+        assert!(
+            text.contains(&format!("Erika {shown}")),
+            "address of name {i}"
+        );
+        assert_eq!(
+            text.replace(&shown, "Musterfrau"),
+            base_text,
+            "name {i} changed other text"
+        );
+        // HTML: escaped, never markup.
+        assert!(!b.html.contains("<script>"));
+        assert!(!b.html.contains("<lbl>"));
+        if i == 2 {
+            assert!(
+                b.html
+                    .contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quoted&quot;")
+            );
+        }
+        assert_eq!(
+            b.html.matches("<img alt=\"QR\"").count(),
+            1,
+            "one QR code, no injected [[qr]]"
+        );
+    }
+    to_png(&dir.join("hostile-0.pdf"), &dir, 1);
+}
+
+#[test]
+fn template_error_names_file_line_and_variable() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    copy_dir(&templates(), tmp.path());
+    let file = tmp.path().join("de/invitation.txt");
+    let text = std::fs::read_to_string(&file).expect("template");
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.insert(9, "Ihr Termin: {{ meeting_place }}");
+    std::fs::write(&file, lines.join("\n")).expect("write template");
+    let err = render(
+        Kind::Invitation,
+        &sample()[..1],
+        &config(),
+        tmp.path(),
+        false,
+    )
+    .expect_err("unknown variable is an error");
+    let msg = err.to_string();
+    match &err {
+        LetterError::Template { file: f, line, .. } => {
+            assert!(f.ends_with("de/invitation.txt"), "{msg}");
+            assert_eq!(*line, Some(10), "{msg}");
+        }
+        other => panic!("expected a template error, got {other}"),
+    }
+    assert!(msg.contains("meeting_place"), "{msg}");
+
+    // A syntax error, too.
+    std::fs::write(&file, "# Betreff\n\n{% if %}\n").expect("write template");
+    let err = render(
+        Kind::Invitation,
+        &sample()[..1],
+        &config(),
+        tmp.path(),
+        false,
+    )
+    .expect_err("syntax");
+    assert!(
+        matches!(err, LetterError::Template { line: Some(3), .. }),
+        "{err}"
+    );
+
+    // An error in the layout names layout.typ and its line.
+    std::fs::write(tmp.path().join("layout.typ"), "#let x = 1\n#nonsense(x)\n").expect("layout");
+    std::fs::write(&file, "# Betreff\n").expect("template");
+    let err = render(
+        Kind::Invitation,
+        &sample()[..1],
+        &config(),
+        tmp.path(),
+        false,
+    )
+    .expect_err("layout");
+    assert!(
+        matches!(&err, LetterError::Template { line: Some(2), file, .. } if file.ends_with("layout.typ")),
+        "{err}"
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for e in std::fs::read_dir(from).expect("read templates") {
+        let e = e.expect("entry");
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn unknown_language_is_a_named_error() {
+    let mut r = sample();
+    r[3].language = Some("tr".into());
+    let err =
+        render(Kind::Invitation, &r, &config(), &templates(), false).expect_err("no tr folder");
+    let msg = err.to_string();
+    assert!(
+        matches!(err, LetterError::Language { letter: 4, .. }),
+        "{msg}"
+    );
+    assert!(msg.contains("\"tr\"") && msg.contains("de, en"), "{msg}");
+    // Path tricks are not language codes.
+    r[3].language = Some("../de".into());
+    assert!(matches!(
+        render(Kind::Invitation, &r, &config(), &templates(), false),
+        Err(LetterError::Language { .. })
+    ));
+    // The language column works too.
+    let mut cfg = config();
+    cfg.language_column = Some("sprache".into());
+    let mut r = sample();
+    r[0].fields.insert("sprache".into(), "EN".into());
+    let b = render(Kind::Invitation, &r, &cfg, &templates(), false).expect("render");
+    assert!(b.html.contains("Dear Ms Wojciechowska,"));
+}
+
+#[test]
+fn missing_glyph_is_an_error_or_counted() {
+    let mut r = sample();
+    r[0].fields.insert("given_names".into(), "王 Iwona".into());
+    let err =
+        render(Kind::Invitation, &r, &config(), &templates(), false).expect_err("no CJK font");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("U+738B") && !msg.contains("Wojciechowska"),
+        "{msg}"
+    );
+    let mut cfg = config();
+    cfg.missing_glyphs = GlyphPolicy::Warn;
+    let b = render(Kind::Invitation, &r, &cfg, &templates(), false).expect("warn only");
+    assert_eq!(b.missing_glyphs, 1);
+}
+
+#[test]
+fn stage_two_letters_and_orders() {
+    let mut cfg = config();
+    cfg.duplex = false;
+    cfg.order = Order::Code;
+    for kind in [Kind::Selected, Kind::Reserve, Kind::NotSelected] {
+        let b = render(kind, &sample(), &cfg, &templates(), false).expect("render");
+        assert_eq!(b.letters, 7);
+        assert_eq!(b.pages, 7, "{kind:?}: one page each");
+        let dir = out_dir(kind.name());
+        let pdf = write(&dir, "letters.pdf", &b.pdf);
+        to_png(&pdf, &dir, 1);
+        let text = letter_text(&pdf, 1, 1);
+        assert!(text.contains("Alexander Kalouti"));
+        assert!(
+            !text.contains("Seite 1 von"),
+            "no page number on one-page letters"
+        );
+        // Order by code: 3XPR… first.
+        assert!(text.contains("Yılmaz"));
+    }
+    cfg.order = Order::Input;
+    let b = render(Kind::Selected, &sample(), &cfg, &templates(), false).expect("render");
+    assert_eq!(b.order, (0..7).collect::<Vec<_>>());
+}
+
+#[test]
+fn same_input_same_bytes() {
+    let a = render(Kind::Invitation, &sample(), &config(), &templates(), false).expect("render");
+    let b = render(Kind::Invitation, &sample(), &config(), &templates(), false).expect("render");
+    assert_eq!(a.pdf_sha256, b.pdf_sha256);
+    assert_eq!(a.html_sha256, b.html_sha256);
+    assert_eq!(a.mail_merge_sha256.len(), 64);
+}
+
+#[test]
+fn unknown_config_key_is_rejected() {
+    let text =
+        std::fs::read_to_string(root().join("examples/dortmund/forum.toml")).expect("config");
+    let bad = text.replace("duplex = true", "duplex = true\nduplx = false");
+    let err = toml::from_str::<File>(&bad)
+        .err()
+        .expect("unknown key")
+        .to_string();
+    assert!(err.contains("duplx"), "{err}");
+}
