@@ -187,9 +187,10 @@ pub fn run(a: Args) -> Result<i32> {
 
     let t = steps
         .next("invitation letters: one per invitee, PDF for the print shop, HTML, mail-merge CSV");
-    super::letters::print(&crate::letters::step::invitations(
-        &process, 1, false, false,
-    )?);
+    let pb = super::spinner("laying out 2,000 invitation letters");
+    let w = crate::letters::step::invitations(&process, 1, false, false);
+    pb.finish_and_clear();
+    super::letters::print(&w?);
     took(t);
 
     let t = steps.next(

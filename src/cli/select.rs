@@ -157,18 +157,7 @@ pub fn run(a: Args) -> Result<i32> {
 
 /// The selection step with everything taken from the process file (used by the demo).
 pub(crate) fn run_for_process(process: &Process, force: bool) -> Result<i32> {
-    run(Args {
-        process: Some(process.path.clone()),
-        pool: None,
-        quotas: None,
-        k: None,
-        id_column: "pool_id".into(),
-        household_column: None,
-        algorithm: None,
-        out: None,
-        legacy_samples: 10_000,
-        force,
-    })
+    run(for_process(process, None, None, force))
 }
 
 /// The legacy baseline beside the main selection (`public/selection-legacy/`), for
@@ -178,16 +167,25 @@ pub(crate) fn run_legacy_baseline(process: &Process, force: bool) -> Result<i32>
     let out = crate::draw::run::Paths::of(process)
         .public
         .join("selection-legacy");
-    run(Args {
+    run(for_process(process, Some("legacy"), Some(out), force))
+}
+
+fn for_process(
+    process: &Process,
+    algorithm: Option<&str>,
+    out: Option<PathBuf>,
+    force: bool,
+) -> Args {
+    Args {
         process: Some(process.path.clone()),
         pool: None,
         quotas: None,
         k: None,
         id_column: "pool_id".into(),
         household_column: None,
-        algorithm: Some("legacy".into()),
-        out: Some(out),
+        algorithm: algorithm.map(str::to_string),
+        out,
         legacy_samples: 10_000,
         force,
-    })
+    }
 }

@@ -157,16 +157,7 @@ pub fn checks(l: &Layout, j: &Journal) -> Vec<Check> {
     let panel = &lottery.tickets[number as usize];
     let panel_bytes = members_csv(&f, panel, "seat");
     let want_panel = recorded_hash(d, "panel");
-    let journal_panel: Vec<String> = d
-        .get("panel")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+    let journal_panel = step::ids_of(d, "panel");
     if fsio::sha256_hex(panel_bytes.as_bytes()) == want_panel && &journal_panel == panel {
         out.push(Check::pass(
             "lottery draw",
@@ -218,17 +209,7 @@ pub fn checks(l: &Layout, j: &Journal) -> Vec<Check> {
     for e in j.of_step("replace") {
         let round_no = e.get("round").and_then(Value::as_u64).unwrap_or(0);
         let label = format!("replacement {round_no}");
-        let ids = |k: &str| -> Vec<String> {
-            e.get(k)
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
+        let ids = |k: &str| step::ids_of(e, k);
         let (dropped, unavailable, said) =
             (ids("dropped"), ids("unavailable"), ids("replacements"));
         match step::choose(&f, &st, &reserve, &dropped, &unavailable) {

@@ -478,7 +478,8 @@ pub struct Standing {
     pub rounds: usize,
 }
 
-fn ids_of(e: &Map<String, Value>, key: &str) -> Vec<String> {
+/// A list of pool ids in a journal entry (empty when absent).
+pub(crate) fn ids_of(e: &Map<String, Value>, key: &str) -> Vec<String> {
     e.get(key)
         .and_then(Value::as_array)
         .map(|a| {
