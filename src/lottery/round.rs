@@ -373,37 +373,76 @@ impl Search {
     /// every move must relieve a worst agent (tried in index order). Terminates: the
     /// key falls strictly and takes finitely many values.
     fn descend_max(&mut self) {
-        while let Some((a, b)) = (0..self.n)
-            .filter(|&i| self.d[i].abs() == self.max_abs())
-            .find_map(|worst| self.relieve(worst))
-        {
+        loop {
+            // Everything the tries share is computed once per step: the key, the Σ d²
+            // parts, the agents by |d| and the panels by their parts.
+            let key = self.max_key();
+            let parts = self.sq_parts();
+            let order = self.by_abs();
+            let mut by_minus: Vec<usize> = (0..self.panels.len()).collect();
+            by_minus.sort_by_key(|&a| (parts.0[a], a));
+            let mut by_plus: Vec<usize> = (0..self.panels.len()).collect();
+            by_plus.sort_by_key(|&b| (parts.1[b], b));
+            let shared = Shared {
+                key,
+                parts: &parts,
+                order: &order,
+                by_minus: &by_minus,
+                by_plus: &by_plus,
+            };
+            let mv = (0..self.n)
+                .filter(|&i| self.d[i].abs() == key.0)
+                .find_map(|worst| self.relieve(worst, &shared));
+            let Some((a, b)) = mv else { break };
             self.apply(a, b);
         }
     }
 
     /// The best move (by the key) that lowers the key and relieves agent `worst`.
-    fn relieve(&self, worst: usize) -> Option<(usize, usize)> {
-        {
-            let key = self.max_key();
-            let over = self.d[worst] > 0;
-            let (w, bit) = (worst / 64, 1u64 << (worst % 64));
-            let has = |j: usize| self.bits[j][w] & bit != 0;
-            let parts = self.sq_parts();
-            let order = self.by_abs();
-            let (from, to) = self.candidates(&parts, |a| has(a) == over, |b| has(b) != over);
-            let mut best: Option<((i128, usize, i128), usize, usize)> = None;
-            for &a in &from {
-                for &b in &to {
-                    let (mx, cnt) = self.max_after(a, b, &order);
-                    let k = (mx, cnt, self.sq_delta(&parts, a, b));
-                    if (k.0, k.1) < key && best.as_ref().is_none_or(|(bk, ..)| k < *bk) {
-                        best = Some((k, a, b));
-                    }
+    /// Candidates as in [`Search::candidates`]: every source with a ticket that holds
+    /// `worst` (if over-served; else lacks it) and every target the other way, cut to
+    /// the TOP cheapest of each when there are more than TOP² pairs.
+    fn relieve(&self, worst: usize, sh: &Shared<'_>) -> Option<(usize, usize)> {
+        let over = self.d[worst] > 0;
+        let (w, bit) = (worst / 64, 1u64 << (worst % 64));
+        let has = |j: usize| self.bits[j][w] & bit != 0;
+        let mut from: Vec<usize> = sh
+            .by_minus
+            .iter()
+            .copied()
+            .filter(|&a| self.counts[a] > 0 && has(a) == over)
+            .collect();
+        let mut to: Vec<usize> = sh
+            .by_plus
+            .iter()
+            .copied()
+            .filter(|&b| has(b) != over)
+            .collect();
+        if from.len() * to.len() > TOP * TOP {
+            from.truncate(TOP);
+            to.truncate(TOP);
+        }
+        let mut best: Option<((i128, usize, i128), usize, usize)> = None;
+        for &a in &from {
+            for &b in &to {
+                let (mx, cnt) = self.max_after(a, b, sh.order);
+                let k = (mx, cnt, self.sq_delta(sh.parts, a, b));
+                if (k.0, k.1) < sh.key && best.as_ref().is_none_or(|(bk, ..)| k < *bk) {
+                    best = Some((k, a, b));
                 }
             }
-            best.map(|(_, a, b)| (a, b))
         }
+        best.map(|(_, a, b)| (a, b))
     }
+}
+
+/// What the tries of one step of [`Search::descend_max`] share.
+struct Shared<'a> {
+    key: (i128, usize),
+    parts: &'a (Vec<i128>, Vec<i128>),
+    order: &'a [usize],
+    by_minus: &'a [usize],
+    by_plus: &'a [usize],
 }
 
 #[cfg(test)]
