@@ -181,10 +181,7 @@ fn lottery(inst: &Instance, d: &Distribution) -> (f64, f64, f64, f64, usize) {
         .iter()
         .map(|&p| (p * UNIT as f64).round() as i128)
         .collect();
-    let s: i128 = probs.iter().sum();
-    if let Some(top) = (0..probs.len()).max_by(|&a, &b| probs[a].cmp(&probs[b]).then(b.cmp(&a))) {
-        probs[top] += UNIT - s;
-    }
+    sortes::lottery::normalise_units(&mut probs);
     let mut times = Vec::new();
     let mut out = None;
     for _ in 0..3 {

@@ -46,12 +46,13 @@ household_rule = true
     }
     std::fs::create_dir_all(s.path("out/public")).unwrap();
     std::fs::write(s.path("out/public/pool.csv"), pool).unwrap();
-    sortes()
-        .args(["select", "-p"])
-        .arg(&s.process)
-        .assert()
-        .success();
+    on(&s, &["select"]).success();
     s
+}
+
+/// `sortes <args> -p <process>` on the setup's process.
+fn on(s: &Setup, args: &[&str]) -> assert_cmd::assert::Assert {
+    sortes().args(args).arg("-p").arg(&s.process).assert()
 }
 
 fn pool_of(s: &Setup) -> BTreeMap<String, (String, String, String)> {
@@ -113,11 +114,7 @@ fn column(path: &Path, name: &str) -> Vec<String> {
 fn lottery_draw_replace_verify_and_bundle() {
     let s = setup_selected();
     let pool = pool_of(&s);
-    let a = sortes()
-        .args(["lottery", "build", "--m", "100", "-p"])
-        .arg(&s.process)
-        .assert()
-        .success();
+    let a = on(&s, &["lottery", "build", "--m", "100"]).success();
     assert!(
         stdout_of(&a).contains("100 numbered panels (00 to 99)"),
         "{}",
@@ -159,52 +156,36 @@ fn lottery_draw_replace_verify_and_bundle() {
 
     // Bad numbers, then a ceremony number.
     let before = journal_lines(&s);
-    let e = sortes()
-        .args(["lottery", "draw", "--number", "100", "-p"])
-        .arg(&s.process)
-        .assert()
-        .failure();
+    let e = on(&s, &["lottery", "draw", "--number", "100"]).failure();
     assert!(
         stderr_of(&e).contains("outside the lottery"),
         "{}",
         stderr_of(&e)
     );
     assert_eq!(journal_lines(&s), before, "nothing journaled");
-    sortes()
-        .args(["lottery", "draw", "--number", "42", "-p"])
-        .arg(&s.process)
-        .assert()
-        .success();
+    on(&s, &["lottery", "draw", "--number", "42"]).success();
     let panel = column(&s.path("out/public/lottery/panel.csv"), "pool_id");
     assert_eq!(panel, t[42], "the panel is line 42 of the lottery");
     let reserves = column(&s.path("out/public/lottery/reserves.csv"), "pool_id");
     assert_eq!(reserves.len(), 32);
     assert!(reserves.iter().all(|r| !panel.contains(r)));
-    let e = sortes()
-        .args(["lottery", "draw", "--number", "7", "-p"])
-        .arg(&s.process)
-        .assert()
-        .failure();
+    let e = on(&s, &["lottery", "draw", "--number", "7"]).failure();
     assert!(stderr_of(&e).contains("already been drawn"));
 
     // A drop-out who is not a member.
     let outsider = &reserves[0];
     let before = journal_lines(&s);
-    let e = sortes()
-        .args(["replace", "--dropped", outsider, "-p"])
-        .arg(&s.process)
-        .assert()
-        .failure();
+    let e = on(&s, &["replace", "--dropped", outsider]).failure();
     assert!(stderr_of(&e).contains("is not a member of the current panel"));
     assert_eq!(journal_lines(&s), before);
 
     // Replace a woman: the first reserve who keeps every quota comes in.
     let woman = panel.iter().find(|p| pool[*p].1 == "w").unwrap().clone();
-    let a = sortes()
-        .args(["replace", "--dropped", &woman, "--date", "2027-03-01", "-p"])
-        .arg(&s.process)
-        .assert()
-        .success();
+    let a = on(
+        &s,
+        &["replace", "--dropped", &woman, "--date", "2027-03-01"],
+    )
+    .success();
     let new_panel = column(
         &s.path("out/public/lottery/panel-after-replacement-1.csv"),
         "pool_id",
@@ -222,11 +203,7 @@ fn lottery_draw_replace_verify_and_bundle() {
     assert!(stdout_of(&a).contains(newcomer.as_str()));
 
     // verify passes; a changed byte in the published panel fails and names the step.
-    let v = sortes()
-        .args(["verify", "-p"])
-        .arg(&s.process)
-        .assert()
-        .success();
+    let v = on(&s, &["verify"]).success();
     let out = stdout_of(&v);
     for line in [
         "PASS lottery panels: all 100 numbered panels",
@@ -242,11 +219,7 @@ fn lottery_draw_replace_verify_and_bundle() {
     let last = bad.len() - 2;
     bad[last] ^= 1;
     std::fs::write(&pf, &bad).unwrap();
-    let v = sortes()
-        .args(["verify", "-p"])
-        .arg(&s.process)
-        .assert()
-        .failure();
+    let v = on(&s, &["verify"]).failure();
     assert!(
         stdout_of(&v).contains("FAIL lottery-draw: panel file"),
         "{}",
@@ -255,11 +228,7 @@ fn lottery_draw_replace_verify_and_bundle() {
     std::fs::write(&pf, &orig).unwrap();
 
     // The report: aggregates only, no pool id reaches the page.
-    sortes()
-        .args(["report", "-p"])
-        .arg(&s.process)
-        .assert()
-        .success();
+    on(&s, &["report"]).success();
     for page in ["report.html", "report-en.html"] {
         let html = std::fs::read_to_string(s.path("out/public").join(page)).unwrap();
         assert!(html.contains("<svg"), "{page} has charts");
@@ -316,11 +285,7 @@ fn lottery_draw_replace_verify_and_bundle() {
     let orig = std::fs::read_to_string(&lf).unwrap();
     std::fs::write(&lf, orig.replacen("00 ", "00  ", 1)).unwrap();
     let before = journal_lines(&s);
-    let e = sortes()
-        .args(["replace", "--dropped", &panel[1], "-p"])
-        .arg(&s.process)
-        .assert()
-        .failure();
+    let e = on(&s, &["replace", "--dropped", &panel[1]]).failure();
     assert!(
         stderr_of(&e).contains("does not match its committed hash"),
         "{}",
@@ -333,11 +298,7 @@ fn lottery_draw_replace_verify_and_bundle() {
     let poolf = s.path("out/public/pool.csv");
     let porig = std::fs::read_to_string(&poolf).unwrap();
     std::fs::write(&poolf, porig.replace("P039,,", "P039,H9,")).unwrap();
-    let e = sortes()
-        .args(["replace", "--dropped", &panel[1], "-p"])
-        .arg(&s.process)
-        .assert()
-        .failure();
+    let e = on(&s, &["replace", "--dropped", &panel[1]]).failure();
     assert!(
         stderr_of(&e).contains("has changed since the selection"),
         "{}",
@@ -351,27 +312,15 @@ fn lottery_draw_replace_verify_and_bundle() {
     let lines: Vec<&str> = jorig.lines().collect();
     let broken = format!("{}\n{}\n", lines[0], lines[2..].join("\n"));
     std::fs::write(&jf, broken).unwrap();
-    let e = sortes()
-        .args(["replace", "--dropped", &panel[1], "-p"])
-        .arg(&s.process)
-        .assert()
-        .failure();
+    let e = on(&s, &["replace", "--dropped", &panel[1]]).failure();
     assert!(stderr_of(&e).contains("entry 2"), "{}", stderr_of(&e));
 }
 
 #[test]
 fn seed_draw_is_reproducible_and_replacement_explains_a_dead_end() {
     let s = setup_selected();
-    sortes()
-        .args(["lottery", "build", "--m", "50", "-p"])
-        .arg(&s.process)
-        .assert()
-        .success();
-    sortes()
-        .args(["lottery", "draw", "--seed", "hex:0123456789abcdef", "-p"])
-        .arg(&s.process)
-        .assert()
-        .success();
+    on(&s, &["lottery", "build", "--m", "50"]).success();
+    on(&s, &["lottery", "draw", "--seed", "hex:0123456789abcdef"]).success();
     // The number is the spec's function of the seed and the lottery hash.
     let lsha = sortes::fsio::sha256_file(&s.path("out/public/lottery/lottery.txt")).unwrap();
     let seed = sortes::spec::Seed::parse("hex:0123456789abcdef").unwrap();
@@ -391,18 +340,11 @@ fn seed_draw_is_reproducible_and_replacement_explains_a_dead_end() {
         .cloned()
         .collect();
     let man = panel.iter().find(|p| pool[*p].1 == "m").unwrap();
-    let e = sortes()
-        .args([
-            "replace",
-            "--dropped",
-            man,
-            "--unavailable",
-            &men.join(","),
-            "-p",
-        ])
-        .arg(&s.process)
-        .assert()
-        .failure();
+    let e = on(
+        &s,
+        &["replace", "--dropped", man, "--unavailable", &men.join(",")],
+    )
+    .failure();
     let err = stderr_of(&e);
     assert!(
         err.contains("gender=m needs at least 4 members: 3 stay on the panel and 0 are left"),

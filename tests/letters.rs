@@ -335,14 +335,7 @@ fn template_error_names_file_line_and_variable() {
     let mut lines: Vec<&str> = text.lines().collect();
     lines.insert(9, "Ihr Termin: {{ meeting_place }}");
     std::fs::write(&file, lines.join("\n")).expect("write template");
-    let err = render(
-        Kind::Invitation,
-        &sample()[..1],
-        &config(),
-        tmp.path(),
-        false,
-    )
-    .expect_err("unknown variable is an error");
+    let err = invite_one(tmp.path()).expect_err("unknown variable is an error");
     let msg = err.to_string();
     match &err {
         LetterError::Template { file: f, line, .. } => {
@@ -355,14 +348,7 @@ fn template_error_names_file_line_and_variable() {
 
     // A syntax error, too.
     std::fs::write(&file, "# Betreff\n\n{% if %}\n").expect("write template");
-    let err = render(
-        Kind::Invitation,
-        &sample()[..1],
-        &config(),
-        tmp.path(),
-        false,
-    )
-    .expect_err("syntax");
+    let err = invite_one(tmp.path()).expect_err("syntax");
     assert!(
         matches!(err, LetterError::Template { line: Some(3), .. }),
         "{err}"
@@ -371,18 +357,16 @@ fn template_error_names_file_line_and_variable() {
     // An error in the layout names layout.typ and its line.
     std::fs::write(tmp.path().join("layout.typ"), "#let x = 1\n#nonsense(x)\n").expect("layout");
     std::fs::write(&file, "# Betreff\n").expect("template");
-    let err = render(
-        Kind::Invitation,
-        &sample()[..1],
-        &config(),
-        tmp.path(),
-        false,
-    )
-    .expect_err("layout");
+    let err = invite_one(tmp.path()).expect_err("layout");
     assert!(
         matches!(&err, LetterError::Template { line: Some(2), file, .. } if file.ends_with("layout.typ")),
         "{err}"
     );
+}
+
+/// One invitation with the example settings and the templates in `dir`.
+fn invite_one(dir: &Path) -> Result<Batch, LetterError> {
+    render(Kind::Invitation, &sample()[..1], &config(), dir, false)
 }
 
 fn copy_dir(from: &Path, to: &Path) {

@@ -18,11 +18,7 @@ fn seq(e: &serde_json::Map<String, Value>) -> u64 {
 }
 
 fn recorded_hash(e: &serde_json::Map<String, Value>, name: &str) -> String {
-    e.get("output_sha256")
-        .and_then(|o| o.get(name))
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string()
+    step::recorded(e, name).1
 }
 
 pub fn checks(l: &Layout, j: &Journal) -> Vec<Check> {
@@ -200,12 +196,7 @@ pub fn checks(l: &Layout, j: &Journal) -> Vec<Check> {
         return out;
     }
     // Replacements, replayed in journal order.
-    let mut st = Standing {
-        panel: panel.clone(),
-        ever: panel.iter().cloned().collect(),
-        unavailable: BTreeSet::new(),
-        rounds: 0,
-    };
+    let mut st = Standing::drawn(panel.clone());
     for e in j.of_step("replace") {
         let round_no = e.get("round").and_then(Value::as_u64).unwrap_or(0);
         let label = format!("replacement {round_no}");
@@ -214,12 +205,7 @@ pub fn checks(l: &Layout, j: &Journal) -> Vec<Check> {
             (ids("dropped"), ids("unavailable"), ids("replacements"));
         match step::choose(&f, &st, &reserve, &dropped, &unavailable) {
             Ok(chosen) if chosen == said => {
-                let gone: BTreeSet<&String> = dropped.iter().collect();
-                st.panel.retain(|p| !gone.contains(p));
-                st.panel.extend(chosen.iter().cloned());
-                st.ever.extend(chosen.iter().cloned());
-                st.unavailable.extend(unavailable);
-                st.rounds += 1;
+                st.apply(&dropped, &chosen, &unavailable);
                 let bytes = members_csv(&f, &st.panel, "seat");
                 if fsio::sha256_hex(bytes.as_bytes()) == recorded_hash(e, "panel") {
                     out.push(Check::pass(

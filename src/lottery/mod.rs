@@ -230,11 +230,17 @@ pub fn read_distribution(path: &Path) -> Result<DistributionFile> {
             format!("the probabilities sum to {sum}e-12, not 1"),
         ));
     }
-    let top = (0..probs.len())
-        .max_by(|&a, &b| probs[a].cmp(&probs[b]).then(b.cmp(&a)))
-        .unwrap_or(0);
-    probs[top] += off;
+    normalise_units(&mut probs);
     Ok(DistributionFile { panels, probs })
+}
+
+/// Makes probabilities in units sum to exactly [`round::UNIT`]: the difference (from
+/// rounding to 12 decimals) goes to the most probable panel, lowest index on ties.
+pub fn normalise_units(probs: &mut [i128]) {
+    let off = round::UNIT - probs.iter().sum::<i128>();
+    if let Some(top) = (0..probs.len()).max_by(|&a, &b| probs[a].cmp(&probs[b]).then(b.cmp(&a))) {
+        probs[top] += off;
+    }
 }
 
 #[cfg(test)]

@@ -48,7 +48,7 @@ pub fn replace(
     }
     if let Some(r) = residual(inst, staying, reserve, need) {
         if let Err(inf) = feasibility_within_flex(&r.inst, &r.flex(flex)) {
-            return Err(explain(inst, staying, reserve, need, &r, inf));
+            return Err(explain(inst, reserve, need, &r, inf));
         }
     } else {
         return Err(explain_overfull(inst, staying));
@@ -68,7 +68,8 @@ pub fn replace(
             check_panel(inst, &panel).is_ok()
         } else {
             residual(inst, &fixed, &reserve[pos + 1..], left).is_some_and(|r| {
-                super::super::select::feasibility(&r.inst).is_ok() && r.household_ok
+                // The cheap household check first: it spares an ILP.
+                r.household_ok && super::super::select::feasibility(&r.inst).is_ok()
             })
         };
         if ok {
@@ -195,7 +196,6 @@ fn explain_overfull(inst: &Instance, staying: &[u32]) -> Impossible {
 
 fn explain(
     inst: &Instance,
-    staying: &[u32],
     reserve: &[u32],
     need: usize,
     r: &Residual,
@@ -264,7 +264,6 @@ fn explain(
             "no group of people left in the reserve order fits all of these together".to_string()
         });
     }
-    let _ = staying;
     let relaxation = inf.relaxation.map(|changes| {
         changes
             .into_iter()

@@ -111,11 +111,10 @@ pub fn round(
         if s.max_abs() <= UNIT || new_panels >= MAX_NEW_PANELS {
             break;
         }
-        let Some(p) = s.generate(new_panel, &mut seen) else {
+        if !s.generate(new_panel, &mut seen) {
             break;
-        };
+        }
         new_panels += 1;
-        let _ = p;
     }
     Rounding {
         max_deviation: s.max_abs(),
@@ -160,12 +159,12 @@ impl Search {
         self.counts.push(c);
     }
 
-    /// Step 3: one generated panel and move; returns the new panel's index.
+    /// Step 3: one generated panel and move; false when no try lowers the key.
     fn generate(
         &mut self,
         new_panel: &mut dyn FnMut(&[f64]) -> Option<Vec<u32>>,
         seen: &mut std::collections::BTreeSet<Vec<u32>>,
-    ) -> Option<usize> {
+    ) -> bool {
         // Forcing weight: larger than any possible Σ |d_i| over a panel (|d| ≤ m).
         let big = 1.0e7;
         let key = self.max_key();
@@ -210,12 +209,12 @@ impl Search {
                 if (mx, cnt) < key {
                     seen.insert(p);
                     self.apply(a, b);
-                    return Some(b);
+                    return true;
                 }
                 self.remove_last_panel();
             }
         }
-        None
+        false
     }
 
     fn remove_last_panel(&mut self) {
@@ -322,6 +321,16 @@ impl Search {
         (m, self.d.iter().filter(|v| v.abs() == m).count())
     }
 
+    /// Panels by their `minus` part and by their `plus` part (ties: lower index), for
+    /// [`Search::candidates`].
+    fn sorted_by_parts(&self, parts: &(Vec<i128>, Vec<i128>)) -> (Vec<usize>, Vec<usize>) {
+        let mut by_minus: Vec<usize> = (0..self.panels.len()).collect();
+        by_minus.sort_by_key(|&a| (parts.0[a], a));
+        let mut by_plus: Vec<usize> = (0..self.panels.len()).collect();
+        by_plus.sort_by_key(|&b| (parts.1[b], b));
+        (by_minus, by_plus)
+    }
+
     /// Candidate moves: every source (with a ticket, passing `src`) and target
     /// (passing `dst`); when that is more than TOP² pairs, the `TOP` panels that lose a
     /// ticket most cheaply (smallest `minus`) and the `TOP` that gain one most cheaply
@@ -330,16 +339,17 @@ impl Search {
     /// O(J log J + TOP²) for J panels (thousands for large pools) instead of O(J²).
     fn candidates(
         &self,
-        parts: &(Vec<i128>, Vec<i128>),
+        sorted: &(Vec<usize>, Vec<usize>),
         src: impl Fn(usize) -> bool,
         dst: impl Fn(usize) -> bool,
     ) -> (Vec<usize>, Vec<usize>) {
-        let mut from: Vec<usize> = (0..self.panels.len())
+        let mut from: Vec<usize> = sorted
+            .0
+            .iter()
+            .copied()
             .filter(|&a| self.counts[a] > 0 && src(a))
             .collect();
-        from.sort_by_key(|&a| (parts.0[a], a));
-        let mut to: Vec<usize> = (0..self.panels.len()).filter(|&b| dst(b)).collect();
-        to.sort_by_key(|&b| (parts.1[b], b));
+        let mut to: Vec<usize> = sorted.1.iter().copied().filter(|&b| dst(b)).collect();
         if from.len() * to.len() > TOP * TOP {
             from.truncate(TOP);
             to.truncate(TOP);
@@ -351,7 +361,8 @@ impl Search {
     fn descend_squares(&mut self) {
         loop {
             let parts = self.sq_parts();
-            let (from, to) = self.candidates(&parts, |_| true, |_| true);
+            let sorted = self.sorted_by_parts(&parts);
+            let (from, to) = self.candidates(&sorted, |_| true, |_| true);
             let mut best: Option<(i128, usize, usize)> = None;
             for &a in &from {
                 for &b in &to {
@@ -379,16 +390,12 @@ impl Search {
             let key = self.max_key();
             let parts = self.sq_parts();
             let order = self.by_abs();
-            let mut by_minus: Vec<usize> = (0..self.panels.len()).collect();
-            by_minus.sort_by_key(|&a| (parts.0[a], a));
-            let mut by_plus: Vec<usize> = (0..self.panels.len()).collect();
-            by_plus.sort_by_key(|&b| (parts.1[b], b));
+            let sorted = self.sorted_by_parts(&parts);
             let shared = Shared {
                 key,
                 parts: &parts,
                 order: &order,
-                by_minus: &by_minus,
-                by_plus: &by_plus,
+                sorted: &sorted,
             };
             let mv = (0..self.n)
                 .filter(|&i| self.d[i].abs() == key.0)
@@ -398,30 +405,13 @@ impl Search {
         }
     }
 
-    /// The best move (by the key) that lowers the key and relieves agent `worst`.
-    /// Candidates as in [`Search::candidates`]: every source with a ticket that holds
-    /// `worst` (if over-served; else lacks it) and every target the other way, cut to
-    /// the TOP cheapest of each when there are more than TOP² pairs.
+    /// The best move (by the key) that lowers the key and relieves agent `worst`:
+    /// sources that hold `worst` (if over-served; else lack it), targets the other way.
     fn relieve(&self, worst: usize, sh: &Shared<'_>) -> Option<(usize, usize)> {
         let over = self.d[worst] > 0;
         let (w, bit) = (worst / 64, 1u64 << (worst % 64));
         let has = |j: usize| self.bits[j][w] & bit != 0;
-        let mut from: Vec<usize> = sh
-            .by_minus
-            .iter()
-            .copied()
-            .filter(|&a| self.counts[a] > 0 && has(a) == over)
-            .collect();
-        let mut to: Vec<usize> = sh
-            .by_plus
-            .iter()
-            .copied()
-            .filter(|&b| has(b) != over)
-            .collect();
-        if from.len() * to.len() > TOP * TOP {
-            from.truncate(TOP);
-            to.truncate(TOP);
-        }
+        let (from, to) = self.candidates(sh.sorted, |a| has(a) == over, |b| has(b) != over);
         let mut best: Option<((i128, usize, i128), usize, usize)> = None;
         for &a in &from {
             for &b in &to {
@@ -441,8 +431,7 @@ struct Shared<'a> {
     key: (i128, usize),
     parts: &'a (Vec<i128>, Vec<i128>),
     order: &'a [usize],
-    by_minus: &'a [usize],
-    by_plus: &'a [usize],
+    sorted: &'a (Vec<usize>, Vec<usize>),
 }
 
 #[cfg(test)]

@@ -93,7 +93,8 @@ fn last_entry(j: &Journal, step: &str, what: &str) -> Result<Map<String, Value>>
     })
 }
 
-fn recorded(e: &Map<String, Value>, name: &str) -> (String, String) {
+/// The recorded output `name` of a journal entry: (path relative to the out dir, SHA-256).
+pub(crate) fn recorded(e: &Map<String, Value>, name: &str) -> (String, String) {
     let rel = e
         .get("outputs")
         .and_then(|o| o.get(name))
@@ -241,8 +242,9 @@ pub fn build(l: &Layout, m: u32, force: bool) -> Result<BuildReport> {
     let lottery = Lottery {
         process_id: l.process_id.clone(),
         k: l.k,
-        pool_sha256: fsio::sha256_file(&l.pool_file())?,
-        quotas_sha256: fsio::sha256_file(&l.quota_path)?,
+        // Checked equal to the files above.
+        pool_sha256: str_of(&sel, "pool_sha256").to_string(),
+        quotas_sha256: str_of(&sel, "quotas_sha256").to_string(),
         distribution_sha256: dist_hash.clone(),
         tickets,
     };
@@ -491,31 +493,44 @@ pub(crate) fn ids_of(e: &Map<String, Value>, key: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+impl Standing {
+    /// The panel as drawn, before any replacement.
+    pub fn drawn(panel: Vec<String>) -> Standing {
+        Standing {
+            ever: panel.iter().cloned().collect(),
+            panel,
+            unavailable: BTreeSet::new(),
+            rounds: 0,
+        }
+    }
+
+    /// One replacement round: `dropped` leave, `replacements` join, `unavailable`
+    /// are skipped from now on.
+    pub fn apply(&mut self, dropped: &[String], replacements: &[String], unavailable: &[String]) {
+        let gone: BTreeSet<&String> = dropped.iter().collect();
+        self.panel.retain(|p| !gone.contains(p));
+        self.panel.extend(replacements.iter().cloned());
+        self.ever.extend(replacements.iter().cloned());
+        self.unavailable.extend(unavailable.iter().cloned());
+        self.rounds += 1;
+    }
+}
+
 pub fn standing(j: &Journal) -> Result<Standing> {
     let d = last_entry(
         j,
         "lottery-draw",
         "draw the lottery first (sortes lottery draw)",
     )?;
-    let mut panel = ids_of(&d, "panel");
-    let mut ever: BTreeSet<String> = panel.iter().cloned().collect();
-    let mut unavailable = BTreeSet::new();
-    let mut rounds = 0;
+    let mut st = Standing::drawn(ids_of(&d, "panel"));
     for e in j.of_step("replace") {
-        let dropped: BTreeSet<String> = ids_of(e, "dropped").into_iter().collect();
-        panel.retain(|p| !dropped.contains(p));
-        let new = ids_of(e, "replacements");
-        ever.extend(new.iter().cloned());
-        panel.extend(new);
-        unavailable.extend(ids_of(e, "unavailable"));
-        rounds += 1;
+        st.apply(
+            &ids_of(e, "dropped"),
+            &ids_of(e, "replacements"),
+            &ids_of(e, "unavailable"),
+        );
     }
-    Ok(Standing {
-        panel,
-        ever,
-        unavailable,
-        rounds,
-    })
+    Ok(st)
 }
 
 /// The reserve order from `reserves.csv`, checked against the journal.
@@ -634,23 +649,16 @@ pub fn replace_step(
     date: &str,
 ) -> Result<ReplaceReport> {
     let mut j = Journal::open(&l.paths.journal)?;
-    let (lottery, _, _) = committed(l, &j)?;
-    let _ = lottery;
-    let st = standing(&j)?;
+    committed(l, &j)?;
+    let mut st = standing(&j)?;
     let reserve = reserves(l, &j)?;
     let f = frame(l)?;
     if dropped.is_empty() {
         return Err(Error::refused("name at least one member who dropped out"));
     }
     let chosen = choose(&f, &st, &reserve, dropped, unavailable)?;
-    let gone: BTreeSet<&str> = dropped.iter().map(String::as_str).collect();
-    let mut panel: Vec<String> = st
-        .panel
-        .iter()
-        .filter(|p| !gone.contains(p.as_str()))
-        .cloned()
-        .collect();
-    panel.extend(chosen.iter().cloned());
+    st.apply(dropped, &chosen, unavailable);
+    let panel = st.panel;
     let mut idx: Vec<u32> = panel
         .iter()
         .filter_map(|p| f.index.get(p).copied())
@@ -658,7 +666,7 @@ pub fn replace_step(
     idx.sort_unstable();
     check_panel(&f.inst, &idx)
         .map_err(|e| Error::refused(format!("internal check failed, nothing written: {e}")))?;
-    let round = st.rounds + 1;
+    let round = st.rounds;
     let file = l.dir().join(format!("panel-after-replacement-{round}.csv"));
     let h = fsio::write_atomic(
         &file,
