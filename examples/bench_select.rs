@@ -1,6 +1,6 @@
 //! Benchmark of the selection (issue 3). Not a test: run it in release mode.
 //!
-//!     cargo run --release --example bench_select [-- --peer-large]
+//!     cargo run --release --example bench_select [-- --peer-large | --no-peer | --only NAME]
 //!
 //! Instances: Alternate(2000,200) and Alternate(200,20) (../shared/instances), the
 //! Sortition Foundation fixture (150/22, households by address), a Dortmund-like
@@ -283,6 +283,14 @@ fn main() {
         "peer min",
         "ratio"
     );
+    // --only TEXT: run just the instances whose name contains TEXT (case-insensitive).
+    let only = std::env::args()
+        .skip_while(|a| a != "--only")
+        .nth(1)
+        .map(|s| s.to_lowercase());
+    if let Some(o) = &only {
+        cases.retain(|(name, _, _)| name.to_lowercase().contains(o.as_str()));
+    }
     let mut dists = Vec::new();
     for (name, inst, run_peer) in &cases {
         let (lt, lmin, lp, dist) = ours(inst, true);
