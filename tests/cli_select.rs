@@ -186,6 +186,79 @@ fn quotas_derive_from_the_register() {
 }
 
 #[test]
+fn quotas_derive_counts_the_eligible_register_exactly() {
+    // 20 adult residents without blocks, 14 m / 6 w, Eving 10 / Hörde 6 / Mengede 4, plus four
+    // minors (not eligible, must not count). With k = 10 the exact shares are whole numbers
+    // (7/3 and 5/3/2), so the targets are known without the program; tolerance 1 gives
+    // target ± 1.
+    let mut rows: Vec<String> = (0..20)
+        .map(|i| {
+            let g = if i < 14 { "m" } else { "w" };
+            let d = match i {
+                0..10 => "Eving",
+                10..16 => "Hörde",
+                _ => "Mengede",
+            };
+            format!(
+                "R{i:04};Name-{i};Vorname;Weg;{i};44{i:03};Dortmund;01.01.1970;{g};deutsch;{d};;"
+            )
+        })
+        .collect();
+    // Counted by mistake, they would move the targets to w = 4 and Mengede = 3.
+    for i in 90..94 {
+        rows.push(format!(
+            "R{i:04};Kind-{i};Vorname;Weg;{i};44{i:03};Dortmund;01.01.2015;w;deutsch;Mengede;;"
+        ));
+    }
+    let s = setup(&rows, "", "");
+    let out = s.path("q.csv");
+    sortes()
+        .args([
+            "quotas",
+            "derive",
+            "--k",
+            "10",
+            "--categories",
+            "stadtbezirk,gender",
+            "--tolerance",
+            "1",
+            "-p",
+        ])
+        .arg(&s.process)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let q = std::fs::read_to_string(&out).unwrap();
+    let bounds: Vec<(String, String, u32, u32)> = q
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let f: Vec<&str> = line.split(',').collect();
+            (
+                f[0].to_string(),
+                f[1].to_string(),
+                f[2].parse().unwrap(),
+                f[3].parse().unwrap(),
+            )
+        })
+        .collect();
+    for (cat, val, min, max) in [
+        ("gender", "m", 6, 8),
+        ("gender", "w", 2, 4),
+        ("stadtbezirk", "Eving", 4, 6),
+        ("stadtbezirk", "Hörde", 2, 4),
+        ("stadtbezirk", "Mengede", 1, 3),
+    ] {
+        assert!(
+            bounds.contains(&(cat.to_string(), val.to_string(), min, max)),
+            "{cat}={val} should be {min}..{max}:\n{q}"
+        );
+    }
+    assert_eq!(bounds.len(), 5, "{q}");
+}
+
+#[test]
 fn intake_links_codes_and_writes_a_pseudonymous_pool() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_path_buf();

@@ -1,7 +1,6 @@
 use crate::error::{Error, Result};
 use crate::process::Process;
 use crate::quotas::{self, Tolerance};
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 #[derive(clap::Subcommand)]
@@ -114,7 +113,8 @@ fn derive(a: DeriveArgs) -> Result<i32> {
             let loaded = crate::draw::run::load_plan(&process, &paths, &j, 1, None, false);
             pb.finish_and_clear();
             let loaded = loaded?;
-            let counts = register_counts(&process, &loaded.reg, &loaded.plan, &a.categories)?;
+            let counts =
+                quotas::register_counts(&process, &loaded.reg, &loaded.plan, &a.categories)?;
             quotas::derive(&counts, a.k, tol)
         }
         _ => {
@@ -138,44 +138,4 @@ fn derive(a: DeriveArgs) -> Result<i32> {
     );
     print!("{text}");
     Ok(0)
-}
-
-/// Eligible residents per category value (aggregates only).
-fn register_counts(
-    process: &Process,
-    reg: &crate::register::Register,
-    plan: &crate::draw::Plan,
-    categories: &[String],
-) -> Result<BTreeMap<String, BTreeMap<String, u64>>> {
-    let german: Vec<String> = process
-        .file
-        .register
-        .german_values
-        .iter()
-        .map(|s| s.to_lowercase())
-        .collect();
-    let mut out: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
-    for c in categories {
-        let m = out.entry(c.clone()).or_default();
-        for &i in &plan.eligibility.eligible {
-            let p = &reg.people[i as usize];
-            let v = match c.as_str() {
-                "gender" => reg.text.get(8, p.row).into_owned(),
-                "stadtbezirk" => reg.text.get(10, p.row).into_owned(),
-                "age_band" => process.age_band(p.age).unwrap_or_default(),
-                "citizenship" => crate::register::citizenship(
-                    &reg.nationalities[p.nationality as usize],
-                    &german,
-                )
-                .to_string(),
-                other => {
-                    return Err(Error::refused(format!(
-                        "{other:?} is not a register category; use gender, age_band, stadtbezirk or citizenship"
-                    )));
-                }
-            };
-            *m.entry(v).or_default() += 1;
-        }
-    }
-    Ok(out)
 }

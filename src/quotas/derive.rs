@@ -439,6 +439,72 @@ fn parse_figure(s: &str, total: u64, loc: Location) -> Result<u64> {
     u64::try_from(scaled).map_err(|_| bad())
 }
 
+/// Eligible residents per category value (aggregates only): one text column per
+/// category over the eligible records (age band and citizenship need the process file's
+/// rules, so they are computed here), then a polars group-by per category counts them.
+pub fn register_counts(
+    process: &crate::process::Process,
+    reg: &crate::register::Register,
+    plan: &crate::draw::Plan,
+    categories: &[String],
+) -> Result<BTreeMap<String, BTreeMap<String, u64>>> {
+    use polars::prelude::{Column, DataFrame, PlSmallStr};
+    let german: Vec<String> = process
+        .file
+        .register
+        .german_values
+        .iter()
+        .map(|s| s.to_lowercase())
+        .collect();
+    let eligible = &plan.eligibility.eligible;
+    let mut columns = Vec::with_capacity(categories.len());
+    for c in categories {
+        let values: Vec<String> = eligible
+            .iter()
+            .map(|&i| {
+                let p = &reg.people[i as usize];
+                Ok(match c.as_str() {
+                    "gender" => reg.text.get(8, p.row).into_owned(),
+                    "stadtbezirk" => reg.text.get(10, p.row).into_owned(),
+                    "age_band" => process.age_band(p.age).unwrap_or_default(),
+                    "citizenship" => crate::register::citizenship(
+                        &reg.nationalities[p.nationality as usize],
+                        &german,
+                    )
+                    .to_string(),
+                    other => {
+                        return Err(Error::refused(format!(
+                            "{other:?} is not a register category; use gender, age_band, stadtbezirk or citizenship"
+                        )));
+                    }
+                })
+            })
+            .collect::<Result<_>>()?;
+        columns.push(Column::new(PlSmallStr::from(c.as_str()), values));
+    }
+    let polars_err = |e: polars::error::PolarsError| {
+        Error::refused(format!("counting the register by category failed: {e}"))
+    };
+    let df = DataFrame::new(eligible.len(), columns).map_err(polars_err)?;
+    let mut out: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    for c in categories {
+        let groups = df.group_by([c.as_str()]).map_err(polars_err)?;
+        let keys = groups.keys();
+        let sizes = groups.get_groups().group_count();
+        let values = keys
+            .first()
+            .ok_or_else(|| Error::refused("polars group-by returned no key column"))?
+            .str()
+            .map_err(polars_err)?;
+        let m = out.entry(c.clone()).or_default();
+        for g in 0..values.len() {
+            let v = values.get(g).unwrap_or_default();
+            *m.entry(v.to_string()).or_default() += u64::from(sizes.get(g).unwrap_or(0));
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,7 +25,7 @@ mod text;
 
 pub use derive::{
     StatsCategory, StatsValue, Tolerance, apportion, counts_from_statistics, derive,
-    derive_category,
+    derive_category, register_counts,
 };
 pub use file::{check_against_k, read_quota_file, write_quota_file};
 pub use pool::{Pool, build_instance, read_pool, read_research_pool};
