@@ -139,6 +139,7 @@ pub fn verify_at(process: &Process, paths: Paths, layout: Option<Layout>) -> Vec
     }
     replays(process, &paths, &j, &mut out);
     if let Some(l) = layout {
+        out.extend(crate::lottery::check::selection_checks(&l, &j));
         out.extend(crate::lottery::check::checks(&l, &j));
     }
     out

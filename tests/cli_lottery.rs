@@ -50,6 +50,26 @@ household_rule = true
     s
 }
 
+/// Writes `bad` over `path`, runs `sortes <args> -p …` expecting failure with `needle` on
+/// stdout or stderr, and puts the original bytes back.
+fn fails_while_tampered(
+    s: &Setup,
+    path: &Path,
+    bad: impl AsRef<[u8]>,
+    args: &[&str],
+    needle: &str,
+) {
+    let orig = std::fs::read(path).unwrap();
+    std::fs::write(path, bad).unwrap();
+    let a = on(s, args).failure();
+    let (out, err) = (stdout_of(&a), stderr_of(&a));
+    assert!(
+        out.contains(needle) || err.contains(needle),
+        "{needle}\n{out}\n{err}"
+    );
+    std::fs::write(path, orig).unwrap();
+}
+
 /// `sortes <args> -p <process>` on the setup's process.
 fn on(s: &Setup, args: &[&str]) -> assert_cmd::assert::Assert {
     sortes().args(args).arg("-p").arg(&s.process).assert()
@@ -206,6 +226,8 @@ fn lottery_draw_replace_verify_and_bundle() {
     let v = on(&s, &["verify"]).success();
     let out = stdout_of(&v);
     for line in [
+        "PASS selection panels: all ",
+        "PASS selection probabilities: 40 applicants",
         "PASS lottery panels: all 100 numbered panels",
         "PASS lottery draw: number 42",
         "PASS reserve order",
@@ -213,6 +235,50 @@ fn lottery_draw_replace_verify_and_bundle() {
     ] {
         assert!(out.contains(line), "{line}\n{out}");
     }
+    // A distribution panel with a man in a woman's seat breaks gender = 4 women; a listed
+    // probability that is not the sum over the panels is named.
+    let df = s.path("out/public/selection/distribution.csv");
+    let dist = std::fs::read_to_string(&df).unwrap();
+    let first = dist.lines().nth(1).unwrap().to_string();
+    let members: Vec<&str> = first.split(',').nth(2).unwrap().split(' ').collect();
+    let woman = *members.iter().find(|m| pool[**m].1 == "w").unwrap();
+    let man = pool
+        .iter()
+        .find(|(id, (hh, g, _))| g == "m" && hh.is_empty() && !members.contains(&id.as_str()))
+        .map(|(id, _)| id.clone())
+        .unwrap();
+    let mut swapped: Vec<String> = members
+        .iter()
+        .map(|m| {
+            if *m == woman {
+                man.clone()
+            } else {
+                m.to_string()
+            }
+        })
+        .collect();
+    swapped.sort();
+    let fields: Vec<&str> = first.split(',').collect();
+    let bad_line = format!("{},{},{}", fields[0], fields[1], swapped.join(" "));
+    fails_while_tampered(
+        &s,
+        &df,
+        dist.replacen(&first, &bad_line, 1),
+        &["verify"],
+        "FAIL selection panels: panel 0 (line 2): ",
+    );
+    let pf = s.path("out/public/selection/probabilities.csv");
+    let probs = std::fs::read_to_string(&pf).unwrap();
+    let row = probs.lines().nth(1).unwrap().to_string();
+    let (id, p) = row.split_once(',').unwrap();
+    let changed = format!("{id},{}", if p.starts_with("0.9") { "0.1" } else { "0.9" });
+    fails_while_tampered(
+        &s,
+        &pf,
+        probs.replacen(&row, &changed, 1),
+        &["verify"],
+        &format!("FAIL selection probabilities: {id}: listed"),
+    );
     let pf = s.path("out/public/lottery/panel.csv");
     let orig = std::fs::read(&pf).unwrap();
     let mut bad = orig.clone();
@@ -278,6 +344,11 @@ fn lottery_draw_replace_verify_and_bundle() {
         "{pyout}"
     );
     assert!(pyout.contains("PASS  replacement 1"), "{pyout}");
+    assert!(
+        pyout.contains("PASS  selection panels meet the quotas")
+            && pyout.contains("PASS  selection probabilities are the panel sums: 40 applicants"),
+        "{pyout}"
+    );
     assert!(!pyout.contains("FAIL"), "{pyout}");
 
     // The lottery changed after the commitment: replace refuses, nothing journaled.
@@ -297,14 +368,13 @@ fn lottery_draw_replace_verify_and_bundle() {
     // The pool changed since the selection.
     let poolf = s.path("out/public/pool.csv");
     let porig = std::fs::read_to_string(&poolf).unwrap();
-    std::fs::write(&poolf, porig.replace("P039,,", "P039,H9,")).unwrap();
-    let e = on(&s, &["replace", "--dropped", &panel[1]]).failure();
-    assert!(
-        stderr_of(&e).contains("has changed since the selection"),
-        "{}",
-        stderr_of(&e)
+    fails_while_tampered(
+        &s,
+        &poolf,
+        porig.replace("P039,,", "P039,H9,"),
+        &["replace", "--dropped", &panel[1]],
+        "has changed since the selection",
     );
-    std::fs::write(&poolf, &porig).unwrap();
 
     // A journal with a broken link.
     let jf = s.path("out/journal.jsonl");

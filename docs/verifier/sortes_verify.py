@@ -763,6 +763,51 @@ def first_feasible(staying, need, cands, pool, quotas, k, households, limit=300_
     return chosen
 
 
+def units(text: str) -> int:
+    """A probability written with at most 12 decimals, as an integer number of 1e-12."""
+    whole, _, frac = text.strip().partition(".")
+    if not whole.isdigit() or (frac and not frac.isdigit()) or len(frac) > 12:
+        raise ValueError(f"{text!r} is not a probability")
+    return int(whole) * 10**12 + int(frac.ljust(12, "0") or "0")
+
+
+def verify_selection(d: Path, man, out: Path, entries, k: int, households: bool, rep) -> None:
+    """The latest LEXIMIN/MAXIMIN selection: every panel of distribution.csv has k pool
+    members and meets every quota and the household rule; the probabilities sum to 1;
+    probabilities.csv lists every applicant with the sum over their panels. Tolerance:
+    half a unit of the 12th decimal per panel (the files round to 12 decimals)."""
+    sels = [e for e in entries if e.get("step") == "select" and e.get("algorithm") != "legacy"]
+    dist_path = out / "public/selection/distribution.csv"
+    if not sels or not dist_path.exists():
+        return
+    pool = read_pool(out / "public/pool.csv")
+    quotas = read_quotas(d / man["quota_file"])
+    rows = list(csv.DictReader(io.StringIO(dist_path.read_text("utf-8"))))
+    bad, sums, total = [], {}, 0
+    for n, r in enumerate(rows):
+        ids = r["members"].split(" ")
+        p = units(r["probability"])
+        total += p
+        problem = panel_problem(ids, pool, quotas, k, households)
+        if problem:
+            bad.append(f"panel {n}: {problem}")
+        for i in ids:
+            sums[i] = sums.get(i, 0) + p
+    if 2 * abs(total - 10**12) > len(rows):
+        bad.append(f"probabilities sum to {total / 1e12}")
+    rep.check("selection panels meet the quotas", not bad,
+              f"{len(rows)} panels, probabilities sum to 1" if not bad else bad[0])
+    prob_path = out / "public/selection/probabilities.csv"
+    if prob_path.exists():
+        listed = list(csv.DictReader(io.StringIO(prob_path.read_text("utf-8"))))
+        wrong = [r["pool_id"] for r in listed
+                 if 2 * abs(units(r["probability"]) - sums.get(r["pool_id"], 0)) > len(rows) + 1]
+        ok = not wrong and len(listed) == len(pool)
+        rep.check("selection probabilities are the panel sums", ok,
+                  f"{len(listed)} applicants" if ok else
+                  (f"{wrong[0]} differs" if wrong else f"{len(listed)} listed, pool has {len(pool)}"))
+
+
 def verify_bundle(d: Path) -> int:
     rep = Report()
     man = json.loads((d / "bundle.json").read_text("utf-8"))
@@ -775,6 +820,7 @@ def verify_bundle(d: Path) -> int:
     out = d / man["out_dir"]
     entries, broken, _ = read_journal(out / "journal.jsonl")
     rep.check("journal hash chain", broken is None, f"{len(entries)} entries")
+    verify_selection(d, man, out, entries, k, households, rep)
     lots = [e for e in entries if e.get("step") == "lottery"]
     if not rep.check("lottery in journal", bool(lots)):
         return 1

@@ -1,9 +1,11 @@
-//! The lottery's part of `sortes verify`: commitment before the draw, every numbered
-//! panel against the quotas (integers), the number and the reserve order recomputed
-//! from the public randomness, and every replacement replayed.
+//! The selection's and the lottery's part of `sortes verify`: the distribution's panels
+//! against the quotas and the applicants' probabilities against the distribution; the
+//! lottery's commitment before the draw, every numbered panel against the quotas
+//! (integers), the number and the reserve order recomputed from the public randomness,
+//! and every replacement replayed.
 
 use super::step::{self, Layout, Standing, members_csv};
-use super::{draw, read_distribution, round};
+use super::{draw, parse_units, read_distribution, round};
 use crate::draw::run::str_of;
 use crate::fsio;
 use crate::journal::Journal;
@@ -19,6 +21,147 @@ fn seq(e: &serde_json::Map<String, Value>) -> u64 {
 
 fn recorded_hash(e: &serde_json::Map<String, Value>, name: &str) -> String {
     step::recorded(e, name).1
+}
+
+/// A panel given by pool ids: every id in the pool, k members, every quota and the
+/// household rule met (integer counts).
+fn panel_verdict(f: &step::Frame, ids: &[String]) -> Result<(), String> {
+    let idx: Option<Vec<u32>> = ids.iter().map(|id| f.index.get(id).copied()).collect();
+    match idx {
+        None => Err("a member is not in the pool".to_string()),
+        Some(mut v) => {
+            v.sort_unstable();
+            check_panel(&f.inst, &v)
+        }
+    }
+}
+
+/// The latest LEXIMIN or MAXIMIN selection, checked without a solver (its optimality is
+/// not re-proved; what can be checked exactly is): every panel of `distribution.csv` is
+/// made of pool members, has k of them and meets every quota and the household rule
+/// (integer counts); the probabilities sum to 1; and every applicant's probability in
+/// `probabilities.csv` is the sum over the panels that include them. Probabilities are
+/// written with 12 decimals, so sums may differ from 1 (or from the listed value) by half
+/// a unit of the 12th decimal per panel; that is the tolerance, no more.
+pub fn selection_checks(l: &Layout, j: &Journal) -> Vec<Check> {
+    let mut out = Vec::new();
+    let Some(sel) = j
+        .of_step("select")
+        .filter(|e| str_of(e, "algorithm") != "legacy")
+        .last()
+    else {
+        return out;
+    };
+    let (dist_rel, _) = step::recorded(sel, "distribution");
+    if dist_rel.is_empty() {
+        return out;
+    }
+    let fail = |what: &str, why: String| Check::fail(what, why);
+    if fsio::sha256_file(&l.quota_path).unwrap_or_default() != str_of(sel, "quotas_sha256") {
+        out.push(fail(
+            "selection panels",
+            format!(
+                "the quota file {} is not the one the selection used",
+                l.quota_path.display()
+            ),
+        ));
+        return out;
+    }
+    if fsio::sha256_file(&l.pool_file()).unwrap_or_default() != str_of(sel, "pool_sha256") {
+        out.push(fail(
+            "selection panels",
+            format!(
+                "the pool {} is not the one the selection used",
+                l.pool_file().display()
+            ),
+        ));
+        return out;
+    }
+    let dist_path = l.paths.out.join(&dist_rel);
+    let (f, d) = match (step::frame(l), read_distribution(&dist_path)) {
+        (Ok(f), Ok(d)) => (f, d),
+        (Err(e), _) | (_, Err(e)) => {
+            out.push(fail("selection panels", e.to_string()));
+            return out;
+        }
+    };
+    let mut bad = Vec::new();
+    let mut sums: BTreeMap<&str, i128> = BTreeMap::new();
+    for (pi, (p, &pr)) in d.panels.iter().zip(&d.probs).enumerate() {
+        if let Err(e) = panel_verdict(&f, p) {
+            bad.push(format!("panel {pi} (line {}): {e}", pi + 2));
+        }
+        for id in p {
+            *sums.entry(id.as_str()).or_default() += pr;
+        }
+    }
+    let n = d.panels.len() as i128;
+    let total: i128 = d.probs.iter().sum();
+    if 2 * (total - round::UNIT).abs() > n {
+        bad.push(format!(
+            "the probabilities sum to {}, not 1",
+            step::units_text(total)
+        ));
+    }
+    if bad.is_empty() {
+        out.push(Check::pass(
+            "selection panels",
+            format!(
+                "all {n} panels of the distribution have {} pool members and meet every quota; the probabilities sum to 1",
+                l.k
+            ),
+        ));
+    } else {
+        out.push(fail("selection panels", bad.join("; ")));
+    }
+    let prob_path = dist_path.with_file_name("probabilities.csv");
+    let Ok(text) = std::fs::read(&prob_path) else {
+        return out;
+    };
+    let mut bad = Vec::new();
+    let mut listed = 0usize;
+    let mut lowest = i128::MAX;
+    let mut rdr = csv::Reader::from_reader(text.as_slice());
+    for (i, rec) in rdr.records().enumerate() {
+        let line = i + 2;
+        let (Ok(rec), true) = (&rec, rec.as_ref().is_ok_and(|r| r.len() == 2)) else {
+            bad.push(format!("line {line}: not pool_id,probability"));
+            continue;
+        };
+        let id = &rec[0];
+        let Some(p) = parse_units(&rec[1]) else {
+            bad.push(format!("line {line}: {:?} is not a probability", &rec[1]));
+            continue;
+        };
+        listed += 1;
+        lowest = lowest.min(p);
+        let sum = sums.get(id).copied().unwrap_or(0);
+        if 2 * (p - sum).abs() > n + 1 {
+            bad.push(format!(
+                "{id}: listed {}, the panels give {}",
+                step::units_text(p),
+                step::units_text(sum)
+            ));
+        }
+    }
+    if listed != f.pool.ids.len() {
+        bad.push(format!(
+            "{listed} applicants listed, the pool has {}",
+            f.pool.ids.len()
+        ));
+    }
+    if bad.is_empty() {
+        out.push(Check::pass(
+            "selection probabilities",
+            format!(
+                "{listed} applicants' probabilities are the sums over the distribution's panels (lowest {})",
+                step::units_text(lowest)
+            ),
+        ));
+    } else {
+        out.push(fail("selection probabilities", bad.join("; ")));
+    }
+    out
 }
 
 pub fn checks(l: &Layout, j: &Journal) -> Vec<Check> {
@@ -64,15 +207,7 @@ pub fn checks(l: &Layout, j: &Journal) -> Vec<Check> {
         if !distinct.insert(ids) {
             continue;
         }
-        let idx: Option<Vec<u32>> = ids.iter().map(|id| f.index.get(id).copied()).collect();
-        let verdict = match idx {
-            None => Err("a member is not in the pool".to_string()),
-            Some(mut v) => {
-                v.sort_unstable();
-                check_panel(&f.inst, &v)
-            }
-        };
-        if let Err(e) = verdict {
+        if let Err(e) = panel_verdict(&f, ids) {
             bad.push(format!("panel {}: {e}", lottery.number_text(t)));
         }
     }
