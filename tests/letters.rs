@@ -327,6 +327,41 @@ fn hostile_names_print_as_written() {
 }
 
 #[test]
+fn mail_merge_cells_are_never_spreadsheet_formulas() {
+    // A given name typed as a formula starts the name line of the address; a street
+    // starting with "-" or "@" starts another line. None may reach a spreadsheet as a
+    // formula: each such cell begins with an apostrophe, the rest of it unchanged.
+    let mut r = person("Musterfrau", "Erika", "w", "44135", "AB12-CDEFG");
+    r.fields.insert(
+        "given_names".into(),
+        "=HYPERLINK(\"http://x\";\"y\")".into(),
+    );
+    r.fields.insert("street".into(), "@SUM(1+1)".into());
+    let b = render(Kind::Invitation, &[r], &config(), &templates(), false).expect("render");
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(b.mail_merge_csv.as_bytes());
+    let row = rdr.records().next().expect("one row").expect("csv row");
+    let cells: Vec<&str> = row.iter().collect();
+    for c in &cells {
+        assert!(
+            !c.starts_with(['=', '+', '-', '@']),
+            "formula cell {c:?} in {cells:?}"
+        );
+    }
+    assert!(
+        cells
+            .iter()
+            .any(|c| c.starts_with("'=HYPERLINK(\"http://x\";\"y\") Musterfrau")),
+        "{cells:?}"
+    );
+    assert!(
+        cells.iter().any(|c| c.starts_with("'@SUM(1+1)")),
+        "{cells:?}"
+    );
+}
+
+#[test]
 fn template_error_names_file_line_and_variable() {
     let tmp = tempfile::tempdir().expect("tempdir");
     copy_dir(&templates(), tmp.path());

@@ -519,6 +519,18 @@ fn missing_chars(l: &Letter, fonts: &typeset::Fonts, cache: &mut HashMap<char, b
     missing.into_iter().collect()
 }
 
+/// A cell that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`,
+/// tab or carriage return, e.g. a name typed as `=HYPERLINK(…)` on a reply card) gets a
+/// leading apostrophe, so Excel and LibreOffice show it as text (OWASP's advice against
+/// CSV injection). Names and addresses come from the register and from applicants.
+fn spreadsheet_safe(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
+    }
+}
+
 /// The CSV for a print shop's mail merge: one row per letter, in print order.
 fn mail_merge(
     letters: &[Letter],
@@ -565,11 +577,11 @@ fn mail_merge(
             (n + 1).to_string(),
             kind.name().to_string(),
             l.lang.clone(),
-            l.return_line.clone(),
+            spreadsheet_safe(&l.return_line),
         ];
-        row.extend((0..6).map(|k| l.address.get(k).cloned().unwrap_or_default()));
+        row.extend((0..6).map(|k| spreadsheet_safe(l.address.get(k).map_or("", String::as_str))));
         row.extend([
-            l.salutation.clone(),
+            spreadsheet_safe(&l.salutation),
             l.code.clone(),
             l.reply_link.clone(),
             a.to_string(),
