@@ -256,6 +256,24 @@ fn quotas_derive_counts_the_eligible_register_exactly() {
         );
     }
     assert_eq!(bounds.len(), 5, "{q}");
+    // An unknown or repeated category is a named error, whatever the register holds.
+    for (cats, says) in [
+        (
+            "gender,education",
+            "\"education\" is not a register category",
+        ),
+        ("gender,gender", "\"gender\" is given twice"),
+    ] {
+        let a = sortes()
+            .args(["quotas", "derive", "--k", "10", "--categories", cats, "-p"])
+            .arg(&s.process)
+            .arg("--out")
+            .arg(s.path("q2.csv"))
+            .assert()
+            .failure();
+        let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+        assert!(err.contains(says), "{err}");
+    }
 }
 
 #[test]

@@ -56,9 +56,8 @@ pub fn selection_checks(l: &Layout, j: &Journal) -> Vec<Check> {
     if dist_rel.is_empty() {
         return out;
     }
-    let fail = |what: &str, why: String| Check::fail(what, why);
     if fsio::sha256_file(&l.quota_path).unwrap_or_default() != str_of(sel, "quotas_sha256") {
-        out.push(fail(
+        out.push(Check::fail(
             "selection panels",
             format!(
                 "the quota file {} is not the one the selection used",
@@ -68,7 +67,7 @@ pub fn selection_checks(l: &Layout, j: &Journal) -> Vec<Check> {
         return out;
     }
     if fsio::sha256_file(&l.pool_file()).unwrap_or_default() != str_of(sel, "pool_sha256") {
-        out.push(fail(
+        out.push(Check::fail(
             "selection panels",
             format!(
                 "the pool {} is not the one the selection used",
@@ -81,7 +80,7 @@ pub fn selection_checks(l: &Layout, j: &Journal) -> Vec<Check> {
     let (f, d) = match (step::frame(l), read_distribution(&dist_path)) {
         (Ok(f), Ok(d)) => (f, d),
         (Err(e), _) | (_, Err(e)) => {
-            out.push(fail("selection panels", e.to_string()));
+            out.push(Check::fail("selection panels", e.to_string()));
             return out;
         }
     };
@@ -112,7 +111,7 @@ pub fn selection_checks(l: &Layout, j: &Journal) -> Vec<Check> {
             ),
         ));
     } else {
-        out.push(fail("selection panels", bad.join("; ")));
+        out.push(Check::fail("selection panels", bad.join("; ")));
     }
     let prob_path = dist_path.with_file_name("probabilities.csv");
     let Ok(text) = std::fs::read(&prob_path) else {
@@ -124,9 +123,12 @@ pub fn selection_checks(l: &Layout, j: &Journal) -> Vec<Check> {
     let mut rdr = csv::Reader::from_reader(text.as_slice());
     for (i, rec) in rdr.records().enumerate() {
         let line = i + 2;
-        let (Ok(rec), true) = (&rec, rec.as_ref().is_ok_and(|r| r.len() == 2)) else {
-            bad.push(format!("line {line}: not pool_id,probability"));
-            continue;
+        let rec = match rec {
+            Ok(r) if r.len() == 2 => r,
+            _ => {
+                bad.push(format!("line {line}: not pool_id,probability"));
+                continue;
+            }
         };
         let id = &rec[0];
         let Some(p) = parse_units(&rec[1]) else {
@@ -159,7 +161,7 @@ pub fn selection_checks(l: &Layout, j: &Journal) -> Vec<Check> {
             ),
         ));
     } else {
-        out.push(fail("selection probabilities", bad.join("; ")));
+        out.push(Check::fail("selection probabilities", bad.join("; ")));
     }
     out
 }

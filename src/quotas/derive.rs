@@ -456,6 +456,17 @@ pub fn register_counts(
         .iter()
         .map(|s| s.to_lowercase())
         .collect();
+    const KNOWN: [&str; 4] = ["gender", "age_band", "stadtbezirk", "citizenship"];
+    for (n, c) in categories.iter().enumerate() {
+        if !KNOWN.contains(&c.as_str()) {
+            return Err(Error::refused(format!(
+                "{c:?} is not a register category; use gender, age_band, stadtbezirk or citizenship"
+            )));
+        }
+        if categories[..n].contains(c) {
+            return Err(Error::refused(format!("the category {c:?} is given twice")));
+        }
+    }
     let eligible = &plan.eligibility.eligible;
     let mut columns = Vec::with_capacity(categories.len());
     for c in categories {
@@ -463,23 +474,18 @@ pub fn register_counts(
             .iter()
             .map(|&i| {
                 let p = &reg.people[i as usize];
-                Ok(match c.as_str() {
+                match c.as_str() {
                     "gender" => reg.text.get(8, p.row).into_owned(),
                     "stadtbezirk" => reg.text.get(10, p.row).into_owned(),
                     "age_band" => process.age_band(p.age).unwrap_or_default(),
-                    "citizenship" => crate::register::citizenship(
+                    _ => crate::register::citizenship(
                         &reg.nationalities[p.nationality as usize],
                         &german,
                     )
                     .to_string(),
-                    other => {
-                        return Err(Error::refused(format!(
-                            "{other:?} is not a register category; use gender, age_band, stadtbezirk or citizenship"
-                        )));
-                    }
-                })
+                }
             })
-            .collect::<Result<_>>()?;
+            .collect();
         columns.push(Column::new(PlSmallStr::from(c.as_str()), values));
     }
     let polars_err = |e: polars::error::PolarsError| {
