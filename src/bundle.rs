@@ -170,18 +170,15 @@ pub fn verify(dir: &Path) -> Result<Vec<Check>> {
             Err(_) => bad.push(format!("{rel} is missing")),
         }
     }
-    if bad.is_empty() {
-        out.push(Check::pass(
-            "bundle manifest",
-            format!(
-                "{} files match bundle.json (spec {})",
-                listed.len(),
-                get("spec")
-            ),
-        ));
-    } else {
-        out.push(Check::fail("bundle manifest", bad.join("; ")));
-    }
+    out.push(Check::verdict(
+        "bundle manifest",
+        bad,
+        format!(
+            "{} files match bundle.json (spec {})",
+            listed.len(),
+            get("spec")
+        ),
+    ));
     let process = Process::load(&dir.join(get("process_file")))?;
     let paths = Paths::at(dir.join(get("out_dir")));
     let mut layout = Layout::of(&process)?;

@@ -31,6 +31,14 @@ impl Check {
             detail: detail.into(),
         }
     }
+    /// Passes with `ok` when nothing is `bad`, else fails listing every problem.
+    pub(crate) fn verdict(name: &str, bad: Vec<String>, ok: String) -> Check {
+        if bad.is_empty() {
+            Check::pass(name, ok)
+        } else {
+            Check::fail(name, bad.join("; "))
+        }
+    }
 }
 
 /// Runs every check it can. Missing personal inputs (the extract, the code key,
@@ -139,8 +147,7 @@ pub fn verify_at(process: &Process, paths: Paths, layout: Option<Layout>) -> Vec
     }
     replays(process, &paths, &j, &mut out);
     if let Some(l) = layout {
-        out.extend(crate::lottery::check::selection_checks(&l, &j));
-        out.extend(crate::lottery::check::checks(&l, &j));
+        out.extend(crate::lottery::check::all(&l, &j));
     }
     out
 }
@@ -228,11 +235,7 @@ fn replays(process: &Process, paths: &Paths, j: &Journal, out: &mut Vec<Check>) 
             continue;
         }
         let sum = crate::draw::summary_csv(&loaded.plan, &drawn);
-        let want_sum = d
-            .get("output_sha256")
-            .and_then(|o| o.get("summary"))
-            .and_then(Value::as_str)
-            .unwrap_or("");
+        let want_sum = run::recorded(&d, "summary").1;
         if fsio::sha256_hex(&sum) == want_sum {
             out.push(Check::pass(
                 format!("wave {wave} summary replay"),
@@ -256,11 +259,7 @@ fn replays(process: &Process, paths: &Paths, j: &Journal, out: &mut Vec<Check>) 
                 match crate::draw::invitees_csv(process, &loaded.reg, &loaded.plan, &drawn, &codes)
                 {
                     Ok(bytes) => {
-                        let want = d
-                            .get("output_sha256")
-                            .and_then(|o| o.get("invitees"))
-                            .and_then(Value::as_str)
-                            .unwrap_or("");
+                        let want = run::recorded(&d, "invitees").1;
                         if fsio::sha256_hex(&bytes) == want {
                             out.push(Check::pass(
                                 format!("wave {wave} invitees replay"),

@@ -20,11 +20,7 @@ fn invitation_letters_for_a_draw() {
     let s = setup(&register_rows(60), "", &letters_section());
     commit(&s.process).success();
     draw(&s.process, "hex:00aa").success();
-    let a = sortes()
-        .args(["letters", "invitations", "-p"])
-        .arg(&s.process)
-        .assert()
-        .success();
+    let a = on(&s, &["letters", "invitations"]).success();
     let out = stdout_of(&a);
     assert!(out.contains("invitation letters: 10 letters"), "{out}");
     assert!(!out.contains("Müller"), "no names on the terminal: {out}");
@@ -67,9 +63,5 @@ fn invitation_letters_for_a_draw() {
     assert!(last.contains("\"step\":\"letters\"") && last.contains("\"letters\":10"));
     assert!(!journal.contains("Müller"));
     // A second run refuses to overwrite without --force.
-    sortes()
-        .args(["letters", "invitations", "-p"])
-        .arg(&s.process)
-        .assert()
-        .failure();
+    on(&s, &["letters", "invitations"]).failure();
 }

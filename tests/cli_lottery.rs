@@ -50,6 +50,21 @@ household_rule = true
     s
 }
 
+/// Writes `bad` over `path`, runs `sortes <args> -p …` expecting failure, puts the
+/// original bytes back and returns the failed run for the caller's assertions.
+fn failing_while_tampered(
+    s: &Setup,
+    path: &Path,
+    bad: impl AsRef<[u8]>,
+    args: &[&str],
+) -> assert_cmd::assert::Assert {
+    let orig = std::fs::read(path).unwrap();
+    std::fs::write(path, bad).unwrap();
+    let a = on(s, args).failure();
+    std::fs::write(path, orig).unwrap();
+    a
+}
+
 /// Writes `bad` over `path`, runs `sortes <args> -p …` expecting failure with `needle` on
 /// stdout or stderr, and puts the original bytes back.
 fn fails_while_tampered(
@@ -59,20 +74,12 @@ fn fails_while_tampered(
     args: &[&str],
     needle: &str,
 ) {
-    let orig = std::fs::read(path).unwrap();
-    std::fs::write(path, bad).unwrap();
-    let a = on(s, args).failure();
+    let a = failing_while_tampered(s, path, bad, args);
     let (out, err) = (stdout_of(&a), stderr_of(&a));
     assert!(
         out.contains(needle) || err.contains(needle),
         "{needle}\n{out}\n{err}"
     );
-    std::fs::write(path, orig).unwrap();
-}
-
-/// `sortes <args> -p <process>` on the setup's process.
-fn on(s: &Setup, args: &[&str]) -> assert_cmd::assert::Assert {
-    sortes().args(args).arg("-p").arg(&s.process).assert()
 }
 
 fn pool_of(s: &Setup) -> BTreeMap<String, (String, String, String)> {
@@ -280,18 +287,15 @@ fn lottery_draw_replace_verify_and_bundle() {
         &format!("FAIL selection probabilities: {id}: listed"),
     );
     let pf = s.path("out/public/lottery/panel.csv");
-    let orig = std::fs::read(&pf).unwrap();
-    let mut bad = orig.clone();
+    let mut bad = std::fs::read(&pf).unwrap();
     let last = bad.len() - 2;
     bad[last] ^= 1;
-    std::fs::write(&pf, &bad).unwrap();
-    let v = on(&s, &["verify"]).failure();
+    let v = failing_while_tampered(&s, &pf, bad, &["verify"]);
     assert!(
         stdout_of(&v).contains("FAIL lottery-draw: panel file"),
         "{}",
         stdout_of(&v)
     );
-    std::fs::write(&pf, &orig).unwrap();
 
     // The report: aggregates only, no pool id reaches the page.
     on(&s, &["report"]).success();
@@ -354,16 +358,19 @@ fn lottery_draw_replace_verify_and_bundle() {
     // The lottery changed after the commitment: replace refuses, nothing journaled.
     let lf = s.path("out/public/lottery/lottery.txt");
     let orig = std::fs::read_to_string(&lf).unwrap();
-    std::fs::write(&lf, orig.replacen("00 ", "00  ", 1)).unwrap();
     let before = journal_lines(&s);
-    let e = on(&s, &["replace", "--dropped", &panel[1]]).failure();
+    let e = failing_while_tampered(
+        &s,
+        &lf,
+        orig.replacen("00 ", "00  ", 1),
+        &["replace", "--dropped", &panel[1]],
+    );
     assert!(
         stderr_of(&e).contains("does not match its committed hash"),
         "{}",
         stderr_of(&e)
     );
     assert_eq!(journal_lines(&s), before);
-    std::fs::write(&lf, &orig).unwrap();
 
     // The pool changed since the selection.
     let poolf = s.path("out/public/pool.csv");

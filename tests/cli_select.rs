@@ -147,9 +147,9 @@ fn unknown_applicant_value_names_the_closest() {
         .stderr(predicate::str::contains("line"));
 }
 
-#[test]
-fn quotas_derive_from_the_register() {
-    let s = setup(&register_rows(300), "", "");
+/// `sortes quotas derive` with k = 10 over district and gender, tolerance 1, into
+/// `q.csv` of the setup (asserted to succeed); returns that path.
+fn derive_k10(s: &Setup) -> PathBuf {
     let out = s.path("q.csv");
     sortes()
         .args([
@@ -168,6 +168,13 @@ fn quotas_derive_from_the_register() {
         .arg(&out)
         .assert()
         .success();
+    out
+}
+
+#[test]
+fn quotas_derive_from_the_register() {
+    let s = setup(&register_rows(300), "", "");
+    let out = derive_k10(&s);
     let q = std::fs::read_to_string(&out).unwrap();
     // Targets sum to k per category; min/max are target ± 1.
     let mut sums = std::collections::BTreeMap::new();
@@ -211,24 +218,7 @@ fn quotas_derive_counts_the_eligible_register_exactly() {
         ));
     }
     let s = setup(&rows, "", "");
-    let out = s.path("q.csv");
-    sortes()
-        .args([
-            "quotas",
-            "derive",
-            "--k",
-            "10",
-            "--categories",
-            "stadtbezirk,gender",
-            "--tolerance",
-            "1",
-            "-p",
-        ])
-        .arg(&s.process)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
+    let out = derive_k10(&s);
     let q = std::fs::read_to_string(&out).unwrap();
     let bounds: Vec<(String, String, u32, u32)> = q
         .lines()
@@ -271,7 +261,7 @@ fn quotas_derive_counts_the_eligible_register_exactly() {
             .arg(s.path("q2.csv"))
             .assert()
             .failure();
-        let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+        let err = stderr_of(&a);
         assert!(err.contains(says), "{err}");
     }
 }

@@ -119,22 +119,26 @@ fn letter_text(pdf: &Path, first: usize, last: usize) -> String {
     t.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn letter_pages(b: &Batch) -> Vec<usize> {
+/// The data rows of the batch's mail-merge CSV (';'-separated, header skipped).
+fn mail_merge_rows(b: &Batch) -> Vec<csv::StringRecord> {
     let mut r = csv::ReaderBuilder::new()
         .delimiter(b';')
         .from_reader(b.mail_merge_csv.as_bytes());
-    r.records()
-        .map(|x| x.expect("csv row")[14].parse().expect("pages"))
+    r.records().map(|x| x.expect("csv row")).collect()
+}
+
+fn letter_pages(b: &Batch) -> Vec<usize> {
+    mail_merge_rows(b)
+        .iter()
+        .map(|x| x[14].parse().expect("pages"))
         .collect()
 }
 
 fn starts(b: &Batch) -> Vec<usize> {
     // First page of each letter, from the mail-merge CSV.
-    let mut r = csv::ReaderBuilder::new()
-        .delimiter(b';')
-        .from_reader(b.mail_merge_csv.as_bytes());
-    r.records()
-        .map(|x| x.expect("csv row")[13].parse().expect("first_page"))
+    mail_merge_rows(b)
+        .iter()
+        .map(|x| x[13].parse().expect("first_page"))
         .collect()
 }
 
@@ -338,10 +342,7 @@ fn mail_merge_cells_are_never_spreadsheet_formulas() {
     );
     r.fields.insert("street".into(), "@SUM(1+1)".into());
     let b = render(Kind::Invitation, &[r], &config(), &templates(), false).expect("render");
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(b';')
-        .from_reader(b.mail_merge_csv.as_bytes());
-    let row = rdr.records().next().expect("one row").expect("csv row");
+    let row = mail_merge_rows(&b).into_iter().next().expect("one row");
     let cells: Vec<&str> = row.iter().collect();
     for c in &cells {
         assert!(

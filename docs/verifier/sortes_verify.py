@@ -702,12 +702,22 @@ def verify(process_path: Path, only_wave) -> int:
 
 
 # ---------------------------------------------------------------- §12-§14 lottery (audit bundle)
+def dict_rows(path: Path, enc: str = "utf-8"):
+    """A CSV file with a header line, as a list of dicts."""
+    return list(csv.DictReader(io.StringIO(path.read_text(enc))))
+
+
+def steps(entries, name: str):
+    """The journal entries of one step, in journal order."""
+    return [e for e in entries if e.get("step") == name]
+
+
 def quota_key(s: str) -> str:  # values match after NFC, whitespace folding, lower case
     return " ".join(unicodedata.normalize("NFC", s).split()).lower()
 
 
 def read_quotas(path: Path):
-    rows = list(csv.DictReader(io.StringIO(path.read_text("utf-8-sig"))))
+    rows = dict_rows(path, "utf-8-sig")
     q = {}
     for r in rows:
         q.setdefault(r["category"].strip(), {})[quota_key(r["value"])] = (int(r["min"]), int(r["max"]))
@@ -715,7 +725,7 @@ def read_quotas(path: Path):
 
 
 def read_pool(path: Path):
-    rows = list(csv.DictReader(io.StringIO(path.read_text("utf-8-sig"))))
+    rows = dict_rows(path, "utf-8-sig")
     return {r["pool_id"]: r for r in rows}
 
 
@@ -776,13 +786,13 @@ def verify_selection(d: Path, man, out: Path, entries, k: int, households: bool,
     members and meets every quota and the household rule; the probabilities sum to 1;
     probabilities.csv lists every applicant with the sum over their panels. Tolerance:
     half a unit of the 12th decimal per panel (the files round to 12 decimals)."""
-    sels = [e for e in entries if e.get("step") == "select" and e.get("algorithm") != "legacy"]
+    sels = [e for e in steps(entries, "select") if e.get("algorithm") != "legacy"]
     dist_path = out / "public/selection/distribution.csv"
     if not sels or not dist_path.exists():
         return
     pool = read_pool(out / "public/pool.csv")
     quotas = read_quotas(d / man["quota_file"])
-    rows = list(csv.DictReader(io.StringIO(dist_path.read_text("utf-8"))))
+    rows = dict_rows(dist_path)
     bad, sums, total = [], {}, 0
     for n, r in enumerate(rows):
         ids = r["members"].split(" ")
@@ -799,7 +809,7 @@ def verify_selection(d: Path, man, out: Path, entries, k: int, households: bool,
               f"{len(rows)} panels, probabilities sum to 1" if not bad else bad[0])
     prob_path = out / "public/selection/probabilities.csv"
     if prob_path.exists():
-        listed = list(csv.DictReader(io.StringIO(prob_path.read_text("utf-8"))))
+        listed = dict_rows(prob_path)
         wrong = [r["pool_id"] for r in listed
                  if 2 * abs(units(r["probability"]) - sums.get(r["pool_id"], 0)) > len(rows) + 1]
         ok = not wrong and len(listed) == len(pool)
@@ -821,7 +831,7 @@ def verify_bundle(d: Path) -> int:
     entries, broken, _ = read_journal(out / "journal.jsonl")
     rep.check("journal hash chain", broken is None, f"{len(entries)} entries")
     verify_selection(d, man, out, entries, k, households, rep)
-    lots = [e for e in entries if e.get("step") == "lottery"]
+    lots = steps(entries, "lottery")
     if not rep.check("lottery in journal", bool(lots)):
         return 1
     le = lots[-1]
@@ -849,7 +859,7 @@ def verify_bundle(d: Path) -> int:
     badp = [p for p in problems.values() if p]
     rep.check("lottery panels meet the quotas", not badp,
               f"{m} numbered, {len(problems)} different" if not badp else badp[0])
-    draws = [e for e in entries if e.get("step") == "lottery-draw"]
+    draws = steps(entries, "lottery-draw")
     if not rep.check("lottery drawn", bool(draws)):
         return 1 if rep.failed else 0
     de = draws[-1]
@@ -866,10 +876,10 @@ def verify_bundle(d: Path) -> int:
     rest = sorted(i for i in pool if i not in set(panel))
     order = sample(Stream(derive_key("reserve-order", rseed, f"{lsha}:{number}")), rest, len(rest))
     pub = out / "public/lottery"
-    listed = [r["pool_id"] for r in csv.DictReader(io.StringIO((pub / "reserves.csv").read_text("utf-8")))]
+    listed = [r["pool_id"] for r in dict_rows(pub / "reserves.csv")]
     rep.check("reserve order", order == listed, f"{len(order)} people")
     current, ever, unavailable = list(panel), set(panel), set()
-    for e in (e for e in entries if e.get("step") == "replace"):
+    for e in steps(entries, "replace"):
         gone = set(e["dropped"])
         staying = [p for p in current if p not in gone]
         unavailable |= set(e.get("unavailable", []))

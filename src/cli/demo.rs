@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::process::Process;
 use crate::register::synth::SynthConfig;
 use crate::spec::Seed;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// The example process, built into the binary so the demo runs from anywhere.
@@ -14,66 +14,33 @@ pub const FORUM_TOML: &str = include_str!("../../examples/dortmund/forum.toml");
 pub const QUOTAS: &str = include_str!("../../quotas/dortmund-50.csv");
 /// The letter templates, built in so the demo runs from anywhere (an office edits
 /// its own copy: the process file's `[letters] templates`).
-const TEMPLATES: &[(&str, &str)] = &[
-    (
-        "layout.typ",
-        include_str!("../../templates/letters/layout.typ"),
-    ),
-    (
-        "de/strings.toml",
-        include_str!("../../templates/letters/de/strings.toml"),
-    ),
-    (
-        "de/letterhead.txt",
-        include_str!("../../templates/letters/de/letterhead.txt"),
-    ),
-    (
-        "de/invitation.txt",
-        include_str!("../../templates/letters/de/invitation.txt"),
-    ),
-    (
-        "de/selected.txt",
-        include_str!("../../templates/letters/de/selected.txt"),
-    ),
-    (
-        "de/reserve.txt",
-        include_str!("../../templates/letters/de/reserve.txt"),
-    ),
-    (
-        "de/not_selected.txt",
-        include_str!("../../templates/letters/de/not_selected.txt"),
-    ),
-    (
-        "en/strings.toml",
-        include_str!("../../templates/letters/en/strings.toml"),
-    ),
-    (
-        "en/letterhead.txt",
-        include_str!("../../templates/letters/en/letterhead.txt"),
-    ),
-    (
-        "en/invitation.txt",
-        include_str!("../../templates/letters/en/invitation.txt"),
-    ),
-    (
-        "en/selected.txt",
-        include_str!("../../templates/letters/en/selected.txt"),
-    ),
-    (
-        "en/reserve.txt",
-        include_str!("../../templates/letters/en/reserve.txt"),
-    ),
-    (
-        "en/not_selected.txt",
-        include_str!("../../templates/letters/en/not_selected.txt"),
-    ),
+/// Each name once: `(name, contents of templates/letters/<name>)`.
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../templates/letters/", $name)))),*]
+    };
+}
+const TEMPLATES: &[(&str, &str)] = templates![
+    "layout.typ",
+    "de/strings.toml",
+    "de/letterhead.txt",
+    "de/invitation.txt",
+    "de/selected.txt",
+    "de/reserve.txt",
+    "de/not_selected.txt",
+    "en/strings.toml",
+    "en/letterhead.txt",
+    "en/invitation.txt",
+    "en/selected.txt",
+    "en/reserve.txt",
+    "en/not_selected.txt",
 ];
 /// The example seed: numbers of a lottery draw in RFC 3797 key-string form.
 pub const EXAMPLE_SEED: &str = "3.12.19.27.33.41./7./";
 /// The example lottery number, as three digits drawn at a public ceremony.
 pub const EXAMPLE_NUMBER: u64 = 187;
 
-/// Numbered step headings ("[3/11] …").
+/// Numbered step headings ("[3/15] …").
 struct Steps {
     n: usize,
     total: usize,
@@ -128,26 +95,14 @@ pub fn run(a: Args) -> Result<i32> {
     let toml = FORUM_TOML
         .replace("../../quotas/", "quotas/")
         .replace("../../templates/", "templates/");
+    let public = |path: &Path, text: &str| {
+        crate::fsio::write_atomic(path, text.as_bytes(), crate::fsio::Privacy::Public, false)
+    };
     for (name, text) in TEMPLATES {
-        crate::fsio::write_atomic(
-            &a.dir.join("templates/letters").join(name),
-            text.as_bytes(),
-            crate::fsio::Privacy::Public,
-            false,
-        )?;
+        public(&a.dir.join("templates/letters").join(name), text)?;
     }
-    crate::fsio::write_atomic(
-        &process_path,
-        toml.as_bytes(),
-        crate::fsio::Privacy::Public,
-        false,
-    )?;
-    crate::fsio::write_atomic(
-        &a.dir.join("quotas/dortmund-50.csv"),
-        QUOTAS.as_bytes(),
-        crate::fsio::Privacy::Public,
-        false,
-    )?;
+    public(&process_path, &toml)?;
+    public(&a.dir.join("quotas/dortmund-50.csv"), QUOTAS)?;
 
     println!("sortes demo — {}", a.dir.display());
     let mut steps = Steps { n: 0, total: 15 };
@@ -241,16 +196,15 @@ pub fn run(a: Args) -> Result<i32> {
         crate::lottery::step::standing(&j)?,
     );
     let reserves = crate::lottery::step::reserves(&layout, &j)?;
-    let mut tried = 0;
     let seat = d.panel.iter().position(|m| {
-        tried += 1;
         crate::lottery::step::choose(&frame, &standing, &reserves, std::slice::from_ref(m), &[])
             .is_ok()
     });
-    if tried > 1 {
+    // Seats before the first replaceable one (all of them if none is).
+    let blocked = seat.unwrap_or(d.panel.len());
+    if blocked > 0 {
         println!(
-            "  seats 1–{}: no one in the reserve order could take their place without breaking a quota",
-            tried - 1
+            "  seats 1–{blocked}: no one in the reserve order could take their place without breaking a quota"
         );
     }
     if let Some(i) = seat {

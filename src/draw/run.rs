@@ -64,8 +64,20 @@ pub fn str_of<'a>(e: &'a Map<String, Value>, k: &str) -> &'a str {
     e.get(k).and_then(Value::as_str).unwrap_or("")
 }
 
-fn u64_of(e: &Map<String, Value>, k: &str) -> u64 {
+pub fn u64_of(e: &Map<String, Value>, k: &str) -> u64 {
     e.get(k).and_then(Value::as_u64).unwrap_or(0)
+}
+
+/// The recorded output `name` of a journal entry: (path relative to the out dir,
+/// SHA-256); empty strings where the entry has none.
+pub fn recorded<'a>(e: &'a Map<String, Value>, name: &str) -> (&'a str, &'a str) {
+    let field = |table: &str| {
+        e.get(table)
+            .and_then(|o| o.get(name))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    };
+    (field("outputs"), field("output_sha256"))
 }
 
 /// The latest draw of each wave (a re-draw supersedes the earlier one).
@@ -86,16 +98,7 @@ pub fn invitee_files(paths: &Paths, j: &Journal, before: Option<u32>) -> Result<
         if before.is_some_and(|b| w >= b as u64) {
             continue;
         }
-        let rel = e
-            .get("outputs")
-            .and_then(|o| o.get("invitees"))
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let want = e
-            .get("output_sha256")
-            .and_then(|o| o.get("invitees"))
-            .and_then(Value::as_str)
-            .unwrap_or("");
+        let (rel, want) = recorded(&e, "invitees");
         let path = paths.out.join(rel);
         if fsio::sha256_file(&path)? != want {
             return Err(Error::Verify(format!(

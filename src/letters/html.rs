@@ -4,21 +4,9 @@
 use super::config::{Form, LettersConfig};
 use super::markup::{Block, Span};
 use super::{Kind, Letter};
+use crate::report::escape_into as esc;
 use base64::prelude::{BASE64_STANDARD, Engine as _};
 use std::fmt::Write;
-
-fn esc(s: &str, out: &mut String) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-}
 
 fn spans(line: &[Span], out: &mut String) {
     for s in line {

@@ -29,7 +29,7 @@ use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Which letter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +104,40 @@ pub(crate) struct Letter {
     code: String,
 }
 
+/// What a render needs from the template folder besides the texts: the fonts
+/// (bundled and `<templates>/fonts/`, indexed) and `layout.typ`. Loading them
+/// once serves several renders, e.g. the three kinds of letters after the lottery.
+pub struct Resources {
+    template_dir: PathBuf,
+    fonts: typeset::Fonts,
+    layout_path: PathBuf,
+    layout: String,
+}
+
+impl Resources {
+    /// Loads the fonts and the layout of `template_dir`, and checks that
+    /// `cfg.font` is among the fonts.
+    pub fn load(template_dir: &Path, cfg: &LettersConfig) -> Result<Resources, LetterError> {
+        let fonts = typeset::Fonts::load(template_dir)?;
+        if !fonts.has_family(&cfg.font) {
+            return Err(LetterError::Config(format!(
+                "font = \"{}\" is not among the bundled fonts (Libertinus Serif, New Computer Modern, \
+                 DejaVu Sans Mono) nor in {}",
+                cfg.font,
+                template_dir.join("fonts").display()
+            )));
+        }
+        let layout_path = template_dir.join("layout.typ");
+        let layout = text::read_text(&layout_path)?;
+        Ok(Resources {
+            template_dir: template_dir.to_path_buf(),
+            fonts,
+            layout_path,
+            layout,
+        })
+    }
+}
+
 /// Renders one kind of letter for all recipients.
 pub fn render(
     kind: Kind,
@@ -112,17 +146,30 @@ pub fn render(
     template_dir: &Path,
     singles: bool,
 ) -> Result<Batch, LetterError> {
-    let fonts = typeset::Fonts::load(template_dir)?;
-    if !fonts.has_family(&cfg.font) {
-        return Err(LetterError::Config(format!(
-            "font = \"{}\" is not among the bundled fonts (Libertinus Serif, New Computer Modern, \
-             DejaVu Sans Mono) nor in {}",
-            cfg.font,
-            template_dir.join("fonts").display()
-        )));
-    }
-    let layout_path = template_dir.join("layout.typ");
-    let layout = text::read_text(&layout_path)?;
+    let resources = Resources::load(template_dir, cfg)?;
+    render_with(kind, recipients, cfg, &resources, singles)
+}
+
+/// Renders one kind of letter for all recipients with resources loaded before
+/// (see [`Resources::load`]).
+pub fn render_with(
+    kind: Kind,
+    recipients: &[Recipient],
+    cfg: &LettersConfig,
+    resources: &Resources,
+    singles: bool,
+) -> Result<Batch, LetterError> {
+    let delimiter = u8::try_from(cfg.mail_merge_delimiter)
+        .ok()
+        .filter(u8::is_ascii)
+        .ok_or_else(|| {
+            LetterError::Config(
+                "mail_merge_delimiter must be an ASCII character such as ; or ,".into(),
+            )
+        })?;
+    let template_dir = resources.template_dir.as_path();
+    let fonts = &resources.fonts;
+    let layout_path = resources.layout_path.as_path();
 
     // Languages: each recipient's, checked against the folders before any work.
     let langs: Vec<String> = recipients
@@ -182,7 +229,7 @@ pub fn render(
             .chunks(chunk)
             .enumerate()
             .map(|(c, part)| {
-                let (tera, languages, langs, fonts) = (&tera, &languages, &langs, &fonts);
+                let (tera, languages, langs, fonts) = (&tera, &languages, &langs, fonts);
                 scope.spawn(move || {
                     let mut coverage: HashMap<char, bool> = HashMap::new();
                     part.iter()
@@ -232,8 +279,9 @@ pub fn render(
         letters.push(letter);
     }
 
+    let title = format!("{} – {}", cfg.forum.name, kind.name());
     let settings = json!({
-        "title": format!("{} – {}", cfg.forum.name, kind.name()),
+        "title": title,
         "author": cfg.sender.authority,
         "font": cfg.font,
         "lang": cfg.default_language,
@@ -245,13 +293,13 @@ pub fn render(
         .map(|l| serde_json::to_value(l).unwrap_or_default())
         .collect();
     let set = typeset::typeset(
-        &layout_path,
-        layout,
+        layout_path,
+        resources.layout.clone(),
         &settings,
         &data,
-        &fonts,
+        fonts,
         cfg.duplex,
-        &format!("{} – {}", cfg.forum.name, kind.name()),
+        &title,
     )?;
     let mut single_files = Vec::new();
     let mut names = Vec::with_capacity(total);
@@ -267,12 +315,12 @@ pub fn render(
             format!("{}-{:04}-{code}.pdf", kind.name(), n + 1)
         };
         if singles {
-            single_files.push((name.clone(), typeset::single(&set, n, &layout_path)?));
+            single_files.push((name.clone(), typeset::single(&set, n, layout_path)?));
         }
         names.push(name);
     }
     let html = html::render(&letters, cfg, kind);
-    let csv = mail_merge(&letters, &set.ranges, &names, singles, cfg, kind)?;
+    let csv = mail_merge(&letters, &set.ranges, &names, singles, delimiter, kind)?;
     let sha = |b: &[u8]| hex::encode(Sha256::digest(b));
     Ok(Batch {
         pdf_sha256: sha(&set.pdf),
@@ -537,17 +585,9 @@ fn mail_merge(
     ranges: &[(usize, usize)],
     names: &[String],
     singles: bool,
-    cfg: &LettersConfig,
+    delim: u8,
     kind: Kind,
 ) -> Result<String, LetterError> {
-    let delim = u8::try_from(cfg.mail_merge_delimiter)
-        .ok()
-        .filter(u8::is_ascii)
-        .ok_or_else(|| {
-            LetterError::Config(
-                "mail_merge_delimiter must be an ASCII character such as ; or ,".into(),
-            )
-        })?;
     let mut w = csv::WriterBuilder::new()
         .delimiter(delim)
         .from_writer(Vec::new());

@@ -3,7 +3,7 @@
 //! is rendered in memory first, then written atomically (mode 0600: the letters
 //! carry names and addresses), and journaled by its hashes and counts only.
 
-use super::{Batch, Kind, LetterError, LettersConfig, Recipient, render};
+use super::{Batch, Kind, LetterError, LettersConfig, Recipient, Resources, render_with};
 use crate::draw::run::Paths;
 use crate::error::{Error, Location, Result};
 use crate::fsio::{self, Privacy};
@@ -44,7 +44,12 @@ pub fn config(process: &Process) -> Result<LettersConfig> {
 /// Rows of a CSV file as column → value maps (personal data: never printed).
 fn rows(path: &Path, what: &str) -> Result<Vec<BTreeMap<String, String>>> {
     let bytes = fsio::read_input(path, what)?;
-    let mut r = csv::Reader::from_reader(bytes.as_slice());
+    rows_of(path, &bytes)
+}
+
+/// Rows of CSV `bytes` read from `path` (named in errors only).
+fn rows_of(path: &Path, bytes: &[u8]) -> Result<Vec<BTreeMap<String, String>>> {
+    let mut r = csv::Reader::from_reader(bytes);
     let headers = r
         .headers()
         .map_err(|e| Error::input(Location::line(path, 1), e.to_string()))?
@@ -82,6 +87,52 @@ struct Rendered<'a> {
     seconds: f64,
 }
 
+/// The files a batch is written to: `<stem>.pdf`, `<stem>.html`,
+/// `<stem>-mail-merge.csv` and, with single letters, `<stem>/<name>`.
+struct Targets {
+    pdf: PathBuf,
+    html: PathBuf,
+    csv: PathBuf,
+    singles_dir: PathBuf,
+}
+
+impl Targets {
+    fn of(paths: &Paths, stem: &str) -> Targets {
+        let dir = paths.private.join("letters");
+        Targets {
+            pdf: dir.join(format!("{stem}.pdf")),
+            html: dir.join(format!("{stem}.html")),
+            csv: dir.join(format!("{stem}-mail-merge.csv")),
+            singles_dir: dir.join(stem),
+        }
+    }
+
+    /// Every file path of `batch`, in the order they are written.
+    fn all(&self, batch: &Batch) -> Vec<PathBuf> {
+        let mut all = vec![self.pdf.clone(), self.html.clone(), self.csv.clone()];
+        all.extend(
+            batch
+                .singles
+                .iter()
+                .map(|(name, _)| self.singles_dir.join(name)),
+        );
+        all
+    }
+}
+
+/// Refuses, before anything of a step is written, when any file of any of its
+/// batches exists already (unless `force`): no half set of letters on disk or
+/// in the journal.
+fn check_all_new(paths: &Paths, batches: &[(&str, &Batch)], force: bool) -> Result<()> {
+    for (stem, batch) in batches {
+        for p in Targets::of(paths, stem).all(batch) {
+            fsio::check_new(&p, force)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes one batch (its files checked by [`check_all_new`] before) and journals it.
 fn write_batch(paths: &Paths, j: &mut Journal, r: Rendered<'_>, force: bool) -> Result<Written> {
     let Rendered {
         kind,
@@ -90,13 +141,12 @@ fn write_batch(paths: &Paths, j: &mut Journal, r: Rendered<'_>, force: bool) -> 
         extra,
         seconds,
     } = r;
-    let dir = paths.private.join("letters");
-    let pdf = dir.join(format!("{stem}.pdf"));
-    let html = dir.join(format!("{stem}.html"));
-    let csv = dir.join(format!("{stem}-mail-merge.csv"));
-    for p in [&pdf, &html, &csv] {
-        fsio::check_new(p, force)?;
-    }
+    let Targets {
+        pdf,
+        html,
+        csv,
+        singles_dir: sdir,
+    } = Targets::of(paths, stem);
     let mut files = vec![pdf.clone(), html.clone(), csv.clone()];
     fsio::write_atomic(&pdf, &batch.pdf, Privacy::Personal, force)?;
     fsio::write_atomic(&html, batch.html.as_bytes(), Privacy::Personal, force)?;
@@ -107,7 +157,6 @@ fn write_batch(paths: &Paths, j: &mut Journal, r: Rendered<'_>, force: bool) -> 
         force,
     )?;
     if !batch.singles.is_empty() {
-        let sdir = dir.join(stem);
         for (name, bytes) in &batch.singles {
             fsio::write_atomic(&sdir.join(name), bytes, Privacy::Personal, force)?;
         }
@@ -152,7 +201,10 @@ pub fn invitations(process: &Process, wave: u32, singles: bool, force: bool) -> 
     let paths = Paths::of(process);
     let mut j = Journal::open(&paths.journal)?;
     let inv = paths.invitees(wave);
-    let recipients: Vec<Recipient> = rows(&inv, "the invitees file (run the draw first)")?
+    // Read once: the journaled hash is of the very bytes the letters came from.
+    let inv_bytes = fsio::read_input(&inv, "the invitees file (run the draw first)")?;
+    let invitees_sha256 = fsio::sha256_hex(&inv_bytes);
+    let recipients: Vec<Recipient> = rows_of(&inv, &inv_bytes)?
         .into_iter()
         .map(|fields| Recipient {
             language: None,
@@ -163,13 +215,15 @@ pub fn invitations(process: &Process, wave: u32, singles: bool, force: bool) -> 
         return Err(Error::refused(format!("{} lists nobody", inv.display())));
     }
     let t = std::time::Instant::now();
-    let batch = render(Kind::Invitation, &recipients, &cfg, &cfg.templates, singles)?;
+    let resources = Resources::load(&cfg.templates, &cfg)?;
+    let batch = render_with(Kind::Invitation, &recipients, &cfg, &resources, singles)?;
     let stem = format!("invitation-wave{wave}");
+    check_all_new(&paths, &[(&stem, &batch)], force)?;
     let r = Rendered {
         kind: Kind::Invitation,
         stem: &stem,
         batch: &batch,
-        extra: json!({"wave": wave, "invitees_sha256": fsio::sha256_file(&inv)?}),
+        extra: json!({"wave": wave, "invitees_sha256": invitees_sha256}),
         seconds: t.elapsed().as_secs_f64(),
     };
     write_batch(&paths, &mut j, r, force)
@@ -238,6 +292,8 @@ pub fn panel_letters(
             .collect(),
     )?;
     // Everything rendered before anything is written: no half set of letters.
+    // Fonts and layout are loaded once, for the first batch that has letters.
+    let mut resources: Option<Resources> = None;
     let mut batches = Vec::new();
     for (kind, recips, stem) in [
         (Kind::Selected, &selected, "selected"),
@@ -248,9 +304,17 @@ pub fn panel_letters(
             continue;
         }
         let t = std::time::Instant::now();
-        let b = render(kind, recips, &cfg, &cfg.templates, singles)?;
+        let loaded = match resources.take() {
+            Some(r) => r,
+            None => Resources::load(&cfg.templates, &cfg)?,
+        };
+        let b = render_with(kind, recips, &cfg, &loaded, singles)?;
+        resources = Some(loaded);
         batches.push((kind, stem, b, t.elapsed().as_secs_f64()));
     }
+    // Every target of every batch checked before the first is written.
+    let targets: Vec<(&str, &Batch)> = batches.iter().map(|(_, stem, b, _)| (*stem, b)).collect();
+    check_all_new(&paths, &targets, force)?;
     let mut out = Vec::new();
     for (kind, stem, b, secs) in &batches {
         let r = Rendered {

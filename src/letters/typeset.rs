@@ -159,9 +159,7 @@ pub(crate) fn typeset(
     let data_id = file_id("/letters.json");
     let library = LazyHash::new(Library::builder().build());
     let main = Source::new(main_id, layout);
-    let threads = std::thread::available_parallelism()
-        .map_or(1, NonZeroUsize::get)
-        .max(1);
+    let threads = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
     let chunk = letters.len().div_ceil(threads).max(1);
     type One = Result<(PagedDocument, Vec<String>), LetterError>;
     let results: Vec<One> = std::thread::scope(|scope| {

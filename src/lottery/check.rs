@@ -4,36 +4,72 @@
 //! (integers), the number and the reserve order recomputed from the public randomness,
 //! and every replacement replayed.
 
-use super::step::{self, Layout, Standing, members_csv};
-use super::{draw, parse_units, read_distribution, round};
-use crate::draw::run::str_of;
+use super::step::{self, Frame, Layout, Standing, members_csv};
+use super::{DistributionFile, draw, parse_units, read_distribution, round};
+use crate::draw::run::{recorded, str_of, u64_of};
 use crate::fsio;
 use crate::journal::Journal;
-use crate::select::check_panel;
 use crate::spec::Seed;
 use crate::verify::Check;
-use serde_json::Value;
+use serde_json::{Map, Value};
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 
-fn seq(e: &serde_json::Map<String, Value>) -> u64 {
-    e.get("seq").and_then(Value::as_u64).unwrap_or(0)
+/// What the selection and lottery checks both need, read at most once: pool, quotas
+/// and instance, and the distribution the latest LEXIMIN/MAXIMIN selection recorded.
+struct Inputs<'a> {
+    l: &'a Layout,
+    select: Option<&'a Map<String, Value>>,
+    dist_path: Option<PathBuf>,
+    frame: OnceCell<Result<Frame, String>>,
+    dist: OnceCell<Result<DistributionFile, String>>,
 }
 
-fn recorded_hash(e: &serde_json::Map<String, Value>, name: &str) -> String {
-    step::recorded(e, name).1
-}
-
-/// A panel given by pool ids: every id in the pool, k members, every quota and the
-/// household rule met (integer counts).
-fn panel_verdict(f: &step::Frame, ids: &[String]) -> Result<(), String> {
-    let idx: Option<Vec<u32>> = ids.iter().map(|id| f.index.get(id).copied()).collect();
-    match idx {
-        None => Err("a member is not in the pool".to_string()),
-        Some(mut v) => {
-            v.sort_unstable();
-            check_panel(&f.inst, &v)
+impl<'a> Inputs<'a> {
+    fn new(l: &'a Layout, j: &'a Journal) -> Self {
+        let select = j
+            .of_step("select")
+            .filter(|e| str_of(e, "algorithm") != "legacy")
+            .last();
+        let dist_path = select
+            .map(|e| recorded(e, "distribution").0)
+            .filter(|rel| !rel.is_empty())
+            .map(|rel| l.paths.out.join(rel));
+        Inputs {
+            l,
+            select,
+            dist_path,
+            frame: OnceCell::new(),
+            dist: OnceCell::new(),
         }
     }
+
+    fn frame(&self) -> Result<&Frame, &str> {
+        self.frame
+            .get_or_init(|| step::frame(self.l).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    /// None when no selection recorded a distribution.
+    fn dist(&self) -> Option<Result<&DistributionFile, &str>> {
+        let path = self.dist_path.as_ref()?;
+        Some(
+            self.dist
+                .get_or_init(|| read_distribution(path).map_err(|e| e.to_string()))
+                .as_ref()
+                .map_err(String::as_str),
+        )
+    }
+}
+
+/// The selection's and the lottery's checks (see [`selection_checks`] and [`checks`]).
+pub fn all(l: &Layout, j: &Journal) -> Vec<Check> {
+    let inputs = Inputs::new(l, j);
+    let mut out = selection_checks(&inputs);
+    out.extend(checks(j, &inputs));
+    out
 }
 
 /// The latest LEXIMIN or MAXIMIN selection, checked without a solver (its optimality is
@@ -41,53 +77,44 @@ fn panel_verdict(f: &step::Frame, ids: &[String]) -> Result<(), String> {
 /// made of pool members, has k of them and meets every quota and the household rule
 /// (integer counts); the probabilities sum to 1; and every applicant's probability in
 /// `probabilities.csv` is the sum over the panels that include them. Probabilities are
-/// written with 12 decimals, so sums may differ from 1 (or from the listed value) by half
-/// a unit of the 12th decimal per panel; that is the tolerance, no more.
-pub fn selection_checks(l: &Layout, j: &Journal) -> Vec<Check> {
+/// written with 12 decimals: each panel's is off by at most half a unit of the 12th
+/// decimal, and `read_distribution` moves the sum's difference to 1 (at most half a unit
+/// per panel) to one panel, so an applicant's sum may differ from the listed value by up
+/// to one unit per panel (plus the listed value's own rounding); that is the tolerance.
+fn selection_checks(inputs: &Inputs<'_>) -> Vec<Check> {
     let mut out = Vec::new();
-    let Some(sel) = j
-        .of_step("select")
-        .filter(|e| str_of(e, "algorithm") != "legacy")
-        .last()
-    else {
+    let (Some(sel), Some(dist_path)) = (inputs.select, &inputs.dist_path) else {
         return out;
     };
-    let (dist_rel, _) = step::recorded(sel, "distribution");
-    if dist_rel.is_empty() {
-        return out;
-    }
-    if fsio::sha256_file(&l.quota_path).unwrap_or_default() != str_of(sel, "quotas_sha256") {
-        out.push(Check::fail(
-            "selection panels",
-            format!(
-                "the quota file {} is not the one the selection used",
-                l.quota_path.display()
-            ),
-        ));
-        return out;
-    }
-    if fsio::sha256_file(&l.pool_file()).unwrap_or_default() != str_of(sel, "pool_sha256") {
-        out.push(Check::fail(
-            "selection panels",
-            format!(
-                "the pool {} is not the one the selection used",
-                l.pool_file().display()
-            ),
-        ));
-        return out;
-    }
-    let dist_path = l.paths.out.join(&dist_rel);
-    let (f, d) = match (step::frame(l), read_distribution(&dist_path)) {
-        (Ok(f), Ok(d)) => (f, d),
-        (Err(e), _) | (_, Err(e)) => {
-            out.push(Check::fail("selection panels", e.to_string()));
+    let l = inputs.l;
+    for (path, key, what) in [
+        (&l.quota_path, "quotas_sha256", "quota file"),
+        (&l.pool_file(), "pool_sha256", "pool"),
+    ] {
+        if fsio::sha256_file(path).unwrap_or_default() != str_of(sel, key) {
+            out.push(Check::fail(
+                "selection panels",
+                format!(
+                    "the {what} {} is not the one the selection used",
+                    path.display()
+                ),
+            ));
             return out;
         }
+    }
+    // read_distribution refuses probabilities that do not sum to 1 (within rounding).
+    let (f, d) = match (inputs.frame(), inputs.dist()) {
+        (Ok(f), Some(Ok(d))) => (f, d),
+        (Err(e), _) | (_, Some(Err(e))) => {
+            out.push(Check::fail("selection panels", e));
+            return out;
+        }
+        (Ok(_), None) => return out,
     };
     let mut bad = Vec::new();
     let mut sums: BTreeMap<&str, i128> = BTreeMap::new();
     for (pi, (p, &pr)) in d.panels.iter().zip(&d.probs).enumerate() {
-        if let Err(e) = panel_verdict(&f, p) {
+        if let Err(e) = f.check(p) {
             bad.push(format!("panel {pi} (line {}): {e}", pi + 2));
         }
         for id in p {
@@ -95,24 +122,14 @@ pub fn selection_checks(l: &Layout, j: &Journal) -> Vec<Check> {
         }
     }
     let n = d.panels.len() as i128;
-    let total: i128 = d.probs.iter().sum();
-    if 2 * (total - round::UNIT).abs() > n {
-        bad.push(format!(
-            "the probabilities sum to {}, not 1",
-            step::units_text(total)
-        ));
-    }
-    if bad.is_empty() {
-        out.push(Check::pass(
-            "selection panels",
-            format!(
-                "all {n} panels of the distribution have {} pool members and meet every quota; the probabilities sum to 1",
-                l.k
-            ),
-        ));
-    } else {
-        out.push(Check::fail("selection panels", bad.join("; ")));
-    }
+    out.push(Check::verdict(
+        "selection panels",
+        bad,
+        format!(
+            "all {n} panels of the distribution have {} pool members and meet every quota; the probabilities sum to 1",
+            l.k
+        ),
+    ));
     let prob_path = dist_path.with_file_name("probabilities.csv");
     let Ok(text) = std::fs::read(&prob_path) else {
         return out;
@@ -138,7 +155,7 @@ pub fn selection_checks(l: &Layout, j: &Journal) -> Vec<Check> {
         listed += 1;
         lowest = lowest.min(p);
         let sum = sums.get(id).copied().unwrap_or(0);
-        if 2 * (p - sum).abs() > n + 1 {
+        if (p - sum).abs() > n + 1 {
             bad.push(format!(
                 "{id}: listed {}, the panels give {}",
                 step::units_text(p),
@@ -152,21 +169,19 @@ pub fn selection_checks(l: &Layout, j: &Journal) -> Vec<Check> {
             f.pool.ids.len()
         ));
     }
-    if bad.is_empty() {
-        out.push(Check::pass(
-            "selection probabilities",
-            format!(
-                "{listed} applicants' probabilities are the sums over the distribution's panels (lowest {})",
-                step::units_text(lowest)
-            ),
-        ));
-    } else {
-        out.push(Check::fail("selection probabilities", bad.join("; ")));
-    }
+    out.push(Check::verdict(
+        "selection probabilities",
+        bad,
+        format!(
+            "{listed} applicants' probabilities are the sums over the distribution's panels (lowest {})",
+            step::units_text(lowest)
+        ),
+    ));
     out
 }
 
-pub fn checks(l: &Layout, j: &Journal) -> Vec<Check> {
+fn checks(j: &Journal, inputs: &Inputs<'_>) -> Vec<Check> {
+    let l = inputs.l;
     let mut out = Vec::new();
     if j.of_step("lottery").next().is_none() {
         return out;
@@ -178,27 +193,16 @@ pub fn checks(l: &Layout, j: &Journal) -> Vec<Check> {
             return out;
         }
     };
-    let quotas_now = fsio::sha256_file(&l.quota_path).unwrap_or_default();
-    if quotas_now != lottery.quotas_sha256 {
-        out.push(Check::fail(
-            "lottery inputs",
-            format!(
-                "the quota file {} is not the one the lottery was built with",
-                l.quota_path.display()
-            ),
-        ));
-        return out;
-    }
     out.push(Check::pass(
         "lottery commitment",
         format!(
             "lottery.txt matches the committed SHA-256 {lsha}; pool and quota file are the ones it was built from"
         ),
     ));
-    let f = match step::frame(l) {
+    let f = match inputs.frame() {
         Ok(f) => f,
         Err(e) => {
-            out.push(Check::fail("lottery panels", e.to_string()));
+            out.push(Check::fail("lottery panels", e));
             return out;
         }
     };
@@ -209,26 +213,22 @@ pub fn checks(l: &Layout, j: &Journal) -> Vec<Check> {
         if !distinct.insert(ids) {
             continue;
         }
-        if let Err(e) = panel_verdict(&f, ids) {
+        if let Err(e) = f.check(ids) {
             bad.push(format!("panel {}: {e}", lottery.number_text(t)));
         }
     }
-    if bad.is_empty() {
-        out.push(Check::pass(
-            "lottery panels",
-            format!(
-                "all {} numbered panels ({} different) have {} members and meet every quota",
-                lottery.m(),
-                distinct.len(),
-                lottery.k
-            ),
-        ));
-    } else {
-        out.push(Check::fail("lottery panels", bad.join("; ")));
-    }
+    out.push(Check::verdict(
+        "lottery panels",
+        bad,
+        format!(
+            "all {} numbered panels ({} different) have {} members and meet every quota",
+            lottery.m(),
+            distinct.len(),
+            lottery.k
+        ),
+    ));
     // Fairness of the rounding, recomputed from the distribution.
-    let dist_path = l.paths.public.join("selection/distribution.csv");
-    if let Ok(d) = read_distribution(&dist_path) {
+    if let Some(Ok(d)) = inputs.dist() {
         let m = lottery.m() as i128;
         let mut dev: BTreeMap<&str, i128> = BTreeMap::new();
         for (p, &pr) in d.panels.iter().zip(&d.probs) {
@@ -260,7 +260,7 @@ pub fn checks(l: &Layout, j: &Journal) -> Vec<Check> {
         out.push(Check::pass("lottery draw", "not drawn yet"));
         return out;
     };
-    if str_of(d, "lottery_sha256") != lsha || seq(d) <= seq(&entry) {
+    if str_of(d, "lottery_sha256") != lsha || u64_of(d, "seq") <= u64_of(&entry, "seq") {
         out.push(Check::fail(
             "lottery draw",
             "the draw does not follow the commitment of this lottery in the journal",
@@ -288,8 +288,8 @@ pub fn checks(l: &Layout, j: &Journal) -> Vec<Check> {
         return out;
     }
     let panel = &lottery.tickets[number as usize];
-    let panel_bytes = members_csv(&f, panel, "seat");
-    let want_panel = recorded_hash(d, "panel");
+    let panel_bytes = members_csv(f, panel, "seat");
+    let want_panel = recorded(d, "panel").1;
     let journal_panel = step::ids_of(d, "panel");
     if fsio::sha256_hex(panel_bytes.as_bytes()) == want_panel && &journal_panel == panel {
         out.push(Check::pass(
@@ -314,9 +314,7 @@ pub fn checks(l: &Layout, j: &Journal) -> Vec<Check> {
         }
     };
     let reserve = draw::reserve_order(&reserve_seed, &lsha, number, &f.pool.ids, panel);
-    if fsio::sha256_hex(members_csv(&f, &reserve, "rank").as_bytes())
-        == recorded_hash(d, "reserves")
-    {
+    if fsio::sha256_hex(members_csv(f, &reserve, "rank").as_bytes()) == recorded(d, "reserves").1 {
         out.push(Check::pass(
             "reserve order",
             format!(
@@ -335,16 +333,16 @@ pub fn checks(l: &Layout, j: &Journal) -> Vec<Check> {
     // Replacements, replayed in journal order.
     let mut st = Standing::drawn(panel.clone());
     for e in j.of_step("replace") {
-        let round_no = e.get("round").and_then(Value::as_u64).unwrap_or(0);
+        let round_no = u64_of(e, "round");
         let label = format!("replacement {round_no}");
         let ids = |k: &str| step::ids_of(e, k);
         let (dropped, unavailable, said) =
             (ids("dropped"), ids("unavailable"), ids("replacements"));
-        match step::choose(&f, &st, &reserve, &dropped, &unavailable) {
+        match step::choose(f, &st, &reserve, &dropped, &unavailable) {
             Ok(chosen) if chosen == said => {
                 st.apply(&dropped, &chosen, &unavailable);
-                let bytes = members_csv(&f, &st.panel, "seat");
-                if fsio::sha256_hex(bytes.as_bytes()) == recorded_hash(e, "panel") {
+                let bytes = members_csv(f, &st.panel, "seat");
+                if fsio::sha256_hex(bytes.as_bytes()) == recorded(e, "panel").1 {
                     out.push(Check::pass(
                         label,
                         format!(

@@ -179,7 +179,12 @@ pub fn parse_units(s: &str) -> Option<i128> {
 /// (lowest number on ties), a change far below 1/m.
 pub fn read_distribution(path: &Path) -> Result<DistributionFile> {
     let bytes = crate::fsio::read_input(path, "the selection's distribution file")?;
-    let mut rdr = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
+    parse_distribution(&bytes, path)
+}
+
+/// [`read_distribution`] on bytes already read from `path` (named in errors).
+pub fn parse_distribution(bytes: &[u8], path: &Path) -> Result<DistributionFile> {
+    let mut rdr = csv::ReaderBuilder::new().from_reader(bytes);
     let loc = |line: u64, column: Option<&str>| match column {
         Some(c) => Location::at(path, line, c),
         None => Location::line(path, line),

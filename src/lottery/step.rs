@@ -2,8 +2,8 @@
 //! reserve order) and `replace` (drop-outs). Each checks its inputs against the
 //! journal first and writes nothing when a check fails.
 
-use super::{Lottery, draw, read_distribution, replace::replace, round};
-use crate::draw::run::{Paths, str_of};
+use super::{Lottery, draw, parse_distribution, replace::replace, round};
+use crate::draw::run::{Paths, recorded, str_of};
 use crate::error::{Error, Location, Result};
 use crate::fsio::{self, Privacy};
 use crate::journal::Journal;
@@ -62,6 +62,18 @@ pub struct Frame {
     pub index: BTreeMap<String, u32>,
 }
 
+impl Frame {
+    /// A panel given by pool ids: every id in the pool, k members, every quota and the
+    /// household rule met (integer counts; `check_panel` sorts its own copy).
+    pub fn check(&self, ids: &[String]) -> std::result::Result<(), String> {
+        let idx: Option<Vec<u32>> = ids.iter().map(|id| self.index.get(id).copied()).collect();
+        match idx {
+            None => Err("a member is not in the pool".to_string()),
+            Some(v) => check_panel(&self.inst, &v),
+        }
+    }
+}
+
 pub fn frame(l: &Layout) -> Result<Frame> {
     let qf = quotas::read_quota_file(&l.quota_path)?;
     let pool = quotas::read_pool(
@@ -93,26 +105,11 @@ fn last_entry(j: &Journal, step: &str, what: &str) -> Result<Map<String, Value>>
     })
 }
 
-/// The recorded output `name` of a journal entry: (path relative to the out dir, SHA-256).
-pub(crate) fn recorded(e: &Map<String, Value>, name: &str) -> (String, String) {
-    let rel = e
-        .get("outputs")
-        .and_then(|o| o.get(name))
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    let h = e
-        .get("output_sha256")
-        .and_then(|o| o.get(name))
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    (rel, h)
-}
-
-/// Refuses when `path` no longer has the hash `want` the journal recorded.
-fn same_as_recorded(path: &Path, want: &str, what: &str, step: &str) -> Result<()> {
-    let have = fsio::sha256_file(path)?;
+/// Refuses when `path` no longer has the hash `want` the journal recorded; else its
+/// bytes (read once, for the caller to parse).
+fn same_as_recorded(path: &Path, want: &str, what: &str, step: &str) -> Result<Vec<u8>> {
+    let bytes = fsio::read(path)?;
+    let have = fsio::sha256_hex(&bytes);
     if have != want {
         return Err(Error::refused(format!(
             "{what} {} has changed since the {step} step (SHA-256 {have}, journal says {want}); \
@@ -120,7 +117,7 @@ fn same_as_recorded(path: &Path, want: &str, what: &str, step: &str) -> Result<(
             path.display()
         )));
     }
-    Ok(())
+    Ok(bytes)
 }
 
 /// Units (10⁻¹²) as a decimal with 12 places.
@@ -164,8 +161,8 @@ pub fn build(l: &Layout, m: u32, force: bool) -> Result<BuildReport> {
         ));
     }
     let (dist_rel, dist_hash) = recorded(&sel, "distribution");
-    let dist_path = l.paths.out.join(&dist_rel);
-    same_as_recorded(&dist_path, &dist_hash, "the distribution", "select")?;
+    let dist_path = l.paths.out.join(dist_rel);
+    let dist_bytes = same_as_recorded(&dist_path, dist_hash, "the distribution", "select")?;
     same_as_recorded(
         &l.pool_file(),
         str_of(&sel, "pool_sha256"),
@@ -179,7 +176,7 @@ pub fn build(l: &Layout, m: u32, force: bool) -> Result<BuildReport> {
         "select",
     )?;
     let f = frame(l)?;
-    let dist = read_distribution(&dist_path)?;
+    let dist = parse_distribution(&dist_bytes, &dist_path)?;
     let t0 = std::time::Instant::now();
     let mut panels: Vec<Vec<u32>> = Vec::with_capacity(dist.panels.len());
     for (pi, p) in dist.panels.iter().enumerate() {
@@ -224,12 +221,7 @@ pub fn build(l: &Layout, m: u32, force: bool) -> Result<BuildReport> {
         .collect();
     used.sort();
     for (ids, _) in &used {
-        let mut idx: Vec<u32> = ids
-            .iter()
-            .filter_map(|id| f.index.get(id).copied())
-            .collect();
-        idx.sort_unstable();
-        check_panel(&f.inst, &idx).map_err(|e| {
+        f.check(ids).map_err(|e| {
             Error::refused(format!(
                 "internal check failed, nothing written: a lottery panel breaks a quota: {e}"
             ))
@@ -245,7 +237,7 @@ pub fn build(l: &Layout, m: u32, force: bool) -> Result<BuildReport> {
         // Checked equal to the files above.
         pool_sha256: str_of(&sel, "pool_sha256").to_string(),
         quotas_sha256: str_of(&sel, "quotas_sha256").to_string(),
-        distribution_sha256: dist_hash.clone(),
+        distribution_sha256: dist_hash.to_string(),
         tickets,
     };
     // Per applicant: LEXIMIN probability, tickets, lottery probability, difference.
@@ -352,6 +344,15 @@ pub fn committed(l: &Layout, j: &Journal) -> Result<(Lottery, String, Map<String
              built from {})",
             l.pool_file().display(),
             lottery.pool_sha256
+        )));
+    }
+    // Draw, replacements and verify all count quotas: none may use another quota file.
+    let quotas_now = fsio::sha256_file(&l.quota_path)?;
+    if quotas_now != lottery.quotas_sha256 {
+        return Err(Error::refused(format!(
+            "the quota file {} is not the one the lottery was built with (SHA-256 {quotas_now},              the lottery was built with {})",
+            l.quota_path.display(),
+            lottery.quotas_sha256
         )));
     }
     Ok((lottery, want, e))
@@ -538,8 +539,7 @@ pub fn reserves(l: &Layout, j: &Journal) -> Result<Vec<String>> {
     let d = last_entry(j, "lottery-draw", "draw the lottery first")?;
     let (rel, want) = recorded(&d, "reserves");
     let path = l.paths.out.join(rel);
-    same_as_recorded(&path, &want, "the reserve list", "lottery-draw")?;
-    let text = fsio::read_input(&path, "the reserve list")?;
+    let text = same_as_recorded(&path, want, "the reserve list", "lottery-draw")?;
     let mut rdr = csv::Reader::from_reader(text.as_slice());
     let mut out = Vec::new();
     let col = rdr
@@ -659,12 +659,7 @@ pub fn replace_step(
     let chosen = choose(&f, &st, &reserve, dropped, unavailable)?;
     st.apply(dropped, &chosen, unavailable);
     let panel = st.panel;
-    let mut idx: Vec<u32> = panel
-        .iter()
-        .filter_map(|p| f.index.get(p).copied())
-        .collect();
-    idx.sort_unstable();
-    check_panel(&f.inst, &idx)
+    f.check(&panel)
         .map_err(|e| Error::refused(format!("internal check failed, nothing written: {e}")))?;
     let round = st.rounds;
     let file = l.dir().join(format!("panel-after-replacement-{round}.csv"));

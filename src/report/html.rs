@@ -12,6 +12,12 @@ use std::fmt::Write as _;
 /// HTML-escapes text for element content and double- or single-quoted attributes.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    escape_into(text, &mut out);
+    out
+}
+
+/// Appends `text` HTML-escaped as by [`escape`] to `out`.
+pub fn escape_into(text: &str, out: &mut String) {
     for ch in text.chars() {
         match ch {
             '&' => out.push_str("&amp;"),
@@ -22,7 +28,22 @@ pub fn escape(text: &str) -> String {
             c => out.push(c),
         }
     }
-    out
+}
+
+/// Opens a data table: `<table class>`, a screen-reader caption and the header row
+/// of `cols` (label, numeric), up to and including `<tbody>` and a newline. `class`
+/// is inserted as is; caption and labels are escaped.
+fn table_start(h: &mut String, class: &str, caption: &str, cols: &[(&str, bool)]) {
+    let _ = write!(
+        h,
+        "<table class=\"{class}\"><caption class=\"sr-only\">{}</caption><thead><tr>",
+        escape(caption)
+    );
+    for (label, num) in cols {
+        let attr = if *num { " class=\"num\"" } else { "" };
+        let _ = write!(h, "<th scope=\"col\"{attr}>{}</th>", escape(label));
+    }
+    h.push_str("</tr></thead><tbody>\n");
 }
 
 const CSS: &str = include_str!("report.css");
@@ -68,6 +89,14 @@ impl Ctx<'_> {
             .get(name)
             .cloned()
             .unwrap_or_else(|| name.to_string())
+    }
+
+    /// Whether any panel count is known (the panel is drawn).
+    fn panel_known(&self) -> bool {
+        self.data
+            .categories
+            .iter()
+            .any(|c| c.values.iter().any(|v| v.panel.is_some()))
     }
 
     /// A table cell's HTML for a suppressed or shown count.
@@ -313,13 +342,15 @@ fn funnel(h: &mut String, cx: &Ctx) -> Result<(), ReportError> {
         s,
     )?;
     figure(h, &chart, s.get(Key::FunnelChartTitle), &[]);
-    let _ = writeln!(
+    table_start(
         h,
-        "<table class=\"data\"><caption class=\"sr-only\">{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th></tr></thead><tbody>",
-        escape(s.get(Key::FunnelChartTitle)),
-        escape(s.get(Key::ColStage)),
-        escape(s.get(Key::ColCount)),
-        escape(s.get(Key::ColShareOfPrevious))
+        "data",
+        s.get(Key::FunnelChartTitle),
+        &[
+            (s.get(Key::ColStage), false),
+            (s.get(Key::ColCount), true),
+            (s.get(Key::ColShareOfPrevious), true),
+        ],
     );
     let mut prev = Cell::Unknown;
     for (key, c) in &st {
@@ -350,11 +381,7 @@ fn categories(h: &mut String, cx: &Ctx) -> Result<(), ReportError> {
         "<section id=\"categories\">\n<h2>{}</h2>",
         escape(s.get(Key::SecCategories))
     );
-    let panel_known = cx
-        .data
-        .categories
-        .iter()
-        .any(|c| c.values.iter().any(|v| v.panel.is_some()));
+    let panel_known = cx.panel_known();
     if !panel_known {
         let _ = writeln!(
             h,
@@ -541,29 +568,28 @@ fn category_table(
     let has_inv = cat.values.iter().any(|v| v.invitees.is_some());
     let has_app = cat.values.iter().any(|v| v.applicants.is_some());
     let has_exp = expected.iter().any(|e| !matches!(e, Exp::Missing));
-    let _ = write!(
+    let cols: Vec<(&str, bool)> = std::iter::once((s.get(Key::ColValue), false))
+        .chain(
+            [
+                (has_pop, Key::ColPopulationShare),
+                (has_elig, Key::ColEligible),
+                (has_inv, Key::ColInvited),
+                (has_app, Key::ColApplicants),
+                (has_inv && has_app, Key::ColRate),
+                (panel_known, Key::ColPanel),
+                (!panel_known && has_exp, Key::ColExpected),
+            ]
+            .into_iter()
+            .filter(|(show, _)| *show)
+            .map(|(_, key)| (s.get(key), true)),
+        )
+        .collect();
+    table_start(
         h,
-        "<table class=\"data\"><caption class=\"sr-only\">{}</caption><thead><tr><th scope=\"col\">{}</th>",
-        escape(&format!("{} – {}", label, s.get(Key::FunnelPerCategory))),
-        escape(s.get(Key::ColValue))
+        "data",
+        &format!("{} – {}", label, s.get(Key::FunnelPerCategory)),
+        &cols,
     );
-    let mut col = |show: bool, key: Key| {
-        if show {
-            let _ = write!(
-                h,
-                "<th scope=\"col\" class=\"num\">{}</th>",
-                escape(s.get(key))
-            );
-        }
-    };
-    col(has_pop, Key::ColPopulationShare);
-    col(has_elig, Key::ColEligible);
-    col(has_inv, Key::ColInvited);
-    col(has_app, Key::ColApplicants);
-    col(has_inv && has_app, Key::ColRate);
-    col(panel_known, Key::ColPanel);
-    col(!panel_known && has_exp, Key::ColExpected);
-    h.push_str("</tr></thead><tbody>\n");
     for (i, v) in cat.values.iter().enumerate() {
         let _ = write!(h, "<tr><th scope=\"row\">{}</th>", escape(&v.value));
         let td = |h: &mut String, x: String| {
@@ -614,11 +640,7 @@ fn quotas(h: &mut String, cx: &Ctx) {
         .categories
         .iter()
         .any(|c| c.values.iter().any(|v| v.target.is_some()));
-    let panel_known = cx
-        .data
-        .categories
-        .iter()
-        .any(|c| c.values.iter().any(|v| v.panel.is_some()));
+    let panel_known = cx.panel_known();
     let achieved_label = if panel_known {
         s.get(Key::ColAchieved).to_string()
     } else {
@@ -630,28 +652,18 @@ fn quotas(h: &mut String, cx: &Ctx) {
         escape(s.get(Key::SecQuotas)),
         escape(s.get(Key::QuotaIntro))
     );
-    let _ = write!(
-        h,
-        "<table class=\"data quota\"><caption class=\"sr-only\">{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th>",
-        escape(s.get(Key::SecQuotas)),
-        escape(s.get(Key::ColCategory)),
-        escape(s.get(Key::ColValue)),
-        escape(s.get(Key::ColMin)),
-        escape(s.get(Key::ColMax))
-    );
+    let mut cols = vec![
+        (s.get(Key::ColCategory), false),
+        (s.get(Key::ColValue), false),
+        (s.get(Key::ColMin), true),
+        (s.get(Key::ColMax), true),
+    ];
     if has_target {
-        let _ = write!(
-            h,
-            "<th scope=\"col\" class=\"num\">{}</th>",
-            escape(s.get(Key::ColTarget))
-        );
+        cols.push((s.get(Key::ColTarget), true));
     }
-    let _ = writeln!(
-        h,
-        "<th scope=\"col\" class=\"num\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
-        escape(&achieved_label),
-        escape(s.get(Key::ColInQuota))
-    );
+    cols.push((achieved_label.as_str(), true));
+    cols.push((s.get(Key::ColInQuota), false));
+    table_start(h, "data quota", s.get(Key::SecQuotas), &cols);
     for cat in &cx.data.categories {
         if !cat
             .values
@@ -787,14 +799,16 @@ fn response(h: &mut String, cx: &Ctx) -> Result<(), ReportError> {
         ));
     }
     figure(h, &chart, s.get(Key::ResponseChartTitle), &legend);
-    let _ = writeln!(
+    table_start(
         h,
-        "<table class=\"data\"><caption class=\"sr-only\">{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th></tr></thead><tbody>",
-        escape(s.get(Key::ResponseChartTitle)),
-        escape(s.get(Key::ColStratum)),
-        escape(s.get(Key::ColInvited)),
-        escape(s.get(Key::ColApplied)),
-        escape(s.get(Key::ColRate))
+        "data",
+        s.get(Key::ResponseChartTitle),
+        &[
+            (s.get(Key::ColStratum), false),
+            (s.get(Key::ColInvited), true),
+            (s.get(Key::ColApplied), true),
+            (s.get(Key::ColRate), true),
+        ],
     );
     for (i, r) in rr.iter().enumerate() {
         let _ = writeln!(
@@ -895,16 +909,10 @@ fn probabilities(h: &mut String, cx: &Ctx) -> Result<(), ReportError> {
         s,
     )?;
     figure(h, &chart, s.get(Key::ProbChartTitle), &legend);
-    let _ = write!(
-        h,
-        "<table class=\"data narrow\"><caption class=\"sr-only\">{}</caption><thead><tr><th scope=\"col\">{}</th>",
-        escape(s.get(Key::ProbChartTitle)),
-        escape(s.get(Key::ColStatistic))
-    );
-    for (label, _) in &columns {
-        let _ = write!(h, "<th scope=\"col\" class=\"num\">{}</th>", escape(label));
-    }
-    h.push_str("</tr></thead><tbody>\n");
+    let cols: Vec<(&str, bool)> = std::iter::once((s.get(Key::ColStatistic), false))
+        .chain(columns.iter().map(|(label, _)| (label.as_str(), true)))
+        .collect();
+    table_start(h, "data narrow", s.get(Key::ProbChartTitle), &cols);
     let sorted: Vec<Vec<f64>> = columns
         .iter()
         .map(|(_, v)| {
@@ -983,12 +991,14 @@ fn seeds(h: &mut String, cx: &Ctx) {
         escape(s.get(Key::SecSeeds)),
         escape(s.get(Key::SeedsIntro))
     );
-    let _ = writeln!(
+    table_start(
         h,
-        "<table class=\"data hashes\"><caption class=\"sr-only\">{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
-        escape(s.get(Key::SecSeeds)),
-        escape(s.get(Key::ColWhat)),
-        escape(s.get(Key::ColHashValue)),
+        "data hashes",
+        s.get(Key::SecSeeds),
+        &[
+            (s.get(Key::ColWhat), false),
+            (s.get(Key::ColHashValue), false),
+        ],
     );
     // What a reader checks first (the randomness and the chain head) comes first;
     // otherwise the caller's order, which follows the journal.

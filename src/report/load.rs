@@ -174,6 +174,22 @@ fn nested<'a>(e: &'a serde_json::Map<String, Value>, a: &str, b: &str) -> Option
     e.get(a).and_then(|v| v.get(b)).and_then(Value::as_str)
 }
 
+/// Records a hash or seed if the journal entry has it.
+fn push_hash(out: &mut Vec<SeedHash>, kind: HashKind, value: Option<&str>, detail: Option<String>) {
+    if let Some(v) = value {
+        out.push(SeedHash {
+            kind,
+            value: v.to_string(),
+            detail,
+        });
+    }
+}
+
+/// The date part (first ten characters) of a journal time stamp.
+fn day(t: &str) -> String {
+    t.chars().take(10).collect()
+}
+
 /// Reads a probabilities file (`pool_id,probability`), keeping only the numbers.
 fn read_probabilities(path: &Path) -> Result<Option<Vec<f64>>, ReportError> {
     let Some(mut r) = open_csv(path)? else {
@@ -230,59 +246,48 @@ pub fn load_from_outputs(out_dir: &Path) -> Result<ReportData, ReportError> {
                         (HashKind::RegisterExtract, "extract_sha256"),
                         (HashKind::EligibleList, "eligible_sha256"),
                     ] {
-                        if let Some(v) = s_of(e, field) {
-                            data.seeds_hashes.push(SeedHash {
-                                kind,
-                                value: v.to_string(),
-                                detail: jref(seq),
-                            });
-                        }
+                        push_hash(&mut data.seeds_hashes, kind, s_of(e, field), jref(seq));
                     }
                 }
-                if let Some(v) = s_of(e, "seed_source") {
-                    data.seeds_hashes.push(SeedHash {
-                        kind: HashKind::SeedSource,
-                        value: v.to_string(),
-                        detail: Some(format!("commitment-wave{wave}.json")),
-                    });
-                }
-                if let Some(v) = s_of(e, "commitment") {
-                    data.seeds_hashes.push(SeedHash {
-                        kind: HashKind::Commitment,
-                        value: v.to_string(),
-                        detail: Some(format!("commitment-wave{wave}.json")),
-                    });
-                }
+                push_hash(
+                    &mut data.seeds_hashes,
+                    HashKind::SeedSource,
+                    s_of(e, "seed_source"),
+                    Some(format!("commitment-wave{wave}.json")),
+                );
+                push_hash(
+                    &mut data.seeds_hashes,
+                    HashKind::Commitment,
+                    s_of(e, "commitment"),
+                    Some(format!("commitment-wave{wave}.json")),
+                );
             }
             Some("draw") => {
                 if let Some(d) = u_of(e, "drawn") {
                     invited_total = Some(invited_total.unwrap_or(0) + d);
                 }
-                if let Some(v) = s_of(e, "seed") {
-                    data.seeds_hashes.push(SeedHash {
-                        kind: HashKind::Seed,
-                        value: v.to_string(),
-                        detail: jref(seq),
-                    });
-                }
-                if let Some(v) = s_of(e, "drawn_sha256") {
-                    data.seeds_hashes.push(SeedHash {
-                        kind: HashKind::Invitees,
-                        value: v.to_string(),
-                        detail: jref(seq),
-                    });
-                }
+                push_hash(
+                    &mut data.seeds_hashes,
+                    HashKind::Seed,
+                    s_of(e, "seed"),
+                    jref(seq),
+                );
+                push_hash(
+                    &mut data.seeds_hashes,
+                    HashKind::Invitees,
+                    s_of(e, "drawn_sha256"),
+                    jref(seq),
+                );
             }
             Some("intake") => {
                 data.funnel.applied = u_of(e, "rows_in");
                 data.funnel.pool = u_of(e, "pool");
-                if let Some(v) = nested(e, "output_sha256", "pool") {
-                    data.seeds_hashes.push(SeedHash {
-                        kind: HashKind::Pool,
-                        value: v.to_string(),
-                        detail: Some("public/pool.csv".into()),
-                    });
-                }
+                push_hash(
+                    &mut data.seeds_hashes,
+                    HashKind::Pool,
+                    nested(e, "output_sha256", "pool"),
+                    Some("public/pool.csv".into()),
+                );
             }
             Some("select") => {
                 // The last selection wins: its outputs are the files on disk.
@@ -309,30 +314,23 @@ pub fn load_from_outputs(out_dir: &Path) -> Result<ReportData, ReportError> {
                         Some("public/selection/probabilities.csv".into()),
                     ),
                 ] {
-                    if let Some(v) = value {
-                        data.seeds_hashes.push(SeedHash {
-                            kind,
-                            value: v.to_string(),
-                            detail,
-                        });
-                    }
+                    push_hash(&mut data.seeds_hashes, kind, value, detail);
                 }
             }
             Some("lottery") => {
-                if let Some(v) = s_of(e, "lottery_sha256") {
-                    data.seeds_hashes.push(SeedHash {
-                        kind: HashKind::Lottery,
-                        value: v.to_string(),
-                        detail: Some("public/lottery/lottery.txt".into()),
-                    });
-                }
+                push_hash(
+                    &mut data.seeds_hashes,
+                    HashKind::Lottery,
+                    s_of(e, "lottery_sha256"),
+                    Some("public/lottery/lottery.txt".into()),
+                );
             }
             Some("lottery-draw") => {
                 data.lottery = Some(Lottery {
                     m: u_of(e, "m").unwrap_or(0),
                     number: u_of(e, "number").unwrap_or(0),
                     panel_no: u_of(e, "number").unwrap_or(0),
-                    date: s_of(e, "time").map(|t| t.chars().take(10).collect()),
+                    date: s_of(e, "time").map(day),
                     seed: match s_of(e, "source") {
                         Some("seed") => s_of(e, "seed").map(str::to_string),
                         _ => None,
@@ -348,7 +346,7 @@ pub fn load_from_outputs(out_dir: &Path) -> Result<ReportData, ReportError> {
                 data.replacements.push(Replacement {
                     date: s_of(e, "date")
                         .or_else(|| s_of(e, "time"))
-                        .map(|t| t.chars().take(10).collect())
+                        .map(day)
                         .unwrap_or_default(),
                     dropped: len("dropped"),
                     replaced: len("replacements"),
@@ -360,14 +358,13 @@ pub fn load_from_outputs(out_dir: &Path) -> Result<ReportData, ReportError> {
     }
     data.funnel.invited = invited_total;
     if let Some(last) = journal.last() {
-        if let Some(h) = s_of(last, "entry_hash") {
-            data.seeds_hashes.push(SeedHash {
-                kind: HashKind::JournalHead,
-                value: h.to_string(),
-                detail: jref(u_of(last, "seq")),
-            });
-        }
-        data.as_of = s_of(last, "time").map(|t| t.chars().take(10).collect());
+        push_hash(
+            &mut data.seeds_hashes,
+            HashKind::JournalHead,
+            s_of(last, "entry_hash"),
+            jref(u_of(last, "seq")),
+        );
+        data.as_of = s_of(last, "time").map(day);
     }
 
     // --- quota table: category and value order, bounds, expected -----------------

@@ -22,7 +22,7 @@ pub use data::{
     Category, Funnel, HashKind, Lottery, Probabilities, Replacement, ReportData, ResponseRate,
     SeedHash, ValueRow,
 };
-pub use html::escape;
+pub use html::{escape, escape_into};
 pub use i18n::{Key, Lang, Strings};
 pub use load::load_from_outputs;
 

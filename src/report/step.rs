@@ -22,10 +22,10 @@ pub fn write(process: &Process, force: bool) -> Result<Written> {
         .map_err(|e| Error::refused(format!("the report cannot be made: {e}")))?;
     data.process_name = Some(process.file.process.name.clone());
     data.process_id = Some(process.file.process.id.clone());
-    let cfg = process.file.report.clone().unwrap_or_default();
+    let cfg = process.file.report.as_ref();
     let opts = ReportOptions {
-        small_cell_threshold: cfg.min_cell.unwrap_or(3),
-        category_labels: cfg.labels.clone(),
+        small_cell_threshold: cfg.and_then(|c| c.min_cell).unwrap_or(3),
+        category_labels: cfg.map(|c| c.labels.clone()).unwrap_or_default(),
     };
     let mut files = Vec::new();
     let mut hashes = serde_json::Map::new();

@@ -54,11 +54,7 @@ impl Cell {
 pub fn suppress_column(counts: &[Option<u64>], threshold: u64) -> Vec<Cell> {
     let mut cells: Vec<Cell> = counts
         .iter()
-        .map(|c| match c {
-            None => Cell::Unknown,
-            Some(n) if *n < threshold => Cell::Small,
-            Some(n) => Cell::Shown(*n),
-        })
+        .map(|c| suppress_single(*c, threshold))
         .collect();
     let any_primary = cells.iter().any(|c| c.is_suppressed());
     // Every suppressed cell is < threshold at this point (only primaries exist), so a

@@ -99,6 +99,11 @@ pub fn setup(rows: &[String], extra_draw: &str, extra: &str) -> Setup {
     Setup { dir, process }
 }
 
+/// `sortes <args> -p <process>` on the setup's process.
+pub fn on(s: &Setup, args: &[&str]) -> assert_cmd::assert::Assert {
+    sortes().args(args).arg("-p").arg(&s.process).assert()
+}
+
 pub fn commit(process: &Path) -> assert_cmd::assert::Assert {
     sortes()
         .args(["commit", "--seed-source", "test lottery", "-p"])
