@@ -54,9 +54,9 @@ fn plain_read(path: &Path) {
 
 fn full_draw(process: &Path) {
     let t = Instant::now();
-    let p = sortes::process::Process::load(process).expect("process");
-    let seed = sortes::spec::Seed::parse("3.12.19.27.33.41./7./").expect("seed");
-    let r = sortes::draw::run::draw(&p, &seed, None, Some("benchmark repetition"), false, true)
+    let p = sortes::base::process::Process::load(process).expect("process");
+    let seed = sortes::base::spec::Seed::parse("3.12.19.27.33.41./7./").expect("seed");
+    let r = sortes::draw::step::draw(&p, &seed, None, Some("benchmark repetition"), false, true)
         .expect("draw");
     println!(
         "{} {} {}",
@@ -91,11 +91,11 @@ fn median(mut v: Vec<(f64, u64, u64)>) -> (f64, u64, u64) {
 fn setup(dir: &Path, population: usize, format: &str) -> PathBuf {
     let data = dir.join("data");
     if !data.join("register.csv").exists() {
-        let cfg = sortes::register::synth::SynthConfig {
+        let cfg = sortes::synth::register::SynthConfig {
             population,
             ..Default::default()
         };
-        sortes::register::read::write_synthetic(&data, &cfg, false).expect("synthetic register");
+        sortes::synth::write_register(&data, &cfg, false).expect("synthetic register");
     }
     let toml = include_str!("dortmund/forum.toml").replace(
         "path = \"data/register.csv\"",
@@ -104,11 +104,11 @@ fn setup(dir: &Path, population: usize, format: &str) -> PathBuf {
     let process = dir.join(format!("forum-{format}.toml"));
     let toml = toml.replace("dir = \"out\"", &format!("dir = \"out-{format}\""));
     std::fs::write(&process, toml).expect("write process");
-    let p = sortes::process::Process::load(&process).expect("process");
+    let p = sortes::base::process::Process::load(&process).expect("process");
     let _ = std::fs::remove_dir_all(dir.join(format!("out-{format}")));
-    sortes::draw::run::commit(&p, 1, None, "benchmark", None, true).expect("commit");
-    let seed = sortes::spec::Seed::parse("1.2./").expect("seed");
-    sortes::draw::run::draw(&p, &seed, None, None, false, true).expect("first draw");
+    sortes::draw::step::commit(&p, 1, None, "benchmark", None, true).expect("commit");
+    let seed = sortes::base::spec::Seed::parse("1.2./").expect("seed");
+    sortes::draw::step::draw(&p, &seed, None, None, false, true).expect("first draw");
     process
 }
 

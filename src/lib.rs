@@ -1,26 +1,36 @@
 //! sortes — civic lotteries that anyone can verify.
 //!
-//! The pipeline, in module order: `register` (read the extract) → `draw`
-//! (stage 1: eligibility, allocation, seeded sample, application codes) →
-//! `select` (stage 2: quotas and LEXIMIN) → `lottery` (stage 3: public
-//! lottery, reserves, replacements) — with `journal` (hash-chained audit
-//! record) and `verify` beside them. `spec` owns all randomness; `fsio` owns
-//! atomic writes and hashing.
+//! The modules follow the pipeline; each depends only on those above it
+//! (`tests/layout.rs` checks it):
+//!
+//! ```text
+//! base       foundations: errors, text, apportionment, atomic I/O and hashing, the CSV
+//!            table reader, the randomness of the spec, the process file, the typed
+//!            journal and its lock, the run handle
+//! register   stage 1: reading and canonicalising the register extract
+//! draw       stage 1: eligibility, allocation, the seeded draw, application codes
+//! intake     stage 2: applications linked to invitees, the pseudonymous pool
+//! quotas     stage 2: quota files, pools, derived targets
+//! select     stage 2: LEXIMIN / maximin / legacy distributions over panels
+//! lottery    stage 3: m numbered panels, the public draw, reserves, replacements
+//! letters    letters to invitees and applicants
+//! report     the public report
+//! synth      synthetic registers, applications and instances (demo, tests)
+//! bundle     the audit bundle
+//! verify     every check of a process folder or an audit bundle
+//! cli        the command line, a thin layer over the above
+//! ```
 
+pub mod base;
 pub mod bundle;
 pub mod cli;
 pub mod draw;
-pub mod error;
-pub mod fsio;
 pub mod intake;
-pub mod journal;
 pub mod letters;
 pub mod lottery;
-pub mod process;
 pub mod quotas;
 pub mod register;
 pub mod report;
 pub mod select;
-pub mod spec;
-pub mod timing;
+pub mod synth;
 pub mod verify;

@@ -46,7 +46,13 @@ household_rule = true
     }
     std::fs::create_dir_all(s.path("out/public")).unwrap();
     std::fs::write(s.path("out/public/pool.csv"), pool).unwrap();
-    on(&s, &["select"]).success();
+    // A pool prepared outside `sortes intake`, in the output folder's public/.
+    let pool = s.path("out/public/pool.csv");
+    on(
+        &s,
+        &["select", "--pool", pool.to_str().expect("UTF-8 path")],
+    )
+    .success();
     s
 }
 
@@ -80,6 +86,28 @@ fn fails_while_tampered(
         out.contains(needle) || err.contains(needle),
         "{needle}\n{out}\n{err}"
     );
+}
+
+/// Changes `path` to `bad` and forges the journal to record the new bytes (see
+/// [`forge_journal`]); `sortes verify` must still fail with `needle`. Restores both.
+fn fails_with_forged_journal(s: &Setup, path: &Path, bad: impl AsRef<[u8]>, needle: &str) {
+    let journal = s.path("out/journal.jsonl");
+    let (orig, orig_journal) = (
+        std::fs::read(path).unwrap(),
+        std::fs::read(&journal).unwrap(),
+    );
+    let bad = bad.as_ref();
+    std::fs::write(path, bad).unwrap();
+    forge_journal(
+        &journal,
+        &sortes::base::fsio::sha256_hex(&orig),
+        &sortes::base::fsio::sha256_hex(bad),
+    );
+    let a = on(s, &["verify"]).failure();
+    std::fs::write(path, orig).unwrap();
+    std::fs::write(&journal, orig_journal).unwrap();
+    let out = stdout_of(&a);
+    assert!(out.contains(needle), "{needle}\n{out}");
 }
 
 fn pool_of(s: &Setup) -> BTreeMap<String, (String, String, String)> {
@@ -267,23 +295,28 @@ fn lottery_draw_replace_verify_and_bundle() {
     swapped.sort();
     let fields: Vec<&str> = first.split(',').collect();
     let bad_line = format!("{},{},{}", fields[0], fields[1], swapped.join(" "));
-    fails_while_tampered(
-        &s,
-        &df,
-        dist.replacen(&first, &bad_line, 1),
-        &["verify"],
-        "FAIL selection panels: panel 0 (line 2): ",
-    );
+    let bad = dist.replacen(&first, &bad_line, 1);
+    // The file alone changed: named as changed since the select step.
+    fails_while_tampered(&s, &df, &bad, &["verify"], "FAIL select: distribution file");
+    // The journal forged to match: the panel itself is found to break a quota.
+    fails_with_forged_journal(&s, &df, &bad, "FAIL selection panels: panel 0 (line 2): ");
     let pf = s.path("out/public/selection/probabilities.csv");
     let probs = std::fs::read_to_string(&pf).unwrap();
     let row = probs.lines().nth(1).unwrap().to_string();
     let (id, p) = row.split_once(',').unwrap();
     let changed = format!("{id},{}", if p.starts_with("0.9") { "0.1" } else { "0.9" });
+    let bad = probs.replacen(&row, &changed, 1);
     fails_while_tampered(
         &s,
         &pf,
-        probs.replacen(&row, &changed, 1),
+        &bad,
         &["verify"],
+        "FAIL select: probabilities file",
+    );
+    fails_with_forged_journal(
+        &s,
+        &pf,
+        &bad,
         &format!("FAIL selection probabilities: {id}: listed"),
     );
     let pf = s.path("out/public/lottery/panel.csv");
@@ -366,7 +399,7 @@ fn lottery_draw_replace_verify_and_bundle() {
         &["replace", "--dropped", &panel[1]],
     );
     assert!(
-        stderr_of(&e).contains("does not match its committed hash"),
+        stderr_of(&e).contains("this lottery file has changed since the lottery step"),
         "{}",
         stderr_of(&e)
     );
@@ -380,7 +413,7 @@ fn lottery_draw_replace_verify_and_bundle() {
         &poolf,
         porig.replace("P039,,", "P039,H9,"),
         &["replace", "--dropped", &panel[1]],
-        "has changed since the selection",
+        "this pool file has changed since the select step",
     );
 
     // A journal with a broken link.
@@ -399,9 +432,9 @@ fn seed_draw_is_reproducible_and_replacement_explains_a_dead_end() {
     on(&s, &["lottery", "build", "--m", "50"]).success();
     on(&s, &["lottery", "draw", "--seed", "hex:0123456789abcdef"]).success();
     // The number is the spec's function of the seed and the lottery hash.
-    let lsha = sortes::fsio::sha256_file(&s.path("out/public/lottery/lottery.txt")).unwrap();
-    let seed = sortes::spec::Seed::parse("hex:0123456789abcdef").unwrap();
-    let n = sortes::lottery::draw::number_from_seed(&seed, &lsha, 50) as usize;
+    let lsha = sortes::base::fsio::sha256_file(&s.path("out/public/lottery/lottery.txt")).unwrap();
+    let seed = sortes::base::spec::Seed::parse("hex:0123456789abcdef").unwrap();
+    let n = sortes::lottery::draw::number_from_seed(&seed, lsha.as_str(), 50) as usize;
     assert_eq!(
         column(&s.path("out/public/lottery/panel.csv"), "pool_id"),
         tickets(&s)[n]

@@ -5,14 +5,16 @@ use common::*;
 use predicates::prelude::*;
 use std::path::PathBuf;
 
-fn instances() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/instances")
+/// Writes the quota file of Alternate(200,20) into `dir`.
+fn small20_quotas(dir: &std::path::Path) -> PathBuf {
+    let p = dir.join("categories.csv");
+    std::fs::write(&p, sortes::synth::instances::alternate_categories(20)).unwrap();
+    p
 }
 
 /// Writes the research instance Alternate(200,20) as a pool file with ids.
 fn small20_pool(dir: &std::path::Path) -> PathBuf {
-    let src =
-        std::fs::read_to_string(instances().join("example_small_20/respondents.csv")).unwrap();
+    let src = sortes::synth::instances::alternate_respondents(200);
     let mut out = String::new();
     for (i, line) in src.lines().enumerate() {
         if i == 0 {
@@ -32,7 +34,7 @@ fn select_small20(pool: &std::path::Path, out: &std::path::Path) -> assert_cmd::
         .args(["select", "--k", "20", "--pool"])
         .arg(pool)
         .arg("--quotas")
-        .arg(instances().join("example_small_20/categories.csv"))
+        .arg(small20_quotas(pool.parent().expect("pool folder")))
         .arg("--out")
         .arg(out)
         .assert()
@@ -140,7 +142,7 @@ fn unknown_applicant_value_names_the_closest() {
         .args(["select", "--k", "20", "--pool"])
         .arg(&pool)
         .arg("--quotas")
-        .arg(instances().join("example_small_20/categories.csv"))
+        .arg(small20_quotas(dir.path()))
         .assert()
         .failure()
         .stderr(predicate::str::contains("\"female\""))

@@ -5,8 +5,8 @@
 mod common;
 use common::*;
 use proptest::prelude::*;
-use sortes::process::Process;
-use sortes::spec::Seed;
+use sortes::base::process::Process;
+use sortes::base::spec::Seed;
 
 #[derive(Debug, Clone)]
 struct Resident {
@@ -32,9 +32,9 @@ fn rows(res: &[Resident]) -> Vec<String> {
 
 fn drawn(process: &std::path::Path, seed: &str) -> Vec<String> {
     let p = Process::load(process).unwrap();
-    sortes::draw::run::commit(&p, 1, None, "test", None, false).unwrap();
-    let r =
-        sortes::draw::run::draw(&p, &Seed::parse(seed).unwrap(), None, None, false, false).unwrap();
+    sortes::draw::step::commit(&p, 1, None, "test", None, false).unwrap();
+    let r = sortes::draw::step::draw(&p, &Seed::parse(seed).unwrap(), None, None, false, false)
+        .unwrap();
     r.drawn
         .all()
         .map(|(_, _, i)| r.loaded.reg.people[i as usize].id.to_string())

@@ -6,26 +6,41 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
-use sortes::error::{Error, Location};
+use sortes::base::error::{Error, Location};
 use sortes::quotas::dortmund::{self, DISTRICT_GROUPS, DISTRICTS};
 use sortes::quotas::{
-    QuotaFile, StatsCategory, StatsValue, Tolerance, apportion, build_instance, check_against_k,
+    QuotaFile, StatsCategory, StatsValue, Tolerance, apportion, check_against_k,
     counts_from_statistics, derive, derive_category, read_pool, read_quota_file,
     read_research_pool, write_quota_file,
 };
-use sortes::select::instance_io::{read_research_instance, read_sortition_foundation};
+use sortes::select::instance::build as build_instance;
 use sortes::select::{feasibility, validate};
+use sortes::synth::instances as synth;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn instances() -> PathBuf {
-    root().join("../shared/instances")
+/// The Dortmund statistics table shipped in the repository.
+fn statistics() -> PathBuf {
+    root().join("quotas/dortmund-statistics.csv")
 }
 
-fn statistics() -> PathBuf {
-    root().join("../shared/reference/dortmund-statistics.csv")
+/// The Scotland-like pool's files (features.csv, candidates.csv, candidates_lower.csv).
+fn scotland_files() -> tempfile::TempDir {
+    let d = tempfile::tempdir().expect("temp dir");
+    std::fs::write(d.path().join("features.csv"), synth::SCOTLAND_FEATURES).unwrap();
+    std::fs::write(
+        d.path().join("candidates.csv"),
+        synth::scotland_candidates(false),
+    )
+    .unwrap();
+    std::fs::write(
+        d.path().join("candidates_lower.csv"),
+        synth::scotland_candidates(true),
+    )
+    .unwrap();
+    d
 }
 
 /// A temporary file with `contents` (kept alive by the returned handle).
@@ -39,10 +54,8 @@ fn temp(name: &str, contents: &str) -> (tempfile::TempDir, PathBuf) {
 
 /// The location and message of an input error.
 fn input_err(e: Error) -> (Location, String) {
-    match e {
-        Error::Input { loc, msg } => (loc, msg),
-        other => panic!("expected an input error, got {other:?}"),
-    }
+    assert_eq!(e.kind(), sortes::base::error::Kind::Input, "{e}");
+    (e.location().clone(), e.message().to_string())
 }
 
 /// Reads a quota file that must fail; returns (line, column, message, full display).
@@ -220,7 +233,8 @@ fn sums_against_k_are_checked_per_category() {
 
 #[test]
 fn fixture_matches_case_insensitively() {
-    let d = instances().join("sortitionfoundation_fixture_150_22");
+    let dir = scotland_files();
+    let d = dir.path();
     let qf = read_quota_file(&d.join("features.csv")).expect("features.csv");
     assert_eq!(qf.categories.len(), 4);
     assert_eq!(qf.categories[0].values[0].max_flex, Some(12));
@@ -233,23 +247,26 @@ fn fixture_matches_case_insensitively() {
     let b = build_instance(&qf, 22, &lower).expect("instance from lower case");
     assert_eq!(a, b);
     validate(&a).expect("valid instance");
-    // Same as the selection engine's own reader.
-    let (reference, ids) = read_sortition_foundation(
-        &d.join("features.csv"),
-        &d.join("candidates.csv"),
-        22,
-        "nationbuilder_id",
-        &[],
-    )
-    .expect("reference reader");
-    assert_eq!(a, reference);
-    assert_eq!(upper.ids, ids);
+    // Candidate p7's attributes, by hand from the generated file.
+    let row = synth::scotland_candidates(false)
+        .lines()
+        .nth(8)
+        .expect("p7")
+        .split(',')
+        .map(str::to_string)
+        .collect::<Vec<_>>();
+    for (c, cat) in a.categories.iter().enumerate() {
+        let col = ["Gender", "age_bracket", "edu_level", "geo_bucket"][c];
+        let cell = &row[[9, 10, 12, 11][c]];
+        assert_eq!(&cat.values[a.agents[7][c]].name, cell, "{col}");
+    }
     assert!(feasibility(&a).is_ok());
 }
 
 #[test]
 fn fixture_households_from_a_column() {
-    let d = instances().join("sortitionfoundation_fixture_150_22");
+    let dir = scotland_files();
+    let d = dir.path();
     let qf = read_quota_file(&d.join("features.csv")).expect("features.csv");
     let pool = read_pool(
         &d.join("candidates.csv"),
@@ -271,15 +288,32 @@ fn fixture_households_from_a_column() {
 
 #[test]
 fn research_layout_reads_example_small_20() {
-    let dir = instances().join("example_small_20");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    std::fs::write(dir.join("categories.csv"), synth::alternate_categories(20)).unwrap();
+    std::fs::write(
+        dir.join("respondents.csv"),
+        synth::alternate_respondents(200),
+    )
+    .unwrap();
     let qf = read_quota_file(&dir.join("categories.csv")).expect("categories.csv");
-    let pool = read_research_pool(&dir).expect("respondents.csv");
+    let pool = read_research_pool(dir).expect("respondents.csv");
     assert_eq!(pool.ids.len(), 200);
     assert_eq!(pool.ids[0], "0");
     assert_eq!(pool.lines[0], 2);
     let inst = build_instance(&qf, 20, &pool).expect("instance");
-    let reference = read_research_instance(&dir, 20).expect("reference reader");
-    assert_eq!(inst, reference);
+    // Alternate(200,20) by its definition: agent 0 female and conservative, 1..99
+    // female and liberal, 100..199 male and conservative; every bound 9..=20.
+    let name = |i: usize, c: usize| inst.categories[c].values[inst.agents[i][c]].name.as_str();
+    assert_eq!((name(0, 0), name(0, 1)), ("female", "conservative"));
+    assert!((1..100).all(|i| (name(i, 0), name(i, 1)) == ("female", "liberal")));
+    assert!((100..200).all(|i| (name(i, 0), name(i, 1)) == ("male", "conservative")));
+    assert!(
+        inst.categories
+            .iter()
+            .flat_map(|c| &c.values)
+            .all(|v| (v.min, v.max) == (9, 20))
+    );
     check_against_k(&qf, 20, &dir.join("categories.csv")).expect("fits k = 20");
 }
 
@@ -697,6 +731,6 @@ proptest! {
 fn io_errors_name_the_file() {
     let missing = Path::new("/nonexistent/quotas.csv");
     let err = read_quota_file(missing).expect_err("no such file");
-    assert!(matches!(err, Error::Io { .. }));
+    assert_eq!(err.kind(), sortes::base::error::Kind::Io);
     assert!(err.to_string().contains("/nonexistent/quotas.csv"));
 }

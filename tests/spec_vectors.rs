@@ -3,7 +3,7 @@
 //! verifier (standard library, ChaCha20 written out) — an independent
 //! implementation — and the ChaCha20 block function is also pinned by RFC 8439.
 
-use sortes::spec::{Seed, Stream, derive_key, sample};
+use sortes::base::spec::{Seed, Stream, derive_key, sample};
 
 fn stream() -> Stream {
     let seed = Seed::parse("3.12.19.27.33.41./7./").unwrap();

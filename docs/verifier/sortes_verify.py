@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent reference verifier for sortes invitation draws (sortes-draw-spec/1).
+"""Independent reference verifier for sortes invitation draws (sortes-draw-spec/2).
 
 Re-implements docs/draw-spec.md with the Python 3.11 standard library only
 (ChaCha20 written out below) and replays the draws recorded in the journal.
@@ -7,6 +7,11 @@ Re-implements docs/draw-spec.md with the Python 3.11 standard library only
     python3 sortes_verify.py --process forum.toml [--wave N]
     python3 sortes_verify.py --bundle AUDIT_BUNDLE_DIR
     python3 sortes_verify.py --vectors
+
+Both modes first check the journal: the hash chain, and every entry against the
+schema sortes writes it with (src/base/journal/entry.rs: no unknown or missing field,
+no floating-point number, spec sortes-draw-spec/2); a journal that fails the schema
+is not replayed, as sortes refuses it as a whole.
 
 With --bundle it checks an audit bundle (sortes audit-bundle): the manifest, the
 journal chain, the committed lottery, every numbered panel against the quota file
@@ -28,7 +33,7 @@ import tomllib
 import unicodedata
 from pathlib import Path
 
-SPEC = "sortes-draw-spec/1"
+SPEC = "sortes-draw-spec/2"
 LABEL = "invitation-draw"
 GENESIS = "0" * 64
 M32 = 0xFFFFFFFF
@@ -570,8 +575,8 @@ def canonical_json(v) -> str:
     # §10: compact, object keys sorted at every depth (by UTF-8 bytes, which is the
     # code point order Python sorts str by), non-ASCII as UTF-8, '"' '\\' and control
     # characters as \n \t ... or \u00xx (lower-case hex), as serde_json escapes them:
-    # exactly what json.dumps does with these options. (sortes writes no floats,
-    # whose text would differ between serde_json and Python.)
+    # exactly what json.dumps does with these options. (The journal holds no floats,
+    # whose text would differ between serde_json and Python: entry_problem.)
     return json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -582,20 +587,276 @@ def entry_hash(e: dict) -> str:
 
 def read_journal(path: Path):
     """Entries; the first entry (1-based) whose chain link or hash is wrong; the
-    number of lines not written in the canonical form of §10."""
-    entries, noncanonical = [], 0
-    for line in path.read_text("utf-8").split("\n"):
+    number of lines not written in the canonical form of §10; and one sentence for
+    each line sortes would refuse (schema, see entry_problem), naming the line."""
+    entries, noncanonical, problems = [], 0, []
+    text = path.read_text("utf-8")
+    lines = text.split("\n")
+    for n, line in enumerate(lines, start=1):  # n: the line number, which seq must be
         line = line.rstrip("\r")  # as Rust's str::lines
-        if line.strip(WS):
-            e = json.loads(line)
-            entries.append(e)
-            noncanonical += line != canonical_json(e)
+        if not line.strip(WS):
+            if n < len(lines):  # the last piece is what follows the final newline
+                problems.append(f"journal line {n} is blank")
+            continue
+        e, why = load_line(line)
+        if e is None:
+            problems.append(f"journal entry {n}: {why}")
+            continue
+        entries.append(e)
+        noncanonical += line != canonical_json(e)
+        if why := entry_problem(e, n):
+            problems.append(f"journal entry {n}{step_label(e)}: {why}")
+    if text and not text.endswith("\n"):
+        problems.append(f"journal entry {len(lines)}: the last line is incomplete "
+                        "(an interrupted write?); sortes does not use the journal")
     prev, bad = GENESIS, None
     for i, e in enumerate(entries):
         if e.get("prev_hash") != prev or e.get("entry_hash") != entry_hash(e):
             bad = bad or i + 1
         prev = entry_hash(e)
-    return entries, bad, noncanonical
+    return entries, bad, noncanonical, problems
+
+
+# ---------------------------------------------------------------- §10 journal schema
+# The entries as src/base/journal/entry.rs types them, checked as serde reads them
+# there (deny_unknown_fields), so that this verifier accepts exactly the journals
+# sortes opens. A type is a name below, a dict (a struct: field -> type), or a pair:
+# ("list", T), ("map", T) (text keys), ("enum", names), ("optional", T) (an
+# Option with skip_serializing_if: absent or T) and ("nullable", T) (an Option
+# written always: present, null or T).
+SHA256_RE = re.compile(r"[0-9a-f]{64}")
+DECIMAL_RE = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")  # entry.rs Decimal: no float text
+
+SCALARS = {  # type name -> (test, what a value must be)
+    "u64": (lambda v: type(v) is int and 0 <= v < 2**64, "a whole number 0..2^64-1"),
+    "u32": (lambda v: type(v) is int and 0 <= v < 2**32, "a whole number 0..2^32-1"),
+    "bool": (lambda v: type(v) is bool, "true or false"),  # type(): a bool is an int too
+    "str": (lambda v: type(v) is str, "text"),
+    "sha256": (lambda v: type(v) is str and SHA256_RE.fullmatch(v) is not None,
+               "a SHA-256 (64 lower-case hex digits)"),
+    "decimal": (lambda v: type(v) is str and DECIMAL_RE.fullmatch(v) is not None,
+                "a decimal number written as text"),
+}
+
+FILES, HASHES, COUNTS = ("map", "str"), ("map", "sha256"), ("map", "u64")
+
+HEADER = {"seq": "u64", "prev_hash": "sha256", "entry_hash": "sha256", "time": "str",
+          "tool": "str", "spec": "str"}
+
+COMMIT_STRATUM = {"stratum": "str", "residents": "u64", "eligible": "u64",
+                  "capacity": "u64", "factor": "decimal", "allocated": "u64"}
+SHORTFALL = {"stratum": "str", "allocated": "u64", "drawn": "u64"}
+FILE_HASH = {"file": "str", "sha256": "sha256"}
+
+BODIES = {  # step -> its struct in entry.rs, fields in declaration order
+    "commit": {
+        "wave": "u32", "process_sha256": "sha256", "register_file_sha256": "sha256",
+        "extract_sha256": "sha256", "register_rows": "u64", "blank_rows": "u64",
+        "rejected_rows": "u64", "rejects_sha256": ("optional", "sha256"),
+        "residents": "u64", "eligible": "u64", "eligible_sha256": "sha256",
+        "excluded": COUNTS, "exclusion_list_ids_not_in_register": "u64",
+        "invitations": "u64", "household_rule": "bool", "strata_columns": ("list", "str"),
+        "strata": ("list", COMMIT_STRATUM), "seed_source": "str", "reference_date": "str",
+        "commitment": "sha256"},
+    "draw": {
+        "wave": "u32", "commitment": "sha256", "seed": "str", "key_label": "str",
+        "drawn": "u64", "drawn_sha256": "sha256", "words_used": "u64",
+        "code_key_sha256": "sha256", "outputs": FILES, "output_sha256": HASHES,
+        "shortfall": ("list", SHORTFALL), "redraw_reason": ("optional", "str")},
+    "intake": {
+        "process_sha256": "sha256", "applications_sha256": "sha256",
+        "invitee_files": ("list", FILE_HASH), "rows_in": "u64", "pool": "u64",
+        "rejected": "u64", "rejected_by_reason": COUNTS, "outputs": FILES,
+        "output_sha256": HASHES},
+    "select": {
+        "process_sha256": "sha256", "pool_file": "str", "pool_sha256": "sha256",
+        "quotas_sha256": "sha256", "k": "u64",
+        "algorithm": ("enum", ("leximin", "maximin", "legacy")), "applicants": "u64",
+        "panels": ("optional", "u64"), "min_probability": "decimal", "outputs": FILES,
+        "output_sha256": HASHES},
+    "lottery": {
+        "lottery_sha256": "sha256", "m": "u64", "k": "u64", "pool_sha256": "sha256",
+        "quotas_sha256": "sha256", "distribution_sha256": "sha256",
+        "panels_in_distribution": "u64", "panels_in_lottery": "u64",
+        "panels_generated": "u64", "max_deviation": "decimal",
+        "deviation_lower_bound": "decimal", "min_probability_leximin": "decimal",
+        "min_probability_lottery": "decimal", "outputs": FILES, "output_sha256": HASHES},
+    "lottery-draw": {
+        "lottery_sha256": "sha256", "m": "u64", "number": "u64", "number_text": "str",
+        "source": ("enum", ("ceremony", "seed")), "seed": ("nullable", "str"),
+        "reserve_seed": "str", "panel": ("list", "str"), "reserves": "u64",
+        "outputs": FILES, "output_sha256": HASHES},
+    "replace": {
+        "round": "u64", "date": "str", "dropped": ("list", "str"),
+        "unavailable": ("list", "str"), "replacements": ("list", "str"), "rule": "str",
+        "outputs": FILES, "output_sha256": HASHES},
+    "letters": {
+        "kind": "str", "letters": "u64", "pages": "u64", "missing_glyphs": "u64",
+        "single_files": "u64", "wave": ("optional", "u32"),
+        "invitees_sha256": ("optional", "sha256"),
+        "replacement_rounds": ("optional", "u64"), "outputs": FILES,
+        "output_sha256": HASHES},
+    "report": {"min_cell": "u64", "outputs": FILES, "output_sha256": HASHES},
+}
+
+STEP_OUTPUTS = {  # entry.rs Step::outputs: (required, optional) output names
+    "draw": (("invitees", "summary"), ()),
+    "intake": (("pool", "summary", "mapping", "rejects"), ()),
+    "select": (("probabilities", "quota_table"), ("distribution",)),  # see rule_problem
+    "lottery": (("lottery", "report"), ()),
+    "lottery-draw": (("panel", "reserves"), ()),
+    "replace": (("panel",), ()),
+    "letters": (("pdf", "html", "mail_merge"), ()),
+    "report": (("report_de", "report_en"), ()),
+}  # commit records no output files
+
+
+def _json_int(text: str):
+    # serde_json reads -0 and a whole number outside i64/u64 as a floating-point
+    # number, which the journal may not hold; json.loads would read an int.
+    n = int(text)
+    return float(text) if text == "-0" or not -2**63 <= n < 2**64 else n
+
+
+def _json_constant(name: str):
+    # NaN, Infinity and -Infinity are not JSON: serde_json refuses them, json.loads
+    # would read them as floats.
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def load_line(line: str):
+    """A journal line read as sortes reads it: (object, None), or (None, why not)."""
+    try:
+        v = json.loads(line, parse_int=_json_int, parse_constant=_json_constant)
+        # A lone surrogate escape (\ud800) is no text: serde_json refuses it, and
+        # encoding is what fails on it here (UnicodeEncodeError is a ValueError).
+        canonical_json(v).encode("utf-8")
+    except ValueError as e:
+        return None, f"not valid JSON ({e})"
+    return (v, None) if type(v) is dict else (None, "not a JSON object")
+
+
+def step_label(e: dict) -> str:
+    """The step in parentheses for messages; nothing for a step sortes does not know."""
+    s = e.get("step")
+    return f" ({s})" if type(s) is str and s in BODIES else ""
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def float_path(v, path: str = ""):
+    """Where the first floating-point number in v is ("strata[2].factor"), else None."""
+    if type(v) is float:
+        return path
+    if type(v) is dict:
+        inside = [(_join(path, k), x) for k, x in sorted(v.items())]
+    elif type(v) is list:
+        inside = [(f"{path}[{i}]", x) for i, x in enumerate(v)]
+    else:
+        return None
+    return next((p for q, x in inside if (p := float_path(x, q)) is not None), None)
+
+
+def type_problem(t, v, path: str):
+    """Why v, the field at path, is not of type t (None if it is)."""
+    if type(t) is str:
+        test, what = SCALARS[t]
+        return None if test(v) else f"field '{path}' is not {what}"
+    if type(t) is dict:
+        return struct_problem(t, v, path)
+    kind, inner = t
+    if kind == "enum":
+        return None if type(v) is str and v in inner else \
+            f"field '{path}' is not one of {', '.join(inner)}"
+    if kind == "nullable":
+        return None if v is None else type_problem(inner, v, path)
+    if kind == "optional":  # present (struct_problem lets it be absent), so of type T
+        return type_problem(inner, v, path)
+    if kind == "list":
+        if type(v) is not list:
+            return f"field '{path}' is not a list"
+        return next((p for i, x in enumerate(v)
+                     if (p := type_problem(inner, x, f"{path}[{i}]"))), None)
+    if type(v) is not dict:  # "map": JSON object keys are always text
+        return f"field '{path}' is not an object"
+    return next((p for k in sorted(v) if (p := type_problem(inner, v[k], _join(path, k)))),
+                None)
+
+
+def struct_problem(fields: dict, v, path: str):
+    """Why v is not the struct `fields` (None if it is): deny_unknown_fields, every
+    field that is not optional present, every field of its type."""
+    if type(v) is not dict:
+        return f"field '{path}' is not an object"
+    unknown = [k for k in sorted(v) if k not in fields]
+    if unknown:
+        return f"unknown field '{_join(path, unknown[0])}'"
+    for k, t in fields.items():
+        if k not in v:
+            if type(t) is tuple and t[0] == "optional":
+                continue
+            return f"missing field '{_join(path, k)}'"
+        if p := type_problem(t, v[k], _join(path, k)):
+            return p
+    return None
+
+
+def outputs_problem(step: str, b: dict):
+    """entry.rs Body::check on the output files (None if they are right)."""
+    files, hashes = b["outputs"], b["output_sha256"]
+    required, optional = STEP_OUTPUTS[step]
+    if sorted(files) != sorted(hashes):
+        return "outputs and output_sha256 name different files"
+    missing = [r for r in required if r not in files]
+    if missing:
+        return f"the output '{missing[0]}' is not recorded"
+    extra = [n for n in sorted(files) if n not in required + optional]
+    if extra:
+        return f"'{extra[0]}' is not an output of this step"
+    for n in sorted(files):  # the same test as entry.rs: a relative path, no ".."
+        p = files[n]
+        if not p or p.startswith("/") or ".." in p.split("/"):
+            return f"the output '{n}' is recorded at {p!r}, which is not a path inside " \
+                   "the output folder"
+    return None
+
+
+def rule_problem(step: str, b: dict):
+    """entry.rs Body::check: what the types alone cannot say (None if all holds)."""
+    if step in STEP_OUTPUTS and (p := outputs_problem(step, b)):
+        return p
+    if step == "select" and (b["algorithm"] != "legacy") != ("distribution" in b["outputs"]):
+        return f"a {b['algorithm']} selection " + \
+            ("must record a distribution" if b["algorithm"] != "legacy" else
+             "records no distribution")
+    if step == "lottery-draw" and (b["source"] == "seed") != (b["seed"] is not None):
+        return "the seed is given exactly when the source is \"seed\""
+    return None
+
+
+def entry_problem(e: dict, n: int):
+    """Why the entry on journal line n does not fit the schema sortes opens journals
+    with (src/base/journal/mod.rs parse_line and Journal::open), else None. The chain
+    is read_journal's."""
+    if (p := float_path(e)) is not None:
+        return f"field '{p}' is a floating-point number; the journal holds none"
+    for k, t in HEADER.items():
+        if k not in e:
+            return f"missing header field '{k}'"
+        if p := type_problem(t, e[k], k):
+            return p
+    if e["spec"] != SPEC:
+        return f"written under {e['spec']!r}; this verifier reads journals of {SPEC!r} only"
+    if e["seq"] != n:
+        return f"field 'seq' is {e['seq']}, expected {n} (its line number)"
+    if "step" not in e:
+        return "missing field 'step'"
+    if not step_label(e):
+        return "field 'step' is not one of " + ", ".join(BODIES)
+    body = {k: v for k, v in e.items() if k not in HEADER and k != "step"}
+    return struct_problem(BODIES[e["step"]], body, "") or rule_problem(e["step"], body)
 
 
 # ---------------------------------------------------------------- verification
@@ -609,6 +870,17 @@ class Report:
         return ok
 
 
+def schema_checked(rep: Report, problems: list, n: int) -> bool:
+    """Reports the journal schema: one PASS, or one FAIL per refused line. False on a
+    FAIL: sortes refuses such a journal as a whole, and the replays read fields that
+    only the schema guarantees, so the caller stops there."""
+    if not problems:
+        return rep.check("journal schema", True, f"{n} entries of {SPEC}")
+    for p in problems:
+        rep.check("journal schema", False, p)
+    return False
+
+
 def verify(process_path: Path, only_wave) -> int:
     rep = Report()
     proc_bytes = process_path.read_bytes()
@@ -618,11 +890,13 @@ def verify(process_path: Path, only_wave) -> int:
     jpath = out / "journal.jsonl"
     if not rep.check("journal present", jpath.exists(), str(jpath)):
         return 1
-    entries, bad, noncanonical = read_journal(jpath)
+    entries, bad, noncanonical, problems = read_journal(jpath)
     rep.check("journal hash chain", bad is None,
               f"{len(entries)} entries" if bad is None else f"entry {bad} is broken")
     rep.check("journal lines canonical", noncanonical == 0,
               "" if not noncanonical else f"{noncanonical} lines not in the §10 form")
+    if not schema_checked(rep, problems, len(entries)):
+        return 1
     draws = {}
     for e in entries:
         if e.get("step") == "draw":
@@ -828,8 +1102,10 @@ def verify_bundle(d: Path) -> int:
     sel = proc.get("selection", {})
     k, households = int(sel.get("k", 0)), bool(sel.get("household_rule", False))
     out = d / man["out_dir"]
-    entries, broken, _ = read_journal(out / "journal.jsonl")
+    entries, broken, _, problems = read_journal(out / "journal.jsonl")
     rep.check("journal hash chain", broken is None, f"{len(entries)} entries")
+    if not schema_checked(rep, problems, len(entries)):
+        return 1
     verify_selection(d, man, out, entries, k, households, rep)
     lots = steps(entries, "lottery")
     if not rep.check("lottery in journal", bool(lots)):

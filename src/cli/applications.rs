@@ -1,5 +1,5 @@
-use crate::error::Result;
-use crate::process::Process;
+use crate::base::error::Result;
+use crate::base::process::Process;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -21,7 +21,7 @@ pub struct Args {
 pub fn run(a: Args) -> Result<i32> {
     let process = Process::load(&a.process)?;
     let (rows, invitees) =
-        crate::intake::step::write_synthetic_applications(&process, &a.out, a.seed, a.force)?;
+        crate::synth::applications::write_for_process(&process, &a.out, a.seed, a.force)?;
     println!(
         "wrote {rows} synthetic applications from {} invitees to {} (mode 0600)",
         invitees,

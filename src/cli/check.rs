@@ -1,5 +1,5 @@
-use crate::error::Result;
-use crate::process::Process;
+use crate::base::error::Result;
+use crate::base::process::Process;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -14,10 +14,9 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<i32> {
     let process = Process::load(&a.process)?;
-    let paths = crate::draw::run::Paths::of(&process);
-    let j = crate::journal::Journal::open(&paths.journal)?;
+    let run = crate::base::run::Run::open(process.layout())?;
     let pb = super::spinner("reading the register extract");
-    let loaded = crate::draw::run::load_plan(&process, &paths, &j, 1, None, a.keep_going)?;
+    let loaded = crate::draw::step::load_plan(&process, &run, 1, None, a.keep_going)?;
     pb.finish_and_clear();
     println!(
         "{}: {} rows, {} residents, {} rejected rows",

@@ -1,5 +1,5 @@
-use crate::error::Result;
-use crate::process::Process;
+use crate::base::error::Result;
+use crate::base::process::Process;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -27,11 +27,11 @@ pub struct Args {
 pub fn run(a: Args) -> Result<i32> {
     let process = Process::load(&a.process)?;
     let counts = match &a.counts {
-        Some(p) => Some(crate::draw::run::read_counts(p)?),
+        Some(p) => Some(crate::draw::step::read_counts(p)?),
         None => None,
     };
     let pb = super::spinner("reading the register extract");
-    let r = crate::draw::run::commit(
+    let r = crate::draw::step::commit(
         &process,
         a.wave,
         counts.as_ref(),

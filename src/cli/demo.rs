@@ -1,10 +1,10 @@
 //! The end-to-end example: synthetic Dortmund register → commit → draw → applications →
 //! intake → LEXIMIN → lottery → panel and reserves → a replacement → audit bundle → verify.
 
-use crate::error::{Error, Result};
-use crate::process::Process;
-use crate::register::synth::SynthConfig;
-use crate::spec::Seed;
+use crate::base::error::{Error, Result};
+use crate::base::process::Process;
+use crate::base::spec::Seed;
+use crate::synth::register::SynthConfig;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -96,7 +96,12 @@ pub fn run(a: Args) -> Result<i32> {
         .replace("../../quotas/", "quotas/")
         .replace("../../templates/", "templates/");
     let public = |path: &Path, text: &str| {
-        crate::fsio::write_atomic(path, text.as_bytes(), crate::fsio::Privacy::Public, false)
+        crate::base::fsio::write_atomic(
+            path,
+            text.as_bytes(),
+            crate::base::fsio::Privacy::Public,
+            false,
+        )
     };
     for (name, text) in TEMPLATES {
         public(&a.dir.join("templates/letters").join(name), text)?;
@@ -112,7 +117,7 @@ pub fn run(a: Args) -> Result<i32> {
         population: a.population,
         ..SynthConfig::default()
     };
-    let r = crate::register::read::write_synthetic(&a.dir.join("data"), &cfg, false);
+    let r = crate::synth::write_register(&a.dir.join("data"), &cfg, false);
     pb.finish_and_clear();
     let (csv, pq, n) = r?;
     println!(
@@ -125,7 +130,7 @@ pub fn run(a: Args) -> Result<i32> {
     let process = Process::load(&process_path)?;
     let t = steps.next("commit: inputs fixed before the seed exists");
     let seed_source = "Lotto 6aus49, draw of Saturday 2027-01-16: six numbers and the Superzahl as an RFC 3797 key string";
-    let c = crate::draw::run::commit(&process, 1, None, seed_source, None, false)?;
+    let c = crate::draw::step::commit(&process, 1, None, seed_source, None, false)?;
     super::print_plan(&c.loaded.plan, None);
     println!(
         "  commitment {}  ({:.2} s)",
@@ -136,7 +141,7 @@ pub fn run(a: Args) -> Result<i32> {
 
     let t = steps.next(&format!("draw with the public seed {EXAMPLE_SEED}"));
     let seed = Seed::parse(EXAMPLE_SEED)?;
-    let d = crate::draw::run::draw(&process, &seed, None, None, false, false)?;
+    let d = crate::draw::step::draw(&process, &seed, None, None, false, false)?;
     super::draw::report(&d);
     took(t);
 
@@ -152,7 +157,7 @@ pub fn run(a: Args) -> Result<i32> {
         "applications: synthetic replies to the invitation (response model by age, district, education)",
     );
     let apps = a.dir.join("data/applications.csv");
-    crate::intake::step::write_synthetic_applications(&process, &apps, 2027, false)?;
+    crate::synth::applications::write_for_process(&process, &apps, 2027, false)?;
     println!("  {} ({:.2} s)", apps.display(), t.elapsed().as_secs_f64());
 
     let t = steps.next("intake: codes linked, answers checked, pseudonymous pool");
@@ -168,7 +173,7 @@ pub fn run(a: Args) -> Result<i32> {
     took(t);
 
     let t = steps.next("lottery: 1000 numbered panels, committed before the number is drawn");
-    let layout = crate::lottery::step::Layout::of(&process)?;
+    let layout = crate::lottery::step::Setup::of(&process)?;
     let pb = super::spinner("rounding the distribution to a lottery");
     let b = crate::lottery::step::build(&layout, 1000, false);
     pb.finish_and_clear();
@@ -190,16 +195,22 @@ pub fn run(a: Args) -> Result<i32> {
         steps.next("during the year: a member drops out and is replaced from the reserve order");
     // The simulated drop-out is the first seat that can be refilled on its own: with
     // five tight quota categories many seats cannot (the tool then names the quota).
-    let j = crate::journal::Journal::open(&layout.paths.journal)?;
-    let (frame, standing) = (
-        crate::lottery::step::frame(&layout)?,
-        crate::lottery::step::standing(&j)?,
-    );
-    let reserves = crate::lottery::step::reserves(&layout, &j)?;
+    let run = crate::base::run::Run::open(process.layout())?;
+    let committed = crate::lottery::step::committed(&run, &layout)?;
+    let standing = crate::lottery::step::standing(run.journal())?;
+    let reserves = crate::lottery::step::reserves(&run)?;
     let seat = d.panel.iter().position(|m| {
-        crate::lottery::step::choose(&frame, &standing, &reserves, std::slice::from_ref(m), &[])
-            .is_ok()
+        crate::lottery::step::choose(
+            &committed.frame,
+            &standing,
+            &reserves,
+            std::slice::from_ref(m),
+            &[],
+        )
+        .is_ok()
     });
+    drop(committed);
+    drop(run);
     // Seats before the first replaceable one (all of them if none is).
     let blocked = seat.unwrap_or(d.panel.len());
     if blocked > 0 {
@@ -237,7 +248,7 @@ pub fn run(a: Args) -> Result<i32> {
     took(t);
 
     let t = steps.next("verify the audit bundle alone (what an outside auditor runs)");
-    let checks = crate::bundle::verify(&bundle)?;
+    let checks = crate::verify::bundle::verify(&bundle)?;
     let failed = checks.iter().filter(|c| !c.ok).count();
     println!(
         "  {} checks, {failed} failed (sortes verify --bundle {})",

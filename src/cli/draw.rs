@@ -1,6 +1,6 @@
-use crate::error::Result;
-use crate::process::Process;
-use crate::spec::Seed;
+use crate::base::error::Result;
+use crate::base::process::Process;
+use crate::base::spec::Seed;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -29,7 +29,7 @@ pub fn run(a: Args) -> Result<i32> {
     let process = Process::load(&a.process)?;
     let seed = Seed::parse(&a.seed)?;
     let pb = super::spinner("reading the register and drawing");
-    let r = crate::draw::run::draw(
+    let r = crate::draw::step::draw(
         &process,
         &seed,
         a.wave,
@@ -43,7 +43,7 @@ pub fn run(a: Args) -> Result<i32> {
     Ok(0)
 }
 
-pub(crate) fn report(r: &crate::draw::run::DrawReport) {
+pub(crate) fn report(r: &crate::draw::step::DrawReport) {
     println!(
         "drew wave {}: {} invitees with seed {}",
         r.wave,

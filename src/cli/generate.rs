@@ -1,5 +1,5 @@
-use crate::error::{Error, Result};
-use crate::register::synth::SynthConfig;
+use crate::base::error::{Error, Result};
+use crate::synth::register::SynthConfig;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -34,7 +34,7 @@ pub fn run(a: Args) -> Result<i32> {
         reference_date,
     };
     let pb = super::spinner("generating the synthetic register");
-    let r = crate::register::read::write_synthetic(&a.out, &cfg, a.force);
+    let r = crate::synth::write_register(&a.out, &cfg, a.force);
     pb.finish_and_clear();
     let (csv, pq, n) = r?;
     println!(

@@ -1,6 +1,6 @@
-use crate::error::Result;
+use crate::base::error::Result;
+use crate::base::process::Process;
 use crate::letters::step;
-use crate::process::Process;
 use std::path::PathBuf;
 
 #[derive(clap::Subcommand)]

@@ -1,7 +1,8 @@
-use crate::error::{Error, Result};
-use crate::lottery::step::{self, Layout, Source, units_text};
-use crate::process::Process;
-use crate::spec::Seed;
+use crate::base::error::{Error, Result};
+use crate::base::process::Process;
+use crate::base::spec::Seed;
+use crate::base::text::units_text;
+use crate::lottery::step::{self, Setup, Source};
 use std::path::PathBuf;
 
 #[derive(clap::Subcommand)]
@@ -50,7 +51,7 @@ pub fn run(c: Command) -> Result<i32> {
 
 fn build(a: BuildArgs) -> Result<i32> {
     let process = Process::load(&a.process)?;
-    let l = Layout::of(&process)?;
+    let l = Setup::of(&process)?;
     let pb = super::spinner("rounding the distribution to a lottery");
     let r = step::build(&l, a.m, a.force);
     pb.finish_and_clear();
@@ -71,9 +72,9 @@ pub(crate) fn print_build(r: &step::BuildReport, m: u32) {
     println!(
         "  largest change of anyone's probability: {} ({:.3} × 1/m; largest-remainder rounding: {:.3} × 1/m; no rounding can beat {:.3} × 1/m)",
         units_text(r.rounding.max_deviation / mi),
-        r.rounding.max_deviation as f64 / crate::lottery::round::UNIT as f64,
-        r.rounding.start_deviation as f64 / crate::lottery::round::UNIT as f64,
-        r.rounding.lower_bound as f64 / crate::lottery::round::UNIT as f64,
+        r.rounding.max_deviation as f64 / crate::base::text::UNIT as f64,
+        r.rounding.start_deviation as f64 / crate::base::text::UNIT as f64,
+        r.rounding.lower_bound as f64 / crate::base::text::UNIT as f64,
     );
     println!(
         "  {} different panels in the lottery, {} of them generated to even out the rounding",
@@ -92,7 +93,7 @@ pub(crate) fn print_build(r: &step::BuildReport, m: u32) {
 
 fn draw(a: DrawArgs) -> Result<i32> {
     let process = Process::load(&a.process)?;
-    let l = Layout::of(&process)?;
+    let l = Setup::of(&process)?;
     let source = match (a.number, &a.seed) {
         (Some(n), None) => Source::Number(n),
         (None, Some(s)) => Source::Seed(Seed::parse(s)?),

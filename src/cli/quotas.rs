@@ -1,5 +1,5 @@
-use crate::error::{Error, Result};
-use crate::process::Process;
+use crate::base::error::{Error, Result};
+use crate::base::process::Process;
 use crate::quotas::{self, Tolerance};
 use std::path::PathBuf;
 
@@ -42,10 +42,14 @@ pub struct DeriveArgs {
         default_value = "gender,age_band,stadtbezirk"
     )]
     categories: Vec<String>,
-    /// Instead: the Dortmund statistics table (../shared/reference/dortmund-statistics.csv).
-    #[arg(long)]
+    /// Instead: from the Dortmund statistics table shipped with sortes
+    /// (quotas/dortmund-statistics.csv, every figure with its source).
+    #[arg(long, conflicts_with = "process")]
+    dortmund: bool,
+    /// Instead: from a statistics table in the layout of quotas/dortmund-statistics.csv.
+    #[arg(long, conflicts_with_all = ["process", "dortmund"])]
     dortmund_statistics: Option<PathBuf>,
-    /// With --dortmund-statistics: district groups instead of the 12 districts.
+    /// With --dortmund or --dortmund-statistics: district groups instead of the 12 districts.
     #[arg(long)]
     grouped: bool,
     /// Tolerance: seats ("2"), a percentage of the target ("20%"), a fraction ("1/5"),
@@ -81,8 +85,9 @@ fn check(a: CheckArgs) -> Result<i32> {
         return Ok(0);
     };
     let pool = quotas::read_pool(&pool_path, &a.id_column, a.household_column.as_deref())?;
-    let inst = quotas::build_instance(&qf, a.k, &pool)?;
-    match crate::select::feasibility_within_flex(&inst, &qf.flex_for(&inst)) {
+    let inst = crate::select::instance::build(&qf, a.k, &pool)?;
+    match crate::select::feasibility_within_flex(&inst, &crate::select::instance::flex(&qf, &inst))
+    {
         Ok(()) => {
             println!(
                 "feasible: at least one panel of {} from the {} applicants meets every quota",
@@ -104,13 +109,13 @@ fn derive(a: DeriveArgs) -> Result<i32> {
         .parse()
         .map_err(|e| Error::refused(format!("--tolerance {:?}: {e}", a.tolerance)))?;
     let qf = match (&a.dortmund_statistics, &a.process) {
+        _ if a.dortmund => quotas::dortmund::dortmund_quotas_builtin(a.k, a.grouped)?,
         (Some(stats), _) => quotas::dortmund::dortmund_quotas(stats, a.k, a.grouped)?,
         (None, Some(p)) => {
             let process = Process::load(p)?;
-            let paths = crate::draw::run::Paths::of(&process);
-            let j = crate::journal::Journal::open(&paths.journal)?;
+            let run = crate::base::run::Run::open(process.layout())?;
             let pb = super::spinner("reading the register extract");
-            let loaded = crate::draw::run::load_plan(&process, &paths, &j, 1, None, false);
+            let loaded = crate::draw::step::load_plan(&process, &run, 1, None, false);
             pb.finish_and_clear();
             let loaded = loaded?;
             let counts =
@@ -119,15 +124,15 @@ fn derive(a: DeriveArgs) -> Result<i32> {
         }
         _ => {
             return Err(Error::refused(
-                "give -p forum.toml (derive from the register) or --dortmund-statistics FILE",
+                "give -p forum.toml (derive from the register), --dortmund (the shipped Dortmund statistics) or --dortmund-statistics FILE",
             ));
         }
     };
     let text = quotas::write_quota_file(&qf);
-    crate::fsio::write_atomic(
+    crate::base::fsio::write_atomic(
         &a.out,
         text.as_bytes(),
-        crate::fsio::Privacy::Public,
+        crate::base::fsio::Privacy::Public,
         a.force,
     )?;
     println!(

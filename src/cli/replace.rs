@@ -1,6 +1,6 @@
-use crate::error::{Error, Result};
-use crate::lottery::step::{self, Layout};
-use crate::process::Process;
+use crate::base::error::{Error, Result};
+use crate::base::process::Process;
+use crate::lottery::step::{self, Setup};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -21,7 +21,7 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<i32> {
     let process = Process::load(&a.process)?;
-    let l = Layout::of(&process)?;
+    let l = Setup::of(&process)?;
     let date = match a.date {
         Some(d) => {
             chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| {

@@ -1,5 +1,5 @@
-use crate::error::Result;
-use crate::process::Process;
+use crate::base::error::Result;
+use crate::base::process::Process;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]

@@ -1,25 +1,27 @@
-use crate::error::{Error, Result};
-use crate::process::Process;
-use crate::select::run::{self, Algorithm, Inputs};
+use crate::base::error::{Error, Result};
+use crate::base::process::Process;
+use crate::select::run::{self, Inputs, Outcome, parse_algorithm};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The process file (reads [selection]; the pool from the intake step).
-    #[arg(long, short)]
+    /// The process file: k and the quota file from [selection], the pool from the
+    /// intake step (or --pool); the step is journaled.
+    #[arg(long, short, conflicts_with_all = ["quotas", "k", "id_column", "household_column"])]
     process: Option<PathBuf>,
-    /// Pool file (CSV with an id column and one column per quota category).
+    /// The pool (CSV with an id column and one column per quota category). With a
+    /// process file: a pool prepared outside `sortes intake`, in the output folder's public/.
     #[arg(long)]
     pool: Option<PathBuf>,
-    /// Quota file (`category,value,min,max[,min_flex,max_flex]`).
+    /// Without a process file: the quota file (`category,value,min,max[,min_flex,max_flex]`).
     #[arg(long)]
     quotas: Option<PathBuf>,
-    /// Panel size.
+    /// Without a process file: the panel size.
     #[arg(long)]
     k: Option<usize>,
     /// Id column of the pool file.
-    #[arg(long, default_value = "pool_id")]
-    id_column: String,
+    #[arg(long)]
+    id_column: Option<String>,
     /// Household column of the pool file (at most one member per household).
     #[arg(long)]
     household_column: Option<String>,
@@ -38,58 +40,15 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<i32> {
-    let process = a.process.as_deref().map(Process::load).transpose()?;
-    let sel = process.as_ref().and_then(|p| p.file.selection.clone());
-    let need = |what: &str| {
-        Error::refused(format!(
-            "give --{what}, or a process file (-p) with a [selection] table"
-        ))
-    };
-    let paths = process.as_ref().map(crate::draw::run::Paths::of);
-    let pool_path = match (&a.pool, &paths) {
-        (Some(p), _) => p.clone(),
-        (None, Some(ps)) => ps.public.join("pool.csv"),
-        _ => return Err(need("pool")),
-    };
-    let quota_path = match (&a.quotas, &sel, &process) {
-        (Some(q), _, _) => q.clone(),
-        (None, Some(s), Some(p)) => p.resolve(&s.quotas),
-        _ => return Err(need("quotas")),
-    };
-    let k = a.k.or(sel.as_ref().map(|s| s.k)).ok_or_else(|| need("k"))?;
-    let algorithm = Algorithm::parse(
-        a.algorithm
-            .as_deref()
-            .or(sel.as_ref().map(|s| s.algorithm.as_str()))
-            .unwrap_or("leximin"),
-    )?;
-    let household_column = match (&a.household_column, &sel) {
-        (Some(h), _) => Some(h.clone()),
-        (None, Some(s)) if s.household_rule => Some("household".to_string()),
-        _ => None,
-    };
-    let inputs = Inputs {
-        pool_path,
-        quota_path,
-        k,
-        id_column: a.id_column.clone(),
-        household_column,
-        algorithm,
-        legacy_samples: a.legacy_samples,
-    };
-    let out_dir = match (&a.out, &paths) {
-        (Some(o), _) => o.clone(),
-        (None, Some(ps)) => ps.public.join("selection"),
-        _ => PathBuf::from("selection"),
-    };
-    let pb = super::spinner(&format!("{} selection", algorithm.name()));
+    let algorithm = a.algorithm.as_deref().map(parse_algorithm).transpose()?;
+    let name = algorithm.map_or("selection", |al| al.name());
+    let pb = super::spinner(&format!("{name} selection"));
     let mut last = std::time::Instant::now();
     let mut progress = |p: &crate::select::Progress| {
         if last.elapsed().as_millis() >= 100 {
             last = std::time::Instant::now();
             pb.set_message(format!(
-                "{}: {:?} round {} · iteration {} · {} panels · {}/{} fixed · bound {:.5} · gap {:.2e}",
-                algorithm.name(),
+                "{name}: {:?} round {} · iteration {} · {} panels · {}/{} fixed · bound {:.5} · gap {:.2e}",
                 p.phase,
                 p.outer_iteration,
                 p.iteration,
@@ -101,10 +60,61 @@ pub fn run(a: Args) -> Result<i32> {
             ));
         }
     };
-    let r = run::select(&inputs, &mut progress);
-    pb.finish_and_clear();
-    let o = r?;
-    let written = run::write(&o, &out_dir, a.force)?;
+    let (outcome, written, k, algorithm) = match &a.process {
+        Some(p) => {
+            let process = Process::load(p)?;
+            let opts = run::StepOptions {
+                algorithm,
+                out: a.out.clone(),
+                pool: a.pool.clone(),
+                force: a.force,
+                legacy_samples: a.legacy_samples,
+            };
+            let r = run::step(&process, &opts, &mut progress);
+            pb.finish_and_clear();
+            let r = r?;
+            (r.outcome, r.written, r.k, r.algorithm)
+        }
+        None => {
+            let need = |what: &str| {
+                Error::refused(format!(
+                    "give --{what}, or a process file (-p) with a [selection] table"
+                ))
+            };
+            let pool = a.pool.clone().ok_or_else(|| need("pool"))?;
+            let quotas = a.quotas.clone().ok_or_else(|| need("quotas"))?;
+            let k = a.k.ok_or_else(|| need("k"))?;
+            let algorithm = algorithm.unwrap_or(run::Algorithm::Leximin);
+            let out = a.out.clone().unwrap_or_else(|| PathBuf::from("selection"));
+            let r = (|| {
+                run::check_outputs(&out, a.force)?;
+                let bytes = crate::base::fsio::read_input(&pool, "the pool file was not found")?;
+                let mut inputs = Inputs::read(
+                    &pool,
+                    &bytes,
+                    a.id_column
+                        .as_deref()
+                        .unwrap_or(crate::intake::files::POOL_ID),
+                    a.household_column.as_deref(),
+                    &quotas,
+                    k,
+                    algorithm,
+                )?;
+                inputs.legacy_samples = a.legacy_samples;
+                let o = run::select(inputs, &mut progress)?;
+                let w = run::write(&o, &out, a.force)?;
+                Ok::<_, Error>((o, w))
+            })();
+            pb.finish_and_clear();
+            let (o, w) = r?;
+            (o, w, k, algorithm)
+        }
+    };
+    print(&outcome, &written, k, algorithm);
+    Ok(0)
+}
+
+fn print(o: &Outcome, written: &run::Written, k: usize, algorithm: run::Algorithm) {
     println!(
         "{} selection: {} applicants, panel of {k}, {} categories — {:.2} s",
         algorithm.name(),
@@ -124,35 +134,6 @@ pub fn run(a: Args) -> Result<i32> {
     for (_, p, _) in &written.files {
         println!("  wrote {}", p.display());
     }
-    if let (Some(process), Some(paths)) = (&process, &paths) {
-        let mut j = crate::journal::Journal::open(&paths.journal)?;
-        let outputs: serde_json::Map<String, serde_json::Value> = written
-            .files
-            .iter()
-            .map(|(n, p, _)| (n.clone(), serde_json::json!(paths.rel(p))))
-            .collect();
-        let hashes: serde_json::Map<String, serde_json::Value> = written
-            .files
-            .iter()
-            .map(|(n, _, h)| (n.clone(), serde_json::json!(h)))
-            .collect();
-        j.append(
-            "select",
-            serde_json::json!({
-                "process_sha256": process.sha256,
-                "pool_sha256": crate::fsio::sha256_file(&inputs.pool_path)?,
-                "quotas_sha256": crate::fsio::sha256_file(&inputs.quota_path)?,
-                "k": k,
-                "algorithm": algorithm.name(),
-                "applicants": o.pool.ids.len(),
-                "panels": o.distribution.as_ref().map(|d| d.panels.len()),
-                "min_probability": o.min_probability(),
-                "outputs": outputs,
-                "output_sha256": hashes,
-            }),
-        )?;
-    }
-    Ok(0)
 }
 
 /// The selection step with everything taken from the process file (used by the demo).
@@ -164,9 +145,7 @@ pub(crate) fn run_for_process(process: &Process, force: bool) -> Result<i32> {
 /// the report's comparison; run before the main selection so that the lottery uses
 /// the LEXIMIN distribution (the latest `select` entry).
 pub(crate) fn run_legacy_baseline(process: &Process, force: bool) -> Result<i32> {
-    let out = crate::draw::run::Paths::of(process)
-        .public
-        .join("selection-legacy");
+    let out = process.layout().public.join("selection-legacy");
     run(for_process(process, Some("legacy"), Some(out), force))
 }
 
@@ -181,7 +160,7 @@ fn for_process(
         pool: None,
         quotas: None,
         k: None,
-        id_column: "pool_id".into(),
+        id_column: None,
         household_column: None,
         algorithm: algorithm.map(str::to_string),
         out,

@@ -1,5 +1,5 @@
-use crate::error::Result;
-use crate::process::Process;
+use crate::base::error::Result;
+use crate::base::process::Process;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -15,7 +15,7 @@ pub struct Args {
 pub fn run(a: Args) -> Result<i32> {
     let pb = super::spinner("verifying");
     let checks = match &a.bundle {
-        Some(dir) => crate::bundle::verify(dir),
+        Some(dir) => crate::verify::bundle::verify(dir),
         None => Process::load(&a.process).map(|p| crate::verify::verify(&p)),
     };
     pb.finish_and_clear();

@@ -8,8 +8,8 @@
 //! 31 is prime and every weight is below 31, any single wrong character and any swap
 //! of two different adjacent characters changes the sum and is caught.
 
-use crate::error::{Error, Result};
-use crate::fsio::{self, Privacy};
+use crate::base::error::{Error, Result};
+use crate::base::fsio::{self, Privacy};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::path::Path;
@@ -66,8 +66,8 @@ impl CodeKey {
 
     /// SHA-256 of the key, recorded in the journal so the office can tell which key
     /// made a set of codes (it reveals nothing about the key).
-    pub fn fingerprint(&self) -> String {
-        fsio::sha256_hex(&self.0)
+    pub fn fingerprint(&self) -> fsio::Sha256 {
+        fsio::Sha256::of(&self.0)
     }
 
     /// The code for `register_id`; `attempt` is 0 unless an earlier attempt collided.

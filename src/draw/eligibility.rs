@@ -3,8 +3,10 @@
 //! the first reason that applies, in the order of [`REASONS`], so that
 //! residents = eligible + Σ excluded.
 
-use crate::error::{Error, Location, Result};
-use crate::process::Process;
+use crate::base::error::Result;
+use crate::base::process::Process;
+use crate::base::table::{self, Encoding, Options, Table};
+use crate::base::text::canonical;
 use crate::register::Register;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -28,47 +30,42 @@ pub struct Eligibility {
     pub list_ids_not_in_register: u64,
 }
 
-/// Reads an exclusion list: a CSV with a `register_id` column (such as an earlier
-/// invitees.csv), or plain text with one id per line (`#` starts a comment).
+/// Reads an exclusion list. It is a CSV file when a field of its first line (split
+/// at `,` `;` and tab, trimmed) is `register_id` — such as an earlier invitees.csv —
+/// and the ids are that column (read by the table reader: delimiter the most frequent
+/// of `;` `,` tab in the header line). Otherwise it is plain text with one id per line,
+/// `#` starting a comment. Ids are in canonical form; empty ones are skipped.
 pub fn read_id_list(path: &Path) -> Result<BTreeSet<String>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let text = text.trim_start_matches('\u{feff}');
-    let first = text.lines().next().unwrap_or("");
+    let bytes = crate::base::fsio::read_input(path, "the exclusion list was not found")?;
+    let text = table::decode(path, &bytes, Encoding::Utf8, "save it as UTF-8")?;
+    let first = text
+        .lines()
+        .next()
+        .map_or("", |l| l.trim_start_matches('\u{feff}'));
     let mut ids = BTreeSet::new();
     if first
         .split([',', ';', '\t'])
         .any(|h| h.trim() == "register_id")
     {
-        let delim = [b';', b',', b'\t']
-            .into_iter()
-            .find(|d| first.as_bytes().contains(d))
-            .unwrap_or(b',');
-        let mut r = csv::ReaderBuilder::new()
-            .delimiter(delim)
-            .from_reader(text.as_bytes());
-        let idx = r
-            .headers()
-            .ok()
-            .and_then(|h| h.iter().position(|x| x.trim() == "register_id"))
-            .unwrap_or(0);
-        for (i, rec) in r.records().enumerate() {
-            let rec = rec.map_err(|e| {
-                Error::input(
-                    Location::line(path, i as u64 + 2),
-                    format!("not readable as CSV: {e}"),
-                )
-            })?;
-            if let Some(v) = rec.get(idx) {
-                let v = crate::register::canonical(v);
-                if !v.is_empty() {
-                    ids.insert(v.into_owned());
-                }
-            }
-        }
+        let t = Table::parse(
+            path,
+            &bytes,
+            &Options {
+                delimiters: b";,\t",
+                ..Options::csv()
+            },
+        )?;
+        let idx = t.column("register_id", "exclusion list")?;
+        ids.extend(
+            t.rows
+                .iter()
+                .map(|r| r.cells[idx].clone())
+                .filter(|v| !v.is_empty()),
+        );
     } else {
         for line in text.lines() {
-            let v = line.split('#').next().unwrap_or("");
-            let v = crate::register::canonical(v);
+            let v = line.split('#').next().unwrap_or(line);
+            let v = canonical(v);
             if !v.is_empty() {
                 ids.insert(v.into_owned());
             }

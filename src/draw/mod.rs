@@ -4,15 +4,19 @@
 //! execute — the seeded, stratified sample;
 //! render — invitees.csv (personal, mode 0600) and the public summary.
 
-pub mod allocate;
 pub mod codes;
 pub mod eligibility;
-pub mod run;
+pub mod invitees;
+pub mod step;
 
-use crate::error::{Error, Location, Result};
-use crate::process::Process;
+use crate::base::apportion::{Share, apportion_capped};
+use crate::base::error::{Error, Location, Result};
+use crate::base::fsio::Sha256;
+use crate::base::journal::Decimal;
+use crate::base::process::Process;
+use crate::base::spec::{Seed, Stream};
 use crate::register::{Register, list_hash};
-use crate::spec::{Seed, Stream};
+use invitees::Invitee;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Domain label of the invitation draw's random stream (spec §3).
@@ -37,7 +41,7 @@ pub struct Plan {
     pub strata: Vec<StratumPlan>,
     pub eligibility: eligibility::Eligibility,
     /// SHA-256 over the record hashes of the eligible persons (canonical order).
-    pub eligible_sha256: String,
+    pub eligible_sha256: Sha256,
     pub invitations: u64,
     pub household_rule: bool,
 }
@@ -81,7 +85,8 @@ pub fn plan(
                                 .find(|(k, _)| k.to_lowercase() == v.to_lowercase())
                                 .map(|(_, f)| f)
                         })
-                        .and_then(|f| allocate::parse_factor(f))
+                        // Validated with the process file; 1 where no factor is set.
+                        .and_then(|f| crate::base::text::parse_thousandths(f))
                         .unwrap_or(1000)
                 })
                 .product();
@@ -126,15 +131,17 @@ pub fn plan(
     let invitations;
     match counts {
         None => {
-            let shares: Vec<allocate::Share> = strata
+            // Spec §7.2: proportional to eligible × factor, largest remainder, capped
+            // at each stratum's capacity.
+            let shares: Vec<Share> = strata
                 .iter()
-                .map(|s| allocate::Share {
+                .map(|s| Share {
                     weight: s.eligible as u128 * s.factor_milli,
                     capacity: s.capacity,
                 })
                 .collect();
             let cap: u64 = strata.iter().map(|s| s.capacity).sum();
-            let alloc = allocate::allocate(&shares, cfg.invitations).ok_or_else(|| {
+            let alloc = apportion_capped(&shares, cfg.invitations).ok_or_else(|| {
                 Error::refused(format!(
                     "{} invitations are asked for, but only {cap} {} can be invited",
                     cfg.invitations,
@@ -156,10 +163,10 @@ pub fn plan(
                     .iter_mut()
                     .find(|s| s.label.to_lowercase() == label.to_lowercase())
                 else {
-                    let known: Vec<String> = strata.iter().map(|s| s.label.clone()).collect();
-                    let hint = crate::register::closest(label, &known)
-                        .map(|k| format!("; did you mean {k:?}?"))
-                        .unwrap_or_default();
+                    let hint = crate::base::text::did_you_mean(
+                        label,
+                        strata.iter().map(|s| s.label.as_str()),
+                    );
                     return Err(Error::input(
                         Location::default(),
                         format!(
@@ -220,14 +227,17 @@ pub fn execute(plan: &Plan, reg: &Register, seed: &Seed, commitment: &str) -> Dr
     let mut per_stratum = Vec::with_capacity(plan.strata.len());
     for s in &plan.strata {
         let picked = if plan.household_rule {
-            crate::spec::sample_filtered(&mut stream, &s.members, s.allocated as usize, |&i| {
-                match reg.people[i as usize].household {
+            crate::base::spec::sample_filtered(
+                &mut stream,
+                &s.members,
+                s.allocated as usize,
+                |&i| match reg.people[i as usize].household {
                     Some(h) => taken.insert(h),
                     None => true,
-                }
-            })
+                },
+            )
         } else {
-            crate::spec::sample(&mut stream, &s.members, s.allocated as usize)
+            crate::base::spec::sample(&mut stream, &s.members, s.allocated as usize)
         };
         per_stratum.push(picked);
     }
@@ -238,33 +248,14 @@ pub fn execute(plan: &Plan, reg: &Register, seed: &Seed, commitment: &str) -> Dr
 }
 
 /// Spec §8.3: SHA-256 of the drawn register ids in output order, each followed by "\n".
-pub fn drawn_digest(reg: &Register, drawn: &Drawn) -> String {
+pub fn drawn_digest(reg: &Register, drawn: &Drawn) -> Sha256 {
     let mut text = String::new();
     for (_, _, p) in drawn.all() {
         text.push_str(&reg.people[p as usize].id);
         text.push('\n');
     }
-    crate::fsio::sha256_hex(text.as_bytes())
+    Sha256::of(text.as_bytes())
 }
-
-pub const INVITEE_HEADER: [&str; 16] = [
-    "wave",
-    "stratum",
-    "draw_rank",
-    "register_id",
-    "application_code",
-    "family_name",
-    "given_names",
-    "street",
-    "house_number",
-    "postcode",
-    "city",
-    "age",
-    "age_band",
-    "gender",
-    "nationality",
-    "stadtbezirk",
-];
 
 /// Assigns codes to the drawn persons in canonical id order, avoiding every code in
 /// `used` (earlier waves). Returns person index → code.
@@ -302,34 +293,39 @@ pub fn invitees_csv(
     drawn: &Drawn,
     codes: &BTreeMap<u32, String>,
 ) -> Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let io = |e: csv::Error| Error::refused(format!("writing invitees.csv failed: {e}"));
-    w.write_record(INVITEE_HEADER).map_err(io)?;
+    let mut rows = Vec::with_capacity(drawn.total());
     for (s, rank, p) in drawn.all() {
         let person = &reg.people[p as usize];
         let t = |f: usize| reg.text.get(f, person.row).into_owned();
-        w.write_record([
-            plan.wave.to_string(),
-            plan.strata[s].label.clone(),
-            (rank + 1).to_string(),
-            person.id.to_string(),
-            codes.get(&p).cloned().unwrap_or_default(),
-            t(1),
-            t(2),
-            t(3),
-            t(4),
-            t(5),
-            t(6),
-            person.age.to_string(),
-            process.age_band(person.age).unwrap_or_default(),
-            t(8),
-            t(9),
-            t(10),
-        ])
-        .map_err(io)?;
+        let code = codes.get(&p).cloned().ok_or_else(|| {
+            Error::internal(format!(
+                "drawn person {} of stratum {} has no code",
+                rank + 1,
+                s + 1
+            ))
+        })?;
+        rows.push(Invitee {
+            wave: plan.wave.to_string(),
+            stratum: plan.strata[s].label.clone(),
+            draw_rank: (rank + 1).to_string(),
+            register_id: person.id.to_string(),
+            application_code: code,
+            family_name: t(1),
+            given_names: t(2),
+            street: t(3),
+            house_number: t(4),
+            postcode: t(5),
+            city: t(6),
+            age: person.age.to_string(),
+            age_band: process.age_band(person.age).unwrap_or_default(),
+            gender: t(8),
+            nationality: t(9),
+            stadtbezirk: t(10),
+            file: None,
+            line: 0,
+        });
     }
-    w.into_inner()
-        .map_err(|e| Error::refused(format!("writing invitees.csv failed: {e}")))
+    invitees::write(&rows)
 }
 
 /// The public per-stratum summary (aggregate counts only).
@@ -338,7 +334,7 @@ pub fn summary_csv(plan: &Plan, drawn: &Drawn) -> Vec<u8> {
     for (i, st) in plan.strata.iter().enumerate() {
         s.push_str(&format!(
             "{},{},{},{},{},{},{}\n",
-            crate::fsio::csv_field(&st.label),
+            crate::base::text::csv_field(&st.label),
             st.residents,
             st.eligible,
             st.capacity,
@@ -350,17 +346,14 @@ pub fn summary_csv(plan: &Plan, drawn: &Drawn) -> Vec<u8> {
     s.into_bytes()
 }
 
+/// The factor as the journal records it.
+pub fn factor_decimal(product: u128, columns: usize) -> Decimal {
+    Decimal::scaled(product, 3 * columns as u32)
+}
+
 /// A product of `columns` factors, each in thousandths, as decimal text ("1.5").
 pub fn factor_text(product: u128, columns: usize) -> String {
-    let digits = 3 * columns;
-    let scale = 10u128.pow(digits as u32);
-    let int = product / scale;
-    let frac = product % scale;
-    if frac == 0 {
-        return int.to_string();
-    }
-    let f = format!("{frac:0digits$}");
-    format!("{int}.{}", f.trim_end_matches('0'))
+    crate::base::text::scaled_text(product, 3 * columns as u32)
 }
 
 #[cfg(test)]

@@ -1,10 +1,10 @@
 //! The same letters as one self-contained HTML file (for screen reading,
 //! e-mail copies and checking). Every text is HTML-escaped here.
 
-use super::config::{Form, LettersConfig};
 use super::markup::{Block, Span};
 use super::{Kind, Letter};
-use crate::report::escape_into as esc;
+use crate::base::process::letters::{Form, LettersConfig};
+use crate::base::text::html_escape_into as esc;
 use base64::prelude::{BASE64_STANDARD, Engine as _};
 use std::fmt::Write;
 

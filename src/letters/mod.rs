@@ -10,7 +10,6 @@
 //!
 //! Nothing here logs: messages and errors name letters by number, never a person.
 
-mod config;
 mod error;
 mod html;
 pub mod markup;
@@ -18,11 +17,10 @@ pub mod step;
 mod text;
 mod typeset;
 
-pub use config::{
+pub use crate::base::process::letters::{
     Allowance, Columns, Form, Forum, GenderValues, GlyphPolicy, LettersConfig, Meeting, Order,
     Privacy, Sender, Signatory, Support,
 };
-pub use error::LetterError;
 
 use markup::Block;
 use serde::Serialize;
@@ -117,10 +115,10 @@ pub struct Resources {
 impl Resources {
     /// Loads the fonts and the layout of `template_dir`, and checks that
     /// `cfg.font` is among the fonts.
-    pub fn load(template_dir: &Path, cfg: &LettersConfig) -> Result<Resources, LetterError> {
+    pub fn load(template_dir: &Path, cfg: &LettersConfig) -> crate::base::error::Result<Resources> {
         let fonts = typeset::Fonts::load(template_dir)?;
         if !fonts.has_family(&cfg.font) {
-            return Err(LetterError::Config(format!(
+            return Err(error::config(format!(
                 "font = \"{}\" is not among the bundled fonts (Libertinus Serif, New Computer Modern, \
                  DejaVu Sans Mono) nor in {}",
                 cfg.font,
@@ -145,7 +143,7 @@ pub fn render(
     cfg: &LettersConfig,
     template_dir: &Path,
     singles: bool,
-) -> Result<Batch, LetterError> {
+) -> crate::base::error::Result<Batch> {
     let resources = Resources::load(template_dir, cfg)?;
     render_with(kind, recipients, cfg, &resources, singles)
 }
@@ -158,14 +156,12 @@ pub fn render_with(
     cfg: &LettersConfig,
     resources: &Resources,
     singles: bool,
-) -> Result<Batch, LetterError> {
+) -> crate::base::error::Result<Batch> {
     let delimiter = u8::try_from(cfg.mail_merge_delimiter)
         .ok()
         .filter(u8::is_ascii)
         .ok_or_else(|| {
-            LetterError::Config(
-                "mail_merge_delimiter must be an ASCII character such as ; or ,".into(),
-            )
+            error::config("mail_merge_delimiter must be an ASCII character such as ; or ,")
         })?;
     let template_dir = resources.template_dir.as_path();
     let fonts = &resources.fonts;
@@ -186,7 +182,7 @@ pub fn render_with(
         let dir = template_dir.join(lang);
         for file in [format!("{}.txt", kind.name()), "letterhead.txt".into()] {
             if !dir.join(&file).is_file() {
-                return Err(LetterError::template(
+                return Err(error::template(
                     dir.join(&file),
                     format!("this file is missing; every language folder needs {file}"),
                 ));
@@ -205,8 +201,8 @@ pub fn render_with(
         }
         let strings = text::load_strings(&dir.join("strings.toml"))?;
         let common = text::common_values(cfg, &strings, lang)?;
-        let common = tera::Context::from_serialize(&common)
-            .map_err(|e| LetterError::Config(e.to_string()))?;
+        let common =
+            tera::Context::from_serialize(&common).map_err(|e| error::config(e.to_string()))?;
         languages.insert(
             lang,
             text::Language {
@@ -223,7 +219,7 @@ pub fn render_with(
     // the results keep the print order.
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let chunk = total.div_ceil(threads).max(1);
-    type Prepared = Result<(Letter, usize), LetterError>;
+    type Prepared = crate::base::error::Result<(Letter, usize)>;
     let prepared: Vec<Prepared> = std::thread::scope(|scope| {
         let handles: Vec<_> = order
             .chunks(chunk)
@@ -237,7 +233,7 @@ pub fn render_with(
                         .map(|(k, &i)| {
                             let number = c * chunk + k + 1;
                             let lang = languages.get(langs[i].as_str()).ok_or_else(|| {
-                                LetterError::Config(format!("language {} not loaded", langs[i]))
+                                error::config(format!("language {} not loaded", langs[i]))
                             })?;
                             let letter = build_letter(
                                 kind, &recipients[i], number, total, lang, cfg, tera, template_dir,
@@ -246,15 +242,12 @@ pub fn render_with(
                             if let Some(ch) = missing.first()
                                 && cfg.missing_glyphs == GlyphPolicy::Error
                             {
-                                    return Err(LetterError::Data {
-                                        letter: number,
-                                        msg: format!(
+                                    return Err(error::data(number, format!(
                                             "the character U+{:04X} is in no bundled font and would print as an empty box; \
                                              add a font that has it to {} or set missing_glyphs = \"warn\"",
                                             *ch as u32,
                                             template_dir.join("fonts").display()
-                                        ),
-                                    });
+                                        )));
                             }
                             Ok((letter, missing.len()))
                         })
@@ -265,9 +258,8 @@ pub fn render_with(
         handles
             .into_iter()
             .flat_map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    vec![Err(LetterError::Config("a letter thread failed".into()))]
-                })
+                h.join()
+                    .unwrap_or_else(|_| vec![Err(error::config("a letter thread failed"))])
             })
             .collect()
     });
@@ -344,7 +336,7 @@ fn language_of(
     cfg: &LettersConfig,
     dir: &Path,
     letter: usize,
-) -> Result<String, LetterError> {
+) -> crate::base::error::Result<String> {
     let from_column = cfg
         .language_column
         .as_ref()
@@ -371,16 +363,12 @@ fn language_of(
             })
             .unwrap_or_default();
         available.sort();
-        return Err(LetterError::Language {
-            language: if plain {
-                lang
-            } else {
-                "(not a language code)".into()
-            },
-            letter,
-            available,
-            dir: dir.to_path_buf(),
-        });
+        let shown = if plain {
+            lang
+        } else {
+            "(not a language code)".into()
+        };
+        return Err(error::language(&shown, letter, &available, dir));
     }
     Ok(lang)
 }
@@ -434,25 +422,25 @@ fn build_letter(
     cfg: &LettersConfig,
     tera: &tera::Tera,
     dir: &Path,
-) -> Result<Letter, LetterError> {
+) -> crate::base::error::Result<Letter> {
     let c = &cfg.columns;
     let f = |col: &str| r.fields.get(col).map(|v| v.trim()).unwrap_or("");
     let (given, family) = (f(&c.given_names), f(&c.family_name));
     let code = f(&c.code).to_string();
     if family.is_empty() && given.is_empty() || f(&c.postcode).is_empty() || f(&c.city).is_empty() {
-        return Err(LetterError::Data {
-            letter: number,
-            msg: format!(
+        return Err(error::data(
+            number,
+            format!(
                 "the address is incomplete (needs a name in {} or {}, and {} and {}); a letter cannot be posted without it",
                 c.family_name, c.given_names, c.postcode, c.city
             ),
-        });
+        ));
     }
     if kind == Kind::Invitation && code.is_empty() {
-        return Err(LetterError::Data {
-            letter: number,
-            msg: format!("the application code (column {}) is empty", c.code),
-        });
+        return Err(error::data(
+            number,
+            format!("the application code (column {}) is empty", c.code),
+        ));
     }
     let s = &lang.strings;
     let form = text::Form::of(f(&c.gender), cfg);
@@ -496,10 +484,7 @@ fn build_letter(
         dir,
     )?;
     let qr = if blocks.iter().any(|b| b.t == "qr") {
-        Some(qr_png(&reply_link).map_err(|msg| LetterError::Data {
-            letter: number,
-            msg,
-        })?)
+        Some(qr_png(&reply_link).map_err(|msg| error::data(number, msg))?)
     } else {
         None
     };
@@ -587,11 +572,11 @@ fn mail_merge(
     singles: bool,
     delim: u8,
     kind: Kind,
-) -> Result<String, LetterError> {
+) -> crate::base::error::Result<String> {
     let mut w = csv::WriterBuilder::new()
         .delimiter(delim)
         .from_writer(Vec::new());
-    let io = |e: csv::Error| LetterError::Config(format!("mail-merge CSV: {e}"));
+    let io = |e: csv::Error| error::config(format!("mail-merge CSV: {e}"));
     w.write_record([
         "letter",
         "kind",
@@ -636,6 +621,6 @@ fn mail_merge(
     }
     let bytes = w
         .into_inner()
-        .map_err(|e| LetterError::Config(format!("mail-merge CSV: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| LetterError::Config(format!("mail-merge CSV: {e}")))
+        .map_err(|e| error::config(format!("mail-merge CSV: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| error::config(format!("mail-merge CSV: {e}")))
 }

@@ -3,21 +3,14 @@
 //! is rendered in memory first, then written atomically (mode 0600: the letters
 //! carry names and addresses), and journaled by its hashes and counts only.
 
-use super::{Batch, Kind, LetterError, LettersConfig, Recipient, Resources, render_with};
-use crate::draw::run::Paths;
-use crate::error::{Error, Location, Result};
-use crate::fsio::{self, Privacy};
-use crate::journal::Journal;
-use crate::process::Process;
-use serde_json::json;
+use super::{Batch, Kind, LettersConfig, Recipient, Resources, render_with};
+use crate::base::error::{Error, Result};
+use crate::base::fsio::{self, Privacy};
+use crate::base::journal::{Body, Intake, Letters, Step};
+use crate::base::process::Process;
+use crate::base::run::{Layout, Run};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-
-impl From<LetterError> for Error {
-    fn from(e: LetterError) -> Error {
-        Error::refused(format!("letters: {e}"))
-    }
-}
+use std::path::PathBuf;
 
 /// The `[letters]` table with paths resolved and forum figures filled in from the
 /// rest of the process file.
@@ -41,34 +34,6 @@ pub fn config(process: &Process) -> Result<LettersConfig> {
     Ok(cfg)
 }
 
-/// Rows of a CSV file as column → value maps (personal data: never printed).
-fn rows(path: &Path, what: &str) -> Result<Vec<BTreeMap<String, String>>> {
-    let bytes = fsio::read_input(path, what)?;
-    rows_of(path, &bytes)
-}
-
-/// Rows of CSV `bytes` read from `path` (named in errors only).
-fn rows_of(path: &Path, bytes: &[u8]) -> Result<Vec<BTreeMap<String, String>>> {
-    let mut r = csv::Reader::from_reader(bytes);
-    let headers = r
-        .headers()
-        .map_err(|e| Error::input(Location::line(path, 1), e.to_string()))?
-        .clone();
-    let mut out = Vec::new();
-    for (i, rec) in r.records().enumerate() {
-        let rec =
-            rec.map_err(|e| Error::input(Location::line(path, i as u64 + 2), e.to_string()))?;
-        out.push(
-            headers
-                .iter()
-                .zip(rec.iter())
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect(),
-        );
-    }
-    Ok(out)
-}
-
 pub struct Written {
     pub kind: Kind,
     pub letters: usize,
@@ -83,7 +48,7 @@ struct Rendered<'a> {
     kind: Kind,
     stem: &'a str,
     batch: &'a Batch,
-    extra: serde_json::Value,
+    extra: &'a dyn Fn(&mut Letters),
     seconds: f64,
 }
 
@@ -97,8 +62,8 @@ struct Targets {
 }
 
 impl Targets {
-    fn of(paths: &Paths, stem: &str) -> Targets {
-        let dir = paths.private.join("letters");
+    fn of(layout: &Layout, stem: &str) -> Targets {
+        let dir = layout.letters();
         Targets {
             pdf: dir.join(format!("{stem}.pdf")),
             html: dir.join(format!("{stem}.html")),
@@ -123,9 +88,9 @@ impl Targets {
 /// Refuses, before anything of a step is written, when any file of any of its
 /// batches exists already (unless `force`): no half set of letters on disk or
 /// in the journal.
-fn check_all_new(paths: &Paths, batches: &[(&str, &Batch)], force: bool) -> Result<()> {
+fn check_all_new(layout: &Layout, batches: &[(&str, &Batch)], force: bool) -> Result<()> {
     for (stem, batch) in batches {
-        for p in Targets::of(paths, stem).all(batch) {
+        for p in Targets::of(layout, stem).all(batch) {
             fsio::check_new(&p, force)?;
         }
     }
@@ -133,7 +98,7 @@ fn check_all_new(paths: &Paths, batches: &[(&str, &Batch)], force: bool) -> Resu
 }
 
 /// Writes one batch (its files checked by [`check_all_new`] before) and journals it.
-fn write_batch(paths: &Paths, j: &mut Journal, r: Rendered<'_>, force: bool) -> Result<Written> {
+fn write_batch(run: &mut Run, r: Rendered<'_>, force: bool) -> Result<Written> {
     let Rendered {
         kind,
         stem,
@@ -141,16 +106,17 @@ fn write_batch(paths: &Paths, j: &mut Journal, r: Rendered<'_>, force: bool) -> 
         extra,
         seconds,
     } = r;
+    let layout = run.layout().clone();
     let Targets {
         pdf,
         html,
         csv,
         singles_dir: sdir,
-    } = Targets::of(paths, stem);
+    } = Targets::of(&layout, stem);
     let mut files = vec![pdf.clone(), html.clone(), csv.clone()];
-    fsio::write_atomic(&pdf, &batch.pdf, Privacy::Personal, force)?;
-    fsio::write_atomic(&html, batch.html.as_bytes(), Privacy::Personal, force)?;
-    fsio::write_atomic(
+    let hp = fsio::write_atomic(&pdf, &batch.pdf, Privacy::Personal, force)?;
+    let hh = fsio::write_atomic(&html, batch.html.as_bytes(), Privacy::Personal, force)?;
+    let hc = fsio::write_atomic(
         &csv,
         batch.mail_merge_csv.as_bytes(),
         Privacy::Personal,
@@ -162,29 +128,29 @@ fn write_batch(paths: &Paths, j: &mut Journal, r: Rendered<'_>, force: bool) -> 
         }
         files.push(sdir);
     }
-    let mut body = json!({
-        "kind": kind.name(),
-        "letters": batch.letters,
-        "pages": batch.pages,
-        "missing_glyphs": batch.missing_glyphs,
-        "single_files": batch.singles.len(),
-        "outputs": {
-            "pdf": paths.rel(&pdf),
-            "html": paths.rel(&html),
-            "mail_merge": paths.rel(&csv),
-        },
-        "output_sha256": {
-            "pdf": batch.pdf_sha256,
-            "html": batch.html_sha256,
-            "mail_merge": batch.mail_merge_sha256,
-        },
-    });
-    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
-        for (k, v) in e {
-            b.insert(k.clone(), v.clone());
-        }
-    }
-    j.append("letters", body)?;
+    let names = ["pdf", "html", "mail_merge"];
+    let mut body = Letters {
+        kind: kind.name().to_string(),
+        letters: batch.letters as u64,
+        pages: batch.pages as u64,
+        missing_glyphs: batch.missing_glyphs as u64,
+        single_files: batch.singles.len() as u64,
+        wave: None,
+        invitees_sha256: None,
+        replacement_rounds: None,
+        outputs: names
+            .iter()
+            .zip([&pdf, &html, &csv])
+            .map(|(n, p)| (n.to_string(), layout.rel(p)))
+            .collect(),
+        output_sha256: names
+            .iter()
+            .zip([hp, hh, hc])
+            .map(|(n, h)| (n.to_string(), h))
+            .collect(),
+    };
+    extra(&mut body);
+    run.append(Body::Letters(body))?;
     Ok(Written {
         kind,
         letters: batch.letters,
@@ -195,43 +161,58 @@ fn write_batch(paths: &Paths, j: &mut Journal, r: Rendered<'_>, force: bool) -> 
     })
 }
 
-/// Invitation letters for the invitees of `wave`.
+/// Invitation letters for the invitees of `wave`, read through the run handle (the
+/// file the draw of that wave recorded).
 pub fn invitations(process: &Process, wave: u32, singles: bool, force: bool) -> Result<Written> {
     let cfg = config(process)?;
-    let paths = Paths::of(process);
-    let mut j = Journal::open(&paths.journal)?;
-    let inv = paths.invitees(wave);
-    // Read once: the journaled hash is of the very bytes the letters came from.
-    let inv_bytes = fsio::read_input(&inv, "the invitees file (run the draw first)")?;
-    let invitees_sha256 = fsio::sha256_hex(&inv_bytes);
-    let recipients: Vec<Recipient> = rows_of(&inv, &inv_bytes)?
-        .into_iter()
-        .map(|fields| Recipient {
+    let mut run = Run::begin(process.layout(), Step::Letters)?;
+    let (entry, _) = crate::draw::step::latest_draws(run.journal())
+        .remove(&wave)
+        .ok_or_else(|| {
+            Error::refused(format!(
+                "wave {wave} has not been drawn: there are no invitees to write to (run the draw first)"
+            ))
+        })?;
+    let rec = entry.output("invitees")?;
+    let inv_bytes = run.read(&rec)?;
+    let invitees = crate::draw::invitees::parse(&run.path_of(&rec), &inv_bytes)?;
+    let recipients: Vec<Recipient> = invitees
+        .iter()
+        .map(|i| Recipient {
             language: None,
-            fields,
+            fields: i.fields(),
         })
         .collect();
     if recipients.is_empty() {
-        return Err(Error::refused(format!("{} lists nobody", inv.display())));
+        return Err(Error::refused(format!(
+            "{} lists nobody",
+            run.path_of(&rec).display()
+        )));
     }
     let t = std::time::Instant::now();
     let resources = Resources::load(&cfg.templates, &cfg)?;
     let batch = render_with(Kind::Invitation, &recipients, &cfg, &resources, singles)?;
     let stem = format!("invitation-wave{wave}");
-    check_all_new(&paths, &[(&stem, &batch)], force)?;
+    check_all_new(run.layout(), &[(&stem, &batch)], force)?;
+    let sha = rec.sha256.clone();
+    let extra = move |b: &mut Letters| {
+        b.wave = Some(wave);
+        b.invitees_sha256 = Some(sha.clone());
+    };
     let r = Rendered {
         kind: Kind::Invitation,
         stem: &stem,
         batch: &batch,
-        extra: json!({"wave": wave, "invitees_sha256": invitees_sha256}),
+        extra: &extra,
         seconds: t.elapsed().as_secs_f64(),
     };
-    write_batch(&paths, &mut j, r, force)
+    write_batch(&mut run, r, force)
 }
 
 /// After the lottery: `selected` letters to the panel as it stands, `reserve` letters
 /// to the first `reserve_letters` people of the reserve order (not yet on the panel),
-/// and thank-you letters to everyone else in the pool.
+/// and thank-you letters to everyone else in the pool. The pool, its mapping and the
+/// reserve order are read through the run handle.
 pub fn panel_letters(
     process: &Process,
     reserve_letters: usize,
@@ -239,23 +220,38 @@ pub fn panel_letters(
     force: bool,
 ) -> Result<Vec<Written>> {
     let cfg = config(process)?;
-    let layout = crate::lottery::step::Layout::of(process)?;
-    let paths = layout.paths.clone();
-    let mut j = Journal::open(&paths.journal)?;
-    let st = crate::lottery::step::standing(&j)?;
-    let reserves = crate::lottery::step::reserves(&layout, &j)?;
+    let mut run = Run::begin(process.layout(), Step::Letters)?;
+    let st = crate::lottery::step::standing(run.journal())?;
+    let reserves = crate::lottery::step::reserves(&run)?;
+    let (intake, _) = run
+        .journal()
+        .last::<Intake>()
+        .ok_or_else(|| Error::refused("there is no intake in the journal: no pool to write to"))?;
     // Pool attributes (gender for the salutation) joined with the office's mapping.
-    let public: BTreeMap<String, BTreeMap<String, String>> = rows(&layout.pool_file(), "the pool")?
+    let pool_rec = intake.output("pool")?;
+    let pool = crate::base::table::Table::parse(
+        &run.path_of(&pool_rec),
+        &run.read(&pool_rec)?,
+        &crate::base::table::Options::csv(),
+    )?;
+    let id_col = pool.column(crate::intake::files::POOL_ID, "pool.csv")?;
+    let public: BTreeMap<String, BTreeMap<String, String>> = pool
+        .rows
         .into_iter()
-        .map(|r| (r.get("pool_id").cloned().unwrap_or_default(), r))
+        .map(|r| {
+            let id = r.cells[id_col].clone();
+            (id, pool.header.iter().cloned().zip(r.cells).collect())
+        })
         .collect();
-    let mapping = paths.private.join("pool-mapping.csv");
-    let mut people: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    for r in rows(&mapping, "the pool mapping (office only)")? {
-        let id = r.get("pool_id").cloned().unwrap_or_default();
-        let mut fields = public.get(&id).cloned().unwrap_or_default();
-        fields.extend(r);
-        people.insert(id, fields);
+    let map_rec = intake.output("mapping")?;
+    let mapping = run.path_of(&map_rec);
+    let mut people = crate::intake::files::read_mapping(&mapping, &run.read(&map_rec)?)?;
+    for (id, fields) in people.iter_mut() {
+        let mut all = public.get(id).cloned().ok_or_else(|| {
+            Error::refused(format!("pool id {id} of the mapping is not in the pool"))
+        })?;
+        all.append(fields);
+        *fields = all;
     }
     let on_panel: BTreeSet<&str> = st.panel.iter().map(String::as_str).collect();
     let reserve_ids: Vec<&String> = reserves
@@ -314,17 +310,19 @@ pub fn panel_letters(
     }
     // Every target of every batch checked before the first is written.
     let targets: Vec<(&str, &Batch)> = batches.iter().map(|(_, stem, b, _)| (*stem, b)).collect();
-    check_all_new(&paths, &targets, force)?;
+    check_all_new(run.layout(), &targets, force)?;
+    let rounds = st.rounds as u64;
+    let extra = move |b: &mut Letters| b.replacement_rounds = Some(rounds);
     let mut out = Vec::new();
     for (kind, stem, b, secs) in &batches {
         let r = Rendered {
             kind: *kind,
             stem,
             batch: b,
-            extra: json!({"replacement_rounds": st.rounds}),
+            extra: &extra,
             seconds: *secs,
         };
-        out.push(write_batch(&paths, &mut j, r, force)?);
+        out.push(write_batch(&mut run, r, force)?);
     }
     Ok(out)
 }

@@ -1,9 +1,9 @@
 //! Language folders: `strings.toml`, the tera templates, dates in words, and the
 //! values each template sees.
 
-use super::config::LettersConfig;
-use super::error::LetterError;
+use super::error;
 use super::markup;
+use crate::base::process::letters::LettersConfig;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -37,17 +37,11 @@ pub(crate) struct Language {
 }
 
 /// The file names of the `.txt` templates a language folder may hold.
-pub(crate) fn template_files(dir: &Path) -> Result<Vec<PathBuf>, LetterError> {
-    let rd = std::fs::read_dir(dir).map_err(|e| LetterError::Io {
-        path: dir.to_path_buf(),
-        source: e,
-    })?;
+pub(crate) fn template_files(dir: &Path) -> crate::base::error::Result<Vec<PathBuf>> {
+    let rd = std::fs::read_dir(dir).map_err(|e| crate::base::error::Error::io(dir, e))?;
     let mut files = Vec::new();
     for entry in rd {
-        let entry = entry.map_err(|e| LetterError::Io {
-            path: dir.to_path_buf(),
-            source: e,
-        })?;
+        let entry = entry.map_err(|e| crate::base::error::Error::io(dir, e))?;
         let p = entry.path();
         if p.extension().is_some_and(|e| e == "txt") && p.is_file() {
             files.push(p);
@@ -58,31 +52,23 @@ pub(crate) fn template_files(dir: &Path) -> Result<Vec<PathBuf>, LetterError> {
 }
 
 /// Reads a file as UTF-8 text.
-pub(crate) fn read_text(path: &Path) -> Result<String, LetterError> {
-    let bytes = std::fs::read(path).map_err(|e| LetterError::Io {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
+pub(crate) fn read_text(path: &Path) -> crate::base::error::Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| crate::base::error::Error::io(path, e))?;
     String::from_utf8(bytes)
-        .map_err(|_| LetterError::template(path, "the file is not UTF-8 text; save it as UTF-8"))
+        .map_err(|_| error::template(path, "the file is not UTF-8 text; save it as UTF-8"))
 }
 
-pub(crate) fn load_strings(path: &Path) -> Result<Strings, LetterError> {
+pub(crate) fn load_strings(path: &Path) -> crate::base::error::Result<Strings> {
     let text = read_text(path)?;
     let s: Strings = toml::from_str(&text).map_err(|e| {
         let (line, column) = e
             .span()
             .map(|r| line_col(&text, r.start))
             .map_or((None, None), |(l, c)| (Some(l), Some(c)));
-        LetterError::Template {
-            file: path.to_path_buf(),
-            line,
-            column,
-            msg: e.message().to_string(),
-        }
+        error::template_at(path, line, column, e.message().to_string())
     })?;
     if s.months.len() != 12 || s.weekdays.len() != 7 {
-        return Err(LetterError::template(
+        return Err(error::template(
             path,
             "months needs 12 names and weekdays 7 (Monday first)",
         ));
@@ -107,9 +93,9 @@ pub(crate) struct Date {
 }
 
 impl Date {
-    pub fn parse(s: &str, key: &str) -> Result<Date, LetterError> {
+    pub fn parse(s: &str, key: &str) -> crate::base::error::Result<Date> {
         let bad = || {
-            LetterError::Config(format!(
+            error::config(format!(
                 "{key} = \"{s}\" is not a date; write it as YYYY-MM-DD, e.g. 2027-03-06"
             ))
         };
@@ -173,7 +159,7 @@ pub(crate) fn common_values(
     cfg: &LettersConfig,
     s: &Strings,
     lang: &str,
-) -> Result<Value, LetterError> {
+) -> crate::base::error::Result<Value> {
     let date = |v: &str, key: &str| Date::parse(v, key).map(|d| d.format(&s.date, s));
     let meetings = cfg
         .meetings
@@ -189,7 +175,7 @@ pub(crate) fn common_values(
                 "place": m.place,
             }))
         })
-        .collect::<Result<Vec<_>, LetterError>>()?;
+        .collect::<crate::base::error::Result<Vec<_>>>()?;
     let first_meeting = meetings
         .first()
         .and_then(|m| m.get("date").cloned())
@@ -242,7 +228,7 @@ pub(crate) fn common_values(
     if let Some(over) = cfg.lang.get(lang) {
         for (key, text) in over {
             set_dotted(&mut v, key, text).map_err(|()| {
-                LetterError::Config(format!(
+                error::config(format!(
                     "[letters.lang.{lang}] \"{key}\" names no text value; use a name like \"forum.name\" or \"signatory.title\""
                 ))
             })?;
@@ -367,12 +353,12 @@ pub(crate) fn render_template(
     name: &str,
     ctx: &tera::Context,
     dir: &Path,
-) -> Result<String, LetterError> {
+) -> crate::base::error::Result<String> {
     tera.render(name, ctx)
         .map_err(|e| tera_error(&e, dir, name))
 }
 
-pub(crate) fn tera_error(e: &tera::Error, dir: &Path, fallback: &str) -> LetterError {
+pub(crate) fn tera_error(e: &tera::Error, dir: &Path, fallback: &str) -> crate::base::error::Error {
     match e.kind() {
         tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => {
             let file = if r.filename().is_empty() {
@@ -380,14 +366,14 @@ pub(crate) fn tera_error(e: &tera::Error, dir: &Path, fallback: &str) -> LetterE
             } else {
                 r.filename()
             };
-            LetterError::Template {
-                file: dir.join(file),
-                line: Some(r.span().start_line),
-                column: Some(r.span().start_col + 1),
-                msg: clerk_message(r.message()),
-            }
+            error::template_at(
+                dir.join(file),
+                Some(r.span().start_line),
+                Some(r.span().start_col + 1),
+                clerk_message(r.message()),
+            )
         }
-        other => LetterError::template(dir.join(fallback), other.to_string()),
+        other => error::template(dir.join(fallback), other.to_string()),
     }
 }
 
@@ -409,13 +395,15 @@ pub(crate) fn render_blocks(
     name: &str,
     ctx: &tera::Context,
     dir: &Path,
-) -> Result<Vec<markup::Block>, LetterError> {
+) -> crate::base::error::Result<Vec<markup::Block>> {
     let text = render_template(tera, name, ctx, dir)?;
-    markup::parse(&text).map_err(|(line, msg)| LetterError::Template {
-        file: dir.join(name),
-        line: None,
-        column: None,
-        msg: format!("line {line} of the rendered text: {msg}"),
+    markup::parse(&text).map_err(|(line, msg)| {
+        error::template_at(
+            dir.join(name),
+            None,
+            None,
+            format!("line {line} of the rendered text: {msg}"),
+        )
     })
 }
 

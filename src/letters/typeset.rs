@@ -2,7 +2,7 @@
 //! (`layout.typ` from the template folder), the letters as JSON data and the
 //! bundled fonts. No system fonts and no files outside the world are read.
 
-use super::error::LetterError;
+use super::error;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use typst::diag::{FileError, FileResult, SourceDiagnostic};
@@ -23,17 +23,14 @@ pub(crate) struct Fonts {
 }
 
 impl Fonts {
-    pub fn load(template_dir: &Path) -> Result<Fonts, LetterError> {
+    pub fn load(template_dir: &Path) -> crate::base::error::Result<Fonts> {
         let mut fonts: Vec<Font> = typst_assets::fonts()
             .flat_map(|data| Font::iter(Bytes::new(data)))
             .collect();
         let extra = template_dir.join("fonts");
         if extra.is_dir() {
             let mut paths: Vec<PathBuf> = std::fs::read_dir(&extra)
-                .map_err(|e| LetterError::Io {
-                    path: extra.clone(),
-                    source: e,
-                })?
+                .map_err(|e| crate::base::error::Error::io(&extra.clone(), e))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| {
                     p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
@@ -46,14 +43,12 @@ impl Fonts {
                 .collect();
             paths.sort();
             for p in paths {
-                let data = std::fs::read(&p).map_err(|e| LetterError::Io {
-                    path: p.clone(),
-                    source: e,
-                })?;
+                let data =
+                    std::fs::read(&p).map_err(|e| crate::base::error::Error::io(&p.clone(), e))?;
                 let before = fonts.len();
                 fonts.extend(Font::iter(Bytes::new(data)));
                 if fonts.len() == before {
-                    return Err(LetterError::template(
+                    return Err(error::template(
                         &p,
                         "this file is not a font typst can read",
                     ));
@@ -154,14 +149,14 @@ pub(crate) fn typeset(
     fonts: &Fonts,
     duplex: bool,
     title: &str,
-) -> Result<Typeset, LetterError> {
+) -> crate::base::error::Result<Typeset> {
     let main_id = file_id("/layout.typ");
     let data_id = file_id("/letters.json");
     let library = LazyHash::new(Library::builder().build());
     let main = Source::new(main_id, layout);
     let threads = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
     let chunk = letters.len().div_ceil(threads).max(1);
-    type One = Result<(PagedDocument, Vec<String>), LetterError>;
+    type One = crate::base::error::Result<(PagedDocument, Vec<String>)>;
     let results: Vec<One> = std::thread::scope(|scope| {
         let handles: Vec<_> = letters
             .chunks(chunk)
@@ -196,7 +191,7 @@ pub(crate) fn typeset(
             .into_iter()
             .flat_map(|h| {
                 h.join().unwrap_or_else(|_| {
-                    vec![Err(LetterError::template(
+                    vec![Err(error::template(
                         layout_path,
                         "the layout thread failed",
                     ))]
@@ -247,7 +242,7 @@ pub(crate) fn typeset(
     // Untagged: the letters were laid out apart, so their structure tags cannot
     // be joined; print shops need none. Single files keep their tags.
     let pdf = typst_pdf::pdf(&batch, &pdf_options(false))
-        .map_err(|errs| LetterError::template(layout_path, first_message(&errs)))?;
+        .map_err(|errs| error::template(layout_path, first_message(&errs)))?;
     Ok(Typeset {
         pdf,
         pages: batch.pages().len(),
@@ -260,7 +255,7 @@ pub(crate) fn typeset(
 fn compile_one(
     world: &LetterWorld,
     layout_path: &Path,
-) -> Result<(PagedDocument, Vec<String>), LetterError> {
+) -> crate::base::error::Result<(PagedDocument, Vec<String>)> {
     let warned = typst::compile::<PagedDocument>(world);
     let warnings = warned
         .warnings
@@ -291,14 +286,22 @@ fn pdf_options(tagged: bool) -> typst_pdf::PdfOptions {
 }
 
 /// One letter as its own PDF.
-pub(crate) fn single(t: &Typeset, n: usize, layout_path: &Path) -> Result<Vec<u8>, LetterError> {
+pub(crate) fn single(
+    t: &Typeset,
+    n: usize,
+    layout_path: &Path,
+) -> crate::base::error::Result<Vec<u8>> {
     typst_pdf::pdf(&t.docs[n], &pdf_options(true))
-        .map_err(|errs| LetterError::template(layout_path, first_message(&errs)))
+        .map_err(|errs| error::template(layout_path, first_message(&errs)))
 }
 
-fn diag_error(world: &LetterWorld, path: &Path, d: Option<&SourceDiagnostic>) -> LetterError {
+fn diag_error(
+    world: &LetterWorld,
+    path: &Path,
+    d: Option<&SourceDiagnostic>,
+) -> crate::base::error::Error {
     let Some(d) = d else {
-        return LetterError::template(path, "typst failed without a message");
+        return error::template(path, "typst failed without a message");
     };
     let (line, column) = world
         .range(d.span)
@@ -308,10 +311,5 @@ fn diag_error(world: &LetterWorld, path: &Path, d: Option<&SourceDiagnostic>) ->
     for h in &d.hints {
         msg.push_str(&format!(" (hint: {})", h.v));
     }
-    LetterError::Template {
-        file: path.to_path_buf(),
-        line,
-        column,
-        msg,
-    }
+    error::template_at(path, line, column, msg)
 }

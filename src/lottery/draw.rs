@@ -9,7 +9,7 @@
 //!   order is then fixed by the committed lottery and the public number, so nobody can
 //!   choose it after the commitment.
 
-use crate::spec::{self, Seed, Stream};
+use crate::base::spec::{self, Seed, Stream};
 
 /// Label of the number draw in the key derivation.
 pub const NUMBER_LABEL: &str = "lottery-number";
@@ -23,9 +23,7 @@ pub fn number_from_seed(seed: &Seed, lottery_sha256: &str, m: u64) -> u64 {
 
 /// The seed of the reserve order when only a ceremony number is known.
 pub fn seed_for_number(number: u64) -> Seed {
-    // `text:` seeds accept any non-empty text; this one always parses.
-    Seed::parse(&format!("text:lottery number {number}"))
-        .unwrap_or_else(|_| unreachable!("a fixed non-empty text seed parses"))
+    Seed::from_text(&format!("lottery number {number}"))
 }
 
 /// Everyone in `pool_ids` not on `panel`, in reserve order.

@@ -7,13 +7,12 @@
 //! are replaced without breaking a quota ([`replace`]). [`step`] reads and writes the
 //! files and the journal.
 
-pub mod check;
 pub mod draw;
 pub mod replace;
 pub mod round;
 pub mod step;
 
-use crate::error::{Error, Location, Result};
+use crate::base::error::{Error, Location, Result};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -146,121 +145,9 @@ impl Lottery {
     }
 }
 
-/// A distribution as written in `distribution.csv`: panels as pool ids and
-/// probabilities in units of 10⁻¹² (exact integers, see [`round::UNIT`]).
-#[derive(Debug, Clone)]
-pub struct DistributionFile {
-    pub panels: Vec<Vec<String>>,
-    pub probs: Vec<i128>,
-}
-
-/// Parses a probability written with at most 12 decimals into units of 10⁻¹².
-pub fn parse_units(s: &str) -> Option<i128> {
-    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    if int.is_empty() && frac.is_empty()
-        || frac.len() > 12
-        || !int.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    let i: i128 = if int.is_empty() { 0 } else { int.parse().ok()? };
-    let f: i128 = if frac.is_empty() {
-        0
-    } else {
-        frac.parse::<i128>().ok()? * 10i128.pow(12 - frac.len() as u32)
-    };
-    Some(i * round::UNIT + f)
-}
-
-/// Reads `distribution.csv` (`panel,probability,members`). The probabilities are
-/// normalised to sum to exactly 1: the decimals were rounded to 12 places, so the
-/// sum may be off by a few units; the difference goes to the most probable panel
-/// (lowest number on ties), a change far below 1/m.
-pub fn read_distribution(path: &Path) -> Result<DistributionFile> {
-    let bytes = crate::fsio::read_input(path, "the selection's distribution file")?;
-    parse_distribution(&bytes, path)
-}
-
-/// [`read_distribution`] on bytes already read from `path` (named in errors).
-pub fn parse_distribution(bytes: &[u8], path: &Path) -> Result<DistributionFile> {
-    let mut rdr = csv::ReaderBuilder::new().from_reader(bytes);
-    let loc = |line: u64, column: Option<&str>| match column {
-        Some(c) => Location::at(path, line, c),
-        None => Location::line(path, line),
-    };
-    let headers = rdr
-        .headers()
-        .map_err(|e| Error::input(loc(1, None), format!("cannot read the header: {e}")))?
-        .clone();
-    if headers.iter().collect::<Vec<_>>() != ["panel", "probability", "members"] {
-        return Err(Error::input(
-            loc(1, None),
-            "the header must be panel,probability,members",
-        ));
-    }
-    let mut panels = Vec::new();
-    let mut probs = Vec::new();
-    for (i, rec) in rdr.records().enumerate() {
-        let line = i as u64 + 2;
-        let rec = rec.map_err(|e| Error::input(loc(line, None), e.to_string()))?;
-        let p = parse_units(rec.get(1).unwrap_or("")).ok_or_else(|| {
-            Error::input(
-                loc(line, Some("probability")),
-                "the probability is not a decimal number with at most 12 places",
-            )
-        })?;
-        let mut members: Vec<String> = rec
-            .get(2)
-            .unwrap_or("")
-            .split(' ')
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect();
-        members.sort();
-        panels.push(members);
-        probs.push(p);
-    }
-    if panels.is_empty() {
-        return Err(Error::input(
-            loc(1, None),
-            "the distribution lists no panels",
-        ));
-    }
-    let sum: i128 = probs.iter().sum();
-    let off = round::UNIT - sum;
-    if off.abs() > 1_000_000 {
-        return Err(Error::input(
-            loc(1, None),
-            format!("the probabilities sum to {sum}e-12, not 1"),
-        ));
-    }
-    normalise_units(&mut probs);
-    Ok(DistributionFile { panels, probs })
-}
-
-/// Makes probabilities in units sum to exactly [`round::UNIT`]: the difference (from
-/// rounding to 12 decimals) goes to the most probable panel, lowest index on ties.
-pub fn normalise_units(probs: &mut [i128]) {
-    let off = round::UNIT - probs.iter().sum::<i128>();
-    if let Some(top) = (0..probs.len()).max_by(|&a, &b| probs[a].cmp(&probs[b]).then(b.cmp(&a))) {
-        probs[top] += off;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn units_parse_exactly() {
-        assert_eq!(parse_units("0.000066235566"), Some(66_235_566));
-        assert_eq!(parse_units("1"), Some(round::UNIT));
-        assert_eq!(parse_units("0.5"), Some(round::UNIT / 2));
-        assert_eq!(parse_units("0.1234567890123"), None);
-        assert_eq!(parse_units("-0.5"), None);
-        assert_eq!(parse_units(""), None);
-    }
 
     #[test]
     fn text_round_trips_and_is_strict() {

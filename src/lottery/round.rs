@@ -35,7 +35,7 @@
 //! count is an integer, so no rounding can come closer than that.
 
 /// One probability in integer units (12 decimal places).
-pub const UNIT: i128 = 1_000_000_000_000;
+pub use crate::base::text::UNIT;
 
 /// Moves considered per step: all pairs, or when there are more than TOP² of them,
 /// the TOP best source and target panels (see `Search::candidates`).

@@ -1,42 +1,49 @@
-//! The lottery as steps on files: `build` (round and commit), `draw` (number, panel,
-//! reserve order) and `replace` (drop-outs). Each checks its inputs against the
-//! journal first and writes nothing when a check fails.
+//! The lottery as steps on a process folder: `build` (round and commit), `draw`
+//! (number, panel, reserve order) and `replace` (drop-outs). Each reads its inputs
+//! through the run handle — the distribution, the pool and the quota file as the
+//! selection recorded them — and writes nothing when a check fails.
 
-use super::{Lottery, draw, parse_distribution, replace::replace, round};
-use crate::draw::run::{Paths, recorded, str_of};
-use crate::error::{Error, Location, Result};
-use crate::fsio::{self, Privacy};
-use crate::journal::Journal;
-use crate::process::Process;
+use super::{Lottery, draw, replace::replace, round};
+use crate::base::error::{Error, Location, Result};
+use crate::base::fsio::{self, Privacy, Sha256};
+use crate::base::journal::{
+    Body, Decimal, Entry, Journal, LotteryBuild, LotteryDraw, Replace, Select,
+    Source as DrawSource, Step,
+};
+use crate::base::process::Process;
+use crate::base::run::{Layout, Run};
+use crate::base::spec::Seed;
+use crate::base::table::{Options, Table};
+use crate::base::text::{UNIT, csv_field, units_text};
 use crate::quotas::{self, Pool, QuotaFile};
+use crate::select::files::parse_distribution;
 use crate::select::{Instance, check_panel};
-use crate::spec::Seed;
-use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-/// Where the lottery's inputs and outputs are: from a process file, or from an audit
-/// bundle (see `crate::bundle`).
-#[derive(Clone)]
-pub struct Layout {
-    pub paths: Paths,
+/// What the lottery needs besides the journal: the output layout, the quota file,
+/// k, the household rule and the process id — from a process file, or from an audit
+/// bundle (see `crate::verify::bundle`).
+#[derive(Clone, Debug)]
+pub struct Setup {
+    pub layout: Layout,
     pub quota_path: PathBuf,
     pub k: usize,
     pub household_rule: bool,
     pub process_id: String,
 }
 
-impl Layout {
-    pub fn of(process: &Process) -> Result<Layout> {
+impl Setup {
+    pub fn of(process: &Process) -> Result<Setup> {
         let sel = process.file.selection.as_ref().ok_or_else(|| {
             Error::refused(format!(
                 "{} has no [selection] table (k, quotas): the lottery needs it",
                 process.path.display()
             ))
         })?;
-        Ok(Layout {
-            paths: Paths::of(process),
+        Ok(Setup {
+            layout: process.layout(),
             quota_path: process.resolve(&sel.quotas),
             k: sel.k,
             household_rule: sel.household_rule,
@@ -44,13 +51,10 @@ impl Layout {
         })
     }
     pub fn dir(&self) -> PathBuf {
-        self.paths.public.join("lottery")
+        self.layout.lottery()
     }
     pub fn lottery_file(&self) -> PathBuf {
         self.dir().join("lottery.txt")
-    }
-    pub fn pool_file(&self) -> PathBuf {
-        self.paths.public.join("pool.csv")
     }
 }
 
@@ -64,24 +68,70 @@ pub struct Frame {
 
 impl Frame {
     /// A panel given by pool ids: every id in the pool, k members, every quota and the
-    /// household rule met (integer counts; `check_panel` sorts its own copy).
-    pub fn check(&self, ids: &[String]) -> std::result::Result<(), String> {
-        let idx: Option<Vec<u32>> = ids.iter().map(|id| self.index.get(id).copied()).collect();
-        match idx {
-            None => Err("a member is not in the pool".to_string()),
-            Some(v) => check_panel(&self.inst, &v),
-        }
+    /// household rule met (integer counts).
+    pub fn check(&self, ids: &[String]) -> Result<()> {
+        let idx = self.indices(ids)?;
+        check_panel(&self.inst, &idx)
+    }
+
+    /// Pool indices of `ids`; an id not in the pool is an error.
+    pub fn indices(&self, ids: &[String]) -> Result<Vec<u32>> {
+        ids.iter()
+            .map(|id| {
+                self.index
+                    .get(id)
+                    .copied()
+                    .ok_or_else(|| Error::refused(format!("{id} is not in the pool")))
+            })
+            .collect()
     }
 }
 
-pub fn frame(l: &Layout) -> Result<Frame> {
-    let qf = quotas::read_quota_file(&l.quota_path)?;
-    let pool = quotas::read_pool(
-        &l.pool_file(),
-        "pool_id",
-        l.household_rule.then_some("household"),
+/// The selection the lottery rounds: the latest select entry, which must have a
+/// distribution.
+pub fn selection(j: &Journal) -> Result<(&Entry, &Select)> {
+    let (e, s) = j.last::<Select>().ok_or_else(|| {
+        Error::refused(format!(
+            "the journal {} has no select entry: run the selection first",
+            j.path().display()
+        ))
+    })?;
+    if !s.algorithm.has_distribution() {
+        return Err(Error::refused(
+            "the last selection used the legacy algorithm, which has no distribution to round",
+        ));
+    }
+    Ok((e, s))
+}
+
+/// The selection entry whose distribution a lottery was built from.
+pub fn selection_of<'a>(j: &'a Journal, lottery: &LotteryBuild) -> Result<(&'a Entry, &'a Select)> {
+    j.all::<Select>()
+        .rev()
+        .find(|(_, s)| s.output_sha256.get("distribution") == Some(&lottery.distribution_sha256))
+        .ok_or_else(|| {
+            Error::changed(
+                Location::file(j.path()),
+                "no select entry of the journal recorded the distribution the lottery was built from",
+            )
+        })
+}
+
+/// Pool, quotas and instance of a selection entry, each file checked against it.
+pub fn frame(run: &Run, setup: &Setup, entry: &Entry, sel: &Select) -> Result<Frame> {
+    let pool_rec = entry.input("pool", &sel.pool_file, &sel.pool_sha256);
+    let pool_bytes = run.read(&pool_rec)?;
+    let qbytes = run.read_input(&setup.quota_path, "quota", &sel.quotas_sha256, entry)?;
+    let quotas = quotas::parse_quota_file(&setup.quota_path, &qbytes)?;
+    let pool = quotas::parse_pool(
+        &run.path_of(&pool_rec),
+        &pool_bytes,
+        crate::intake::files::POOL_ID,
+        setup
+            .household_rule
+            .then_some(crate::intake::files::POOL_HOUSEHOLD),
     )?;
-    let inst = quotas::build_instance(&qf, l.k, &pool)?;
+    let inst = crate::select::instance::build(&quotas, setup.k, &pool)?;
     let index = pool
         .ids
         .iter()
@@ -90,47 +140,16 @@ pub fn frame(l: &Layout) -> Result<Frame> {
         .collect();
     Ok(Frame {
         pool,
-        quotas: qf,
+        quotas,
         inst,
         index,
     })
 }
 
-fn last_entry(j: &Journal, step: &str, what: &str) -> Result<Map<String, Value>> {
-    j.of_step(step).last().cloned().ok_or_else(|| {
-        Error::refused(format!(
-            "the journal {} has no {step} entry: {what}",
-            j.path.display()
-        ))
-    })
-}
-
-/// Refuses when `path` no longer has the hash `want` the journal recorded; else its
-/// bytes (read once, for the caller to parse).
-fn same_as_recorded(path: &Path, want: &str, what: &str, step: &str) -> Result<Vec<u8>> {
-    let bytes = fsio::read(path)?;
-    let have = fsio::sha256_hex(&bytes);
-    if have != want {
-        return Err(Error::refused(format!(
-            "{what} {} has changed since the {step} step (SHA-256 {have}, journal says {want}); \
-             nothing was written",
-            path.display()
-        )));
-    }
-    Ok(bytes)
-}
-
-/// Units (10⁻¹²) as a decimal with 12 places.
-pub fn units_text(u: i128) -> String {
-    let sign = if u < 0 { "-" } else { "" };
-    let a = u.abs();
-    format!("{sign}{}.{:012}", a / round::UNIT, a % round::UNIT)
-}
-
 pub struct BuildReport {
     pub lottery: Lottery,
     pub panels_in_lottery: usize,
-    pub lottery_sha256: String,
+    pub lottery_sha256: Sha256,
     pub rounding: round::Rounding,
     pub panels_in_distribution: usize,
     pub min_leximin: i128,
@@ -141,60 +160,42 @@ pub struct BuildReport {
 
 /// Rounds the latest selection to `m` numbered panels, writes `lottery.txt` and
 /// `lottery-report.csv`, and commits the lottery's SHA-256 in the journal.
-pub fn build(l: &Layout, m: u32, force: bool) -> Result<BuildReport> {
+pub fn build(setup: &Setup, m: u32, force: bool) -> Result<BuildReport> {
     if !(2..=1_000_000).contains(&m) {
         return Err(Error::refused(format!(
             "m = {m}: a lottery needs between 2 and 1000000 numbered panels"
         )));
     }
-    let mut j = Journal::open(&l.paths.journal)?;
-    if j.of_step("lottery-draw").next().is_some() {
+    let mut run = Run::begin(setup.layout.clone(), Step::Lottery)?;
+    if run.journal().last::<LotteryDraw>().is_some() {
         return Err(Error::refused(
             "the lottery has already been drawn; a new lottery after the draw would let one \
              choose among outcomes, so it is refused",
         ));
     }
-    let sel = last_entry(&j, "select", "run the selection first")?;
-    if str_of(&sel, "algorithm") == "legacy" {
-        return Err(Error::refused(
-            "the last selection used the legacy algorithm, which has no distribution to round",
-        ));
-    }
-    let (dist_rel, dist_hash) = recorded(&sel, "distribution");
-    let dist_path = l.paths.out.join(dist_rel);
-    let dist_bytes = same_as_recorded(&dist_path, dist_hash, "the distribution", "select")?;
-    same_as_recorded(
-        &l.pool_file(),
-        str_of(&sel, "pool_sha256"),
-        "the pool",
-        "select",
-    )?;
-    same_as_recorded(
-        &l.quota_path,
-        str_of(&sel, "quotas_sha256"),
-        "the quota file",
-        "select",
-    )?;
-    let f = frame(l)?;
+    let lf = setup.lottery_file();
+    let rf = setup.dir().join("lottery-report.csv");
+    fsio::check_new(&lf, force)?;
+    fsio::check_new(&rf, force)?;
+    let (entry, sel) = selection(run.journal())?;
+    let dist_rec = entry.output("distribution")?;
+    let dist_bytes = run.read(&dist_rec)?;
+    let dist_path = run.path_of(&dist_rec);
+    let f = frame(&run, setup, entry, sel)?;
+    let (pool_sha256, quotas_sha256) = (sel.pool_sha256.clone(), sel.quotas_sha256.clone());
     let dist = parse_distribution(&dist_bytes, &dist_path)?;
     let t0 = std::time::Instant::now();
     let mut panels: Vec<Vec<u32>> = Vec::with_capacity(dist.panels.len());
     for (pi, p) in dist.panels.iter().enumerate() {
-        let mut idx = Vec::with_capacity(p.len());
-        for id in p {
-            let i = f.index.get(id).copied().ok_or_else(|| {
-                Error::input(
-                    Location::line(&dist_path, pi as u64 + 2),
-                    format!("pool id {id} is not in the pool"),
-                )
-            })?;
-            idx.push(i);
-        }
+        let line = Location::line(&dist_path, pi as u64 + 2);
+        let mut idx = f
+            .indices(p)
+            .map_err(|e| Error::input(line.clone(), e.message()))?;
         idx.sort_unstable();
         check_panel(&f.inst, &idx).map_err(|e| {
             Error::input(
-                Location::line(&dist_path, pi as u64 + 2),
-                format!("this panel breaks the quotas: {e}"),
+                line,
+                format!("this panel breaks the quotas: {}", e.message()),
             )
         })?;
         panels.push(idx);
@@ -222,9 +223,7 @@ pub fn build(l: &Layout, m: u32, force: bool) -> Result<BuildReport> {
     used.sort();
     for (ids, _) in &used {
         f.check(ids).map_err(|e| {
-            Error::refused(format!(
-                "internal check failed, nothing written: a lottery panel breaks a quota: {e}"
-            ))
+            Error::internal(format!("a lottery panel breaks a quota: {}", e.message()))
         })?;
     }
     let tickets: Vec<Vec<String>> = used
@@ -232,15 +231,14 @@ pub fn build(l: &Layout, m: u32, force: bool) -> Result<BuildReport> {
         .flat_map(|(ids, c)| std::iter::repeat_n(ids.clone(), *c as usize))
         .collect();
     let lottery = Lottery {
-        process_id: l.process_id.clone(),
-        k: l.k,
-        // Checked equal to the files above.
-        pool_sha256: str_of(&sel, "pool_sha256").to_string(),
-        quotas_sha256: str_of(&sel, "quotas_sha256").to_string(),
-        distribution_sha256: dist_hash.to_string(),
+        process_id: setup.process_id.clone(),
+        k: setup.k,
+        pool_sha256: pool_sha256.to_string(),
+        quotas_sha256: quotas_sha256.to_string(),
+        distribution_sha256: dist_rec.sha256.to_string(),
         tickets,
     };
-    // Per applicant: LEXIMIN probability, tickets, lottery probability, difference.
+    // Per applicant: the distribution's probability, tickets, lottery probability, difference.
     let mut lex = vec![0i128; n];
     for (p, &pr) in panels.iter().zip(&dist.probs) {
         for &a in p {
@@ -254,7 +252,7 @@ pub fn build(l: &Layout, m: u32, force: bool) -> Result<BuildReport> {
         }
     }
     let mi = i128::from(m);
-    let lot = |i: usize| i128::from(tick[i]) * round::UNIT / mi;
+    let lot = |i: usize| i128::from(tick[i]) * UNIT / mi;
     let mut report = String::from(
         "pool_id,leximin_probability,lottery_tickets,lottery_probability,difference\n",
     );
@@ -269,36 +267,36 @@ pub fn build(l: &Layout, m: u32, force: bool) -> Result<BuildReport> {
             units_text(lot(i) - lex[i])
         );
     }
-    let dir = l.dir();
-    let lf = l.lottery_file();
-    let rf = dir.join("lottery-report.csv");
-    fsio::check_new(&lf, force)?;
-    fsio::check_new(&rf, force)?;
     let text = lottery.to_text();
     let h = fsio::write_atomic(&lf, text.as_bytes(), Privacy::Public, force)?;
     let hr = fsio::write_atomic(&rf, report.as_bytes(), Privacy::Public, force)?;
     let min_leximin = lex.iter().copied().min().unwrap_or(0);
     let min_lottery = (0..n).map(lot).min().unwrap_or(0);
-    j.append(
-        "lottery",
-        json!({
-            "lottery_sha256": h,
-            "m": m,
-            "k": l.k,
-            "pool_sha256": lottery.pool_sha256,
-            "quotas_sha256": lottery.quotas_sha256,
-            "distribution_sha256": dist_hash,
-            "panels_in_distribution": panels.len(),
-            "panels_in_lottery": used.len(),
-            "panels_generated": r.new_panels,
-            "max_deviation": units_text(r.max_deviation / mi),
-            "deviation_lower_bound": units_text(r.lower_bound / mi),
-            "min_probability_leximin": units_text(min_leximin),
-            "min_probability_lottery": units_text(min_lottery),
-            "outputs": {"lottery": l.paths.rel(&lf), "report": l.paths.rel(&rf)},
-            "output_sha256": {"lottery": h, "report": hr},
-        }),
-    )?;
+    let rel = |p: &Path| run.layout().rel(p);
+    let body = LotteryBuild {
+        lottery_sha256: h.clone(),
+        m: u64::from(m),
+        k: setup.k as u64,
+        pool_sha256,
+        quotas_sha256,
+        distribution_sha256: dist_rec.sha256.clone(),
+        panels_in_distribution: panels.len() as u64,
+        panels_in_lottery: used.len() as u64,
+        panels_generated: r.new_panels as u64,
+        max_deviation: Decimal::units(r.max_deviation / mi),
+        deviation_lower_bound: Decimal::units(r.lower_bound / mi),
+        min_probability_leximin: Decimal::units(min_leximin),
+        min_probability_lottery: Decimal::units(min_lottery),
+        outputs: [("lottery", rel(&lf)), ("report", rel(&rf))]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+        output_sha256: [("lottery", h.clone()), ("report", hr)]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    };
+    run.append(Body::Lottery(body))?;
     Ok(BuildReport {
         panels_in_lottery: used.len(),
         lottery,
@@ -312,50 +310,62 @@ pub fn build(l: &Layout, m: u32, force: bool) -> Result<BuildReport> {
     })
 }
 
-/// Reads the committed lottery and checks it against the journal and the pool.
-pub fn committed(l: &Layout, j: &Journal) -> Result<(Lottery, String, Map<String, Value>)> {
-    let e = last_entry(
-        j,
-        "lottery",
-        "build the lottery first (sortes lottery build)",
-    )?;
-    let want = str_of(&e, "lottery_sha256").to_string();
-    let lf = l.lottery_file();
-    let bytes = fsio::read_input(&lf, "the lottery file")?;
-    let have = fsio::sha256_hex(&bytes);
-    if have != want {
-        return Err(Error::refused(format!(
-            "the lottery file {} does not match its committed hash (SHA-256 {have}, committed \
-             {want}); it was changed after the commitment",
-            lf.display()
-        )));
-    }
-    let text = String::from_utf8(bytes).map_err(|_| {
-        Error::input(
-            Location::file(&lf),
-            "the lottery file is not UTF-8 text".to_string(),
-        )
+/// The committed lottery, read through the run handle, with its journal entry and
+/// the frame of the selection it was built from (pool and quota file checked).
+pub struct Committed<'a> {
+    pub lottery: Lottery,
+    pub sha256: Sha256,
+    pub entry: &'a Entry,
+    pub build: &'a LotteryBuild,
+    pub frame: Frame,
+}
+
+/// Reads the committed lottery and checks it against the journal, the pool and the
+/// quota file.
+pub fn committed<'a>(run: &'a Run, setup: &Setup) -> Result<Committed<'a>> {
+    let (entry, build) = run.journal().last::<LotteryBuild>().ok_or_else(|| {
+        Error::refused(format!(
+            "the journal {} has no lottery entry: build the lottery first (sortes lottery build)",
+            run.journal().path().display()
+        ))
     })?;
-    let lottery = Lottery::parse(&text, &lf)?;
-    let pool_now = fsio::sha256_file(&l.pool_file())?;
-    if pool_now != lottery.pool_sha256 {
-        return Err(Error::refused(format!(
-            "the pool {} has changed since the selection (SHA-256 {pool_now}, the lottery was \
-             built from {})",
-            l.pool_file().display(),
-            lottery.pool_sha256
-        )));
+    let rec = entry.output("lottery")?;
+    let path = run.path_of(&rec);
+    let bytes = run.read(&rec)?;
+    if rec.sha256 != build.lottery_sha256 {
+        return Err(Error::changed(
+            Location::file(run.journal().path()),
+            "the lottery entry records two different hashes of lottery.txt",
+        ));
     }
-    // Draw, replacements and verify all count quotas: none may use another quota file.
-    let quotas_now = fsio::sha256_file(&l.quota_path)?;
-    if quotas_now != lottery.quotas_sha256 {
-        return Err(Error::refused(format!(
-            "the quota file {} is not the one the lottery was built with (SHA-256 {quotas_now},              the lottery was built with {})",
-            l.quota_path.display(),
-            lottery.quotas_sha256
-        )));
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Error::input(Location::file(&path), "the lottery file is not UTF-8 text"))?;
+    let lottery = Lottery::parse(&text, &path)?;
+    if lottery.pool_sha256 != build.pool_sha256.as_str()
+        || lottery.quotas_sha256 != build.quotas_sha256.as_str()
+        || lottery.distribution_sha256 != build.distribution_sha256.as_str()
+    {
+        return Err(Error::changed(
+            Location::file(&path),
+            "the lottery file names other input hashes than its journal entry",
+        ));
     }
-    Ok((lottery, want, e))
+    let (sel_entry, sel) = selection_of(run.journal(), build)?;
+    if sel.pool_sha256 != build.pool_sha256 || sel.quotas_sha256 != build.quotas_sha256 {
+        return Err(Error::changed(
+            Location::file(run.journal().path()),
+            "the lottery was built from another pool or quota file than its selection used",
+        ));
+    }
+    // Draw, replacements and verify all count quotas with the files the selection used.
+    let frame = frame(run, setup, sel_entry, sel)?;
+    Ok(Committed {
+        lottery,
+        sha256: rec.sha256,
+        entry,
+        build,
+        frame,
+    })
 }
 
 /// Where the number comes from.
@@ -376,46 +386,58 @@ pub struct DrawReport {
     pub files: Vec<PathBuf>,
 }
 
-pub(crate) fn members_csv(f: &Frame, ids: &[String], first: &str) -> String {
-    // The pool's own columns (pool_id first there) after the seat or rank number.
+/// The members file (`panel.csv`, `reserves.csv`, `panel-after-replacement-N.csv`):
+/// `first` (seat or rank), then the pool's own columns (pool_id first).
+pub fn members_csv(f: &Frame, ids: &[String], first: &str) -> Result<String> {
     let mut s = first.to_string();
     for c in &f.pool.columns {
         s.push(',');
-        s.push_str(&fsio::csv_field(c));
+        s.push_str(&csv_field(c));
     }
     s.push('\n');
     for (n, id) in ids.iter().enumerate() {
+        let i = f
+            .index
+            .get(id)
+            .ok_or_else(|| Error::internal(format!("{id} is not in the pool")))?;
         let _ = write!(s, "{}", n + 1);
-        if let Some(&i) = f.index.get(id) {
-            for v in &f.pool.rows[i as usize] {
-                s.push(',');
-                s.push_str(&fsio::csv_field(v));
-            }
+        for v in &f.pool.rows[*i as usize] {
+            s.push(',');
+            s.push_str(&csv_field(v));
         }
         s.push('\n');
     }
-    s
+    Ok(s)
 }
 
 /// Draws the panel and fixes the reserve order; writes `panel.csv` and `reserves.csv`.
-pub fn draw_step(l: &Layout, source: &Source, reserve_seed: Option<&Seed>) -> Result<DrawReport> {
-    let mut j = Journal::open(&l.paths.journal)?;
-    let (lottery, lsha, _) = committed(l, &j)?;
-    if j.of_step("lottery-draw").next().is_some() {
+pub fn draw_step(
+    setup: &Setup,
+    source: &Source,
+    reserve_seed: Option<&Seed>,
+) -> Result<DrawReport> {
+    let mut run = Run::begin(setup.layout.clone(), Step::LotteryDraw)?;
+    if run.journal().last::<LotteryDraw>().is_some() {
         return Err(Error::refused(
             "the lottery has already been drawn; a second draw is refused (the journal keeps \
              the first)",
         ));
     }
-    let m = lottery.m();
+    let pf = setup.dir().join("panel.csv");
+    let rf = setup.dir().join("reserves.csv");
+    fsio::check_new(&pf, false)?;
+    fsio::check_new(&rf, false)?;
+    let c = committed(&run, setup)?;
+    let m = c.lottery.m();
+    let lsha = c.sha256.to_string();
     let (number, seed) = match source {
         Source::Number(n) => {
             if *n >= m as u64 {
                 return Err(Error::refused(format!(
                     "number {n} is outside the lottery: panels are numbered 0 to {} ({} to {})",
                     m - 1,
-                    lottery.number_text(0),
-                    lottery.number_text(m - 1)
+                    c.lottery.number_text(0),
+                    c.lottery.number_text(m - 1)
                 )));
             }
             (
@@ -427,44 +449,45 @@ pub fn draw_step(l: &Layout, source: &Source, reserve_seed: Option<&Seed>) -> Re
         }
         Source::Seed(s) => (draw::number_from_seed(s, &lsha, m as u64), s.clone()),
     };
-    let f = frame(l)?;
-    let panel = lottery.tickets[number as usize].clone();
-    let reserve = draw::reserve_order(&seed, &lsha, number, &f.pool.ids, &panel);
-    let pf = l.dir().join("panel.csv");
-    let rf = l.dir().join("reserves.csv");
-    fsio::check_new(&pf, false)?;
-    fsio::check_new(&rf, false)?;
-    let hp = fsio::write_atomic(
-        &pf,
-        members_csv(&f, &panel, "seat").as_bytes(),
-        Privacy::Public,
-        false,
-    )?;
-    let hr = fsio::write_atomic(
-        &rf,
-        members_csv(&f, &reserve, "rank").as_bytes(),
-        Privacy::Public,
-        false,
-    )?;
-    j.append(
-        "lottery-draw",
-        json!({
-            "lottery_sha256": lsha,
-            "m": m,
-            "number": number,
-            "number_text": lottery.number_text(number as usize),
-            "source": match source { Source::Number(_) => "ceremony", Source::Seed(_) => "seed" },
-            "seed": match source { Source::Seed(s) => Some(s.canonical().to_string()), Source::Number(_) => None },
-            "reserve_seed": seed.canonical(),
-            "panel": panel,
-            "reserves": reserve.len(),
-            "outputs": {"panel": l.paths.rel(&pf), "reserves": l.paths.rel(&rf)},
-            "output_sha256": {"panel": hp, "reserves": hr},
-        }),
-    )?;
+    let panel = c.lottery.tickets[number as usize].clone();
+    let reserve = draw::reserve_order(&seed, &lsha, number, &c.frame.pool.ids, &panel);
+    let panel_text = members_csv(&c.frame, &panel, "seat")?;
+    let reserve_text = members_csv(&c.frame, &reserve, "rank")?;
+    let number_text = c.lottery.number_text(number as usize);
+    drop(c);
+    let hp = fsio::write_atomic(&pf, panel_text.as_bytes(), Privacy::Public, false)?;
+    let hr = fsio::write_atomic(&rf, reserve_text.as_bytes(), Privacy::Public, false)?;
+    let rel = |p: &Path| run.layout().rel(p);
+    let body = LotteryDraw {
+        lottery_sha256: Sha256::parse(&lsha)
+            .ok_or_else(|| Error::internal("the lottery hash is not a SHA-256"))?,
+        m: m as u64,
+        number,
+        number_text: number_text.clone(),
+        source: match source {
+            Source::Number(_) => DrawSource::Ceremony,
+            Source::Seed(_) => DrawSource::Seed,
+        },
+        seed: match source {
+            Source::Seed(s) => Some(s.canonical().to_string()),
+            Source::Number(_) => None,
+        },
+        reserve_seed: seed.canonical().to_string(),
+        panel: panel.clone(),
+        reserves: reserve.len() as u64,
+        outputs: [("panel", rel(&pf)), ("reserves", rel(&rf))]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+        output_sha256: [("panel", hp), ("reserves", hr)]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    };
+    run.append(Body::LotteryDraw(body))?;
     Ok(DrawReport {
         number,
-        number_text: lottery.number_text(number as usize),
+        number_text,
         m,
         panel,
         reserves: reserve.len(),
@@ -479,19 +502,6 @@ pub struct Standing {
     pub ever: BTreeSet<String>,
     pub unavailable: BTreeSet<String>,
     pub rounds: usize,
-}
-
-/// A list of pool ids in a journal entry (empty when absent).
-pub(crate) fn ids_of(e: &Map<String, Value>, key: &str) -> Vec<String> {
-    e.get(key)
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 impl Standing {
@@ -517,41 +527,46 @@ impl Standing {
     }
 }
 
+/// The lottery's draw entry, or a refusal saying to draw first.
+pub fn drawn(j: &Journal) -> Result<(&Entry, &LotteryDraw)> {
+    j.last::<LotteryDraw>().ok_or_else(|| {
+        Error::refused(format!(
+            "the journal {} has no lottery-draw entry: draw the lottery first (sortes lottery draw)",
+            j.path().display()
+        ))
+    })
+}
+
+/// The panel as it stands after every journaled replacement.
 pub fn standing(j: &Journal) -> Result<Standing> {
-    let d = last_entry(
-        j,
-        "lottery-draw",
-        "draw the lottery first (sortes lottery draw)",
-    )?;
-    let mut st = Standing::drawn(ids_of(&d, "panel"));
-    for e in j.of_step("replace") {
-        st.apply(
-            &ids_of(e, "dropped"),
-            &ids_of(e, "replacements"),
-            &ids_of(e, "unavailable"),
-        );
+    let (_, d) = drawn(j)?;
+    let mut st = Standing::drawn(d.panel.clone());
+    for (_, r) in j.all::<Replace>() {
+        st.apply(&r.dropped, &r.replacements, &r.unavailable);
     }
     Ok(st)
 }
 
-/// The reserve order from `reserves.csv`, checked against the journal.
-pub fn reserves(l: &Layout, j: &Journal) -> Result<Vec<String>> {
-    let d = last_entry(j, "lottery-draw", "draw the lottery first")?;
-    let (rel, want) = recorded(&d, "reserves");
-    let path = l.paths.out.join(rel);
-    let text = same_as_recorded(&path, want, "the reserve list", "lottery-draw")?;
-    let mut rdr = csv::Reader::from_reader(text.as_slice());
-    let mut out = Vec::new();
-    let col = rdr
-        .headers()
-        .ok()
-        .and_then(|h| h.iter().position(|c| c == "pool_id"))
-        .ok_or_else(|| Error::input(Location::line(&path, 1), "no pool_id column"))?;
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| Error::input(Location::file(&path), e.to_string()))?;
-        out.push(rec.get(col).unwrap_or("").to_string());
-    }
-    Ok(out)
+/// The pool ids of a members file (`pool_id` column), in file order.
+pub fn parse_members(path: &Path, bytes: &[u8]) -> Result<Vec<String>> {
+    let t = Table::parse(
+        path,
+        bytes,
+        &Options {
+            delimiters: b",",
+            ..Options::csv()
+        },
+    )?;
+    let col = t.column("pool_id", "a members file")?;
+    Ok(t.rows.iter().map(|r| r.cells[col].clone()).collect())
+}
+
+/// The reserve order from `reserves.csv`, read through the run handle.
+pub fn reserves(run: &Run) -> Result<Vec<String>> {
+    let (e, _) = drawn(run.journal())?;
+    let rec = e.output("reserves")?;
+    let bytes = run.read(&rec)?;
+    parse_members(&run.path_of(&rec), &bytes)
 }
 
 pub struct ReplaceReport {
@@ -605,7 +620,7 @@ pub fn choose(
         .filter(|r| !skip.contains(r.as_str()))
         .filter_map(|r| f.index.get(r).copied())
         .collect();
-    let flex = f.quotas.flex_for(&f.inst);
+    let flex = crate::select::instance::flex(&f.quotas, &f.inst);
     match replace(&f.inst, &flex, &staying, dropped.len(), &cands) {
         Ok(chosen) => Ok(chosen
             .iter()
@@ -643,45 +658,42 @@ pub fn choose(
 
 /// Replaces `dropped` members; journals the round and writes the new panel.
 pub fn replace_step(
-    l: &Layout,
+    setup: &Setup,
     dropped: &[String],
     unavailable: &[String],
     date: &str,
 ) -> Result<ReplaceReport> {
-    let mut j = Journal::open(&l.paths.journal)?;
-    committed(l, &j)?;
-    let mut st = standing(&j)?;
-    let reserve = reserves(l, &j)?;
-    let f = frame(l)?;
     if dropped.is_empty() {
         return Err(Error::refused("name at least one member who dropped out"));
     }
-    let chosen = choose(&f, &st, &reserve, dropped, unavailable)?;
+    let mut run = Run::begin(setup.layout.clone(), Step::Replace)?;
+    let c = committed(&run, setup)?;
+    let mut st = standing(run.journal())?;
+    let reserve = reserves(&run)?;
+    let chosen = choose(&c.frame, &st, &reserve, dropped, unavailable)?;
     st.apply(dropped, &chosen, unavailable);
     let panel = st.panel;
-    f.check(&panel)
-        .map_err(|e| Error::refused(format!("internal check failed, nothing written: {e}")))?;
+    c.frame
+        .check(&panel)
+        .map_err(|e| Error::internal(e.message()))?;
     let round = st.rounds;
-    let file = l.dir().join(format!("panel-after-replacement-{round}.csv"));
-    let h = fsio::write_atomic(
-        &file,
-        members_csv(&f, &panel, "seat").as_bytes(),
-        Privacy::Public,
-        false,
-    )?;
-    j.append(
-        "replace",
-        json!({
-            "round": round,
-            "date": date,
-            "dropped": dropped,
-            "unavailable": unavailable,
-            "replacements": chosen,
-            "rule": "first feasible choice in the published reserve order",
-            "outputs": {"panel": l.paths.rel(&file)},
-            "output_sha256": {"panel": h},
-        }),
-    )?;
+    let file = setup
+        .dir()
+        .join(format!("panel-after-replacement-{round}.csv"));
+    let text = members_csv(&c.frame, &panel, "seat")?;
+    drop(c);
+    let h = fsio::write_atomic(&file, text.as_bytes(), Privacy::Public, false)?;
+    let rel = run.layout().rel(&file);
+    run.append(Body::Replace(Replace {
+        round: round as u64,
+        date: date.to_string(),
+        dropped: dropped.to_vec(),
+        unavailable: unavailable.to_vec(),
+        replacements: chosen.clone(),
+        rule: "first feasible choice in the published reserve order".into(),
+        outputs: [("panel".to_string(), rel)].into_iter().collect(),
+        output_sha256: [("panel".to_string(), h)].into_iter().collect(),
+    }))?;
     Ok(ReplaceReport {
         round,
         replacements: chosen,

@@ -6,9 +6,10 @@ use std::num::NonZeroU32;
 use std::path::Path;
 use std::str::FromStr;
 
-use super::text::{key, read_table};
 use super::{QuotaCategory, QuotaFile, QuotaRow};
-use crate::error::{Error, Location, Result};
+use crate::base::error::{Error, Location, Result};
+use crate::base::table::{Options, Table};
+use crate::base::text::fold as key;
 
 /// How far min and max lie from a target of `T` seats (`t` below); then
 /// `min = max(0, T − t)` and `max = min(k, T + t)`.
@@ -317,9 +318,25 @@ pub fn counts_from_statistics(
     path: &Path,
     mapping: &[StatsCategory],
 ) -> Result<BTreeMap<String, BTreeMap<String, u64>>> {
-    let table = read_table(path, b",;")?;
-    let cat_col = table.column("category").unwrap_or(0);
-    let val_col = table.column("value").unwrap_or(1);
+    counts_from_statistics_text(path, &crate::base::fsio::read(path)?, mapping)
+}
+
+/// [`counts_from_statistics`] on the bytes of a table (`path` names it in errors).
+pub fn counts_from_statistics_text(
+    path: &Path,
+    bytes: &[u8],
+    mapping: &[StatsCategory],
+) -> Result<BTreeMap<String, BTreeMap<String, u64>>> {
+    let table = Table::parse(
+        path,
+        bytes,
+        &Options {
+            delimiters: b",;",
+            ..Options::csv()
+        },
+    )?;
+    let cat_col = table.column("category", "statistics table")?;
+    let val_col = table.column("value", "statistics table")?;
     let num_col = table
         .header
         .iter()
@@ -344,11 +361,11 @@ pub fn counts_from_statistics(
             let add = match &v.row {
                 None => 0,
                 Some(row) => {
-                    let found = table.rows.iter().find(|(_, cells)| {
-                        key(&cells[cat_col]) == key(&m.table_category)
-                            && key(&cells[val_col]) == key(row)
+                    let found = table.rows.iter().find(|r| {
+                        key(&r.cells[cat_col]) == key(&m.table_category)
+                            && key(&r.cells[val_col]) == key(row)
                     });
-                    let Some((line, cells)) = found else {
+                    let Some(crate::base::table::Row { line, cells }) = found else {
                         return Err(Error::input(
                             Location::file(path),
                             format!(
@@ -443,7 +460,7 @@ fn parse_figure(s: &str, total: u64, loc: Location) -> Result<u64> {
 /// category over the eligible records (age band and citizenship need the process file's
 /// rules, so they are computed here), then a polars group-by per category counts them.
 pub fn register_counts(
-    process: &crate::process::Process,
+    process: &crate::base::process::Process,
     reg: &crate::register::Register,
     plan: &crate::draw::Plan,
     categories: &[String],

@@ -7,9 +7,9 @@
 
 use std::path::Path;
 
-use super::derive::{StatsCategory, StatsValue, Tolerance, counts_from_statistics};
+use super::derive::{StatsCategory, StatsValue, Tolerance, counts_from_statistics_text};
 use super::{QuotaCategory, QuotaFile};
-use crate::error::Result;
+use crate::base::error::Result;
 
 /// The 12 Stadtbezirke, in the order of the city's statistics.
 pub const DISTRICTS: [&str; 12] = [
@@ -140,8 +140,27 @@ pub fn mapping(grouped: bool) -> Vec<StatsCategory> {
 /// statistics table at `stats`: counts by [`mapping`], targets and bounds by
 /// [`super::derive_category`] with [`TOLERANCE`], values in the mapping's order.
 pub fn dortmund_quotas(stats: &Path, k: u32, grouped: bool) -> Result<QuotaFile> {
+    let bytes = crate::base::fsio::read_input(stats, "the statistics table was not found")?;
+    quotas_from(stats, &bytes, k, grouped)
+}
+
+/// The Dortmund statistics table shipped with sortes (`quotas/dortmund-statistics.csv`:
+/// every figure with its source and whether it is official, derived or an assumption).
+pub const STATISTICS: &str = include_str!("../../quotas/dortmund-statistics.csv");
+
+/// [`dortmund_quotas`] from the shipped statistics table [`STATISTICS`].
+pub fn dortmund_quotas_builtin(k: u32, grouped: bool) -> Result<QuotaFile> {
+    quotas_from(
+        Path::new("quotas/dortmund-statistics.csv (built in)"),
+        STATISTICS.as_bytes(),
+        k,
+        grouped,
+    )
+}
+
+fn quotas_from(stats: &Path, bytes: &[u8], k: u32, grouped: bool) -> Result<QuotaFile> {
     let map = mapping(grouped);
-    let counts = counts_from_statistics(stats, &map)?;
+    let counts = counts_from_statistics_text(stats, bytes, &map)?;
     let mut categories: Vec<QuotaCategory> = Vec::new();
     let mut line = 2;
     for m in &map {

@@ -2,9 +2,10 @@
 
 use std::path::Path;
 
-use super::text::{key, list, read_table};
 use super::{QuotaCategory, QuotaFile, QuotaRow};
-use crate::error::{Error, Location, Result};
+use crate::base::error::{Error, Location, Result};
+use crate::base::table::{Options, Table};
+use crate::base::text::{fold as key, quoted_list as list};
 
 /// Reads a quota file.
 ///
@@ -22,12 +23,24 @@ use crate::error::{Error, Location, Result};
 /// `max_flex < max`, a (category, value) pair given twice (case-insensitively; both lines are
 /// named), no rows at all.
 pub fn read_quota_file(path: &Path) -> Result<QuotaFile> {
-    let table = read_table(path, b",;")?;
+    parse_quota_file(path, &crate::base::fsio::read(path)?)
+}
+
+/// [`read_quota_file`] on bytes read from `path` (named in errors).
+pub fn parse_quota_file(path: &Path, bytes: &[u8]) -> Result<QuotaFile> {
+    let table = Table::parse(
+        path,
+        bytes,
+        &Options {
+            delimiters: b",;",
+            ..Options::csv()
+        },
+    )?;
     let header_loc = || Location::line(path, 1);
     let (cat_col, val_col) = match (
-        table.column("category"),
-        table.column("feature"),
-        table.column("value"),
+        table.find("category"),
+        table.find("feature"),
+        table.find("value"),
     ) {
         (Some(c), _, Some(v)) | (None, Some(c), Some(v)) | (Some(c), Some(v), None) => (c, v),
         _ => {
@@ -41,7 +54,7 @@ pub fn read_quota_file(path: &Path) -> Result<QuotaFile> {
         }
     };
     let need = |name: &str| {
-        table.column(name).ok_or_else(|| {
+        table.find(name).ok_or_else(|| {
             Error::input(
                 header_loc(),
                 format!(
@@ -53,13 +66,13 @@ pub fn read_quota_file(path: &Path) -> Result<QuotaFile> {
     };
     let min_col = need("min")?;
     let max_col = need("max")?;
-    let min_flex_col = table.column("min_flex");
-    let max_flex_col = table.column("max_flex");
+    let min_flex_col = table.find("min_flex");
+    let max_flex_col = table.find("max_flex");
     let name = |i: usize| table.header[i].clone();
 
     let mut categories: Vec<QuotaCategory> = Vec::new();
-    for (line, cells) in &table.rows {
-        let line = *line;
+    for row in &table.rows {
+        let (line, cells) = (row.line, &row.cells);
         let at = |col: usize| Location::at(path, line, name(col));
         let cat = &cells[cat_col];
         let val = &cells[val_col];

@@ -7,8 +7,8 @@
 //!   - `feature,value,min,max[,min_flex,max_flex]` (Sortition Foundation `features.csv`),
 //!   - `category,feature,min,max` (research layout of pgoelz/citizensassemblies-replication).
 //! * [`check_against_k`] checks that every category can add up to the panel size.
-//! * [`read_pool`] / [`read_research_pool`] read applicants; [`build_instance`] matches them to
-//!   the quotas (case-insensitively, after trimming) and produces a [`crate::select::Instance`].
+//! * [`read_pool`] / [`read_research_pool`] read applicants (the selection matches them to the
+//!   quotas: `crate::select::instance`).
 //! * [`derive()`] / [`derive_category`] turn population counts into targets by largest remainder
 //!   and into min/max bounds by a [`Tolerance`]; [`counts_from_statistics`] reads the counts from a
 //!   statistics table such as `dortmund-statistics.csv`; [`dortmund`] holds the recipe of the
@@ -21,14 +21,15 @@ mod derive;
 pub mod dortmund;
 mod file;
 mod pool;
-mod text;
 
 pub use derive::{
-    StatsCategory, StatsValue, Tolerance, apportion, counts_from_statistics, derive,
-    derive_category, register_counts,
+    StatsCategory, StatsValue, Tolerance, apportion, counts_from_statistics,
+    counts_from_statistics_text, derive, derive_category, register_counts,
 };
-pub use file::{check_against_k, read_quota_file, write_quota_file};
-pub use pool::{Pool, build_instance, read_pool, read_research_pool};
+pub use file::{check_against_k, parse_quota_file, read_quota_file, write_quota_file};
+pub use pool::{Pool, parse_pool, parse_research_pool, read_pool, read_research_pool};
+
+use crate::base::text::fold;
 
 /// A quota table: categories and their values in file order.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -63,55 +64,15 @@ pub struct QuotaRow {
 impl QuotaFile {
     /// The category called `name` (compared case-insensitively, after trimming).
     pub fn category(&self, name: &str) -> Option<&QuotaCategory> {
-        let key = text::key(name);
-        self.categories.iter().find(|c| text::key(&c.name) == key)
-    }
-
-    /// Converts to the selection engine's categories (flex bounds are dropped).
-    /// `(min_flex, max_flex)` for every value of the instance's categories (matched by
-    /// name): min_flex defaults to 0, max_flex to k.
-    pub fn flex_for(&self, inst: &crate::select::Instance) -> Vec<Vec<(u32, u32)>> {
-        let k = inst.k as u32;
-        inst.categories
-            .iter()
-            .map(|c| {
-                c.values
-                    .iter()
-                    .map(|v| {
-                        let row = self.category(&c.name).and_then(|qc| qc.value(&v.name));
-                        (
-                            row.and_then(|r| r.min_flex).unwrap_or(0).min(v.min),
-                            row.and_then(|r| r.max_flex).unwrap_or(k).max(v.max),
-                        )
-                    })
-                    .collect()
-            })
-            .collect()
-    }
-
-    pub fn to_select_categories(&self) -> Vec<crate::select::Category> {
-        self.categories
-            .iter()
-            .map(|c| crate::select::Category {
-                name: c.name.clone(),
-                values: c
-                    .values
-                    .iter()
-                    .map(|v| crate::select::QuotaValue {
-                        name: v.value.clone(),
-                        min: v.min,
-                        max: v.max,
-                    })
-                    .collect(),
-            })
-            .collect()
+        let key = fold(name);
+        self.categories.iter().find(|c| fold(&c.name) == key)
     }
 }
 
 impl QuotaCategory {
     /// The value called `name` (compared case-insensitively, after trimming).
     pub fn value(&self, name: &str) -> Option<&QuotaRow> {
-        let key = text::key(name);
-        self.values.iter().find(|v| text::key(&v.value) == key)
+        let key = fold(name);
+        self.values.iter().find(|v| fold(&v.value) == key)
     }
 }

@@ -3,10 +3,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::QuotaFile;
-use super::text::{closest, key, list, read_table};
-use crate::error::{Error, Location, Result};
-use crate::select::Instance;
+use crate::base::error::{Error, Location, Result};
+use crate::base::table::{Options, Table};
+use crate::base::text::{fold as key, quoted_list as list};
 
 /// A pool of applicants read from a CSV file.
 ///
@@ -63,12 +62,10 @@ impl Pool {
                 Some(g) => added.push((*g).to_string()),
                 None => {
                     let all = groups.iter().flat_map(|(_, m)| m.iter().copied());
-                    let hint = closest(v, all).unwrap_or("");
+                    let hint = crate::base::text::did_you_mean(v, all);
                     return Err(Error::input(
                         Location::at(&self.path, self.lines[i], self.columns[src].clone()),
-                        format!(
-                            "\"{v}\" belongs to none of the groups of {new_column}; did you mean \"{hint}\"?"
-                        ),
+                        format!("\"{v}\" belongs to none of the groups of {new_column}{hint}"),
                     ));
                 }
             }
@@ -80,7 +77,7 @@ impl Pool {
         Ok(())
     }
 
-    fn missing_column(&self, name: &str) -> Error {
+    pub fn missing_column(&self, name: &str) -> Error {
         Error::input(
             Location::line(&self.path, 1),
             format!(
@@ -99,24 +96,40 @@ impl Pool {
 /// address): applicants with the same non-empty key — compared case-insensitively, trimmed,
 /// inner white space collapsed — may not both be selected. Cells are trimmed.
 pub fn read_pool(path: &Path, id_column: &str, household_column: Option<&str>) -> Result<Pool> {
-    let table = read_table(path, b",;\t")?;
+    parse_pool(
+        path,
+        &crate::base::fsio::read(path)?,
+        id_column,
+        household_column,
+    )
+}
+
+/// [`read_pool`] on bytes read from `path` (through the run handle, in a process).
+pub fn parse_pool(
+    path: &Path,
+    bytes: &[u8],
+    id_column: &str,
+    household_column: Option<&str>,
+) -> Result<Pool> {
+    let table = Table::parse(path, bytes, &Options::csv())?;
     let mut pool = Pool {
         columns: table.header.clone(),
         path: path.to_path_buf(),
         ..Pool::default()
     };
-    let Some(id_col) = table.column(id_column) else {
+    let Some(id_col) = table.find(id_column) else {
         return Err(pool.missing_column(id_column));
     };
     let hh_col = match household_column {
-        Some(h) => match table.column(h) {
+        Some(h) => match table.find(h) {
             Some(c) => Some(c),
             None => return Err(pool.missing_column(h)),
         },
         None => None,
     };
     let mut seen: BTreeMap<String, u64> = BTreeMap::new();
-    for (line, cells) in table.rows {
+    for row in table.rows {
+        let (line, cells) = (row.line, row.cells);
         let id = cells[id_col].clone();
         let at = Location::at(path, line, table.header[id_col].clone());
         if id.is_empty() {
@@ -141,109 +154,24 @@ pub fn read_pool(path: &Path, id_column: &str, household_column: Option<&str>) -
 /// column): the id of an applicant is its 0-based row number, there are no households.
 pub fn read_research_pool(dir: &Path) -> Result<Pool> {
     let path = dir.join("respondents.csv");
-    let table = read_table(&path, b",;\t")?;
+    let bytes = crate::base::fsio::read(&path)?;
+    parse_research_pool(&path, &bytes)
+}
+
+/// [`read_research_pool`] on the bytes of a `respondents.csv` read from `path`.
+pub fn parse_research_pool(path: &Path, bytes: &[u8]) -> Result<Pool> {
+    let table = Table::parse(path, bytes, &Options::csv())?;
     let n = table.rows.len();
     let mut pool = Pool {
         ids: (0..n).map(|i| i.to_string()).collect(),
         columns: table.header,
         households: vec![None; n],
-        path,
+        path: path.to_path_buf(),
         ..Pool::default()
     };
-    for (line, cells) in table.rows {
-        pool.lines.push(line);
-        pool.rows.push(cells);
+    for row in table.rows {
+        pool.lines.push(row.line);
+        pool.rows.push(row.cells);
     }
     Ok(pool)
-}
-
-/// Matches a pool to a quota file and builds the selection instance for panel size `k`.
-///
-/// * Each quota category is looked up among the pool's columns case-insensitively; a category
-///   without a column is an error listing the pool's columns.
-/// * Each applicant's cell must be one of the category's values, compared case-insensitively
-///   after trimming (and Unicode NFC); otherwise the error names the pool file, line, column,
-///   the value and the closest known value.
-/// * Category and value names, order and bounds come from the quota file; agent `i` is
-///   `pool.ids[i]`.
-/// * Households: applicants with the same non-empty household key share one household id
-///   (numbered in order of first appearance); `households` is `None` when no applicant has a key.
-///
-/// The bounds are not checked against `k` here (see [`super::check_against_k`] and
-/// [`crate::select::feasibility`]).
-pub fn build_instance(qf: &QuotaFile, k: usize, pool: &Pool) -> Result<Instance> {
-    let mut cols = Vec::with_capacity(qf.categories.len());
-    let mut lookup: Vec<BTreeMap<String, usize>> = Vec::with_capacity(qf.categories.len());
-    for c in &qf.categories {
-        let Some(col) = pool.column(&c.name) else {
-            return Err(pool.missing_column(&c.name));
-        };
-        cols.push(col);
-        lookup.push(
-            c.values
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (key(&v.value), i))
-                .collect(),
-        );
-    }
-    let mut agents = Vec::with_capacity(pool.rows.len());
-    for (i, row) in pool.rows.iter().enumerate() {
-        let mut a = Vec::with_capacity(cols.len());
-        for (c, &col) in cols.iter().enumerate() {
-            let cell = row.get(col).map_or("", String::as_str);
-            match lookup[c].get(&key(cell)) {
-                Some(&v) => a.push(v),
-                None => {
-                    let cat = &qf.categories[c];
-                    let known = cat.values.iter().map(|v| v.value.as_str());
-                    let line = pool.lines.get(i).copied().unwrap_or(0);
-                    let loc = Location::at(&pool.path, line, pool.columns[col].clone());
-                    let msg = if cell.is_empty() {
-                        format!(
-                            "the {} of applicant \"{}\" is empty; the quota file knows {}",
-                            cat.name,
-                            pool.ids.get(i).map_or("", String::as_str),
-                            list(known)
-                        )
-                    } else {
-                        let hint = closest(cell, known.clone()).unwrap_or("");
-                        format!(
-                            "\"{cell}\" is not a value of {} in the quota file; did you mean \"{hint}\"? (known: {})",
-                            cat.name,
-                            list(known)
-                        )
-                    };
-                    return Err(Error::input(loc, msg));
-                }
-            }
-        }
-        agents.push(a);
-    }
-    let households = if pool.households.iter().any(Option::is_some) {
-        let mut ids: BTreeMap<String, u32> = BTreeMap::new();
-        let mut out = Vec::with_capacity(pool.rows.len());
-        for h in &pool.households {
-            out.push(match h {
-                Some(h) => {
-                    let next = u32::try_from(ids.len()).map_err(|_| {
-                        Error::input(Location::file(&pool.path), "too many households")
-                    })?;
-                    Some(*ids.entry(key(h)).or_insert(next))
-                }
-                None => None,
-            });
-        }
-        // Pad in case `households` is shorter than the pool (hand-built pools).
-        out.resize(pool.rows.len(), None);
-        Some(out)
-    } else {
-        None
-    };
-    Ok(Instance {
-        k,
-        categories: qf.to_select_categories(),
-        agents,
-        households,
-    })
 }

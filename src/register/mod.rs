@@ -6,15 +6,13 @@
 //! needs it to find the cell (a date or age that does not parse).
 
 pub mod read;
-pub mod synth;
 
-use crate::error::{Error, Location, Result};
-use crate::process::Process;
-use sha2::{Digest, Sha256};
+use crate::base::error::{Error, Location, Result};
+use crate::base::fsio::Sha256;
+use crate::base::process::Process;
+use sha2::Digest;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::is_nfc_quick;
 
 /// The fields of a canonical record, in the order they enter the record hash (spec §6).
 pub const FIELDS: [&str; 14] = [
@@ -85,14 +83,14 @@ pub struct Register {
     /// Rows with every mapped cell empty (ignored, but counted).
     pub blank_rows: u64,
     /// SHA-256 of the file's bytes as read.
-    pub file_sha256: String,
+    pub file_sha256: Sha256,
     /// Data rows in the file.
     pub rows: u64,
     /// Valid persons, sorted by register id bytes (the canonical order).
     pub people: Vec<Person>,
     pub rejects: Vec<Reject>,
     /// SHA-256 over the record hashes of all valid persons in canonical order.
-    pub extract_sha256: String,
+    pub extract_sha256: Sha256,
     /// Stratum keys (one value per stratum column), indexed by `Person::stratum`.
     pub strata: Vec<Vec<String>>,
     pub nationalities: Vec<String>,
@@ -131,21 +129,12 @@ impl<K: std::hash::Hash + Eq + Clone> Interner<K> {
 
 const BLANK: &str = "\0blank";
 
-/// Trimmed and NFC-normalised; borrowed when already canonical (the common case).
-pub fn canonical(s: &str) -> std::borrow::Cow<'_, str> {
-    let t = s.trim();
-    // ASCII text is always in NFC; the check over chars is for the rest.
-    if t.is_ascii() || is_nfc_quick(t.chars()) == unicode_normalization::IsNormalized::Yes {
-        std::borrow::Cow::Borrowed(t)
-    } else {
-        std::borrow::Cow::Owned(t.nfc().collect())
-    }
-}
+pub use crate::base::text::canonical;
 
 /// Spec §6: record = for each field in [`FIELDS`] order, its canonical UTF-8 bytes
 /// preceded by their length as a 4-byte little-endian integer; hash = SHA-256(record).
 pub fn record_hash(values: &[&str; 14]) -> [u8; 32] {
-    let mut h = Sha256::new();
+    let mut h = sha2::Sha256::new();
     for v in values {
         h.update((v.len() as u32).to_le_bytes());
         h.update(v.as_bytes());
@@ -154,12 +143,12 @@ pub fn record_hash(values: &[&str; 14]) -> [u8; 32] {
 }
 
 /// Spec §6: SHA-256 over the concatenated record hashes, in canonical order.
-pub fn list_hash<'a>(hashes: impl Iterator<Item = &'a [u8; 32]>) -> String {
-    let mut h = Sha256::new();
+pub fn list_hash<'a>(hashes: impl Iterator<Item = &'a [u8; 32]>) -> Sha256 {
+    let mut h = sha2::Sha256::new();
     for x in hashes {
         h.update(x);
     }
-    hex::encode(h.finalize())
+    Sha256::from_digest(h.finalize().into())
 }
 
 /// Household key from the address (spec §6.3): lower-case street with "str." and
@@ -230,41 +219,13 @@ pub fn citizenship(cell: &str, german: &[String]) -> &'static str {
     }
 }
 
-/// The closest known value by edit distance (for "did you mean").
-pub fn closest<'a>(value: &str, known: &'a [String]) -> Option<&'a str> {
-    known
-        .iter()
-        .map(|k| {
-            (
-                strsim_levenshtein(&value.to_lowercase(), &k.to_lowercase()),
-                k,
-            )
-        })
-        .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)))
-        .map(|(_, k)| k.as_str())
-}
-
-pub fn strsim_levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 /// Reads and canonicalises the extract named by the process file.
 /// With `keep_rejects`, invalid rows are set aside instead of stopping the run.
 pub fn load(process: &Process, keep_rejects: bool) -> Result<Register> {
     let path = process.register_path();
     let t = std::time::Instant::now();
     let raw = read::read_table(process, &path)?;
-    crate::timing::phase("read", t);
+    crate::base::timing::phase("read", t);
     build(process, path, raw, keep_rejects)
 }
 
@@ -415,7 +376,7 @@ fn build(
                     "gender" => v[8].to_string(),
                     "postcode" => v[5].to_string(),
                     "citizenship" => citizenship(&nat, &german).to_string(),
-                    _ => crate::process::age_band_label(&cfg.draw.age_bands, age)
+                    _ => crate::base::process::age_band_label(&cfg.draw.age_bands, age)
                         .unwrap_or_else(|| format!("unter {}", cfg.draw.age_bands[0])),
                 };
                 let column = process.field_column(s).unwrap_or(s).to_string();
@@ -430,9 +391,10 @@ fn build(
                         Some(k) => k.clone(),
                         None if s == "age_band" || s == "citizenship" => v,
                         None => {
-                            let hint = closest(&v, list)
-                                .map(|c| format!("; did you mean {c:?}?"))
-                                .unwrap_or_default();
+                            let hint = crate::base::text::did_you_mean(
+                                &v,
+                                list.iter().map(String::as_str),
+                            );
                             return Err(rej(
                                 &column,
                                 format!(
@@ -490,7 +452,7 @@ fn build(
         })
         .collect();
 
-    crate::timing::phase("rows", t);
+    crate::base::timing::phase("rows", t);
     let t = std::time::Instant::now();
     let mut rejects = Vec::new();
     let mut people = Vec::with_capacity(n);
@@ -521,7 +483,7 @@ fn build(
             }
         }
     }
-    crate::timing::phase("intern", t);
+    crate::base::timing::phase("intern", t);
     let t = std::time::Instant::now();
     // Canonical order: register id bytes (then line, so duplicates group stably).
     // Row order of the file never matters. The first 16 id bytes, packed big-endian
@@ -609,7 +571,7 @@ fn build(
             "no valid resident rows remain".to_string(),
         ));
     }
-    crate::timing::phase("sort", t);
+    crate::base::timing::phase("sort", t);
     let extract_sha256 = list_hash(people.iter().map(|p| &p.hash));
     Ok(Register {
         path,
@@ -665,13 +627,6 @@ mod tests {
     }
 
     #[test]
-    fn canonical_form_trims_and_composes() {
-        // "Mu" + combining diaeresis + "ller" becomes the precomposed "Müller".
-        assert_eq!(canonical("  Mu\u{308}ller "), "Müller");
-        assert_eq!(canonical("Müller"), "Müller");
-    }
-
-    #[test]
     fn record_hash_is_length_prefixed() {
         // ("ab","c") and ("a","bc") must differ: the length prefixes separate fields.
         let mut a = [""; 14];
@@ -693,11 +648,5 @@ mod tests {
             address_key("Haupt Strasse", "1", "44135"),
             "haupt straße|1|44135"
         );
-    }
-
-    #[test]
-    fn closest_names_a_known_value() {
-        let known = vec!["Eving".to_string(), "Hörde".to_string()];
-        assert_eq!(closest("Evin", &known), Some("Eving"));
     }
 }

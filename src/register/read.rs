@@ -1,8 +1,10 @@
 //! Reading the extract file (CSV or Parquet) with polars, after decoding and
 //! checking the bytes ourselves so that errors can name line and column.
 
-use crate::error::{Error, Location, Result};
-use crate::process::Process;
+use crate::base::error::{Error, Location, Result};
+use crate::base::fsio::Sha256;
+use crate::base::process::Process;
+use crate::base::table::{self, Encoding};
 use polars::prelude::*;
 use std::io::Cursor;
 use std::path::Path;
@@ -11,7 +13,7 @@ use std::path::Path;
 pub struct RawTable {
     pub rows: usize,
     pub fields: Vec<Option<StringChunked>>,
-    pub file_sha256: String,
+    pub file_sha256: Sha256,
     /// Line numbers: CSV data row r is on line r + 2 (line 1 is the header).
     pub first_line: u64,
 }
@@ -21,6 +23,9 @@ impl RawTable {
         row as u64 + self.first_line
     }
 }
+
+/// Rows, the mapped columns, and the line of the first data row.
+type Parsed = (usize, Vec<Option<StringChunked>>, u64);
 
 /// Column names of the process file, in [`super::FIELDS`] order.
 fn mapped(process: &Process) -> Vec<Option<String>> {
@@ -51,7 +56,7 @@ pub fn read_table(process: &Process, path: &Path) -> Result<RawTable> {
             _ => "csv".into(),
         },
     };
-    let bytes = crate::fsio::read_input(
+    let bytes = crate::base::fsio::read_input(
         path,
         "the register extract was not found (check register.path in the process file)",
     )?;
@@ -64,7 +69,7 @@ pub fn read_table(process: &Process, path: &Path) -> Result<RawTable> {
     let wanted = mapped(process);
     // The file's hash is computed on a second thread while the table is parsed.
     let (file_sha256, table) = std::thread::scope(|scope| {
-        let hasher = scope.spawn(|| crate::fsio::sha256_hex(&bytes));
+        let hasher = scope.spawn(|| Sha256::of(&bytes));
         let table = match format.as_str() {
             "csv" => read_csv(process, path, &bytes, &wanted),
             "parquet" => read_parquet(path, &bytes, &wanted),
@@ -75,70 +80,34 @@ pub fn read_table(process: &Process, path: &Path) -> Result<RawTable> {
         };
         (hasher.join(), table)
     });
-    let mut table = table?;
-    table.file_sha256 =
-        file_sha256.map_err(|_| Error::refused("hashing the register file failed"))?;
-    Ok(table)
+    let (rows, fields, first_line) = table?;
+    let file_sha256 =
+        file_sha256.map_err(|_| Error::internal("hashing the register file failed"))?;
+    Ok(RawTable {
+        rows,
+        fields,
+        file_sha256,
+        first_line,
+    })
 }
 
-/// Decodes the bytes to UTF-8 text: Windows-1252 by table, UTF-8 checked (with BOM removed).
-pub fn decode(path: &Path, bytes: &[u8], windows_1252: bool) -> Result<String> {
-    if windows_1252 {
-        if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
-            return Err(Error::input(
-                Location::line(path, 1),
-                "the file starts with a UTF-8 byte order mark, but register.encoding says windows-1252; set register.encoding = \"utf-8\"",
-            ));
-        }
-        // Five byte values have no character in Windows-1252; they mean the file is
-        // in another encoding, so they are refused rather than passed through.
-        if let Some(pos) = bytes
-            .iter()
-            .position(|b| matches!(b, 0x81 | 0x8D | 0x8F | 0x90 | 0x9D))
-        {
-            let (line, col) = line_col(bytes, pos);
-            return Err(Error::input(
-                Location::at(path, line, format!("{col} (byte)")),
-                format!(
-                    "byte 0x{:02X} is not a Windows-1252 character; is the file in another encoding?",
-                    bytes[pos]
-                ),
-            ));
-        }
-        let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
-        return Ok(text.into_owned());
-    }
-    let start = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        3
+/// Decodes the bytes to text in the process file's encoding (see [`table::decode`]).
+fn decode(process: &Process, path: &Path, bytes: &[u8]) -> Result<String> {
+    if process.is_windows_1252() {
+        table::decode(
+            path,
+            bytes,
+            Encoding::Windows1252,
+            "set register.encoding = \"utf-8\"",
+        )
     } else {
-        0
-    };
-    match std::str::from_utf8(&bytes[start..]) {
-        Ok(text) => Ok(text.to_string()),
-        Err(e) => {
-            let pos = start + e.valid_up_to();
-            let (line, col) = line_col(bytes, pos);
-            Err(Error::input(
-                Location::at(path, line, format!("{col} (byte)")),
-                format!(
-                    "byte 0x{:02X} is not valid UTF-8; if the office exported Windows-1252 (ANSI), set register.encoding = \"windows-1252\"",
-                    bytes[pos]
-                ),
-            ))
-        }
+        table::decode(
+            path,
+            bytes,
+            Encoding::Utf8,
+            "if the office exported Windows-1252 (ANSI), set register.encoding = \"windows-1252\"",
+        )
     }
-}
-
-fn line_col(bytes: &[u8], pos: usize) -> (u64, usize) {
-    let before = &bytes[..pos];
-    let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-    let col = pos
-        - before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |p| p + 1)
-        + 1;
-    (line, col)
 }
 
 fn parse_header(line: &str, delim: u8) -> Vec<String> {
@@ -165,10 +134,10 @@ fn read_csv(
     path: &Path,
     bytes: &[u8],
     wanted: &[Option<String>],
-) -> Result<RawTable> {
+) -> Result<Parsed> {
     let t = std::time::Instant::now();
-    let text = decode(path, bytes, process.is_windows_1252())?;
-    crate::timing::phase("read: decode", t);
+    let text = decode(process, path, bytes)?;
+    crate::base::timing::phase("read: decode", t);
     let header_line = text.lines().next().unwrap_or("").trim_end_matches('\r');
     if header_line.trim().is_empty() {
         return Err(Error::input(
@@ -261,16 +230,11 @@ fn read_csv(
                 ),
             )
         })?;
-    crate::timing::phase("read: polars", t);
+    crate::base::timing::phase("read: polars", t);
     let t = std::time::Instant::now();
     let fields = columns_of(path, &df, wanted)?;
-    crate::timing::phase("read: columns", t);
-    Ok(RawTable {
-        rows: df.height(),
-        fields,
-        file_sha256: String::new(),
-        first_line: 2,
-    })
+    crate::base::timing::phase("read: columns", t);
+    Ok((df.height(), fields, 2))
 }
 
 fn first_line(s: &str) -> &str {
@@ -359,7 +323,7 @@ fn columns_of(
         .collect()
 }
 
-fn read_parquet(path: &Path, bytes: &[u8], wanted: &[Option<String>]) -> Result<RawTable> {
+fn read_parquet(path: &Path, bytes: &[u8], wanted: &[Option<String>]) -> Result<Parsed> {
     let bad = |e: PolarsError| {
         Error::input(
             Location::file(path),
@@ -384,67 +348,5 @@ fn read_parquet(path: &Path, bytes: &[u8], wanted: &[Option<String>]) -> Result<
         ));
     }
     let fields = columns_of(path, &df, wanted)?;
-    Ok(RawTable {
-        rows: df.height(),
-        fields,
-        file_sha256: String::new(),
-        first_line: 1,
-    })
-}
-
-/// Writes a DataFrame as Parquet (used by the synthetic register generator).
-pub fn write_parquet(df: &mut DataFrame) -> Result<Vec<u8>> {
-    let mut buf = Vec::new();
-    ParquetWriter::new(&mut buf)
-        .finish(df)
-        .map_err(|e| Error::refused(format!("writing Parquet failed: {e}")))?;
-    Ok(buf)
-}
-
-/// Writes the synthetic register as `;`-separated Windows-1252 CSV and as Parquet
-/// into `dir`. Both hold the same canonical records (the extract hashes agree).
-pub fn write_synthetic(
-    dir: &Path,
-    cfg: &super::synth::SynthConfig,
-    force: bool,
-) -> Result<(std::path::PathBuf, std::path::PathBuf, usize)> {
-    use super::synth;
-    use crate::fsio::{Privacy, write_atomic};
-    let csv_path = dir.join("register.csv");
-    let pq_path = dir.join("register.parquet");
-    crate::fsio::check_new(&csv_path, force)?;
-    crate::fsio::check_new(&pq_path, force)?;
-    let people = synth::generate(cfg);
-    let bytes = synth::to_csv_windows1252(&people, b';').map_err(Error::refused)?;
-    let columns: Vec<Column> = synth::HEADER
-        .iter()
-        .enumerate()
-        .map(|(i, name)| {
-            let values: Vec<String> = people
-                .iter()
-                .map(|p| match i {
-                    0 => p.register_id.clone(),
-                    1 => p.family_name.clone(),
-                    2 => p.given_names.clone(),
-                    3 => p.street.clone(),
-                    4 => p.house_number.clone(),
-                    5 => p.postcode.clone(),
-                    6 => p.city.clone(),
-                    7 => p.birth_date.format("%d.%m.%Y").to_string(),
-                    8 => p.gender.to_string(),
-                    9 => p.nationality.clone(),
-                    10 => p.stadtbezirk.to_string(),
-                    11 => if p.block_51 { "ja" } else { "" }.to_string(),
-                    _ => if p.block_52 { "ja" } else { "" }.to_string(),
-                })
-                .collect();
-            Column::new(PlSmallStr::from(*name), values)
-        })
-        .collect();
-    let mut df = DataFrame::new(people.len(), columns)
-        .map_err(|e| Error::refused(format!("building the Parquet table failed: {e}")))?;
-    let pq = write_parquet(&mut df)?;
-    write_atomic(&csv_path, &bytes, Privacy::Personal, force)?;
-    write_atomic(&pq_path, &pq, Privacy::Personal, force)?;
-    Ok((csv_path, pq_path, people.len()))
+    Ok((df.height(), fields, 1))
 }

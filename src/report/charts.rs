@@ -11,9 +11,8 @@
 //! in a chart uses (legends are HTML, outside the SVG). The browser test counts
 //! `.mark` elements against the number the renderer says it drew.
 
-use super::ReportError;
-use super::html::escape;
 use super::i18n::Strings;
+use crate::base::text::html_escape as escape;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -81,8 +80,8 @@ pub fn hex(c: RGBColor) -> String {
     format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
 }
 
-fn chart_err<E: std::fmt::Display>(e: E) -> ReportError {
-    ReportError::Chart(e.to_string())
+fn chart_err<E: std::fmt::Display>(e: E) -> crate::base::error::Error {
+    super::chart_error(e.to_string())
 }
 
 fn text_style(size: f64, colour: &'static RGBColor, h: HPos) -> TextStyle<'static> {
@@ -100,7 +99,7 @@ fn finish(
     desc: &str,
     rect_colours: &[RGBColor],
     line_colours: &[RGBColor],
-) -> Result<(String, usize), ReportError> {
+) -> crate::base::error::Result<(String, usize)> {
     let rect_fills: Vec<String> = rect_colours
         .iter()
         .map(|c| format!("fill=\"{}\"", hex(*c)))
@@ -116,7 +115,7 @@ fn finish(
     for line in raw.lines() {
         if !root_done && line.starts_with("<svg") {
             let Some(body) = line.strip_suffix('>') else {
-                return Err(ReportError::Chart("unexpected SVG root element".into()));
+                return Err(super::chart_error("unexpected SVG root element"));
             };
             out.push_str(&format!(
                 "{body} role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" class=\"chart-svg\" id=\"{id}\">\n<title id=\"{id}-title\">{}</title>\n<desc id=\"{id}-desc\">{}</desc>\n",
@@ -141,14 +140,14 @@ fn finish(
         out.push('\n');
     }
     if !root_done {
-        return Err(ReportError::Chart("no SVG root element".into()));
+        return Err(super::chart_error("no SVG root element"));
     }
     Ok((out, marks))
 }
 
-fn check_marks(id: &str, drawn: usize, found: usize) -> Result<(), ReportError> {
+fn check_marks(id: &str, drawn: usize, found: usize) -> crate::base::error::Result<()> {
     if drawn != found {
-        return Err(ReportError::Chart(format!(
+        return Err(super::chart_error(format!(
             "chart {id}: drew {drawn} marks but found {found} in the SVG"
         )));
     }
@@ -161,7 +160,7 @@ fn row_labels(
     root: &DrawingArea<SVGBackend<'_>, Shift>,
     at: &[(i32, i32)],
     labels: &[String],
-) -> Result<(), ReportError> {
+) -> crate::base::error::Result<()> {
     for (label, (px, py)) in labels.iter().zip(at) {
         root.draw(&Text::new(
             label.clone(),
@@ -192,7 +191,7 @@ pub fn grouped_hbar(
     series: &[Series],
     style: BarStyle<'_>,
     s: &Strings,
-) -> Result<Chart, ReportError> {
+) -> crate::base::error::Result<Chart> {
     let ChartText { id, title, desc } = text;
     let BarStyle {
         axis,
@@ -347,7 +346,7 @@ pub fn funnel(
     stages: &[Stage],
     axis: &str,
     s: &Strings,
-) -> Result<Chart, ReportError> {
+) -> crate::base::error::Result<Chart> {
     let ChartText { id, title, desc } = text;
     let n = stages.len().max(1);
     let band = 46u32;
@@ -455,7 +454,7 @@ pub fn probabilities(
     uniform: Option<f64>,
     (x_axis, y_axis): (&str, &str),
     s: &Strings,
-) -> Result<Chart, ReportError> {
+) -> crate::base::error::Result<Chart> {
     let ChartText { id, title, desc } = text;
     let height = 420;
     let max = curves

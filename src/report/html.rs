@@ -2,33 +2,14 @@
 //! the page is one fixed layout, every inserted text goes through [`escape`] at one
 //! place per call site, and the module stays free of a template dependency.
 
+use super::ReportOptions;
 use super::charts::{self, Bar, BarStyle, Chart, ChartText, Curve, Series, Stage};
 use super::data::{Category, HashKind, ReportData, ValueRow};
 use super::i18n::{Key, Lang, Strings};
 use super::suppress::{Cell, suppress_column, suppress_single};
-use super::{ReportError, ReportOptions};
 use std::fmt::Write as _;
 
-/// HTML-escapes text for element content and double- or single-quoted attributes.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    escape_into(text, &mut out);
-    out
-}
-
-/// Appends `text` HTML-escaped as by [`escape`] to `out`.
-pub fn escape_into(text: &str, out: &mut String) {
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-}
+use crate::base::text::html_escape as escape;
 
 /// Opens a data table: `<table class>`, a screen-reader caption and the header row
 /// of `cols` (label, numeric), up to and including `<tbody>` and a newline. `class`
@@ -129,7 +110,7 @@ fn share_bar(c: Cell, total: Option<u64>) -> Bar {
     }
 }
 
-fn check_data(data: &ReportData) -> Result<(), ReportError> {
+fn check_data(data: &ReportData) -> crate::base::error::Result<()> {
     let probs = data
         .probabilities
         .leximin
@@ -137,7 +118,7 @@ fn check_data(data: &ReportData) -> Result<(), ReportError> {
         .chain(data.probabilities.legacy.iter().flatten());
     for p in probs {
         if !p.is_finite() || !(-1e-6..=1.0 + 1e-6).contains(p) {
-            return Err(ReportError::Data(format!(
+            return Err(super::data_error(format!(
                 "selection probability {p} is not in [0, 1]"
             )));
         }
@@ -147,14 +128,14 @@ fn check_data(data: &ReportData) -> Result<(), ReportError> {
             if let Some(sh) = v.population_share
                 && (!sh.is_finite() || !(0.0..=1.0).contains(&sh))
             {
-                return Err(ReportError::Data(format!(
+                return Err(super::data_error(format!(
                     "population share {sh} of {}={} is not in [0, 1]",
                     cat.name, v.value
                 )));
             }
             for x in [v.target, v.expected].into_iter().flatten() {
                 if !x.is_finite() {
-                    return Err(ReportError::Data(format!(
+                    return Err(super::data_error(format!(
                         "non-finite target or expected value for {}={}",
                         cat.name, v.value
                     )));
@@ -165,7 +146,11 @@ fn check_data(data: &ReportData) -> Result<(), ReportError> {
     Ok(())
 }
 
-pub fn render(data: &ReportData, lang: Lang, opts: &ReportOptions) -> Result<String, ReportError> {
+pub fn render(
+    data: &ReportData,
+    lang: Lang,
+    opts: &ReportOptions,
+) -> crate::base::error::Result<String> {
     check_data(data)?;
     let cx = Ctx {
         s: Strings::new(lang)?,
@@ -311,7 +296,7 @@ fn figure(h: &mut String, chart: &Chart, caption: &str, legend: &[(String, Strin
     h.push_str("</figure>\n");
 }
 
-fn funnel(h: &mut String, cx: &Ctx) -> Result<(), ReportError> {
+fn funnel(h: &mut String, cx: &Ctx) -> crate::base::error::Result<()> {
     let s = &cx.s;
     let st = stages(cx);
     let _ = writeln!(
@@ -370,7 +355,7 @@ fn funnel(h: &mut String, cx: &Ctx) -> Result<(), ReportError> {
     Ok(())
 }
 
-fn categories(h: &mut String, cx: &Ctx) -> Result<(), ReportError> {
+fn categories(h: &mut String, cx: &Ctx) -> crate::base::error::Result<()> {
     let s = &cx.s;
     let f = &cx.data.funnel;
     if cx.data.categories.is_empty() {
@@ -730,7 +715,7 @@ fn quotas(h: &mut String, cx: &Ctx) {
     h.push_str("</tbody></table>\n</section>\n");
 }
 
-fn response(h: &mut String, cx: &Ctx) -> Result<(), ReportError> {
+fn response(h: &mut String, cx: &Ctx) -> crate::base::error::Result<()> {
     let s = &cx.s;
     let rr = &cx.data.response_rates;
     let _ = writeln!(
@@ -846,7 +831,7 @@ fn median(sorted: &[f64]) -> Option<f64> {
     }
 }
 
-fn probabilities(h: &mut String, cx: &Ctx) -> Result<(), ReportError> {
+fn probabilities(h: &mut String, cx: &Ctx) -> crate::base::error::Result<()> {
     let s = &cx.s;
     let p = &cx.data.probabilities;
     let _ = writeln!(

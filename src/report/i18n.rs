@@ -8,7 +8,6 @@
 //!
 //! Placeholders: `{t}` threshold, `{c}` category, `{n}` a number.
 
-use super::ReportError;
 use serde::{Deserialize, Serialize};
 
 /// Language of the report.
@@ -519,17 +518,17 @@ pub struct Strings {
 
 impl Strings {
     /// Fails if the language's table lacks a key, has one twice, or has an empty text.
-    pub fn new(lang: Lang) -> Result<Strings, ReportError> {
+    pub fn new(lang: Lang) -> crate::base::error::Result<Strings> {
         let mut by_key: Vec<Option<&'static str>> = vec![None; Key::ALL.len()];
         for (key, text) in lang.table() {
             let slot = &mut by_key[*key as usize];
             if slot.is_some() {
-                return Err(ReportError::Strings(format!(
+                return Err(super::strings_error(format!(
                     "{lang:?}: key {key:?} is given twice"
                 )));
             }
             if text.trim().is_empty() {
-                return Err(ReportError::Strings(format!(
+                return Err(super::strings_error(format!(
                     "{lang:?}: key {key:?} is empty"
                 )));
             }
@@ -540,7 +539,7 @@ impl Strings {
             match t {
                 Some(t) => out.push(t),
                 None => {
-                    return Err(ReportError::Strings(format!(
+                    return Err(super::strings_error(format!(
                         "{lang:?}: key {:?} has no text",
                         Key::ALL[i]
                     )));

@@ -1,110 +1,37 @@
-//! Fills a [`ReportData`] from a process's output directory.
+//! Fills a [`ReportData`] from a process's journal and the public files it records.
 //!
-//! Reads only `out/journal.jsonl` and files under `out/public/` (formats in
-//! docs/formats.md); `out/private/` is never opened. From `public/pool.csv` and
-//! `public/selection/probabilities.csv` only per-column counts and bare
-//! probabilities are kept, never a pool id. Every input is optional: a process that
-//! has not reached a stage simply has no figures for it.
+//! Every file is found through its journal entry and read through the run handle, so
+//! it is checked against the recorded SHA-256 before a figure of it reaches the page;
+//! `out/private/` is never opened. From the pool and the probabilities only counts
+//! per value and bare probabilities are kept, never a pool id. A process that has not
+//! reached a stage simply has no figures for it.
 //!
-//! Not in the public outputs, so left `None` for the caller: the process name and
-//! id (they are in the process file), per-value population shares other than the
+//! Not in the public outputs, so left `None` for the caller: the process name and id
+//! (they are in the process file), per-value population shares other than the
 //! strata's (from official statistics) and quota targets. After the public lottery the
-//! panel's composition comes from `public/lottery/panel.csv`, or the latest
-//! `panel-after-replacement-N.csv` (counts per value only); journal steps `lottery`,
-//! `lottery-draw` and `replace` give the lottery hash, the number and the
-//! replacements (as counts: pool ids never reach the page).
+//! panel's composition comes from the panel file of the lottery draw, or of the latest
+//! replacement (counts per value only); the journal gives the lottery hash, the
+//! number and the replacements (as counts: pool ids never reach the page).
 
-use super::ReportError;
 use super::data::{
     Category, HashKind, Lottery, Replacement, ReportData, ResponseRate, SeedHash, ValueRow,
 };
-use serde_json::Value;
+use crate::base::error::{Error, Result};
+use crate::base::journal::{Body, Entry, LotteryDraw, Recorded, Replace, Select};
+use crate::base::run::Run;
+use crate::base::table::{Options, Row, Table};
+use crate::base::text::fold as norm;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-fn input_err(path: &Path, message: impl Into<String>) -> ReportError {
-    ReportError::Input {
-        path: path.to_path_buf(),
-        message: message.into(),
-    }
-}
-
-/// Opens a CSV with headers; `Ok(None)` if the file does not exist.
-fn open_csv(path: &Path) -> Result<Option<csv::Reader<std::fs::File>>, ReportError> {
-    match std::fs::File::open(path) {
-        Ok(f) => Ok(Some(
-            csv::ReaderBuilder::new().has_headers(true).from_reader(f),
-        )),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(ReportError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        }),
-    }
-}
-
-/// Header name → column index.
-fn columns(
-    r: &mut csv::Reader<std::fs::File>,
-    path: &Path,
-) -> Result<BTreeMap<String, usize>, ReportError> {
-    let h = r
-        .headers()
-        .map_err(|e| input_err(path, format!("cannot read the header: {e}")))?;
-    Ok(h.iter()
-        .enumerate()
-        .map(|(i, name)| (name.trim().trim_start_matches('\u{feff}').to_string(), i))
-        .collect())
-}
-
-fn need(cols: &BTreeMap<String, usize>, name: &str, path: &Path) -> Result<usize, ReportError> {
-    cols.get(name)
-        .copied()
-        .ok_or_else(|| input_err(path, format!("no column {name:?}")))
-}
-
-fn records(
-    r: &mut csv::Reader<std::fs::File>,
-    path: &Path,
-) -> Result<Vec<csv::StringRecord>, ReportError> {
-    r.records()
-        .enumerate()
-        .map(|(i, rec)| {
-            // Line numbers count the header as line 1, as elsewhere in sortes.
-            rec.map_err(|e| input_err(path, format!("line {}: {e}", i + 2)))
-        })
-        .collect()
-}
-
-fn parse_opt<T: std::str::FromStr>(
-    field: Option<&str>,
-    path: &Path,
-    line: usize,
-    what: &str,
-) -> Result<Option<T>, ReportError> {
-    match field.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(s) => s
-            .parse()
-            .map(Some)
-            .map_err(|_| input_err(path, format!("line {line}: {what} {s:?} is not a number"))),
-    }
-}
-
-/// Case- and space-insensitive key, as quota matching in sortes does.
-fn norm(s: &str) -> String {
-    s.trim().to_lowercase()
-}
 
 /// Categories in first-seen order, values in first-seen order within each.
 #[derive(Default)]
-struct Table {
+struct Values {
     cats: Vec<Category>,
     index: BTreeMap<String, usize>,
     values: BTreeMap<(String, String), (usize, usize)>,
 }
 
-impl Table {
+impl Values {
     fn row(&mut self, cat: &str, value: &str) -> &mut ValueRow {
         let ci = match self.index.get(&norm(cat)) {
             Some(i) => *i,
@@ -134,55 +61,34 @@ impl Table {
     }
 }
 
-fn read_journal(path: &Path) -> Result<Vec<serde_json::Map<String, Value>>, ReportError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
-        Err(e) => {
-            return Err(ReportError::Io {
-                path: path.to_path_buf(),
-                source: e,
-            });
-        }
-    };
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<Value>(line) {
-            Ok(Value::Object(m)) => out.push(m),
-            Ok(_) => {
-                return Err(input_err(
-                    path,
-                    format!("line {}: not a JSON object", i + 1),
-                ));
-            }
-            Err(e) => return Err(input_err(path, format!("line {}: {e}", i + 1))),
-        }
-    }
-    Ok(out)
+/// A recorded CSV file, read through the run handle.
+fn table(run: &Run, r: &Recorded) -> Result<Table> {
+    let bytes = run.read(r)?;
+    Table::parse(&run.path_of(r), &bytes, &Options::csv())
 }
 
-fn s_of<'a>(e: &'a serde_json::Map<String, Value>, k: &str) -> Option<&'a str> {
-    e.get(k).and_then(Value::as_str)
-}
-fn u_of(e: &serde_json::Map<String, Value>, k: &str) -> Option<u64> {
-    e.get(k).and_then(Value::as_u64)
-}
-fn nested<'a>(e: &'a serde_json::Map<String, Value>, a: &str, b: &str) -> Option<&'a str> {
-    e.get(a).and_then(|v| v.get(b)).and_then(Value::as_str)
+/// A number in a cell, `None` for an empty cell.
+fn num<T: std::str::FromStr>(t: &Table, row: &Row, col: usize, what: &str) -> Result<Option<T>> {
+    let s = row.get(col);
+    if s.is_empty() {
+        return Ok(None);
+    }
+    s.parse()
+        .map(Some)
+        .map_err(|_| Error::input(t.at(row, col), format!("{what} {s:?} is not a number")))
 }
 
-/// Records a hash or seed if the journal entry has it.
-fn push_hash(out: &mut Vec<SeedHash>, kind: HashKind, value: Option<&str>, detail: Option<String>) {
-    if let Some(v) = value {
-        out.push(SeedHash {
-            kind,
-            value: v.to_string(),
-            detail,
-        });
-    }
+/// "journal.jsonl #n".
+fn jref(e: &Entry) -> Option<String> {
+    Some(format!("journal.jsonl #{}", e.seq))
+}
+
+fn push_hash(out: &mut Vec<SeedHash>, kind: HashKind, value: &str, detail: Option<String>) {
+    out.push(SeedHash {
+        kind,
+        value: value.to_string(),
+        detail,
+    });
 }
 
 /// The date part (first ten characters) of a journal time stamp.
@@ -190,166 +96,130 @@ fn day(t: &str) -> String {
     t.chars().take(10).collect()
 }
 
-/// Reads a probabilities file (`pool_id,probability`), keeping only the numbers.
-fn read_probabilities(path: &Path) -> Result<Option<Vec<f64>>, ReportError> {
-    let Some(mut r) = open_csv(path)? else {
-        return Ok(None);
-    };
-    let cols = columns(&mut r, path)?;
-    let pc = need(&cols, "probability", path)?;
-    let mut out = Vec::new();
-    for (i, rec) in records(&mut r, path)?.iter().enumerate() {
-        let p: Option<f64> = parse_opt(rec.get(pc), path, i + 2, "probability")?;
-        if let Some(p) = p {
-            out.push(p);
-        }
-    }
-    Ok(Some(out))
+/// The probabilities of a selection entry, numbers only.
+fn probabilities(run: &Run, e: &Entry) -> Result<Vec<f64>> {
+    let r = e.output("probabilities")?;
+    let rows = crate::select::files::parse_probabilities(&run.read(&r)?, &run.path_of(&r))?;
+    Ok(rows
+        .into_iter()
+        .map(|(_, u)| u as f64 / crate::base::text::UNIT as f64)
+        .collect())
 }
 
-/// Builds the report data from `out_dir` (the process's `[output] dir`).
-pub fn load_from_outputs(out_dir: &Path) -> Result<ReportData, ReportError> {
-    let public = out_dir.join("public");
-    let journal_path = out_dir.join("journal.jsonl");
-    let journal = read_journal(&journal_path)?;
+/// Builds the report data from the journal of `run` and the files it records.
+pub fn load(run: &Run) -> Result<ReportData> {
+    let j = run.journal();
     let mut data = ReportData::default();
-    let mut table = Table::default();
+    let mut values = Values::default();
+
+    // The selection: the latest with a distribution (the one the lottery rounds),
+    // else the latest; a legacy run beside it is the baseline of the comparison.
+    let main = j
+        .all::<Select>()
+        .rev()
+        .find(|(_, s)| s.algorithm.has_distribution())
+        .or_else(|| j.last::<Select>());
 
     // --- journal: funnel totals, hashes, lottery, replacements -------------------
-    let jref = |seq: Option<u64>| {
-        Some(match seq {
-            Some(n) => format!("journal.jsonl #{n}"),
-            None => "journal.jsonl".to_string(),
-        })
-    };
     let mut strata_columns: Vec<String> = vec![];
     let mut invited_total: Option<u64> = None;
     let mut first_commit_seen = false;
-    for e in &journal {
-        let seq = u_of(e, "seq");
-        match s_of(e, "step") {
-            Some("commit") => {
-                let wave = u_of(e, "wave").unwrap_or(1);
+    for e in j.entries() {
+        match &e.body {
+            Body::Commit(c) => {
                 if !first_commit_seen {
                     first_commit_seen = true;
-                    data.funnel.residents = u_of(e, "residents");
-                    data.funnel.eligible = u_of(e, "eligible");
-                    if let Some(cols) = e.get("strata_columns").and_then(Value::as_array) {
-                        strata_columns = cols
-                            .iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_string)
-                            .collect();
-                    }
-                    for (kind, field) in [
-                        (HashKind::ProcessFile, "process_sha256"),
-                        (HashKind::RegisterExtract, "extract_sha256"),
-                        (HashKind::EligibleList, "eligible_sha256"),
+                    data.funnel.residents = Some(c.residents);
+                    data.funnel.eligible = Some(c.eligible);
+                    strata_columns = c.strata_columns.clone();
+                    for (kind, v) in [
+                        (HashKind::ProcessFile, &c.process_sha256),
+                        (HashKind::RegisterExtract, &c.extract_sha256),
+                        (HashKind::EligibleList, &c.eligible_sha256),
                     ] {
-                        push_hash(&mut data.seeds_hashes, kind, s_of(e, field), jref(seq));
+                        push_hash(&mut data.seeds_hashes, kind, v.as_str(), jref(e));
                     }
                 }
+                let file = Some(format!("commitment-wave{}.json", c.wave));
                 push_hash(
                     &mut data.seeds_hashes,
                     HashKind::SeedSource,
-                    s_of(e, "seed_source"),
-                    Some(format!("commitment-wave{wave}.json")),
+                    &c.seed_source,
+                    file.clone(),
                 );
                 push_hash(
                     &mut data.seeds_hashes,
                     HashKind::Commitment,
-                    s_of(e, "commitment"),
-                    Some(format!("commitment-wave{wave}.json")),
+                    c.commitment.as_str(),
+                    file,
                 );
             }
-            Some("draw") => {
-                if let Some(d) = u_of(e, "drawn") {
-                    invited_total = Some(invited_total.unwrap_or(0) + d);
-                }
-                push_hash(
-                    &mut data.seeds_hashes,
-                    HashKind::Seed,
-                    s_of(e, "seed"),
-                    jref(seq),
-                );
+            Body::Draw(d) => {
+                invited_total = Some(invited_total.unwrap_or(0) + d.drawn);
+                push_hash(&mut data.seeds_hashes, HashKind::Seed, &d.seed, jref(e));
                 push_hash(
                     &mut data.seeds_hashes,
                     HashKind::Invitees,
-                    s_of(e, "drawn_sha256"),
-                    jref(seq),
+                    d.drawn_sha256.as_str(),
+                    jref(e),
                 );
             }
-            Some("intake") => {
-                data.funnel.applied = u_of(e, "rows_in");
-                data.funnel.pool = u_of(e, "pool");
-                push_hash(
-                    &mut data.seeds_hashes,
-                    HashKind::Pool,
-                    nested(e, "output_sha256", "pool"),
-                    Some("public/pool.csv".into()),
-                );
-            }
-            Some("select") => {
-                // The last selection wins: its outputs are the files on disk.
-                data.panel_size = u_of(e, "k");
-                data.funnel.panel = u_of(e, "k");
-                data.probabilities.algorithm = s_of(e, "algorithm").map(str::to_string);
-                data.probabilities.panels = u_of(e, "panels");
-                data.seeds_hashes.retain(|h| {
-                    !matches!(
-                        h.kind,
-                        HashKind::Quotas | HashKind::Distribution | HashKind::Probabilities
-                    )
-                });
-                for (kind, value, detail) in [
-                    (HashKind::Quotas, s_of(e, "quotas_sha256"), jref(seq)),
-                    (
-                        HashKind::Distribution,
-                        nested(e, "output_sha256", "distribution"),
-                        Some("public/selection/distribution.csv".into()),
-                    ),
-                    (
-                        HashKind::Probabilities,
-                        nested(e, "output_sha256", "probabilities"),
-                        Some("public/selection/probabilities.csv".into()),
-                    ),
-                ] {
-                    push_hash(&mut data.seeds_hashes, kind, value, detail);
+            Body::Intake(i) => {
+                data.funnel.applied = Some(i.rows_in);
+                data.funnel.pool = Some(i.pool);
+                if let (Some(h), Some(p)) = (i.output_sha256.get("pool"), i.outputs.get("pool")) {
+                    push_hash(
+                        &mut data.seeds_hashes,
+                        HashKind::Pool,
+                        h.as_str(),
+                        Some(p.clone()),
+                    );
                 }
             }
-            Some("lottery") => {
+            Body::Select(s) if main.is_some_and(|(m, _)| m.seq == e.seq) => {
+                data.panel_size = Some(s.k);
+                data.funnel.panel = Some(s.k);
+                data.probabilities.algorithm = Some(s.algorithm.name().to_string());
+                data.probabilities.panels = s.panels;
+                push_hash(
+                    &mut data.seeds_hashes,
+                    HashKind::Quotas,
+                    s.quotas_sha256.as_str(),
+                    jref(e),
+                );
+                for (kind, name) in [
+                    (HashKind::Distribution, "distribution"),
+                    (HashKind::Probabilities, "probabilities"),
+                ] {
+                    if let (Some(h), Some(p)) = (s.output_sha256.get(name), s.outputs.get(name)) {
+                        push_hash(&mut data.seeds_hashes, kind, h.as_str(), Some(p.clone()));
+                    }
+                }
+            }
+            Body::Lottery(l) => {
+                let file = l.outputs.get("lottery").cloned();
                 push_hash(
                     &mut data.seeds_hashes,
                     HashKind::Lottery,
-                    s_of(e, "lottery_sha256"),
-                    Some("public/lottery/lottery.txt".into()),
+                    l.lottery_sha256.as_str(),
+                    file,
                 );
             }
-            Some("lottery-draw") => {
+            Body::LotteryDraw(d) => {
                 data.lottery = Some(Lottery {
-                    m: u_of(e, "m").unwrap_or(0),
-                    number: u_of(e, "number").unwrap_or(0),
-                    panel_no: u_of(e, "number").unwrap_or(0),
-                    date: s_of(e, "time").map(day),
-                    seed: match s_of(e, "source") {
-                        Some("seed") => s_of(e, "seed").map(str::to_string),
-                        _ => None,
-                    },
+                    m: d.m,
+                    number: d.number,
+                    panel_no: d.number,
+                    date: Some(day(&e.time)),
+                    seed: d.seed.clone(),
                 });
             }
-            Some("replace") => {
-                let len = |k: &str| {
-                    e.get(k)
-                        .and_then(Value::as_array)
-                        .map_or(0, |a| u32::try_from(a.len()).unwrap_or(u32::MAX))
-                };
+            Body::Replace(r) => {
+                let len = |v: &Vec<String>| u32::try_from(v.len()).unwrap_or(u32::MAX);
                 data.replacements.push(Replacement {
-                    date: s_of(e, "date")
-                        .or_else(|| s_of(e, "time"))
-                        .map(day)
-                        .unwrap_or_default(),
-                    dropped: len("dropped"),
-                    replaced: len("replacements"),
+                    date: day(&r.date),
+                    dropped: len(&r.dropped),
+                    replaced: len(&r.replacements),
                     note: None,
                 });
             }
@@ -357,116 +227,85 @@ pub fn load_from_outputs(out_dir: &Path) -> Result<ReportData, ReportError> {
         }
     }
     data.funnel.invited = invited_total;
-    if let Some(last) = journal.last() {
+    if let Some(last) = j.entries().last() {
         push_hash(
             &mut data.seeds_hashes,
             HashKind::JournalHead,
-            s_of(last, "entry_hash"),
-            jref(u_of(last, "seq")),
+            last.entry_hash.as_str(),
+            jref(last),
         );
-        data.as_of = s_of(last, "time").map(day);
+        data.as_of = Some(day(&last.time));
     }
 
     // --- quota table: category and value order, bounds, expected -----------------
-    let qpath = public.join("selection").join("quota-table.csv");
-    if let Some(mut r) = open_csv(&qpath)? {
-        let cols = columns(&mut r, &qpath)?;
-        let (cc, vc) = (
-            need(&cols, "category", &qpath)?,
-            need(&cols, "value", &qpath)?,
-        );
-        let (minc, maxc) = (need(&cols, "min", &qpath)?, need(&cols, "max", &qpath)?);
-        let ec = cols.get("expected").copied();
-        for (i, rec) in records(&mut r, &qpath)?.iter().enumerate() {
-            let line = i + 2;
-            let (Some(cat), Some(val)) = (rec.get(cc), rec.get(vc)) else {
-                return Err(input_err(&qpath, format!("line {line}: too few fields")));
-            };
-            let min = parse_opt(rec.get(minc), &qpath, line, "min")?;
-            let max = parse_opt(rec.get(maxc), &qpath, line, "max")?;
-            let expected: Option<f64> =
-                parse_opt(ec.and_then(|c| rec.get(c)), &qpath, line, "expected")?;
-            let row = table.row(cat, val);
-            row.min = min;
-            row.max = max;
+    if let Some((e, _)) = main {
+        let t = table(run, &e.output("quota_table")?)?;
+        let c = t.columns(&[
+            ("category", "quota table"),
+            ("value", "quota table"),
+            ("min", "quota table"),
+            ("max", "quota table"),
+            ("expected", "quota table"),
+        ])?;
+        for row in &t.rows {
+            let min = num(&t, row, c[2], "min")?;
+            let max = num(&t, row, c[3], "max")?;
+            let expected: Option<f64> = num(&t, row, c[4], "expected")?;
+            let v = values.row(row.get(c[0]), row.get(c[1]));
+            v.min = min;
+            v.max = max;
             // The solver may print -0.000; an expectation is never negative.
-            row.expected = expected.map(|x| x.max(0.0));
+            v.expected = expected.map(|x| x.max(0.0));
         }
     }
 
-    // --- draw summaries: eligible per stratum (first wave), drawn per stratum ----
-    let mut waves: Vec<(u64, PathBuf)> = vec![];
-    if let Ok(rd) = std::fs::read_dir(&public) {
-        for entry in rd.flatten() {
-            let name = entry.file_name().to_string_lossy().to_string();
-            if let Some(n) = name
-                .strip_prefix("draw-summary-wave")
-                .and_then(|r| r.strip_suffix(".csv"))
-                .and_then(|n| n.parse::<u64>().ok())
-            {
-                waves.push((n, entry.path()));
-            }
-        }
-    }
-    waves.sort();
+    // --- draw summaries: eligible per stratum (first wave) -----------------------
     let stratum_cat = match strata_columns.as_slice() {
         [one] => Some(one.clone()),
         _ => None,
     };
-    let mut eligible_by_stratum: Vec<(String, u64)> = vec![];
-    for (wi, (_, path)) in waves.iter().enumerate() {
-        let Some(mut r) = open_csv(path)? else {
-            continue;
-        };
-        let cols = columns(&mut r, path)?;
-        let sc = need(&cols, "stratum", path)?;
-        let ec = need(&cols, "eligible", path)?;
-        for (i, rec) in records(&mut r, path)?.iter().enumerate() {
-            let line = i + 2;
-            let stratum = rec.get(sc).unwrap_or("").to_string();
-            let eligible: Option<u64> = parse_opt(rec.get(ec), path, line, "eligible")?;
-            if wi == 0
-                && let Some(el) = eligible
-            {
-                eligible_by_stratum.push((stratum, el));
+    if let (Some(cat), Some((_, (e, _)))) = (
+        &stratum_cat,
+        crate::draw::step::latest_draws(j).into_iter().next(),
+    ) {
+        let t = table(run, &e.output("summary")?)?;
+        let c = t.columns(&[("stratum", "draw summary"), ("eligible", "draw summary")])?;
+        let mut eligible_by_stratum: Vec<(String, u64)> = vec![];
+        for row in &t.rows {
+            if let Some(el) = num(&t, row, c[1], "eligible")? {
+                eligible_by_stratum.push((row.get(c[0]).to_string(), el));
             }
         }
-    }
-    if let Some(cat) = &stratum_cat {
         let total: u64 = eligible_by_stratum.iter().map(|(_, e)| e).sum();
         for (stratum, el) in &eligible_by_stratum {
-            let row = table.row(cat, stratum);
-            row.eligible = Some(*el);
+            let v = values.row(cat, stratum);
+            v.eligible = Some(*el);
             if total > 0 {
-                row.population_share = Some(*el as f64 / total as f64);
+                v.population_share = Some(*el as f64 / total as f64);
             }
         }
     }
 
-    // --- intake summary: invitees and applicants per value, response rates -------
-    let ipath = public.join("intake-summary.csv");
-    let mut intake_applied: Vec<(String, String, u64)> = vec![];
-    if let Some(mut r) = open_csv(&ipath)? {
-        let cols = columns(&mut r, &ipath)?;
-        let secc = need(&cols, "section", &ipath)?;
-        let ac = need(&cols, "attribute", &ipath)?;
-        let vc = need(&cols, "value", &ipath)?;
-        let ic = need(&cols, "invited", &ipath)?;
-        let apc = need(&cols, "applied", &ipath)?;
-        let rc = cols.get("rows").copied();
-        for (i, rec) in records(&mut r, &ipath)?.iter().enumerate() {
-            let line = i + 2;
-            let section = rec.get(secc).unwrap_or("");
-            let attr = rec.get(ac).unwrap_or("");
-            let value = rec.get(vc).unwrap_or("");
-            let invited: Option<u64> = parse_opt(rec.get(ic), &ipath, line, "invited")?;
-            let applied: Option<u64> = parse_opt(rec.get(apc), &ipath, line, "applied")?;
+    // --- intake summary and pool ------------------------------------------------
+    if let Some((e, _)) = j.last::<crate::base::journal::Intake>() {
+        let t = table(run, &e.output("summary")?)?;
+        let c = t.columns(&[
+            ("section", "intake summary"),
+            ("attribute", "intake summary"),
+            ("value", "intake summary"),
+            ("invited", "intake summary"),
+            ("applied", "intake summary"),
+            ("rows", "intake summary"),
+        ])?;
+        for row in &t.rows {
+            let (section, attr, value) = (row.get(c[0]), row.get(c[1]), row.get(c[2]));
+            let invited: Option<u64> = num(&t, row, c[3], "invited")?;
+            let applied: Option<u64> = num(&t, row, c[4], "applied")?;
             match section {
                 "total" => {
                     data.funnel.invited = data.funnel.invited.or(invited);
                     data.funnel.pool = data.funnel.pool.or(applied);
-                    let rows: Option<u64> =
-                        parse_opt(rc.and_then(|c| rec.get(c)), &ipath, line, "rows")?;
+                    let rows: Option<u64> = num(&t, row, c[5], "rows")?;
                     data.funnel.applied = data.funnel.applied.or(rows);
                 }
                 "stratum" => {
@@ -479,126 +318,99 @@ pub fn load_from_outputs(out_dir: &Path) -> Result<ReportData, ReportError> {
                     }
                 }
                 "register" | "form" => {
-                    let row = table.row(attr, value);
+                    let v = values.row(attr, value);
                     if section == "register" {
-                        row.invitees = invited;
-                    }
-                    if let Some(a) = applied {
-                        intake_applied.push((attr.to_string(), value.to_string(), a));
+                        v.invitees = invited;
                     }
                 }
                 _ => {}
             }
         }
+        // Applicants per value (ids are read past, never kept).
+        let t = table(run, &e.output("pool")?)?;
+        count_values(&t, &["pool_id", "household"], &mut values, |v, n| {
+            v.applicants = n
+        });
+        data.funnel.pool = data.funnel.pool.or(Some(t.rows.len() as u64));
     }
-
-    // --- pool: applicants per value (ids are read past, never kept) --------------
-    let ppath = public.join("pool.csv");
-    let mut pool_rows: Option<u64> = None;
-    if let Some(mut r) = open_csv(&ppath)? {
-        let cols = columns(&mut r, &ppath)?;
-        // Column order of the file, minus the id and household (pseudonymous links).
-        let mut attrs: Vec<(usize, String)> = cols
-            .iter()
-            .filter(|(name, _)| name.as_str() != "pool_id" && name.as_str() != "household")
-            .map(|(name, i)| (*i, name.clone()))
-            .collect();
-        attrs.sort();
-        let mut counts: BTreeMap<(usize, String), u64> = BTreeMap::new();
-        let mut order: Vec<(usize, String)> = vec![];
-        let mut n = 0u64;
-        for rec in records(&mut r, &ppath)? {
-            n += 1;
-            for (i, _) in &attrs {
-                let v = rec.get(*i).unwrap_or("").trim().to_string();
-                if v.is_empty() {
-                    continue;
-                }
-                let key = (*i, v);
-                if !counts.contains_key(&key) {
-                    order.push(key.clone());
-                }
-                *counts.entry(key).or_insert(0) += 1;
-            }
-        }
-        pool_rows = Some(n);
-        // Zero for every known value first, so a value nobody applied with shows 0.
-        for (_, name) in &attrs {
-            if let Some(ci) = table.index.get(&norm(name)).copied() {
-                for v in &mut table.cats[ci].values {
-                    v.applicants = Some(0);
-                }
-            }
-        }
-        for key in &order {
-            let Some(name) = attrs
-                .iter()
-                .find(|(i, _)| *i == key.0)
-                .map(|(_, n)| n.clone())
-            else {
-                continue;
-            };
-            let c = counts.get(key).copied().unwrap_or(0);
-            table.row(&name, &key.1).applicants = Some(c);
-        }
-    } else {
-        for (attr, value, a) in &intake_applied {
-            table.row(attr, value).applicants = Some(*a);
-        }
-    }
-    data.funnel.pool = data.funnel.pool.or(pool_rows);
 
     // --- the panel as it stands: counts per value (ids read past, never kept) ----
-    let lot = public.join("lottery");
-    let mut panel_file = None;
-    for n in 1.. {
-        let p = lot.join(format!("panel-after-replacement-{n}.csv"));
-        if !p.exists() {
-            break;
-        }
-        panel_file = Some(p);
-    }
-    let panel_file = panel_file.unwrap_or_else(|| lot.join("panel.csv"));
-    if let Some(mut r) = open_csv(&panel_file)? {
-        let cols = columns(&mut r, &panel_file)?;
-        let attrs: Vec<(usize, String)> = cols
-            .iter()
-            .filter(|(name, _)| !matches!(name.as_str(), "pool_id" | "household" | "seat" | "rank"))
-            .map(|(name, i)| (*i, name.clone()))
-            .collect();
-        for (_, name) in &attrs {
-            if let Some(ci) = table.index.get(&norm(name)).copied() {
-                for v in &mut table.cats[ci].values {
-                    v.panel = Some(0);
-                }
-            }
-        }
-        for rec in records(&mut r, &panel_file)? {
-            for (i, name) in &attrs {
-                let v = rec.get(*i).unwrap_or("").trim();
-                if !v.is_empty() {
-                    let row = table.row(name, v);
-                    row.panel = Some(row.panel.unwrap_or(0) + 1);
-                }
-            }
-        }
+    let panel = match j.last::<Replace>() {
+        Some((e, _)) => Some(e),
+        None => j.last::<LotteryDraw>().map(|(e, _)| e),
+    };
+    if let Some(e) = panel {
+        let t = table(run, &e.output("panel")?)?;
+        count_values(
+            &t,
+            &["pool_id", "household", "seat", "rank"],
+            &mut values,
+            |v, n| v.panel = n,
+        );
     }
 
     // --- probabilities ------------------------------------------------------------
-    if let Some(p) = read_probabilities(&public.join("selection").join("probabilities.csv"))? {
-        if data.probabilities.algorithm.as_deref() == Some("legacy") {
-            data.probabilities.legacy = Some(p);
-        } else {
+    if let Some((e, s)) = main {
+        let p = probabilities(run, e)?;
+        if s.algorithm.has_distribution() {
             data.probabilities.leximin = p;
+        } else {
+            data.probabilities.legacy = Some(p);
         }
     }
-    // A legacy baseline run kept beside the main selection (e.g. `sortes select
-    // --algorithm legacy` with its outputs moved to public/selection-legacy/).
-    if let Some(p) = read_probabilities(&public.join("selection-legacy").join("probabilities.csv"))?
+    // A legacy baseline run beside the main selection.
+    if let Some((e, _)) = j
+        .all::<Select>()
+        .rev()
+        .find(|(_, s)| !s.algorithm.has_distribution())
+        .filter(|(e, _)| main.is_some_and(|(m, _)| m.seq != e.seq))
     {
-        data.probabilities.legacy = Some(p);
+        data.probabilities.legacy = Some(probabilities(run, e)?);
     }
 
-    data.categories = table.cats;
+    data.categories = values.cats;
     Ok(data)
+}
+
+/// Counts per value of every column of `t` except `skip`, set through `set` (zero
+/// first for every value already known, so a value nobody has shows 0).
+fn count_values(
+    t: &Table,
+    skip: &[&str],
+    values: &mut Values,
+    set: impl Fn(&mut ValueRow, Option<u64>),
+) {
+    let attrs: Vec<(usize, &String)> = t
+        .header
+        .iter()
+        .enumerate()
+        .filter(|(_, name)| !skip.contains(&name.as_str()))
+        .collect();
+    for (_, name) in &attrs {
+        if let Some(ci) = values.index.get(&norm(name)).copied() {
+            for v in &mut values.cats[ci].values {
+                set(v, Some(0));
+            }
+        }
+    }
+    let mut counts: BTreeMap<(usize, String), u64> = BTreeMap::new();
+    let mut order: Vec<(usize, String)> = vec![];
+    for row in &t.rows {
+        for (i, _) in &attrs {
+            let v = row.get(*i);
+            if v.is_empty() {
+                continue;
+            }
+            let key = (*i, v.to_string());
+            if !counts.contains_key(&key) {
+                order.push(key.clone());
+            }
+            *counts.entry(key).or_insert(0) += 1;
+        }
+    }
+    for key in &order {
+        let name = &t.header[key.0];
+        let n = counts.get(key).copied();
+        set(values.row(name, &key.1), n);
+    }
 }

@@ -2,9 +2,9 @@
 //! SVG, no script, no external resource) for council members, journalists and
 //! auditors, in German or English.
 //!
-//! Input is a plain [`ReportData`] of aggregate figures, so this module depends on
-//! no other part of sortes; [`load_from_outputs`] fills one from a process's public
-//! outputs (`out/public/` and `out/journal.jsonl`, never `out/private/`).
+//! Input is a plain [`ReportData`] of aggregate figures; [`load`] fills one from a
+//! process's journal and the public outputs it records (read through the run handle,
+//! so every file is checked against the journal first; never `out/private/`).
 //!
 //! Only aggregate figures reach the page, and small counts are suppressed by the
 //! rule documented in [`suppress`] (primary cells below the threshold, plus a
@@ -18,33 +18,29 @@ mod load;
 pub mod step;
 pub mod suppress;
 
+pub use crate::base::text::{html_escape as escape, html_escape_into as escape_into};
 pub use data::{
     Category, Funnel, HashKind, Lottery, Probabilities, Replacement, ReportData, ResponseRate,
     SeedHash, ValueRow,
 };
-pub use html::{escape, escape_into};
 pub use i18n::{Key, Lang, Strings};
-pub use load::load_from_outputs;
+pub use load::load;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
-/// Why a report could not be made.
-#[derive(Debug, thiserror::Error)]
-pub enum ReportError {
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{path}: {message}")]
-    Input { path: PathBuf, message: String },
-    #[error("report data: {0}")]
-    Data(String),
-    #[error("report texts: {0}")]
-    Strings(String),
-    #[error("chart: {0}")]
-    Chart(String),
+/// The chart drawing failed (a bug: the figures were checked before).
+fn chart_error(msg: impl std::fmt::Display) -> crate::base::error::Error {
+    crate::base::error::Error::internal(format!("chart: {msg}"))
+}
+
+/// The figures are not consistent (a probability above 1, a negative share …).
+fn data_error(msg: impl std::fmt::Display) -> crate::base::error::Error {
+    crate::base::error::Error::refused(format!("report data: {msg}"))
+}
+
+/// The page's texts are incomplete (a bug in the bundled translations).
+fn strings_error(msg: impl std::fmt::Display) -> crate::base::error::Error {
+    crate::base::error::Error::internal(format!("report texts: {msg}"))
 }
 
 /// How to render.
@@ -72,7 +68,7 @@ pub fn render_html(
     data: &ReportData,
     lang: Lang,
     opts: &ReportOptions,
-) -> Result<String, ReportError> {
+) -> crate::base::error::Result<String> {
     html::render(data, lang, opts)
 }
 

@@ -10,7 +10,7 @@ use good_lp::{
     Constraint, ResolutionError, Solution, SolutionStatus, SolverModel, Variable, microlp,
 };
 
-use super::{SelectError, Solver};
+use super::Solver;
 
 /// Message of the error returned when [`Solver::Highs`] is selected in a build without the
 /// `highs` feature.
@@ -25,12 +25,12 @@ impl Solver {
         }
     }
 
-    /// `Err(SelectError::Solver(..))` if this backend was not compiled in.
-    pub fn check_available(self) -> Result<(), SelectError> {
+    /// `Err(crate::base::error::Error::solver(..))` if this backend was not compiled in.
+    pub fn check_available(self) -> crate::base::error::Result<()> {
         if self.is_available() {
             Ok(())
         } else {
-            Err(SelectError::Solver(NO_HIGHS.into()))
+            Err(crate::base::error::Error::solver(NO_HIGHS))
         }
     }
 

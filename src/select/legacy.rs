@@ -12,7 +12,7 @@
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 
-use super::{Instance, SelectError, check_panel, validate};
+use super::{Instance, check_panel, validate};
 
 /// Maximum consecutive failed draws before giving up.
 const MAX_ATTEMPTS: usize = 1000;
@@ -45,7 +45,7 @@ pub fn legacy_probabilities(
     inst: &Instance,
     samples: usize,
     seed: [u8; 32],
-) -> Result<LegacyEstimate, SelectError> {
+) -> crate::base::error::Result<LegacyEstimate> {
     validate(inst)?;
     let mut rng = ChaCha20Rng::from_seed(seed);
     let n = inst.agents.len();
@@ -60,7 +60,7 @@ pub fn legacy_probabilities(
             failed += 1;
             attempts += 1;
             if attempts >= MAX_ATTEMPTS {
-                return Err(SelectError::Solver(format!(
+                return Err(crate::base::error::Error::solver(format!(
                     "legacy algorithm failed {MAX_ATTEMPTS} times in a row"
                 )));
             }

@@ -10,7 +10,7 @@ use super::feasibility::explain;
 use super::lp::{final_primal, solve_dual};
 use super::pricing::Pricer;
 use super::types::TypeModel;
-use super::{Distribution, Instance, Options, Phase, Progress, SelectError, validate};
+use super::{Distribution, Instance, Options, Phase, Progress, validate};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -24,7 +24,7 @@ pub fn leximin(
     inst: &Instance,
     opts: &Options,
     progress: &mut dyn FnMut(&Progress),
-) -> Result<Distribution, SelectError> {
+) -> crate::base::error::Result<Distribution> {
     run(inst, opts, progress, Mode::Leximin)
 }
 
@@ -33,7 +33,7 @@ pub fn maximin(
     inst: &Instance,
     opts: &Options,
     progress: &mut dyn FnMut(&Progress),
-) -> Result<Distribution, SelectError> {
+) -> crate::base::error::Result<Distribution> {
     run(inst, opts, progress, Mode::Maximin)
 }
 
@@ -62,7 +62,7 @@ fn run(
     opts: &Options,
     progress: &mut dyn FnMut(&Progress),
     mode: Mode,
-) -> Result<Distribution, SelectError> {
+) -> crate::base::error::Result<Distribution> {
     validate(inst)?;
     opts.solver.check_available()?;
     let t0 = std::time::Instant::now();
@@ -75,7 +75,11 @@ fn run(
     // Feasibility: best_panel with a zero objective.
     let first = match pricer.best_panel(&vec![0.0; nt])? {
         Some(p) => p,
-        None => return Err(SelectError::Infeasible(explain(inst))),
+        None => {
+            return Err(crate::base::error::Error::refused(
+                explain(inst).to_string(),
+            ));
+        }
     };
     let mut cols = Columns {
         list: Vec::new(),
@@ -98,9 +102,9 @@ fn run(
         Mode::Maximin => (3 * nt).min(10),
     });
     for r in 0..rounds {
-        let p = pricer
-            .best_panel(&w)?
-            .ok_or_else(|| SelectError::Solver("pricing ILP infeasible after feasible".into()))?;
+        let p = pricer.best_panel(&w)?.ok_or_else(|| {
+            crate::base::error::Error::solver("pricing ILP infeasible after feasible")
+        })?;
         for t in 0..nt {
             w[t] *= 1.0 - 0.2 * p[t] as f64 / counts[t] as f64;
         }
@@ -134,9 +138,9 @@ fn run(
         }
         let mut e = vec![0.0; nt];
         e[t] = 1.0;
-        let p = pricer
-            .best_panel(&e)?
-            .ok_or_else(|| SelectError::Solver("pricing ILP infeasible after feasible".into()))?;
+        let p = pricer.best_panel(&e)?.ok_or_else(|| {
+            crate::base::error::Error::solver("pricing ILP infeasible after feasible")
+        })?;
         if p[t] > 0 {
             cols.add(p);
         } else {
@@ -144,7 +148,7 @@ fn run(
         }
     }
 
-    crate::timing::phase(
+    crate::base::timing::phase(
         &format!(
             "select initial columns ({} types, {} panels)",
             nt,
@@ -167,16 +171,16 @@ fn run(
     while fixed.iter().any(Option::is_none) {
         outer += 1;
         if outer > opts.max_outer_iterations {
-            return Err(SelectError::IterationLimit(format!(
-                "{} outer iterations",
+            return Err(crate::base::error::Error::solver(format!(
+                "iteration limit reached: {} outer iterations",
                 opts.max_outer_iterations
             )));
         }
         loop {
             iteration += 1;
             if iteration > opts.max_column_rounds {
-                return Err(SelectError::IterationLimit(format!(
-                    "{} column-generation rounds",
+                return Err(crate::base::error::Error::solver(format!(
+                    "iteration limit reached: {} column-generation rounds",
                     opts.max_column_rounds
                 )));
             }
@@ -189,8 +193,8 @@ fn run(
                 // drifted; lower every p_t (t ∈ F) (floor 0) and retry.
                 relaxations += 1;
                 if relaxations > 1000 {
-                    return Err(SelectError::Solver(
-                        "restricted dual LP keeps failing after 1000 relaxations".into(),
+                    return Err(crate::base::error::Error::solver(
+                        "restricted dual LP keeps failing after 1000 relaxations",
                     ));
                 }
                 // The step starts at relax_step/1000 and grows tenfold per consecutive
@@ -208,7 +212,7 @@ fn run(
             let tl = std::time::Instant::now();
             let p = pricer
                 .best_panel(&d.u)?
-                .ok_or_else(|| SelectError::Solver("pricing ILP infeasible".into()))?;
+                .ok_or_else(|| crate::base::error::Error::solver("pricing ILP infeasible"))?;
             t_ilp += tl.elapsed().as_secs_f64();
             let v: f64 = p.iter().zip(&d.u).map(|(&m, &u)| m as f64 * u).sum();
             // Weak duality: (y, v) is feasible for the full dual, so obj − ŷ + v bounds the
@@ -240,9 +244,9 @@ fn run(
                     for t in 0..nt {
                         w[t] *= 1.0 - 0.2 * q[t] as f64 / counts[t] as f64;
                     }
-                    q = pricer
-                        .best_panel(&w)?
-                        .ok_or_else(|| SelectError::Solver("pricing ILP infeasible".into()))?;
+                    q = pricer.best_panel(&w)?.ok_or_else(|| {
+                        crate::base::error::Error::solver("pricing ILP infeasible")
+                    })?;
                     let vq: f64 = q.iter().zip(&d.u).map(|(&m, &u)| m as f64 * u).sum();
                     if vq > d.yhat + opts.eps {
                         cols.add(q.clone());
@@ -286,13 +290,13 @@ fn run(
         }
     }
 
-    if crate::timing::enabled() {
+    if crate::base::timing::enabled() {
         eprintln!(
             "timing select column generation: {outer} outer, {iteration} rounds, {} panels, dual LP {t_lp:.3} s, pricing {t_ilp:.3} s",
             cols.list.len()
         );
     }
-    crate::timing::phase("select up to the final LP", t0);
+    crate::base::timing::phase("select up to the final LP", t0);
     // ---- Step 4: final primal over C. ----
     let target: Vec<f64> = fixed.iter().map(|f| f.unwrap_or(0.0)).collect();
     let lambda = final_primal(&cols.list, &counts, &target, opts.lp_tolerance, opts.solver)?;
@@ -303,8 +307,8 @@ fn run(
         .collect();
     let s: f64 = lambda.iter().sum();
     if s <= 0.0 {
-        return Err(SelectError::Solver(
-            "final primal LP gave no probability mass".into(),
+        return Err(crate::base::error::Error::solver(
+            "final primal LP gave no probability mass",
         ));
     }
     for l in lambda.iter_mut() {
@@ -321,7 +325,7 @@ fn run(
         upper_bound: target.iter().copied().fold(f64::INFINITY, f64::min),
         gap: 0.0,
     });
-    crate::timing::phase("select final LP", t0);
+    crate::base::timing::phase("select final LP", t0);
     // ---- Step 5: expand into concrete panels (equal marginals inside each type). ----
     Ok(expand(&tm, &cols.list, &lambda))
 }

@@ -11,8 +11,8 @@ use clarabel::solver::{
 };
 use good_lp::{Constraint, Expression, ProblemVariables, Variable, variable};
 
+use super::Solver;
 use super::backend;
-use super::{SelectError, Solver};
 
 /// Optimum of the restricted dual LP.
 #[derive(Debug, Clone)]
@@ -61,7 +61,7 @@ impl ConeLp {
     }
 
     /// Solves with the first `n_eq` rows as equalities; `None` unless (almost) optimal.
-    fn solve(self, n_eq: usize, tol: f64) -> Result<Option<(Vec<f64>, f64)>, SelectError> {
+    fn solve(self, n_eq: usize, tol: f64) -> crate::base::error::Result<Option<(Vec<f64>, f64)>> {
         let p = CscMatrix::<f64>::zeros((self.n, self.n));
         let a = CscMatrix::new_from_triplets(self.rows, self.n, self.ti, self.tj, self.tv);
         let cones = [ZeroConeT(n_eq), NonnegativeConeT(self.rows - n_eq)];
@@ -72,9 +72,9 @@ impl ConeLp {
             .tol_gap_rel(tol)
             .tol_feas(tol)
             .build()
-            .map_err(|e| SelectError::Solver(format!("clarabel settings: {e}")))?;
+            .map_err(|e| crate::base::error::Error::solver(format!("clarabel settings: {e}")))?;
         let mut solver = DefaultSolver::new(&p, &self.q, &a, &self.b, &cones, settings)
-            .map_err(|e| SelectError::Solver(format!("clarabel: {e:?}")))?;
+            .map_err(|e| crate::base::error::Error::solver(format!("clarabel: {e:?}")))?;
         solver.solve();
         let sol = &solver.solution;
         match sol.status {
@@ -103,7 +103,7 @@ pub(crate) fn solve_dual(
     counts: &[u32],
     fixed: &[Option<f64>],
     tol: f64,
-) -> Result<Option<DualSolution>, SelectError> {
+) -> crate::base::error::Result<Option<DualSolution>> {
     let nt = counts.len();
     // Variables: x_0 = ŷ, x_{1+t} = u_t.
     let mut q = vec![0.0; nt + 1];
@@ -156,7 +156,7 @@ pub(crate) fn final_primal(
     target: &[f64],
     tol: f64,
     solver: Solver,
-) -> Result<Vec<f64>, SelectError> {
+) -> crate::base::error::Result<Vec<f64>> {
     match final_primal_simplex(columns, counts, target, solver) {
         Ok(l) => Ok(l),
         Err(_) => final_primal_ipm(columns, counts, target, tol),
@@ -168,7 +168,7 @@ fn final_primal_simplex(
     counts: &[u32],
     target: &[f64],
     solver: Solver,
-) -> Result<Vec<f64>, SelectError> {
+) -> crate::base::error::Result<Vec<f64>> {
     let mut vars = ProblemVariables::new();
     let lam: Vec<Variable> = columns
         .iter()
@@ -188,8 +188,9 @@ fn final_primal_simplex(
             .sum();
         constraints.push((e + eps).geq(target[t]));
     }
-    backend::solve(solver, problem, constraints, &lam)
-        .map_err(|e| SelectError::Solver(format!("final primal (simplex, {}): {e}", solver.name())))
+    backend::solve(solver, problem, constraints, &lam).map_err(|e| {
+        crate::base::error::Error::solver(format!("final primal (simplex, {}): {e}", solver.name()))
+    })
 }
 
 fn final_primal_ipm(
@@ -197,7 +198,7 @@ fn final_primal_ipm(
     counts: &[u32],
     target: &[f64],
     tol: f64,
-) -> Result<Vec<f64>, SelectError> {
+) -> crate::base::error::Result<Vec<f64>> {
     let nc = columns.len();
     // Variables: λ_0..λ_{nc-1}, ε (free).
     let mut q = vec![0.0; nc + 1];
@@ -220,8 +221,8 @@ fn final_primal_ipm(
     }
     match lp.solve(1, tol)? {
         Some((x, _)) => Ok(x[..nc].to_vec()),
-        None => Err(SelectError::Solver(
-            "final primal LP not solved by either solver".into(),
+        None => Err(crate::base::error::Error::solver(
+            "final primal LP not solved by either solver",
         )),
     }
 }

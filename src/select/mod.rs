@@ -26,15 +26,14 @@
 mod backend;
 mod expand;
 mod feasibility;
-pub mod instance_io;
+pub mod files;
+pub mod instance;
 mod legacy;
 mod leximin;
 mod lp;
 mod pricing;
 pub mod run;
 mod types;
-
-use std::fmt;
 
 pub use feasibility::{
     Infeasibility, QuotaChange, feasibility, feasibility_with, feasibility_within_flex,
@@ -112,7 +111,7 @@ pub struct Options {
 ///
 /// Both variants always exist, so callers compile either way; selecting
 /// [`Solver::Highs`] in a build without the cargo feature `highs` makes the computation
-/// return `SelectError::Solver("sortes was built without the highs feature")`
+/// return `crate::base::error::Error::solver("sortes was built without the highs feature")`
 /// (see [`Solver::is_available`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Solver {
@@ -171,35 +170,9 @@ pub struct Progress {
     pub gap: f64,
 }
 
-/// Errors of the selection engine.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SelectError {
-    /// The instance is malformed (index out of range, min > max, ...).
-    InvalidInstance(String),
-    /// No panel satisfies the quotas.
-    Infeasible(Infeasibility),
-    /// A solver failed.
-    Solver(String),
-    /// An iteration limit of [`Options`] was reached.
-    IterationLimit(String),
-}
-
-impl fmt::Display for SelectError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SelectError::InvalidInstance(m) => write!(f, "invalid instance: {m}"),
-            SelectError::Infeasible(i) => write!(f, "{i}"),
-            SelectError::Solver(m) => write!(f, "solver failure: {m}"),
-            SelectError::IterationLimit(m) => write!(f, "iteration limit reached: {m}"),
-        }
-    }
-}
-
-impl std::error::Error for SelectError {}
-
 /// Checks that the instance is well formed.
-pub fn validate(inst: &Instance) -> Result<(), SelectError> {
-    let bad = |m: String| Err(SelectError::InvalidInstance(m));
+pub fn validate(inst: &Instance) -> crate::base::error::Result<()> {
+    let bad = |m: String| Err(crate::base::error::Error::invalid_instance(m));
     let n = inst.agents.len();
     if u32::try_from(n).is_err() {
         return bad(format!("too many agents ({n})"));
@@ -245,7 +218,11 @@ pub fn validate(inst: &Instance) -> Result<(), SelectError> {
 }
 
 /// Integer check of a concrete panel: size, distinct valid indices, every quota, households.
-pub fn check_panel(inst: &Instance, panel: &[u32]) -> Result<(), String> {
+pub fn check_panel(inst: &Instance, panel: &[u32]) -> crate::base::error::Result<()> {
+    check_panel_text(inst, panel).map_err(crate::base::error::Error::refused)
+}
+
+fn check_panel_text(inst: &Instance, panel: &[u32]) -> Result<(), String> {
     if panel.len() != inst.k {
         return Err(format!(
             "panel has {} members, expected {}",
@@ -307,18 +284,18 @@ pub fn best_panel(
     inst: &Instance,
     weights: &[f64],
     solver: Solver,
-) -> Result<Option<Vec<u32>>, SelectError> {
+) -> crate::base::error::Result<Option<Vec<u32>>> {
     validate(inst)?;
     solver.check_available()?;
     if weights.len() != inst.agents.len() {
-        return Err(SelectError::InvalidInstance(format!(
+        return Err(crate::base::error::Error::invalid_instance(format!(
             "{} weights for {} agents",
             weights.len(),
             inst.agents.len()
         )));
     }
     if let Some(i) = weights.iter().position(|w| !w.is_finite()) {
-        return Err(SelectError::InvalidInstance(format!(
+        return Err(crate::base::error::Error::invalid_instance(format!(
             "weight of agent {i} is not finite"
         )));
     }

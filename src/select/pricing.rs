@@ -13,7 +13,7 @@ use good_lp::{Constraint, Expression, ProblemVariables, ResolutionError, Variabl
 
 use super::backend;
 use super::types::TypeModel;
-use super::{Instance, SelectError, Solver};
+use super::{Instance, Solver};
 
 /// One quota row: the types having feature-value f, and its bounds.
 pub(crate) struct QuotaRow {
@@ -53,7 +53,7 @@ impl<'a> Pricer<'a> {
     }
 
     /// Type-level panel maximising `Σ_t w_t m_t`; `Ok(None)` if no feasible panel exists.
-    pub fn best_panel(&self, w: &[f64]) -> Result<Option<Vec<u32>>, SelectError> {
+    pub fn best_panel(&self, w: &[f64]) -> crate::base::error::Result<Option<Vec<u32>>> {
         // Scale the objective so that the largest weight is 1 (keeps the solvers' absolute
         // tolerances meaningful when the duals are tiny).
         let scale = w.iter().fold(0.0f64, |a, &x| a.max(x.abs()));
@@ -87,12 +87,15 @@ impl<'a> Pricer<'a> {
             Ok(values) => {
                 let panel: Vec<u32> = values.iter().map(|&x| x.round().max(0.0) as u32).collect();
                 self.check(&panel).map_err(|e| {
-                    SelectError::Solver(format!("pricing ILP ({}): {e}", self.solver.name()))
+                    crate::base::error::Error::solver(format!(
+                        "pricing ILP ({}): {e}",
+                        self.solver.name()
+                    ))
                 })?;
                 Ok(Some(panel))
             }
             Err(ResolutionError::Infeasible) => Ok(None),
-            Err(e) => Err(SelectError::Solver(format!(
+            Err(e) => Err(crate::base::error::Error::solver(format!(
                 "pricing ILP ({}): {e}",
                 self.solver.name()
             ))),

@@ -1,50 +1,73 @@
 //! Stage 2 as a step: read the pool and the quota file, check feasibility, compute
-//! the distribution, and write the public outputs. The CLI prints what this returns.
+//! the distribution, and write the public outputs. [`select`] works on files (the
+//! stand-alone `sortes select --pool … --quotas …`); [`step`] is the journaled step
+//! of a process, whose pool is the intake's recorded output. The CLI prints what
+//! these return.
 
+use super::files::{distribution_csv, probabilities_csv, quota_table_csv};
 use super::{Distribution, Instance, Options, Progress};
-use crate::error::{Error, Result};
-use crate::fsio::{self, Privacy};
+use crate::base::error::{Error, Result};
+use crate::base::fsio::{self, Privacy, Sha256};
+use crate::base::journal::{Body, Decimal, Intake, Select, Step};
+use crate::base::process::Process;
+use crate::base::run::Run;
+use crate::base::text::units_of;
 use crate::quotas::{self, Pool, QuotaFile};
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Algorithm {
-    Leximin,
-    Maximin,
-    Legacy,
-}
+pub use crate::base::journal::Algorithm;
 
-impl Algorithm {
-    pub fn parse(s: &str) -> Result<Algorithm> {
-        match s.to_ascii_lowercase().as_str() {
-            "leximin" => Ok(Algorithm::Leximin),
-            "maximin" => Ok(Algorithm::Maximin),
-            "legacy" => Ok(Algorithm::Legacy),
-            _ => Err(Error::refused(format!(
-                "unknown algorithm {s:?}; use leximin, maximin or legacy"
-            ))),
-        }
-    }
-    pub fn name(self) -> &'static str {
-        match self {
-            Algorithm::Leximin => "leximin",
-            Algorithm::Maximin => "maximin",
-            Algorithm::Legacy => "legacy",
-        }
+/// The algorithm named on the command line or in the process file.
+pub fn parse_algorithm(s: &str) -> Result<Algorithm> {
+    match s.to_ascii_lowercase().as_str() {
+        "leximin" => Ok(Algorithm::Leximin),
+        "maximin" => Ok(Algorithm::Maximin),
+        "legacy" => Ok(Algorithm::Legacy),
+        _ => Err(Error::refused(format!(
+            "unknown algorithm {s:?}; use leximin, maximin or legacy"
+        ))),
     }
 }
 
-/// What a selection needs.
+/// What a selection needs: the pool and the quota file, read (with their hashes).
 pub struct Inputs {
-    pub pool_path: PathBuf,
-    pub quota_path: PathBuf,
+    pub pool: Pool,
+    pub pool_sha256: Sha256,
+    pub quotas: QuotaFile,
+    pub quotas_path: PathBuf,
+    pub quotas_sha256: Sha256,
     pub k: usize,
-    pub id_column: String,
-    pub household_column: Option<String>,
     pub algorithm: Algorithm,
     /// Samples for the legacy estimate (legacy is a Monte-Carlo baseline).
     pub legacy_samples: usize,
+}
+
+impl Inputs {
+    /// Reads the pool from `pool_bytes` (read from `pool_path`) and the quota file.
+    pub fn read(
+        pool_path: &Path,
+        pool_bytes: &[u8],
+        id_column: &str,
+        household_column: Option<&str>,
+        quotas_path: &Path,
+        k: usize,
+        algorithm: Algorithm,
+    ) -> Result<Inputs> {
+        let qbytes = fsio::read_input(quotas_path, "the quota file was not found")?;
+        let quotas = quotas::parse_quota_file(quotas_path, &qbytes)?;
+        quotas::check_against_k(&quotas, k, quotas_path)?;
+        let pool = quotas::parse_pool(pool_path, pool_bytes, id_column, household_column)?;
+        Ok(Inputs {
+            pool,
+            pool_sha256: Sha256::of(pool_bytes),
+            quotas,
+            quotas_path: quotas_path.to_path_buf(),
+            quotas_sha256: Sha256::of(&qbytes),
+            k,
+            algorithm,
+            legacy_samples: 10_000,
+        })
+    }
 }
 
 pub struct Outcome {
@@ -69,32 +92,20 @@ impl Outcome {
     }
 }
 
-/// Reads the inputs and builds the instance; quota-file problems and unknown
-/// applicant values are named errors.
-pub fn load(inp: &Inputs) -> Result<(Pool, QuotaFile, Instance)> {
-    let qf = quotas::read_quota_file(&inp.quota_path)?;
-    quotas::check_against_k(&qf, inp.k, &inp.quota_path)?;
-    let pool = quotas::read_pool(
-        &inp.pool_path,
-        &inp.id_column,
-        inp.household_column.as_deref(),
-    )?;
-    let inst = quotas::build_instance(&qf, inp.k, &pool)?;
-    Ok((pool, qf, inst))
-}
-
-/// Feasibility first; then the chosen algorithm.
-pub fn select(inp: &Inputs, progress: &mut dyn FnMut(&Progress)) -> Result<Outcome> {
-    let (pool, qf, inst) = load(inp)?;
-    if let Err(inf) = super::feasibility_within_flex(&inst, &qf.flex_for(&inst)) {
+/// Feasibility first (quota problems are named errors); then the chosen algorithm.
+pub fn select(inp: Inputs, progress: &mut dyn FnMut(&Progress)) -> Result<Outcome> {
+    let inst = super::instance::build(&inp.quotas, inp.k, &inp.pool)?;
+    if let Err(inf) =
+        super::feasibility_within_flex(&inst, &super::instance::flex(&inp.quotas, &inst))
+    {
         return Err(Error::refused(format!(
             "the quotas cannot be met with this pool ({}): {inf}",
-            inp.pool_path.display()
+            inp.pool.path.display()
         )));
     }
     let t = std::time::Instant::now();
     let opts = Options::default();
-    let engine = |e: super::SelectError| Error::refused(format!("selection failed: {e}"));
+    let engine = |e: Error| e.context("selection failed");
     let (distribution, probabilities) = match inp.algorithm {
         Algorithm::Leximin => {
             let d = super::leximin(&inst, &opts, progress).map_err(engine)?;
@@ -117,15 +128,13 @@ pub fn select(inp: &Inputs, progress: &mut dyn FnMut(&Progress)) -> Result<Outco
     if let Some(d) = &distribution {
         for (i, p) in d.panels.iter().enumerate() {
             super::check_panel(&inst, p).map_err(|e| {
-                Error::refused(format!(
-                    "internal check failed: panel {i} breaks a quota: {e}"
-                ))
+                Error::internal(format!("panel {i} breaks a quota: {}", e.message()))
             })?;
         }
     }
     Ok(Outcome {
-        pool,
-        quotas: qf,
+        pool: inp.pool,
+        quotas: inp.quotas,
         instance: inst,
         distribution,
         probabilities,
@@ -133,75 +142,173 @@ pub fn select(inp: &Inputs, progress: &mut dyn FnMut(&Progress)) -> Result<Outco
     })
 }
 
-/// `distribution.csv`: `panel,probability,members` — panels in canonical order
-/// (members sorted by pool position, panels lexicographic), members as pool ids.
-pub fn distribution_csv(o: &Outcome) -> String {
-    let mut s = String::from("panel,probability,members\n");
-    if let Some(d) = &o.distribution {
-        for (i, (panel, p)) in d.panels.iter().zip(&d.probs).enumerate() {
-            let ids: Vec<&str> = panel
-                .iter()
-                .map(|&a| o.pool.ids[a as usize].as_str())
-                .collect();
-            let _ = writeln!(s, "{i},{p:.12},{}", ids.join(" "));
-        }
-    }
-    s
-}
-
-/// `probabilities.csv`: every applicant's selection probability (Σ = k).
-pub fn probabilities_csv(o: &Outcome) -> String {
-    let mut s = String::from("pool_id,probability\n");
-    for (id, p) in o.pool.ids.iter().zip(&o.probabilities) {
-        let _ = writeln!(s, "{id},{p:.12}");
-    }
-    s
-}
-
-/// `quota-table.csv`: min, max, applicants and the expected number of panel members.
-pub fn quota_table_csv(o: &Outcome) -> String {
-    let mut s = String::from("category,value,min,max,applicants,expected\n");
-    for (c, cat) in o.instance.categories.iter().enumerate() {
-        for (v, val) in cat.values.iter().enumerate() {
-            let members: Vec<usize> = (0..o.instance.agents.len())
-                .filter(|&i| o.instance.agents[i][c] == v)
-                .collect();
-            let expected: f64 = members.iter().map(|&i| o.probabilities[i]).sum();
-            let _ = writeln!(
-                s,
-                "{},{},{},{},{},{:.3}",
-                fsio::csv_field(&cat.name),
-                fsio::csv_field(&val.name),
-                val.min,
-                val.max,
-                members.len(),
-                expected
-            );
-        }
-    }
-    s
-}
+/// The output files: (journal name, file name).
+const FILES: [(&str, &str); 3] = [
+    ("distribution", "distribution.csv"),
+    ("probabilities", "probabilities.csv"),
+    ("quota_table", "quota-table.csv"),
+];
 
 pub struct Written {
-    pub files: Vec<(String, PathBuf, String)>,
+    /// (journal name, path, SHA-256) of every file written.
+    pub files: Vec<(String, PathBuf, Sha256)>,
+}
+
+/// Refuses (unless `force`) when an output exists in `dir`; before any computation.
+pub fn check_outputs(dir: &Path, force: bool) -> Result<()> {
+    for (_, f) in FILES {
+        fsio::check_new(&dir.join(f), force)?;
+    }
+    Ok(())
 }
 
 /// Writes the outputs (public: pseudonymous pool ids only) into `dir`.
 pub fn write(o: &Outcome, dir: &Path, force: bool) -> Result<Written> {
-    for f in ["distribution.csv", "probabilities.csv", "quota-table.csv"] {
-        fsio::check_new(&dir.join(f), force)?;
-    }
+    check_outputs(dir, force)?;
     let mut files = Vec::new();
-    let mut put = |name: &str, file: &str, text: String| -> Result<()> {
+    for (name, file) in FILES {
+        let text = match name {
+            "distribution" if o.distribution.is_none() => continue,
+            "distribution" => distribution_csv(o),
+            "probabilities" => probabilities_csv(o),
+            _ => quota_table_csv(o),
+        };
         let p = dir.join(file);
         let h = fsio::write_atomic(&p, text.as_bytes(), Privacy::Public, force)?;
         files.push((name.to_string(), p, h));
-        Ok(())
-    };
-    if o.distribution.is_some() {
-        put("distribution", "distribution.csv", distribution_csv(o))?;
     }
-    put("probabilities", "probabilities.csv", probabilities_csv(o))?;
-    put("quota_table", "quota-table.csv", quota_table_csv(o))?;
     Ok(Written { files })
+}
+
+/// Settings of the selection step beyond the process file.
+pub struct StepOptions {
+    /// The algorithm (default: `[selection] algorithm`).
+    pub algorithm: Option<Algorithm>,
+    /// Output folder (default `public/selection/`).
+    pub out: Option<PathBuf>,
+    /// A pool prepared outside `sortes intake` (default: the intake's recorded pool);
+    /// it must lie in the output folder's `public/` folder, where later steps and the
+    /// audit bundle find it.
+    pub pool: Option<PathBuf>,
+    pub force: bool,
+    /// Samples of the legacy estimate.
+    pub legacy_samples: usize,
+}
+
+/// What the selection step of a process did.
+pub struct StepReport {
+    pub outcome: Outcome,
+    pub written: Written,
+    pub k: usize,
+    pub algorithm: Algorithm,
+}
+
+/// The selection step of a process: the pool is the latest intake's recorded pool
+/// (read through the run handle), the quota file and k come from `[selection]`; the
+/// outputs go to `out` (default `public/selection/`) and the step is journaled.
+pub fn step(
+    process: &Process,
+    opts: &StepOptions,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<StepReport> {
+    let force = opts.force;
+    let sel = process.file.selection.as_ref().ok_or_else(|| {
+        Error::refused(format!(
+            "{} has no [selection] table (k, quotas): the selection needs it",
+            process.path.display()
+        ))
+    })?;
+    let algorithm = match opts.algorithm {
+        Some(a) => a,
+        None => parse_algorithm(&sel.algorithm)?,
+    };
+    let mut run = Run::begin(process.layout(), Step::Select)?;
+    let out = opts.out.clone().unwrap_or_else(|| run.layout().selection());
+    if run
+        .layout()
+        .inside(&out)
+        .is_none_or(|r| !r.starts_with("public"))
+    {
+        return Err(Error::refused(format!(
+            "--out {}: the outputs of a process's selection go into its output folder's public/ folder ({})",
+            out.display(),
+            run.layout().public.display()
+        )));
+    }
+    check_outputs(&out, force)?;
+    let (pool_path, pool_rel, pool_bytes) = match &opts.pool {
+        Some(p) => {
+            let public = run.layout().public.canonicalize().ok();
+            let inside = p
+                .canonicalize()
+                .ok()
+                .zip(public)
+                .and_then(|(p, public)| p.strip_prefix(&public).ok().map(|r| r.to_path_buf()));
+            let Some(rel) = inside else {
+                return Err(Error::refused(format!(
+                    "the pool {} is not in {}: put it there, so that the lottery, verify and the audit bundle find it",
+                    p.display(),
+                    run.layout().public.display()
+                )));
+            };
+            let rel = run.layout().rel(&run.layout().public.join(rel));
+            (
+                p.clone(),
+                rel,
+                fsio::read_input(p, "the pool file was not found")?,
+            )
+        }
+        None => {
+            let (entry, _) = run
+                .journal()
+                .last::<Intake>()
+                .ok_or_else(|| Error::refused("there is no pool yet: run `sortes intake` first"))?;
+            let rec = entry.output("pool")?;
+            let bytes = run.read(&rec)?;
+            (run.path_of(&rec), rec.path, bytes)
+        }
+    };
+    let mut inputs = Inputs::read(
+        &pool_path,
+        &pool_bytes,
+        crate::intake::files::POOL_ID,
+        sel.household_rule
+            .then_some(crate::intake::files::POOL_HOUSEHOLD),
+        &process.resolve(&sel.quotas),
+        sel.k,
+        algorithm,
+    )?;
+    inputs.legacy_samples = opts.legacy_samples;
+    let (pool_sha256, quotas_sha256) = (inputs.pool_sha256.clone(), inputs.quotas_sha256.clone());
+    let outcome = select(inputs, progress)?;
+    let written = write(&outcome, &out, force)?;
+    let rel = |p: &Path| run.layout().rel(p);
+    let body = Select {
+        process_sha256: process.sha256.clone(),
+        pool_file: pool_rel,
+        pool_sha256,
+        quotas_sha256,
+        k: sel.k as u64,
+        algorithm,
+        applicants: outcome.pool.ids.len() as u64,
+        panels: outcome.distribution.as_ref().map(|d| d.panels.len() as u64),
+        min_probability: Decimal::units(units_of(outcome.min_probability())),
+        outputs: written
+            .files
+            .iter()
+            .map(|(n, p, _)| (n.clone(), rel(p)))
+            .collect(),
+        output_sha256: written
+            .files
+            .iter()
+            .map(|(n, _, h)| (n.clone(), h.clone()))
+            .collect(),
+    };
+    run.append(Body::Select(body))?;
+    Ok(StepReport {
+        outcome,
+        written,
+        k: sel.k,
+        algorithm,
+    })
 }

@@ -133,3 +133,28 @@ pub fn stdout_of(a: &assert_cmd::assert::Assert) -> String {
 pub fn stderr_of(a: &assert_cmd::assert::Assert) -> String {
     String::from_utf8_lossy(&a.get_output().stderr).into_owned()
 }
+
+/// What a dishonest operator would do after changing a recorded file: replace its old
+/// SHA-256 by `new` everywhere in the journal and recompute every entry's hash and
+/// link, so that the chain is intact again.
+pub fn forge_journal(journal: &Path, old: &str, new: &str) {
+    use sortes::base::journal::canonical_json;
+    let text = std::fs::read_to_string(journal).expect("journal");
+    let mut prev = "0".repeat(64);
+    let mut out = String::new();
+    for line in text.lines() {
+        let mut v: serde_json::Value =
+            serde_json::from_str(&line.replace(old, new)).expect("journal line");
+        let m = v.as_object_mut().expect("entry");
+        m.remove("entry_hash");
+        m.insert("prev_hash".into(), prev.clone().into());
+        let h = sortes::base::fsio::sha256_hex(canonical_json(&v).as_bytes());
+        v.as_object_mut()
+            .expect("entry")
+            .insert("entry_hash".into(), h.clone().into());
+        out.push_str(&canonical_json(&v));
+        out.push('\n');
+        prev = h;
+    }
+    std::fs::write(journal, out).expect("write journal");
+}

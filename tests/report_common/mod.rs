@@ -3,7 +3,7 @@
 //! journal only; distribution.csv is left out because the report does not read it).
 #![allow(dead_code)]
 
-use sortes::report::{Lang, Lottery, Replacement, ReportData, ReportOptions, load_from_outputs};
+use sortes::report::{Lang, Lottery, Replacement, ReportData, ReportOptions};
 use std::path::{Path, PathBuf};
 
 pub fn fixture_dir() -> PathBuf {
@@ -23,9 +23,15 @@ pub fn artifact_dir() -> PathBuf {
     dir
 }
 
+/// The report data of the fixture folder, read through the run handle.
+pub fn load_fixture() -> sortes::base::error::Result<ReportData> {
+    let run = sortes::base::run::Run::open(sortes::base::run::Layout::at(fixture_dir()))?;
+    sortes::report::load(&run)
+}
+
 /// The demo data as the loader reads it, plus what the process file would add.
 pub fn demo_data() -> ReportData {
-    let mut d = load_from_outputs(&fixture_dir()).expect("load the demo fixture");
+    let mut d = load_fixture().expect("load the demo fixture");
     d.process_name = Some("Dortmunder Bürgerinnen- und Bürgerforum 2027".into());
     d.process_id = Some("dortmund-forum-2027".into());
     d

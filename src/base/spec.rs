@@ -9,14 +9,14 @@
 //! `shuffle` or `choose_multiple`, whose algorithms may change between versions),
 //! no floating point, and inputs are put into a canonical order before sampling.
 
-use crate::error::{Error, Location, Result};
+use crate::base::error::{Error, Location, Result};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
 /// Version of the draw specification. Recorded in every journal entry.
-pub const SPEC_VERSION: &str = "sortes-draw-spec/1";
+pub const SPEC_VERSION: &str = "sortes-draw-spec/2";
 
 /// Domain-separation prefix of every key derivation.
 const KEY_PREFIX: &[u8] = b"sortes/v1";
@@ -71,6 +71,15 @@ impl Seed {
             ));
         };
         Ok(Seed { canonical })
+    }
+
+    /// The seed `text:<text>` of a text sortes composes itself (trimmed, NFC, not
+    /// empty, as the canonical form requires).
+    pub fn from_text(text: &str) -> Seed {
+        let t: String = text.trim().nfc().collect();
+        Seed {
+            canonical: format!("text:{t}"),
+        }
     }
 
     /// The canonical text that enters the key derivation.

@@ -2,7 +2,13 @@
 //! Unknown keys are errors that name the key (serde `deny_unknown_fields`), so a
 //! typo never silently falls back to a default.
 
-use crate::error::{Error, Location, Result};
+pub mod intake;
+pub mod letters;
+
+pub use intake::{FormAttribute, IntakeConfig};
+pub use letters::LettersConfig;
+
+use crate::base::error::{Error, Location, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,13 +26,13 @@ pub struct ProcessFile {
     #[serde(default)]
     pub output: OutputConfig,
     /// Stage 2: intake of applications (optional until applications arrive).
-    pub intake: Option<crate::intake::IntakeConfig>,
+    pub intake: Option<IntakeConfig>,
     /// Stage 2: the panel selection.
     pub selection: Option<SelectionConfig>,
     /// The public report (optional; defaults apply without it).
     pub report: Option<ReportConfig>,
     /// Letters: sender, signatory, dates, templates (needed by `sortes letters`).
-    pub letters: Option<crate::letters::LettersConfig>,
+    pub letters: Option<LettersConfig>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, Default)]
@@ -235,7 +241,7 @@ pub struct Process {
     pub file: ProcessFile,
     pub path: PathBuf,
     pub base_dir: PathBuf,
-    pub sha256: String,
+    pub sha256: crate::base::fsio::Sha256,
     pub reference_date: chrono::NaiveDate,
 }
 
@@ -249,7 +255,7 @@ pub const STRATUM_COLUMNS: [&str; 5] = [
 
 impl Process {
     pub fn load(path: &Path) -> Result<Process> {
-        let bytes = crate::fsio::read_input(
+        let bytes = crate::base::fsio::read_input(
             path,
             "the process file was not found (give it with -p, e.g. -p forum.toml)",
         )?;
@@ -291,7 +297,7 @@ impl Process {
                 },
             )?;
         let p = Process {
-            sha256: crate::fsio::sha256_hex(&bytes),
+            sha256: crate::base::fsio::Sha256::of(&bytes),
             file,
             path: path.to_path_buf(),
             base_dir,
@@ -302,7 +308,7 @@ impl Process {
     }
 
     fn validate(&self) -> Result<()> {
-        let bad = |msg: String| Err(Error::input(Location::file(&self.path), msg));
+        let bad = |msg: String| Err(Error::config(Location::file(&self.path), msg));
         let f = &self.file;
         if f.process.id.is_empty()
             || !f
@@ -360,7 +366,7 @@ impl Process {
                 ));
             }
             for (v, factor) in m {
-                if crate::draw::allocate::parse_factor(factor).is_none() {
+                if crate::base::text::parse_thousandths(factor).is_none() {
                     return bad(format!(
                         "draw.oversample.{col}.{v:?} = {factor:?} is not a positive decimal with at most 3 decimals"
                     ));
@@ -435,6 +441,11 @@ impl Process {
 
     pub fn out_dir(&self) -> PathBuf {
         self.resolve(&self.file.output.dir)
+    }
+
+    /// The output layout of this process.
+    pub fn layout(&self) -> crate::base::run::Layout {
+        crate::base::run::Layout::at(self.out_dir())
     }
 
     /// Label of the age band containing `age` (e.g. "25-34", "75+"), or None below the first edge.

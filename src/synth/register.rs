@@ -1,18 +1,24 @@
 //! Synthetic Dortmund population register (Einwohnermelderegister extract).
 //!
-//! The figures follow `shared/reference/dortmund-statistics.csv`: Stadtbezirk
-//! populations of 31.12.2023, IT.NRW age bands of 31.12.2021, the gender split,
-//! the non-German shares per district and the household figures. Everything is
-//! derived from one ChaCha20 stream read through small integer helpers, so a
-//! seed gives byte-identical output on every machine.
+//! The figures follow `quotas/dortmund-statistics.csv`: Stadtbezirk populations
+//! of 31.12.2023, IT.NRW age bands of 31.12.2021, the gender split, the
+//! non-German shares per district and the household figures. The tables (districts,
+//! streets, names, nationalities) are data files in `src/synth/data/`, compiled in
+//! with `include_str!`. Everything is derived from one ChaCha20 stream read through
+//! small integer helpers, so a seed gives byte-identical output on every machine.
 
 use std::collections::BTreeSet;
 use std::ops::Range;
+use std::sync::LazyLock;
 
 use chrono::{Datelike, Days, Months, NaiveDate};
 use encoding_rs::WINDOWS_1252;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::base::apportion::apportion;
 
 /// Register main-residence population of Dortmund on 31.12.2023 (the default size).
 pub const DEFAULT_POPULATION: usize = 612_065;
@@ -253,8 +259,8 @@ impl Draw {
         lo + self.below(hi - lo + 1)
     }
 
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.index(items.len())]
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.index(items.len())]
     }
 
     /// Index drawn with integer weights (cumulative scan).
@@ -276,29 +282,6 @@ impl Draw {
             items.swap(i, j);
         }
     }
-}
-
-/// Largest-remainder apportionment of `total` to `weights` (ties to the lower index).
-fn apportion(total: u64, weights: &[u128]) -> Vec<u64> {
-    let sum: u128 = weights.iter().sum();
-    if sum == 0 {
-        return vec![0; weights.len()];
-    }
-    let mut out = Vec::with_capacity(weights.len());
-    let mut rems = Vec::with_capacity(weights.len());
-    let mut given = 0u64;
-    for (i, &w) in weights.iter().enumerate() {
-        let q = u128::from(total) * w;
-        let whole = (q / sum) as u64;
-        given += whole;
-        out.push(whole);
-        rems.push((q % sum, i));
-    }
-    rems.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    for &(_, i) in rems.iter().take((total - given) as usize) {
-        out[i] += 1;
-    }
-    out
 }
 
 /// Bijection of `0..9·10^11` onto 12-digit numbers without a leading zero:
@@ -335,7 +318,14 @@ fn register_id(number: u64) -> String {
 // ---------------------------------------------------------------------------
 // Dortmund figures.
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// Parses one of the built-in tables of `data/`. They are compiled in, so a
+/// failure is a bug (the tests force every table).
+fn built_in<T: DeserializeOwned>(text: &str) -> T {
+    toml::from_str(text).expect("built-in synthetic data parses")
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 enum Layout {
     /// Mostly blocks of flats (Innenstadt).
     Urban,
@@ -344,298 +334,32 @@ enum Layout {
     Suburban,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct District {
-    name: &'static str,
+    name: String,
     /// Register population 31.12.2023 (Brackel, Lütgendortmund, Mengede derived).
     population_2023: u64,
     /// Non-German residents in 1/10000.
     foreign_per_10000: u64,
     /// Mild multipliers (percent) on the age bands 0–14, 15–29, 30–44, 45–59,
-    /// 60–74, 75+; rebalanced so the city total keeps the IT.NRW shares.
-    age_tilt: [u64; 6],
+    /// 60–74, 75+; rebalanced so the city total keeps the IT.NRW shares. Six.
+    age_tilt: Vec<u64>,
     layout: Layout,
-    postcodes: &'static [&'static str],
-    streets: &'static [&'static str],
+    postcodes: Vec<String>,
+    streets: Vec<String>,
 }
 
-// Known shares: Aplerbeck 10 %, Hörde 17.5 %, Scharnhorst 22.7 %, Brackel
-// 11.7 %, Lütgendortmund 17 %, Innenstadt-Nord ~50 %, Hombruch ~10 %. The other
-// five are set so that the city total is 21.8 %.
-const DISTRICTS: [District; 12] = [
-    District {
-        name: "Innenstadt-West",
-        population_2023: 54_215,
-        foreign_per_10000: 2600,
-        age_tilt: [72, 140, 112, 88, 85, 88],
-        layout: Layout::Urban,
-        postcodes: &["44135", "44137", "44139", "44149"],
-        streets: &[
-            "Westenhellweg",
-            "Kampstraße",
-            "Hansastraße",
-            "Brückstraße",
-            "Hohe Straße",
-            "Kreuzstraße",
-            "Lindemannstraße",
-            "Rheinische Straße",
-            "Möllerstraße",
-            "Sonnenstraße",
-            "Arneckestraße",
-            "Große Heimstraße",
-            "Wittekindstraße",
-            "Huckarder Straße",
-            "Ritterstraße",
-            "Unionstraße",
-            "Dorstfelder Hellweg",
-            "Wilhelmplatz",
-        ],
-    },
-    District {
-        name: "Innenstadt-Nord",
-        population_2023: 61_065,
-        foreign_per_10000: 5000,
-        age_tilt: [135, 128, 118, 82, 68, 50],
-        layout: Layout::Urban,
-        postcodes: &["44145", "44147"],
-        streets: &[
-            "Münsterstraße",
-            "Mallinckrodtstraße",
-            "Schützenstraße",
-            "Borsigstraße",
-            "Oesterholzstraße",
-            "Nordstraße",
-            "Bornstraße",
-            "Uhlandstraße",
-            "Heroldstraße",
-            "Scharnhorststraße",
-            "Gronaustraße",
-            "Stollenstraße",
-            "Leopoldstraße",
-            "Kielstraße",
-            "Missundestraße",
-            "Burgholzstraße",
-            "Nordmarkt",
-            "Brunnenstraße",
-            "Schleswiger Straße",
-            "Immermannstraße",
-        ],
-    },
-    District {
-        name: "Innenstadt-Ost",
-        population_2023: 58_520,
-        foreign_per_10000: 2000,
-        age_tilt: [90, 112, 108, 95, 98, 100],
-        layout: Layout::Urban,
-        postcodes: &["44135", "44139", "44141", "44143"],
-        streets: &[
-            "Ostenhellweg",
-            "Kaiserstraße",
-            "Hamburger Straße",
-            "Ruhrallee",
-            "Markgrafenstraße",
-            "Saarlandstraße",
-            "Lübkestraße",
-            "Gutenbergstraße",
-            "Hainallee",
-            "Körner Hellweg",
-            "Märkische Straße",
-            "Gabelsbergerstraße",
-            "Weißenburger Straße",
-            "Prinz-Friedrich-Karl-Straße",
-            "Robert-Koch-Straße",
-            "Von-der-Tann-Straße",
-        ],
-    },
-    District {
-        name: "Eving",
-        population_2023: 39_405,
-        foreign_per_10000: 3100,
-        age_tilt: [115, 102, 100, 95, 95, 95],
-        layout: Layout::Mixed,
-        postcodes: &["44339"],
-        streets: &[
-            "Evinger Straße",
-            "Bergstraße",
-            "Deutsche Straße",
-            "Preußische Straße",
-            "Brechtener Straße",
-            "Holthauser Straße",
-            "Grävingholzstraße",
-            "Burgweg",
-            "Nollendorfplatz",
-            "Externbrocker Straße",
-            "Kemminghauser Straße",
-            "Süggelweg",
-        ],
-    },
-    District {
-        name: "Scharnhorst",
-        population_2023: 47_185,
-        foreign_per_10000: 2270,
-        age_tilt: [130, 100, 92, 98, 100, 95],
-        layout: Layout::Mixed,
-        postcodes: &["44328", "44329"],
-        streets: &[
-            "Gleiwitzstraße",
-            "Buschei",
-            "Kirchderner Straße",
-            "Flughafenstraße",
-            "Husener Straße",
-            "Kurler Straße",
-            "Droote",
-            "Gneisenauallee",
-            "Lanstroper Straße",
-            "Derner Straße",
-            "Haferfeldstraße",
-        ],
-    },
-    District {
-        name: "Brackel",
-        population_2023: 56_395,
-        foreign_per_10000: 1170,
-        age_tilt: [95, 90, 95, 105, 106, 114],
-        layout: Layout::Suburban,
-        postcodes: &["44309", "44319"],
-        streets: &[
-            "Brackeler Hellweg",
-            "Oberdorfstraße",
-            "Asselner Hellweg",
-            "Wickeder Hellweg",
-            "Am Westheck",
-            "Wambeler Hellweg",
-            "Akazienstraße",
-            "Rüschebrinkstraße",
-            "Hohenbuschei-Allee",
-        ],
-    },
-    District {
-        name: "Aplerbeck",
-        population_2023: 55_685,
-        foreign_per_10000: 1000,
-        age_tilt: [86, 78, 88, 112, 122, 132],
-        layout: Layout::Suburban,
-        postcodes: &["44287", "44289", "44269"],
-        streets: &[
-            "Köln-Berliner Straße",
-            "Aplerbecker Marktplatz",
-            "Ruinenstraße",
-            "Schüruferstraße",
-            "Rodenbergstraße",
-            "Sölder Straße",
-            "Vieselerhofstraße",
-            "Schweizer Allee",
-            "Aplerbecker Bahnhofstraße",
-        ],
-    },
-    District {
-        name: "Hörde",
-        population_2023: 57_315,
-        foreign_per_10000: 1750,
-        age_tilt: [96, 102, 106, 100, 98, 98],
-        layout: Layout::Mixed,
-        postcodes: &["44263", "44265", "44267"],
-        streets: &[
-            "Hermannstraße",
-            "Faßstraße",
-            "Alfred-Trappen-Straße",
-            "Benninghofer Straße",
-            "Wellinghofer Straße",
-            "Hörder Bahnhofstraße",
-            "Seekante",
-            "Hörder Semerteichstraße",
-            "Niederhofener Straße",
-            "Wittbräucker Straße",
-            "Am Remberg",
-            "Clarenberg",
-            "Penningskamp",
-            "Berghofer Straße",
-        ],
-    },
-    District {
-        name: "Hombruch",
-        population_2023: 57_380,
-        foreign_per_10000: 1000,
-        age_tilt: [92, 106, 90, 100, 110, 116],
-        layout: Layout::Suburban,
-        postcodes: &["44225", "44227", "44229"],
-        streets: &[
-            "Harkortstraße",
-            "Hombrucher Straße",
-            "Stockumer Straße",
-            "Kirchhörder Straße",
-            "Baroper Straße",
-            "Eichlinghofer Straße",
-            "Menglinghauser Straße",
-            "Am Rombergpark",
-            "Löttringhauser Straße",
-            "Emil-Figge-Straße",
-            "Grotenbachstraße",
-            "Mergelteichstraße",
-        ],
-    },
-    District {
-        name: "Lütgendortmund",
-        population_2023: 48_750,
-        foreign_per_10000: 1700,
-        age_tilt: [100, 95, 95, 105, 104, 100],
-        layout: Layout::Mixed,
-        postcodes: &["44379", "44388"],
-        streets: &[
-            "Limbecker Straße",
-            "Provinzialstraße",
-            "Martener Straße",
-            "Bövinghauser Straße",
-            "Lütgendortmunder Hellweg",
-            "Volksgartenstraße",
-            "Westricher Straße",
-            "Steinhammerstraße",
-            "Dellwiger Straße",
-            "Somborner Straße",
-            "Oespeler Weg",
-        ],
-    },
-    District {
-        name: "Huckarde",
-        population_2023: 36_565,
-        foreign_per_10000: 2400,
-        age_tilt: [104, 96, 96, 104, 100, 100],
-        layout: Layout::Mixed,
-        postcodes: &["44369", "44357"],
-        streets: &[
-            "Parsevalstraße",
-            "Urbanusstraße",
-            "Rahmer Straße",
-            "Kirchlinder Straße",
-            "Roßbachstraße",
-            "Wischlinger Weg",
-            "Frohlinder Straße",
-            "Deusener Straße",
-            "Varziner Straße",
-            "Jungferntalstraße",
-        ],
-    },
-    District {
-        name: "Mengede",
-        population_2023: 39_585,
-        foreign_per_10000: 2320,
-        age_tilt: [104, 96, 96, 104, 100, 100],
-        layout: Layout::Mixed,
-        postcodes: &["44359", "44357"],
-        streets: &[
-            "Mengeder Straße",
-            "Siegburgstraße",
-            "Bodelschwingher Straße",
-            "Westerfilder Straße",
-            "Waltroper Straße",
-            "Strünkedestraße",
-            "Castroper Straße",
-            "Groppenbrucher Straße",
-            "Königsmühle",
-            "Mengeder Markt",
-            "Schulte-Witten-Straße",
-        ],
-    },
-];
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DistrictFile {
+    district: Vec<District>,
+}
+
+/// The 12 Stadtbezirke in extract order, Innenstadt-Nord second
+/// (`data/districts.toml`, with the sources of the figures).
+static DISTRICTS: LazyLock<Vec<District>> =
+    LazyLock::new(|| built_in::<DistrictFile>(include_str!("data/districts.toml")).district);
 
 /// IT.NRW Fortschreibung 31.12.2021, all ages: 0–14, 15–29, 30–44, 45–59, 60–74, 75+.
 const AGE_BANDS_2021: [u64; 6] = [82_969, 106_188, 115_967, 121_796, 98_279, 61_653];
@@ -1146,7 +870,9 @@ fn draft_adults(r: &mut Draw, pool: &mut AgePool, layout: Layout) -> Draft {
 // ---------------------------------------------------------------------------
 // Names and nationalities.
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// A table of `data/names.toml`.
+#[derive(Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 enum Culture {
     German,
     Turkish,
@@ -1163,65 +889,101 @@ enum Culture {
     Spanish,
 }
 
-/// Foreign nationalities with weights for the city and for Innenstadt-Nord
-/// (where Bulgarian and Romanian citizens are concentrated).
-const FOREIGN: [(&str, Culture, u64, u64); 15] = [
-    ("türkisch", Culture::Turkish, 150, 140),
-    ("polnisch", Culture::Polish, 125, 70),
-    ("syrisch", Culture::Arabic, 105, 110),
-    ("rumänisch", Culture::Romanian, 85, 125),
-    ("bulgarisch", Culture::Bulgarian, 70, 130),
-    ("ukrainisch", Culture::Ukrainian, 75, 45),
-    ("italienisch", Culture::Italian, 45, 25),
-    ("griechisch", Culture::Greek, 42, 25),
-    ("irakisch", Culture::Arabic, 35, 40),
-    ("afghanisch", Culture::Afghan, 30, 30),
-    ("serbisch", Culture::Balkan, 25, 20),
-    ("russisch", Culture::Russian, 25, 10),
-    ("kroatisch", Culture::Balkan, 20, 10),
-    ("spanisch", Culture::Spanish, 20, 15),
-    ("bosnisch-herzegowinisch", Culture::Balkan, 12, 10),
-];
-
-/// Name origin of German citizens (naturalised families, Spätaussiedler, ...).
-const GERMAN_MIX: [(Culture, u64); 9] = [
-    (Culture::German, 840),
-    (Culture::Turkish, 50),
-    (Culture::Polish, 45),
-    (Culture::Russian, 20),
-    (Culture::Balkan, 12),
-    (Culture::Italian, 10),
-    (Culture::Arabic, 10),
-    (Culture::Greek, 8),
-    (Culture::Spanish, 5),
-];
-
-struct Names {
-    male: &'static [&'static str],
-    female: &'static [&'static str],
-    family: &'static [&'static str],
+/// A foreign nationality (German adjective as in the register) with weights for
+/// the city and for Innenstadt-Nord (where Bulgarian and Romanian citizens are
+/// concentrated).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Foreign {
+    nationality: String,
+    culture: Culture,
+    city: u64,
+    innenstadt_nord: u64,
 }
 
+/// Name origin of German citizens (naturalised families, Spätaussiedler, ...).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GermanMix {
+    culture: Culture,
+    weight: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Nationalities {
+    foreign: Vec<Foreign>,
+    german_mix: Vec<GermanMix>,
+}
+
+/// `data/nationalities.toml`.
+static NATIONALITIES: LazyLock<Nationalities> =
+    LazyLock::new(|| built_in(include_str!("data/nationalities.toml")));
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Names {
+    /// Given names; none for German, which come by birth cohort.
+    #[serde(default)]
+    male: Vec<String>,
+    #[serde(default)]
+    female: Vec<String>,
+    family: Vec<String>,
+}
+
+/// German given names of one birth cohort.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Cohort {
+    male: Vec<String>,
+    female: Vec<String>,
+}
+
+/// `data/names.toml` (all Windows-1252; Turkish, Polish, Romanian and Cyrillic
+/// names in the Latin transliteration common in German registers).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NameLists {
+    /// Five cohorts, see [`german_given`].
+    german_given: Vec<Cohort>,
+    german: Names,
+    turkish: Names,
+    polish: Names,
+    arabic: Names,
+    afghan: Names,
+    romanian: Names,
+    bulgarian: Names,
+    ukrainian: Names,
+    russian: Names,
+    italian: Names,
+    greek: Names,
+    balkan: Names,
+    spanish: Names,
+}
+
+static NAMES: LazyLock<NameLists> = LazyLock::new(|| built_in(include_str!("data/names.toml")));
+
 fn names(c: Culture) -> &'static Names {
+    let n: &'static NameLists = &NAMES;
     match c {
-        Culture::German => &GERMAN,
-        Culture::Turkish => &TURKISH,
-        Culture::Polish => &POLISH,
-        Culture::Arabic => &ARABIC,
-        Culture::Afghan => &AFGHAN,
-        Culture::Romanian => &ROMANIAN,
-        Culture::Bulgarian => &BULGARIAN,
-        Culture::Ukrainian => &UKRAINIAN,
-        Culture::Russian => &RUSSIAN,
-        Culture::Italian => &ITALIAN,
-        Culture::Greek => &GREEK,
-        Culture::Balkan => &BALKAN,
-        Culture::Spanish => &SPANISH,
+        Culture::German => &n.german,
+        Culture::Turkish => &n.turkish,
+        Culture::Polish => &n.polish,
+        Culture::Arabic => &n.arabic,
+        Culture::Afghan => &n.afghan,
+        Culture::Romanian => &n.romanian,
+        Culture::Bulgarian => &n.bulgarian,
+        Culture::Ukrainian => &n.ukrainian,
+        Culture::Russian => &n.russian,
+        Culture::Italian => &n.italian,
+        Culture::Greek => &n.greek,
+        Culture::Balkan => &n.balkan,
+        Culture::Spanish => &n.spanish,
     }
 }
 
 /// German given names change a lot between birth cohorts.
-fn german_given(gender: Gender, birth_year: i32) -> &'static [&'static str] {
+fn german_given(gender: Gender, birth_year: i32) -> &'static [String] {
     let cohort = match birth_year {
         ..=1945 => 0,
         1946..=1965 => 1,
@@ -1229,10 +991,11 @@ fn german_given(gender: Gender, birth_year: i32) -> &'static [&'static str] {
         1986..=2005 => 3,
         _ => 4,
     };
+    let given = &NAMES.german_given[cohort];
     if gender == Gender::M {
-        GERMAN_MALE[cohort]
+        given.male.as_slice()
     } else {
-        GERMAN_FEMALE[cohort]
+        given.female.as_slice()
     }
 }
 
@@ -1313,16 +1076,18 @@ impl Generator {
 
     fn nationality(&mut self, foreign: bool, district: usize) -> (&'static str, Culture) {
         if foreign {
-            let weights = if district == 1 {
-                FOREIGN.map(|f| f.3)
+            let table = &NATIONALITIES.foreign;
+            let weights: Vec<u64> = if district == 1 {
+                table.iter().map(|f| f.innenstadt_nord).collect()
             } else {
-                FOREIGN.map(|f| f.2)
+                table.iter().map(|f| f.city).collect()
             };
-            let f = FOREIGN[self.r.weighted(&weights)];
-            (f.0, f.1)
+            let f = &table[self.r.weighted(&weights)];
+            (f.nationality.as_str(), f.culture)
         } else {
-            let weights = GERMAN_MIX.map(|m| m.1);
-            ("deutsch", GERMAN_MIX[self.r.weighted(&weights)].0)
+            let mix = &NATIONALITIES.german_mix;
+            let weights: Vec<u64> = mix.iter().map(|m| m.weight).collect();
+            ("deutsch", mix[self.r.weighted(&weights)].culture)
         }
     }
 
@@ -1339,9 +1104,9 @@ impl Generator {
         let list = if c == Culture::German {
             german_given(g, birth_year)
         } else if g == Gender::M {
-            names(c).male
+            names(c).male.as_slice()
         } else {
-            names(c).female
+            names(c).female.as_slice()
         };
         let first = self.r.pick(list);
         let double = if c == Culture::German { 25 } else { 10 };
@@ -1363,7 +1128,7 @@ impl Generator {
         out: &mut Vec<PersonDraft>,
     ) {
         let (nat, culture) = self.nationality(foreign, district);
-        let base = self.r.pick(names(culture).family);
+        let base = self.r.pick(&names(culture).family);
         let block_51 = self.r.chance(2, 1000);
         for m in &draft.members {
             let (nat, culture) = if draft.kind == Kind::SharedFlat {
@@ -1374,7 +1139,7 @@ impl Generator {
             let family_name = match m.role {
                 NameRole::Base => family_form(culture, base, m.gender),
                 NameRole::Double if culture == Culture::German => {
-                    let own = self.r.pick(GERMAN.family);
+                    let own = self.r.pick(&NAMES.german.family);
                     if own == base || own.contains('-') || base.contains('-') {
                         base.to_string()
                     } else {
@@ -1382,7 +1147,7 @@ impl Generator {
                     }
                 }
                 _ => {
-                    let own = self.r.pick(names(culture).family);
+                    let own = self.r.pick(&names(culture).family);
                     family_form(culture, own, m.gender)
                 }
             };
@@ -1405,433 +1170,26 @@ impl Generator {
 // ---------------------------------------------------------------------------
 // Streets.
 
-const TREE_STEMS: &[&str] = &[
-    "Linden",
-    "Birken",
-    "Eichen",
-    "Buchen",
-    "Ahorn",
-    "Kastanien",
-    "Tannen",
-    "Fichten",
-    "Erlen",
-    "Eschen",
-    "Ulmen",
-    "Pappel",
-    "Weiden",
-    "Holunder",
-    "Wacholder",
-    "Rosen",
-    "Tulpen",
-    "Nelken",
-    "Flieder",
-    "Veilchen",
-    "Lilien",
-    "Astern",
-    "Dahlien",
-    "Lavendel",
-    "Ginster",
-    "Efeu",
-    "Schlehen",
-    "Hasel",
-    "Kirsch",
-    "Apfel",
-    "Birnen",
-    "Pflaumen",
-    "Quitten",
-    "Mispel",
-    "Akelei",
-    "Malven",
-    "Kamillen",
-    "Thymian",
-    "Salbei",
-    "Jasmin",
-    "Magnolien",
-    "Platanen",
-    "Robinien",
-    "Eiben",
-    "Lärchen",
-    "Kiefern",
-    "Zedern",
-    "Heckenrosen",
-    "Brombeer",
-    "Himbeer",
-];
+/// Stems of generated street names (`data/streets.toml`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Stems {
+    tree: Vec<String>,
+    flower: Vec<String>,
+    /// Full names, used hyphenated ("Heinrich-Böll-Straße").
+    full_name: Vec<String>,
+    animal: Vec<String>,
+    land: Vec<String>,
+    person: Vec<String>,
+    place: Vec<String>,
+}
 
-const FLOWER_STEMS: &[&str] = &[
-    "Primel",
-    "Krokus",
-    "Enzian",
-    "Iris",
-    "Mohn",
-    "Klee",
-    "Rainfarn",
-    "Schafgarben",
-    "Hagebutten",
-    "Mistel",
-    "Farn",
-    "Lupinen",
-    "Kornblumen",
-    "Margeriten",
-    "Sonnenblumen",
-    "Hortensien",
-    "Geranien",
-    "Levkojen",
-    "Goldregen",
-    "Schneeball",
-    "Weißdorn",
-    "Rotdorn",
-    "Hainbuchen",
-    "Espen",
-    "Walnuss",
-];
-
-/// Full names, used hyphenated ("Heinrich-Böll-Straße").
-const FULL_NAME_STEMS: &[&str] = &[
-    "Annette-von-Droste",
-    "Ricarda-Huch",
-    "Else-Lasker-Schüler",
-    "Heinrich-Böll",
-    "Thomas-Mann",
-    "Bertha-von-Suttner",
-    "Käthe-Kollwitz",
-    "Sophie-Scholl",
-    "Geschwister-Scholl",
-    "Carl-von-Ossietzky",
-    "Kurt-Schumacher",
-    "Willy-Brandt",
-    "Gustav-Heinemann",
-    "Theodor-Heuss",
-    "Friedrich-Ebert",
-    "Konrad-Adenauer",
-    "Otto-Hahn",
-    "Max-Planck",
-    "Robert-Bosch",
-    "Werner-von-Siemens",
-    "Fritz-Henßler",
-    "Clara-Zetkin",
-    "Rosa-Luxemburg",
-    "Marie-Juchacz",
-    "Louise-Otto",
-    "Hedwig-Dransfeld",
-    "Mathilde-Anneke",
-    "Ernst-Mehlich",
-    "Wilhelm-Busch",
-    "Hermann-Löns",
-    "Friedrich-Hölderlin",
-    "Joseph-von-Eichendorff",
-    "Gerhart-Hauptmann",
-    "Hermann-Hesse",
-    "Erich-Kästner",
-    "Kurt-Tucholsky",
-    "Anne-Frank",
-    "Albert-Schweitzer",
-    "Dietrich-Bonhoeffer",
-    "Martin-Luther-King",
-    "Edith-Stein",
-    "Adolph-Kolping",
-    "Heinrich-Heine",
-    "Johann-Sebastian-Bach",
-    "Carl-Zeiss",
-    "Rudolf-Diesel",
-    "Gottlieb-Daimler",
-    "Carl-Benz",
-    "Nikolaus-Otto",
-    "Emil-von-Behring",
-    "Robert-Koch",
-    "Lise-Meitner",
-    "Marie-Curie",
-    "Alexander-von-Humboldt",
-    "Wilhelm-Röntgen",
-    "Heinrich-Hertz",
-    "Friedrich-Harkort",
-    "Leopold-Hoesch",
-    "Gustav-Stresemann",
-    "Walther-Rathenau",
-];
-
-const ANIMAL_STEMS: &[&str] = &[
-    "Amsel",
-    "Drossel",
-    "Finken",
-    "Meisen",
-    "Lerchen",
-    "Schwalben",
-    "Falken",
-    "Habicht",
-    "Sperber",
-    "Kranich",
-    "Reiher",
-    "Eulen",
-    "Raben",
-    "Dohlen",
-    "Stieglitz",
-    "Zeisig",
-    "Kiebitz",
-    "Bussard",
-    "Hasen",
-    "Fuchs",
-    "Dachs",
-    "Hirsch",
-    "Biber",
-    "Marder",
-    "Igel",
-    "Specht",
-    "Wachtel",
-    "Storchen",
-    "Schwanen",
-    "Fasanen",
-];
-
-const LAND_STEMS: &[&str] = &[
-    "Mühlen",
-    "Brunnen",
-    "Quellen",
-    "Bach",
-    "Teich",
-    "Weiher",
-    "Graben",
-    "Wiesen",
-    "Feld",
-    "Acker",
-    "Garten",
-    "Hof",
-    "Heide",
-    "Busch",
-    "Holz",
-    "Wald",
-    "Berg",
-    "Höhen",
-    "Tal",
-    "Hügel",
-    "Kirch",
-    "Schul",
-    "Markt",
-    "Bahnhof",
-    "Post",
-    "Sonnen",
-    "Stern",
-    "Morgen",
-    "Sommer",
-    "Winter",
-    "Nord",
-    "Süd",
-    "Ost",
-    "West",
-    "Mittel",
-    "Zechen",
-    "Schacht",
-    "Stollen",
-    "Hütten",
-    "Gruben",
-    "Kohlen",
-    "Eisen",
-    "Kupfer",
-    "Silber",
-    "Gold",
-    "Schmiede",
-    "Weber",
-    "Bäcker",
-    "Brauer",
-    "Töpfer",
-    "Gerber",
-    "Schäfer",
-    "Kanal",
-    "Hafen",
-    "Schleusen",
-    "Deich",
-    "Bruch",
-    "Siepen",
-    "Brink",
-    "Kamp",
-    "Wall",
-    "Burg",
-    "Schloss",
-    "Kloster",
-    "Kapellen",
-    "Turm",
-    "Steinbruch",
-    "Ziegel",
-    "Lehm",
-    "Sand",
-    "Kies",
-];
-
-const PERSON_STEMS: &[&str] = &[
-    "Goethe",
-    "Schiller",
-    "Lessing",
-    "Heine",
-    "Mörike",
-    "Eichendorff",
-    "Hölderlin",
-    "Novalis",
-    "Kleist",
-    "Storm",
-    "Fontane",
-    "Raabe",
-    "Freiligrath",
-    "Grabbe",
-    "Mozart",
-    "Beethoven",
-    "Bach",
-    "Händel",
-    "Haydn",
-    "Schubert",
-    "Brahms",
-    "Lortzing",
-    "Humperdinck",
-    "Kant",
-    "Hegel",
-    "Fichte",
-    "Herder",
-    "Leibniz",
-    "Humboldt",
-    "Gauß",
-    "Kepler",
-    "Röntgen",
-    "Diesel",
-    "Benz",
-    "Bunsen",
-    "Liebig",
-    "Virchow",
-    "Kolping",
-    "Hardenberg",
-    "Blücher",
-    "Gneisenau",
-    "Bismarck",
-    "Moltke",
-    "Stresemann",
-    "Ebert",
-    "Rathenau",
-    "Erzberger",
-    "Adenauer",
-    "Heuss",
-    "Bonhoeffer",
-    "Stauffenberg",
-    "Hoesch",
-    "Vincke",
-    "Zeppelin",
-    "Bebel",
-    "Dürer",
-    "Holbein",
-    "Cranach",
-    "Menzel",
-    "Barlach",
-    "Kollwitz",
-    "Nolde",
-    "Macke",
-    "Feininger",
-    "Grimm",
-    "Hauff",
-    "Wieland",
-    "Klopstock",
-    "Gellert",
-    "Arndt",
-    "Jahn",
-    "Körner",
-    "Hebbel",
-    "Keller",
-    "Busch",
-    "Brentano",
-    "Chamisso",
-    "Rückert",
-    "Platen",
-    "Gutenberg",
-    "Luther",
-    "Melanchthon",
-    "Zwingli",
-    "Overberg",
-    "Spee",
-    "Ketteler",
-    "Galen",
-    "Fröbel",
-    "Pestalozzi",
-    "Diesterweg",
-    "Siemens",
-    "Bosch",
-    "Daimler",
-    "Otto",
-    "Mercator",
-    "Behring",
-    "Planck",
-    "Einstein",
-    "Heisenberg",
-    "Hahn",
-    "Meitner",
-    "Nernst",
-    "Ohm",
-    "Hertz",
-    "Fraunhofer",
-];
-
-const PLACE_STEMS: &[&str] = &[
-    "Hagener",
-    "Bochumer",
-    "Essener",
-    "Unnaer",
-    "Lüner",
-    "Wittener",
-    "Schwerter",
-    "Iserlohner",
-    "Hammer",
-    "Kamener",
-    "Holzwickeder",
-    "Herdecker",
-    "Wetterer",
-    "Hattinger",
-    "Recklinghäuser",
-    "Mendener",
-    "Soester",
-    "Arnsberger",
-    "Kölner",
-    "Düsseldorfer",
-    "Berliner",
-    "Bremer",
-    "Kasseler",
-    "Frankfurter",
-    "Mainzer",
-    "Koblenzer",
-    "Trierer",
-    "Aachener",
-    "Bielefelder",
-    "Paderborner",
-    "Detmolder",
-    "Lippstädter",
-    "Gelsenkirchener",
-    "Gladbecker",
-    "Bottroper",
-    "Marler",
-    "Hertener",
-    "Selmer",
-    "Bergkamener",
-    "Fröndenberger",
-    "Schwelmer",
-    "Gevelsberger",
-    "Sprockhöveler",
-    "Wuppertaler",
-    "Mindener",
-    "Mülheimer",
-    "Oberhausener",
-    "Duisburger",
-    "Hertener",
-    "Warendorfer",
-    "Ahlener",
-    "Beckumer",
-    "Olper",
-    "Siegener",
-    "Lüdenscheider",
-    "Altenaer",
-    "Plettenberger",
-    "Brilon",
-    "Meschede",
-    "Werler",
-];
+static STEMS: LazyLock<Stems> = LazyLock::new(|| built_in(include_str!("data/streets.toml")));
 
 /// Candidate street names in a fixed order; the caller shuffles them.
 fn street_name_pool() -> Vec<String> {
     let mut set = BTreeSet::new();
-    for s in TREE_STEMS {
+    for s in &STEMS.tree {
         for f in [
             format!("{s}straße"),
             format!("{s}weg"),
@@ -1850,7 +1208,7 @@ fn street_name_pool() -> Vec<String> {
             }
         }
     }
-    for s in FLOWER_STEMS {
+    for s in &STEMS.flower {
         for f in [
             format!("{s}straße"),
             format!("{s}weg"),
@@ -1862,7 +1220,7 @@ fn street_name_pool() -> Vec<String> {
             set.insert(f);
         }
     }
-    for s in FULL_NAME_STEMS {
+    for s in &STEMS.full_name {
         for f in [
             format!("{s}-Straße"),
             format!("{s}-Weg"),
@@ -1872,7 +1230,7 @@ fn street_name_pool() -> Vec<String> {
             set.insert(f);
         }
     }
-    for s in ANIMAL_STEMS {
+    for s in &STEMS.animal {
         for f in [
             format!("{s}straße"),
             format!("{s}weg"),
@@ -1884,7 +1242,7 @@ fn street_name_pool() -> Vec<String> {
             set.insert(f);
         }
     }
-    for s in LAND_STEMS {
+    for s in &STEMS.land {
         for f in [
             format!("{s}straße"),
             format!("{s}weg"),
@@ -1897,7 +1255,7 @@ fn street_name_pool() -> Vec<String> {
             set.insert(f);
         }
     }
-    for s in PERSON_STEMS {
+    for s in &STEMS.person {
         for f in [
             format!("{s}straße"),
             format!("{s}weg"),
@@ -1907,16 +1265,16 @@ fn street_name_pool() -> Vec<String> {
             set.insert(f);
         }
     }
-    for s in PLACE_STEMS {
+    for s in &STEMS.place {
         if s.ends_with("er") {
             set.insert(format!("{s} Straße"));
             set.insert(format!("{s} Weg"));
             set.insert(format!("{s} Hellweg"));
         }
     }
-    for d in &DISTRICTS {
-        for s in d.streets {
-            set.remove(*s);
+    for d in DISTRICTS.iter() {
+        for s in &d.streets {
+            set.remove(s);
         }
     }
     set.into_iter().collect()
@@ -2037,7 +1395,7 @@ fn generate_with_households(cfg: &SynthConfig) -> (Vec<SynthPerson>, Vec<Range<u
             .into_iter()
             .map(|name| Street {
                 name,
-                postcode: g.r.pick(district.postcodes),
+                postcode: g.r.pick(&district.postcodes).as_str(),
                 number: 0,
                 letter: 0,
             })
@@ -2064,7 +1422,7 @@ fn generate_with_households(cfg: &SynthConfig) -> (Vec<SynthPerson>, Vec<Range<u
                         birth_date: p.birth_date,
                         gender: p.gender.code(),
                         nationality: p.nationality.to_string(),
-                        stadtbezirk: district.name,
+                        stadtbezirk: district.name.as_str(),
                         block_51: p.block_51,
                         block_52: p.block_52,
                     });
@@ -2075,1511 +1433,6 @@ fn generate_with_households(cfg: &SynthConfig) -> (Vec<SynthPerson>, Vec<Range<u
     }
     (people, households)
 }
-
-// ---------------------------------------------------------------------------
-// Name lists (all Windows-1252; Turkish, Polish, Romanian and Cyrillic names in
-// the Latin transliteration common in German registers).
-
-const GERMAN_MALE: [&[&str]; 5] = [
-    &[
-        "Heinz",
-        "Günter",
-        "Werner",
-        "Gerhard",
-        "Horst",
-        "Helmut",
-        "Karl",
-        "Walter",
-        "Kurt",
-        "Herbert",
-        "Hans",
-        "Wilhelm",
-        "Friedrich",
-        "Ernst",
-        "Rudolf",
-        "Willi",
-        "Erich",
-        "Hermann",
-        "Otto",
-        "Alfred",
-        "Paul",
-        "Heinrich",
-        "Josef",
-        "Fritz",
-        "Franz",
-        "Gustav",
-        "Bruno",
-        "Egon",
-        "Siegfried",
-        "Manfred",
-        "Dieter",
-        "Klaus",
-        "Rolf",
-        "Joachim",
-        "Lothar",
-        "Norbert",
-        "Alfons",
-        "Hubert",
-        "Theodor",
-        "Johannes",
-        "Georg",
-        "Erwin",
-    ],
-    &[
-        "Peter",
-        "Wolfgang",
-        "Michael",
-        "Klaus",
-        "Jürgen",
-        "Uwe",
-        "Dieter",
-        "Bernd",
-        "Rainer",
-        "Manfred",
-        "Thomas",
-        "Hans-Jürgen",
-        "Karl-Heinz",
-        "Frank",
-        "Andreas",
-        "Detlef",
-        "Ulrich",
-        "Reinhard",
-        "Volker",
-        "Norbert",
-        "Harald",
-        "Hartmut",
-        "Gerd",
-        "Ralf",
-        "Matthias",
-        "Wilfried",
-        "Jörg",
-        "Bernhard",
-        "Friedhelm",
-        "Ludger",
-        "Burkhard",
-        "Hans-Peter",
-        "Dirk",
-        "Martin",
-        "Stefan",
-        "Heinz-Dieter",
-        "Günther",
-        "Rüdiger",
-        "Gerhard",
-        "Josef",
-    ],
-    &[
-        "Thomas",
-        "Michael",
-        "Andreas",
-        "Stefan",
-        "Frank",
-        "Markus",
-        "Christian",
-        "Oliver",
-        "Sven",
-        "Jörg",
-        "Dirk",
-        "Carsten",
-        "Torsten",
-        "Matthias",
-        "Daniel",
-        "Alexander",
-        "Tobias",
-        "Sebastian",
-        "Marco",
-        "Kai",
-        "Jens",
-        "Björn",
-        "Holger",
-        "Ingo",
-        "Marc",
-        "Heiko",
-        "Timo",
-        "Florian",
-        "Patrick",
-        "Sascha",
-        "Dennis",
-        "René",
-        "André",
-        "Christoph",
-        "Jan",
-        "Mario",
-        "Guido",
-        "Thorsten",
-        "Volker",
-        "Ralf",
-    ],
-    &[
-        "Jan",
-        "Tim",
-        "Lukas",
-        "Niklas",
-        "Daniel",
-        "Kevin",
-        "Dennis",
-        "Marcel",
-        "Philipp",
-        "Florian",
-        "Tobias",
-        "Alexander",
-        "Sebastian",
-        "Patrick",
-        "Jonas",
-        "Felix",
-        "Maximilian",
-        "Fabian",
-        "Pascal",
-        "Julian",
-        "Marvin",
-        "Dominik",
-        "Nils",
-        "Leon",
-        "Moritz",
-        "Robin",
-        "Benedikt",
-        "Jannik",
-        "Tom",
-        "Lars",
-        "Yannick",
-        "Simon",
-        "Christopher",
-        "Justin",
-        "Luca",
-        "Nico",
-        "Björn",
-        "Sören",
-        "Malte",
-        "Steffen",
-    ],
-    &[
-        "Ben",
-        "Paul",
-        "Leon",
-        "Finn",
-        "Elias",
-        "Jonas",
-        "Noah",
-        "Luis",
-        "Louis",
-        "Felix",
-        "Luca",
-        "Henry",
-        "Emil",
-        "Theo",
-        "Matteo",
-        "Liam",
-        "Anton",
-        "Jakob",
-        "Maximilian",
-        "Niklas",
-        "Moritz",
-        "Julian",
-        "Leo",
-        "Mats",
-        "Jonah",
-        "Mika",
-        "Oskar",
-        "Linus",
-        "Hannes",
-        "Milan",
-        "Lias",
-        "Levi",
-        "Nick",
-        "Tim",
-        "Lenny",
-        "Lukas",
-        "Jannes",
-        "Ole",
-        "Till",
-        "Malte",
-    ],
-];
-
-const GERMAN_FEMALE: [&[&str]; 5] = [
-    &[
-        "Gertrud",
-        "Ursula",
-        "Helga",
-        "Ilse",
-        "Erika",
-        "Irmgard",
-        "Hildegard",
-        "Anneliese",
-        "Gisela",
-        "Waltraud",
-        "Elfriede",
-        "Margarete",
-        "Elisabeth",
-        "Käthe",
-        "Edith",
-        "Liselotte",
-        "Hedwig",
-        "Ingeborg",
-        "Christa",
-        "Inge",
-        "Marianne",
-        "Hannelore",
-        "Charlotte",
-        "Anna",
-        "Maria",
-        "Martha",
-        "Frieda",
-        "Luise",
-        "Herta",
-        "Ruth",
-        "Rosemarie",
-        "Brigitte",
-        "Renate",
-        "Gerda",
-        "Johanna",
-        "Else",
-        "Wilhelmine",
-        "Irene",
-        "Lieselotte",
-        "Änne",
-    ],
-    &[
-        "Monika",
-        "Petra",
-        "Sabine",
-        "Gabriele",
-        "Karin",
-        "Brigitte",
-        "Renate",
-        "Ursula",
-        "Barbara",
-        "Christine",
-        "Elke",
-        "Heike",
-        "Birgit",
-        "Andrea",
-        "Susanne",
-        "Angelika",
-        "Martina",
-        "Doris",
-        "Bärbel",
-        "Jutta",
-        "Marion",
-        "Regina",
-        "Cornelia",
-        "Dagmar",
-        "Gudrun",
-        "Sigrid",
-        "Beate",
-        "Rita",
-        "Annette",
-        "Ingrid",
-        "Ute",
-        "Heidi",
-        "Anke",
-        "Silke",
-        "Claudia",
-        "Hannelore",
-        "Rosemarie",
-        "Gisela",
-        "Edeltraud",
-        "Marlies",
-    ],
-    &[
-        "Sandra",
-        "Nicole",
-        "Stefanie",
-        "Claudia",
-        "Andrea",
-        "Tanja",
-        "Katrin",
-        "Anja",
-        "Melanie",
-        "Christina",
-        "Susanne",
-        "Silke",
-        "Kerstin",
-        "Daniela",
-        "Simone",
-        "Nadine",
-        "Bianca",
-        "Jessica",
-        "Julia",
-        "Sabrina",
-        "Yvonne",
-        "Manuela",
-        "Katja",
-        "Sonja",
-        "Britta",
-        "Nina",
-        "Anke",
-        "Christiane",
-        "Alexandra",
-        "Ines",
-        "Kirsten",
-        "Verena",
-        "Miriam",
-        "Janina",
-        "Jennifer",
-        "Diana",
-        "Doreen",
-        "Maren",
-        "Heike",
-        "Petra",
-    ],
-    &[
-        "Laura",
-        "Julia",
-        "Lisa",
-        "Sarah",
-        "Anna",
-        "Lena",
-        "Jana",
-        "Katharina",
-        "Vanessa",
-        "Jessica",
-        "Jennifer",
-        "Michelle",
-        "Annika",
-        "Christina",
-        "Kim",
-        "Lea",
-        "Sophie",
-        "Hannah",
-        "Johanna",
-        "Sina",
-        "Jacqueline",
-        "Nina",
-        "Carina",
-        "Franziska",
-        "Marie",
-        "Alina",
-        "Celina",
-        "Chantal",
-        "Luisa",
-        "Jasmin",
-        "Melina",
-        "Svenja",
-        "Pia",
-        "Jule",
-        "Larissa",
-        "Saskia",
-        "Lara",
-        "Sophia",
-        "Maike",
-        "Chiara",
-    ],
-    &[
-        "Mia",
-        "Emma",
-        "Hannah",
-        "Sofia",
-        "Emilia",
-        "Lina",
-        "Marie",
-        "Lea",
-        "Ella",
-        "Clara",
-        "Leni",
-        "Mila",
-        "Lia",
-        "Ida",
-        "Frieda",
-        "Greta",
-        "Mathilda",
-        "Charlotte",
-        "Amelie",
-        "Luisa",
-        "Johanna",
-        "Nele",
-        "Lotta",
-        "Paula",
-        "Maja",
-        "Zoé",
-        "Lena",
-        "Anna",
-        "Ronja",
-        "Romy",
-        "Malia",
-        "Luna",
-        "Jana",
-        "Isabella",
-        "Helena",
-        "Merle",
-        "Jule",
-        "Pia",
-        "Thea",
-        "Chloé",
-    ],
-];
-
-const GERMAN: Names = Names {
-    male: &[],
-    female: &[],
-    family: &[
-        "Müller",
-        "Schmidt",
-        "Schneider",
-        "Fischer",
-        "Weber",
-        "Meyer",
-        "Wagner",
-        "Becker",
-        "Schulz",
-        "Hoffmann",
-        "Schäfer",
-        "Koch",
-        "Bauer",
-        "Richter",
-        "Klein",
-        "Wolf",
-        "Schröder",
-        "Neumann",
-        "Schwarz",
-        "Zimmermann",
-        "Braun",
-        "Krüger",
-        "Hofmann",
-        "Hartmann",
-        "Lange",
-        "Schmitt",
-        "Werner",
-        "Schmitz",
-        "Krause",
-        "Meier",
-        "Lehmann",
-        "Schmid",
-        "Schulze",
-        "Maier",
-        "Köhler",
-        "Herrmann",
-        "König",
-        "Walter",
-        "Mayer",
-        "Huber",
-        "Kaiser",
-        "Fuchs",
-        "Peters",
-        "Lang",
-        "Scholz",
-        "Möller",
-        "Weiß",
-        "Jung",
-        "Hahn",
-        "Schubert",
-        "Vogel",
-        "Friedrich",
-        "Keller",
-        "Günther",
-        "Frank",
-        "Berger",
-        "Winkler",
-        "Roth",
-        "Beck",
-        "Lorenz",
-        "Baumann",
-        "Franke",
-        "Albrecht",
-        "Schuster",
-        "Simon",
-        "Ludwig",
-        "Böhm",
-        "Winter",
-        "Kraus",
-        "Martin",
-        "Schumacher",
-        "Krämer",
-        "Vogt",
-        "Stein",
-        "Jäger",
-        "Otto",
-        "Sommer",
-        "Groß",
-        "Seidel",
-        "Heinrich",
-        "Brandt",
-        "Haas",
-        "Schreiber",
-        "Graf",
-        "Schulte",
-        "Dietrich",
-        "Ziegler",
-        "Kuhn",
-        "Kühn",
-        "Pohl",
-        "Engel",
-        "Horn",
-        "Busch",
-        "Bergmann",
-        "Thomas",
-        "Voigt",
-        "Sauer",
-        "Arnold",
-        "Wolff",
-        "Pfeiffer",
-        "Brinkmann",
-        "Hülsmann",
-        "Kötter",
-        "Tewes",
-        "Wessel",
-        "Overbeck",
-        "Hegemann",
-        "Brüggemann",
-        "Wiesmann",
-        "Hölscher",
-        "Beckmann",
-        "Niehaus",
-        "Kortmann",
-        "Westermann",
-        "Feldmann",
-        "Heitkamp",
-        "Kampmann",
-        "Bröcker",
-        "Spiekermann",
-        "Niemeyer",
-        "Rademacher",
-        "Terhorst",
-        "Hüsken",
-        "Kemper",
-        "Wortmann",
-        "Drees",
-        "Böckmann",
-        "Hövelmann",
-        "Schürmann",
-        "Dahlhaus",
-        "Bußmann",
-        "Großkopf",
-        "Strauß",
-        "Preuß",
-        "Voß",
-        "Süß",
-        "Nußbaum",
-        "Meißner",
-        "Rößler",
-        "Göbel",
-        "Höfer",
-        "Stöcker",
-        "Lübbert",
-        "Fröhlich",
-        "Köster",
-        "Lüdtke",
-        "Jürgens",
-        "Düsing",
-        "Schäfers",
-        "Wöstmann",
-        "Grüter",
-        "Tönnies",
-        "Möllers",
-        "Kötting",
-        "Große-Wilde",
-        "Schulte-Sasse",
-        "Schulze-Wierling",
-        "Große-Kleimann",
-        "Schulte-Frohlinde",
-        "Kowalski",
-        "Szymanski",
-        "Nowak",
-        "Kaminski",
-        "Schimanski",
-        "Tomczak",
-        "Grabowski",
-        "Pawlak",
-        "Kuczera",
-        "Wosnitza",
-        "Piontek",
-        "Kaczmarek",
-        "Lewandowski",
-        "Sobczak",
-        "Przybilla",
-        "Kubiak",
-        "Schlüter",
-        "Dreier",
-        "Hagemann",
-        "Lohmann",
-        "Wieschhoff",
-        "Sprenger",
-        "Holtkamp",
-        "Schwertfeger",
-        "Ostermann",
-        "Budde",
-        "Hense",
-        "Gerwin",
-        "Klocke",
-        "Rüther",
-        "Stüber",
-        "Henke",
-        "Kleine",
-        "Linnemann",
-        "Schwarte",
-        "Vollmer",
-        "Kersting",
-        "Lückemeyer",
-        "Bökamp",
-        "Wilms",
-        "Thiele",
-        "Ernst",
-        "Kurz",
-        "Schön",
-        "Pütz",
-        "Heuer",
-        "Brückner",
-        "Bäumer",
-        "Jödicke",
-        "Rühl",
-        "Dörr",
-        "Hübner",
-    ],
-};
-
-const TURKISH: Names = Names {
-    male: &[
-        "Mehmet",
-        "Mustafa",
-        "Ahmet",
-        "Ali",
-        "Hüseyin",
-        "Hasan",
-        "Ibrahim",
-        "Ismail",
-        "Osman",
-        "Yusuf",
-        "Murat",
-        "Ömer",
-        "Ramazan",
-        "Halil",
-        "Süleyman",
-        "Abdullah",
-        "Mahmut",
-        "Recep",
-        "Kemal",
-        "Emre",
-        "Burak",
-        "Can",
-        "Deniz",
-        "Serkan",
-        "Volkan",
-        "Cem",
-        "Onur",
-        "Yunus",
-        "Emir",
-        "Eymen",
-        "Kerem",
-        "Kaan",
-        "Enes",
-        "Furkan",
-        "Baris",
-        "Gökhan",
-        "Tolga",
-        "Sinan",
-        "Erkan",
-        "Orhan",
-    ],
-    female: &[
-        "Fatma", "Ayse", "Emine", "Hatice", "Zeynep", "Elif", "Meryem", "Sevgi", "Özlem", "Hülya",
-        "Derya", "Esra", "Merve", "Büsra", "Selin", "Melek", "Gül", "Yasemin", "Songül", "Sibel",
-        "Aylin", "Ebru", "Dilek", "Nur", "Ceren", "Ecem", "Azra", "Defne", "Hira", "Sultan",
-        "Filiz", "Gülsüm", "Nesrin", "Tugba", "Sevda", "Leyla", "Irem", "Eda",
-    ],
-    family: &[
-        "Yilmaz", "Kaya", "Demir", "Sahin", "Çelik", "Yildiz", "Yildirim", "Öztürk", "Aydin",
-        "Özdemir", "Arslan", "Dogan", "Kilic", "Aslan", "Çetin", "Kara", "Koç", "Kurt", "Özkan",
-        "Simsek", "Polat", "Özcan", "Korkmaz", "Erdogan", "Aktas", "Günes", "Karaca", "Bulut",
-        "Tekin", "Uçar", "Yavuz", "Aksoy", "Keskin", "Güler", "Türk", "Acar", "Ates", "Tas",
-        "Erdem", "Bozkurt", "Koçak", "Ünal", "Altun", "Gül", "Duman",
-    ],
-};
-
-const POLISH: Names = Names {
-    male: &[
-        "Piotr",
-        "Krzysztof",
-        "Andrzej",
-        "Tomasz",
-        "Pawel",
-        "Jan",
-        "Michal",
-        "Marcin",
-        "Stanislaw",
-        "Jakub",
-        "Adam",
-        "Marek",
-        "Lukasz",
-        "Grzegorz",
-        "Mateusz",
-        "Wojciech",
-        "Mariusz",
-        "Dariusz",
-        "Zbigniew",
-        "Jerzy",
-        "Maciej",
-        "Kamil",
-        "Szymon",
-        "Rafal",
-        "Robert",
-        "Artur",
-        "Sebastian",
-        "Kacper",
-        "Filip",
-        "Bartosz",
-        "Dawid",
-        "Damian",
-        "Patryk",
-        "Karol",
-    ],
-    female: &[
-        "Anna",
-        "Maria",
-        "Katarzyna",
-        "Malgorzata",
-        "Agnieszka",
-        "Barbara",
-        "Ewa",
-        "Krystyna",
-        "Elzbieta",
-        "Zofia",
-        "Joanna",
-        "Magdalena",
-        "Monika",
-        "Beata",
-        "Aleksandra",
-        "Dorota",
-        "Jolanta",
-        "Iwona",
-        "Natalia",
-        "Karolina",
-        "Marta",
-        "Justyna",
-        "Paulina",
-        "Kinga",
-        "Weronika",
-        "Julia",
-        "Zuzanna",
-        "Oliwia",
-        "Wiktoria",
-        "Alicja",
-        "Halina",
-        "Danuta",
-        "Teresa",
-        "Renata",
-    ],
-    family: &[
-        "Nowak",
-        "Kowalski",
-        "Wisniewski",
-        "Wójcik",
-        "Kowalczyk",
-        "Kaminski",
-        "Lewandowski",
-        "Zielinski",
-        "Szymanski",
-        "Wozniak",
-        "Dabrowski",
-        "Kozlowski",
-        "Jankowski",
-        "Mazur",
-        "Wojciechowski",
-        "Kwiatkowski",
-        "Krawczyk",
-        "Kaczmarek",
-        "Piotrowski",
-        "Grabowski",
-        "Zajac",
-        "Pawlowski",
-        "Michalski",
-        "Król",
-        "Wieczorek",
-        "Jablonski",
-        "Wróbel",
-        "Nowakowski",
-        "Majewski",
-        "Olszewski",
-        "Stepien",
-        "Malinowski",
-        "Jaworski",
-        "Adamczyk",
-        "Dudek",
-        "Nowicki",
-        "Pawlak",
-        "Górski",
-        "Witkowski",
-        "Walczak",
-        "Sikora",
-        "Baran",
-        "Rutkowski",
-        "Michalak",
-        "Szewczyk",
-        "Ostrowski",
-        "Tomaszewski",
-        "Pietrzak",
-        "Zalewski",
-        "Wróblewski",
-    ],
-};
-
-const ARABIC: Names = Names {
-    male: &[
-        "Mohammad", "Ahmad", "Ali", "Omar", "Khaled", "Mahmoud", "Hassan", "Hussein", "Abdullah",
-        "Yousef", "Ibrahim", "Mustafa", "Samer", "Rami", "Bilal", "Karim", "Tarek", "Walid",
-        "Amir", "Adnan", "Fadi", "Jamal", "Hamza", "Yazan", "Adam", "Zaid", "Majd", "Anas",
-        "Osama", "Ammar",
-    ],
-    female: &[
-        "Fatima", "Aisha", "Maryam", "Noor", "Rania", "Hiba", "Lama", "Rana", "Sara", "Amal",
-        "Huda", "Layla", "Dima", "Nisreen", "Reem", "Yasmin", "Zainab", "Ghada", "Salma", "Hala",
-        "Aya", "Jana", "Lana", "Sidra", "Shahd", "Batoul", "Raghad", "Joudi", "Maya", "Samira",
-    ],
-    family: &[
-        "Al-Ahmad",
-        "Al-Hassan",
-        "Al-Hussein",
-        "Al-Khalil",
-        "Alhamad",
-        "Alali",
-        "Alsayed",
-        "Ibrahim",
-        "Mohammad",
-        "Hassan",
-        "Hussein",
-        "Khalil",
-        "Mustafa",
-        "Othman",
-        "Ismail",
-        "Abdullah",
-        "Haddad",
-        "Khoury",
-        "Saleh",
-        "Youssef",
-        "Nasser",
-        "Darwish",
-        "Hamdan",
-        "Suleiman",
-        "Al-Omar",
-        "Alkhatib",
-        "Kassem",
-        "Jaber",
-        "Mansour",
-        "Sabbagh",
-        "Aziz",
-        "Al-Mohammad",
-        "Hamoud",
-        "Sheikh",
-        "Al-Rashid",
-    ],
-};
-
-const AFGHAN: Names = Names {
-    male: &[
-        "Ahmad",
-        "Mohammad",
-        "Ali",
-        "Abdul",
-        "Hamid",
-        "Farid",
-        "Nasir",
-        "Jawad",
-        "Omid",
-        "Mehdi",
-        "Hamed",
-        "Sohrab",
-        "Zabihullah",
-        "Naveed",
-        "Masoud",
-        "Mustafa",
-        "Sayed",
-        "Reza",
-    ],
-    female: &[
-        "Zahra", "Maryam", "Fatima", "Parwana", "Shabnam", "Nazanin", "Mahsa", "Laila", "Soraya",
-        "Farzana", "Roya", "Nilofar", "Marzia", "Sakina",
-    ],
-    family: &[
-        "Ahmadi",
-        "Rahimi",
-        "Hakimi",
-        "Sultani",
-        "Noori",
-        "Karimi",
-        "Haidari",
-        "Amiri",
-        "Hashimi",
-        "Mohammadi",
-        "Rezaei",
-        "Hosseini",
-        "Jafari",
-        "Sadat",
-        "Stanikzai",
-        "Popal",
-        "Wardak",
-    ],
-};
-
-const ROMANIAN: Names = Names {
-    male: &[
-        "Ion",
-        "Gheorghe",
-        "Vasile",
-        "Constantin",
-        "Alexandru",
-        "Andrei",
-        "Mihai",
-        "Nicolae",
-        "Florin",
-        "Adrian",
-        "Marius",
-        "Daniel",
-        "Ionut",
-        "Cristian",
-        "Gabriel",
-        "Stefan",
-        "Bogdan",
-        "Razvan",
-        "Catalin",
-        "Sorin",
-        "Dumitru",
-        "Petru",
-        "Viorel",
-        "Cosmin",
-        "David",
-        "Luca",
-        "Darius",
-        "Rares",
-    ],
-    female: &[
-        "Maria",
-        "Elena",
-        "Ioana",
-        "Ana",
-        "Andreea",
-        "Mihaela",
-        "Gabriela",
-        "Florentina",
-        "Alexandra",
-        "Cristina",
-        "Daniela",
-        "Georgiana",
-        "Roxana",
-        "Nicoleta",
-        "Simona",
-        "Bianca",
-        "Alina",
-        "Diana",
-        "Larisa",
-        "Denisa",
-        "Ionela",
-        "Claudia",
-        "Carmen",
-        "Raluca",
-        "Sofia",
-        "Daria",
-        "Ilinca",
-    ],
-    family: &[
-        "Popescu",
-        "Ionescu",
-        "Popa",
-        "Pop",
-        "Radu",
-        "Dumitru",
-        "Stan",
-        "Stoica",
-        "Gheorghe",
-        "Matei",
-        "Ciobanu",
-        "Rusu",
-        "Munteanu",
-        "Constantin",
-        "Marin",
-        "Moldovan",
-        "Florea",
-        "Dinu",
-        "Lazar",
-        "Tudor",
-        "Mihai",
-        "Ilie",
-        "Vasile",
-        "Nistor",
-        "Barbu",
-        "Oprea",
-        "Sandu",
-        "Voicu",
-        "Dobre",
-        "Enache",
-        "Serban",
-        "Toma",
-        "Preda",
-        "Nedelcu",
-        "Badea",
-        "Mocanu",
-        "Lupu",
-        "Zamfir",
-        "Petrescu",
-        "Ene",
-    ],
-};
-
-const BULGARIAN: Names = Names {
-    male: &[
-        "Georgi",
-        "Ivan",
-        "Dimitar",
-        "Nikolay",
-        "Petar",
-        "Hristo",
-        "Stoyan",
-        "Todor",
-        "Vasil",
-        "Angel",
-        "Atanas",
-        "Aleksandar",
-        "Martin",
-        "Stefan",
-        "Kaloyan",
-        "Yordan",
-        "Krasimir",
-        "Plamen",
-        "Emil",
-        "Mehmed",
-        "Ahmed",
-        "Ismail",
-        "Salih",
-        "Asen",
-    ],
-    female: &[
-        "Maria",
-        "Ivanka",
-        "Elena",
-        "Yordanka",
-        "Penka",
-        "Desislava",
-        "Gergana",
-        "Tsvetanka",
-        "Radka",
-        "Galina",
-        "Svetla",
-        "Daniela",
-        "Nikol",
-        "Viktoria",
-        "Aleksandra",
-        "Teodora",
-        "Raya",
-        "Siyana",
-        "Emine",
-        "Fatme",
-        "Ayshe",
-        "Sevdie",
-        "Nadezhda",
-        "Stanka",
-    ],
-    family: &[
-        "Ivanov", "Georgiev", "Dimitrov", "Petrov", "Nikolov", "Hristov", "Stoyanov", "Todorov",
-        "Iliev", "Vasilev", "Atanasov", "Angelov", "Petkov", "Yordanov", "Kolev", "Marinov",
-        "Popov", "Stefanov", "Mihaylov", "Kostov", "Ahmedov", "Aliev", "Mehmedov", "Asenov",
-        "Yankov", "Salimov", "Ismailov",
-    ],
-};
-
-const UKRAINIAN: Names = Names {
-    male: &[
-        "Oleksandr",
-        "Andriy",
-        "Serhiy",
-        "Volodymyr",
-        "Mykola",
-        "Vasyl",
-        "Ivan",
-        "Dmytro",
-        "Oleh",
-        "Yuriy",
-        "Viktor",
-        "Mykhailo",
-        "Taras",
-        "Bohdan",
-        "Maksym",
-        "Artem",
-        "Denys",
-        "Vitaliy",
-        "Roman",
-        "Ihor",
-        "Petro",
-        "Yaroslav",
-        "Danylo",
-        "Matviy",
-    ],
-    female: &[
-        "Olena",
-        "Tetiana",
-        "Nataliia",
-        "Iryna",
-        "Svitlana",
-        "Oksana",
-        "Yuliia",
-        "Liudmyla",
-        "Halyna",
-        "Mariia",
-        "Anna",
-        "Olha",
-        "Kateryna",
-        "Viktoriia",
-        "Alina",
-        "Anastasiia",
-        "Daryna",
-        "Sofiia",
-        "Valentyna",
-        "Larysa",
-        "Inna",
-        "Khrystyna",
-        "Solomiia",
-        "Yana",
-    ],
-    family: &[
-        "Shevchenko",
-        "Kovalenko",
-        "Bondarenko",
-        "Tkachenko",
-        "Kravchenko",
-        "Boyko",
-        "Melnyk",
-        "Oliynyk",
-        "Lysenko",
-        "Moroz",
-        "Marchenko",
-        "Savchenko",
-        "Rudenko",
-        "Petrenko",
-        "Kovalchuk",
-        "Polishchuk",
-        "Tkachuk",
-        "Kravets",
-        "Ponomarenko",
-        "Klymenko",
-        "Pavlenko",
-        "Shevchuk",
-        "Koval",
-        "Levchenko",
-        "Ivanenko",
-        "Kovalskyi",
-        "Hrytsenko",
-        "Zhuk",
-    ],
-};
-
-const RUSSIAN: Names = Names {
-    male: &[
-        "Aleksandr",
-        "Sergej",
-        "Dmitrij",
-        "Andrej",
-        "Alexej",
-        "Vladimir",
-        "Ivan",
-        "Nikolaj",
-        "Michail",
-        "Jurij",
-        "Igor",
-        "Oleg",
-        "Maxim",
-        "Viktor",
-        "Eugen",
-        "Waldemar",
-    ],
-    female: &[
-        "Olga",
-        "Natalja",
-        "Tatjana",
-        "Irina",
-        "Jelena",
-        "Svetlana",
-        "Anna",
-        "Marina",
-        "Ljudmila",
-        "Galina",
-        "Jekaterina",
-        "Anastasia",
-        "Valentina",
-        "Larissa",
-    ],
-    family: &[
-        "Ivanov",
-        "Smirnov",
-        "Kuznetsov",
-        "Popov",
-        "Sokolov",
-        "Lebedev",
-        "Kozlov",
-        "Novikov",
-        "Morozov",
-        "Volkov",
-        "Fedorov",
-        "Pavlov",
-        "Romanov",
-        "Orlov",
-        "Belov",
-        "Sorokin",
-    ],
-};
-
-const ITALIAN: Names = Names {
-    male: &[
-        "Giuseppe",
-        "Antonio",
-        "Giovanni",
-        "Mario",
-        "Francesco",
-        "Luigi",
-        "Salvatore",
-        "Vincenzo",
-        "Pietro",
-        "Angelo",
-        "Domenico",
-        "Carmelo",
-        "Roberto",
-        "Marco",
-        "Andrea",
-        "Alessandro",
-        "Luca",
-        "Matteo",
-        "Lorenzo",
-        "Davide",
-        "Stefano",
-        "Paolo",
-        "Nicola",
-        "Gianluca",
-        "Fabio",
-        "Michele",
-        "Niccolò",
-    ],
-    female: &[
-        "Maria",
-        "Anna",
-        "Giuseppina",
-        "Rosa",
-        "Angela",
-        "Giovanna",
-        "Teresa",
-        "Lucia",
-        "Carmela",
-        "Francesca",
-        "Giulia",
-        "Chiara",
-        "Sara",
-        "Martina",
-        "Alessia",
-        "Federica",
-        "Valentina",
-        "Elena",
-        "Laura",
-        "Silvia",
-        "Paola",
-        "Antonella",
-        "Sofia",
-        "Aurora",
-        "Ginevra",
-        "Alice",
-    ],
-    family: &[
-        "Rossi",
-        "Russo",
-        "Ferrari",
-        "Esposito",
-        "Bianchi",
-        "Romano",
-        "Colombo",
-        "Ricci",
-        "Marino",
-        "Greco",
-        "Bruno",
-        "Gallo",
-        "Conti",
-        "De Luca",
-        "Costa",
-        "Giordano",
-        "Mancini",
-        "Rizzo",
-        "Lombardi",
-        "Moretti",
-        "Barbieri",
-        "Fontana",
-        "Santoro",
-        "Caruso",
-        "Mariani",
-        "Rinaldi",
-        "Ferrara",
-        "Galli",
-        "Martini",
-        "Leone",
-        "Longo",
-        "Gentile",
-        "Vitale",
-        "D'Angelo",
-        "D'Amico",
-        "Dell'Aquila",
-        "D'Onofrio",
-        "Di Stefano",
-        "La Rosa",
-        "Lo Russo",
-        "Pellegrino",
-        "Palumbo",
-        "Sanna",
-        "Messina",
-        "Amato",
-    ],
-};
-
-const GREEK: Names = Names {
-    male: &[
-        "Georgios",
-        "Dimitrios",
-        "Konstantinos",
-        "Ioannis",
-        "Nikolaos",
-        "Christos",
-        "Panagiotis",
-        "Vasileios",
-        "Athanasios",
-        "Evangelos",
-        "Michail",
-        "Theodoros",
-        "Stavros",
-        "Spyridon",
-        "Alexandros",
-        "Andreas",
-        "Emmanouil",
-        "Kostas",
-        "Nikos",
-        "Giannis",
-        "Petros",
-        "Stefanos",
-    ],
-    female: &[
-        "Maria",
-        "Eleni",
-        "Aikaterini",
-        "Vasiliki",
-        "Sofia",
-        "Angeliki",
-        "Georgia",
-        "Dimitra",
-        "Konstantina",
-        "Paraskevi",
-        "Anastasia",
-        "Christina",
-        "Ioanna",
-        "Evangelia",
-        "Despoina",
-        "Athina",
-        "Eirini",
-        "Stella",
-        "Zoi",
-        "Theodora",
-    ],
-    family: &[
-        "Papadopoulos",
-        "Georgiou",
-        "Nikolaidis",
-        "Pappas",
-        "Dimitriou",
-        "Konstantinidis",
-        "Ioannidis",
-        "Vasileiou",
-        "Karagiannis",
-        "Papageorgiou",
-        "Oikonomou",
-        "Makris",
-        "Alexiou",
-        "Christodoulou",
-        "Papanikolaou",
-        "Antoniou",
-        "Athanasiou",
-        "Theodorou",
-        "Anagnostou",
-        "Kyriakidis",
-        "Papadakis",
-        "Mavridis",
-        "Triantafyllou",
-        "Samaras",
-        "Katsaros",
-        "Zervas",
-        "Stavropoulos",
-        "Petridis",
-    ],
-};
-
-const BALKAN: Names = Names {
-    male: &[
-        "Marko", "Nikola", "Stefan", "Luka", "Milan", "Dragan", "Zoran", "Goran", "Dejan", "Ivan",
-        "Josip", "Tomislav", "Mirko", "Nenad", "Sasa", "Emir", "Amir", "Adnan", "Edin", "Haris",
-        "Filip", "Petar",
-    ],
-    female: &[
-        "Ana", "Marija", "Jelena", "Ivana", "Milica", "Snezana", "Dragana", "Vesna", "Jasmina",
-        "Maja", "Tamara", "Sanja", "Mirjana", "Amra", "Lejla", "Azra", "Emina", "Sara", "Katarina",
-        "Nina",
-    ],
-    family: &[
-        "Jovanovic",
-        "Petrovic",
-        "Nikolic",
-        "Markovic",
-        "Djordjevic",
-        "Stojanovic",
-        "Ilic",
-        "Stankovic",
-        "Pavlovic",
-        "Milosevic",
-        "Horvat",
-        "Kovacevic",
-        "Babic",
-        "Maric",
-        "Juric",
-        "Novak",
-        "Knezevic",
-        "Vukovic",
-        "Hodzic",
-        "Hadzic",
-        "Begic",
-        "Mujic",
-        "Delic",
-        "Kovac",
-    ],
-};
-
-const SPANISH: Names = Names {
-    male: &[
-        "Antonio",
-        "José",
-        "Manuel",
-        "Francisco",
-        "Juan",
-        "David",
-        "Javier",
-        "Daniel",
-        "Carlos",
-        "Jesús",
-        "Alejandro",
-        "Pablo",
-        "Sergio",
-        "Álvaro",
-    ],
-    female: &[
-        "María", "Carmen", "Ana", "Isabel", "Laura", "Lucía", "Marta", "Cristina", "Elena",
-        "Pilar", "Paula", "Sara", "Raquel", "Nuria",
-    ],
-    family: &[
-        "García",
-        "Fernández",
-        "González",
-        "Rodríguez",
-        "López",
-        "Martínez",
-        "Sánchez",
-        "Pérez",
-        "Gómez",
-        "Martín",
-        "Jiménez",
-        "Ruiz",
-        "Hernández",
-        "Díaz",
-        "Moreno",
-        "Álvarez",
-        "Muñoz",
-        "Romero",
-    ],
-};
 
 #[cfg(test)]
 mod tests {
@@ -3606,6 +1459,80 @@ mod tests {
         count as f64 / total as f64
     }
 
+    const CULTURES: [Culture; 13] = [
+        Culture::German,
+        Culture::Turkish,
+        Culture::Polish,
+        Culture::Arabic,
+        Culture::Afghan,
+        Culture::Romanian,
+        Culture::Bulgarian,
+        Culture::Ukrainian,
+        Culture::Russian,
+        Culture::Italian,
+        Culture::Greek,
+        Culture::Balkan,
+        Culture::Spanish,
+    ];
+
+    #[test]
+    fn built_in_tables_parse_and_fit_the_generator() {
+        // Forces every table of data/, so a malformed file fails here.
+        assert_eq!(DISTRICTS.len(), 12);
+        // Generator::nationality weights Innenstadt-Nord by its position.
+        assert_eq!(DISTRICTS[1].name, "Innenstadt-Nord");
+        let population: u64 = DISTRICTS.iter().map(|d| d.population_2023).sum();
+        assert_eq!(population, DEFAULT_POPULATION as u64);
+        let names_seen: BTreeSet<&str> = DISTRICTS.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names_seen.len(), 12);
+        for d in DISTRICTS.iter() {
+            assert!(!d.postcodes.is_empty(), "{}", d.name);
+            assert!(!d.streets.is_empty(), "{}", d.name);
+            assert_eq!(d.age_tilt.len(), 6, "{}", d.name);
+            assert!(d.age_tilt.iter().all(|&t| t > 0), "{}", d.name);
+            assert!(d.foreign_per_10000 <= 10_000, "{}", d.name);
+            assert!(
+                d.postcodes
+                    .iter()
+                    .all(|p| p.len() == 5 && p.bytes().all(|b| b.is_ascii_digit())),
+                "{}",
+                d.name
+            );
+        }
+        for stems in [
+            &STEMS.tree,
+            &STEMS.flower,
+            &STEMS.full_name,
+            &STEMS.animal,
+            &STEMS.land,
+            &STEMS.person,
+            &STEMS.place,
+        ] {
+            assert!(!stems.is_empty());
+        }
+        assert_eq!(NAMES.german_given.len(), 5);
+        for cohort in &NAMES.german_given {
+            assert!(!cohort.male.is_empty() && !cohort.female.is_empty());
+        }
+        for c in CULTURES {
+            let n = names(c);
+            assert!(!n.family.is_empty());
+            // German given names come by birth cohort, the others from their table.
+            if c != Culture::German {
+                assert!(!n.male.is_empty() && !n.female.is_empty());
+            }
+        }
+        let nat = &*NATIONALITIES;
+        assert!(!nat.foreign.is_empty());
+        assert!(
+            nat.foreign
+                .iter()
+                .all(|f| f.city > 0 && f.innenstadt_nord > 0 && f.nationality != "deutsch")
+        );
+        assert!(nat.german_mix.iter().all(|m| m.weight > 0));
+        assert!(nat.german_mix.iter().any(|m| m.culture == Culture::German));
+    }
+
     #[test]
     fn same_seed_same_output_other_seed_differs() {
         let a = generate(&small(7));
@@ -3624,8 +1551,8 @@ mod tests {
         for p in &people {
             *counts.entry(p.stadtbezirk).or_default() += 1;
         }
-        for d in &DISTRICTS {
-            assert_eq!(counts[d.name], d.population_2023, "{}", d.name);
+        for d in DISTRICTS.iter() {
+            assert_eq!(counts[d.name.as_str()], d.population_2023, "{}", d.name);
         }
     }
 
@@ -3848,32 +1775,25 @@ mod tests {
     #[test]
     fn every_name_list_entry_is_windows1252() {
         let mut all: Vec<&str> = Vec::new();
-        for c in [
-            Culture::German,
-            Culture::Turkish,
-            Culture::Polish,
-            Culture::Arabic,
-            Culture::Afghan,
-            Culture::Romanian,
-            Culture::Bulgarian,
-            Culture::Ukrainian,
-            Culture::Russian,
-            Culture::Italian,
-            Culture::Greek,
-            Culture::Balkan,
-            Culture::Spanish,
-        ] {
+        for c in CULTURES {
             let n = names(c);
-            all.extend(n.male.iter().chain(n.female).chain(n.family));
+            all.extend(
+                n.male
+                    .iter()
+                    .chain(&n.female)
+                    .chain(&n.family)
+                    .map(String::as_str),
+            );
         }
-        for list in GERMAN_MALE.iter().chain(GERMAN_FEMALE.iter()) {
-            all.extend(list.iter());
+        for cohort in &NAMES.german_given {
+            all.extend(cohort.male.iter().chain(&cohort.female).map(String::as_str));
         }
+        all.extend(NATIONALITIES.foreign.iter().map(|f| f.nationality.as_str()));
         let pool = street_name_pool();
         all.extend(pool.iter().map(String::as_str));
-        for d in &DISTRICTS {
-            all.extend(d.streets.iter());
-            all.push(d.name);
+        for d in DISTRICTS.iter() {
+            all.extend(d.streets.iter().map(String::as_str));
+            all.push(d.name.as_str());
         }
         for s in all {
             assert!(!WINDOWS_1252.encode(s).2, "{s}");

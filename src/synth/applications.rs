@@ -29,12 +29,16 @@
 //! character changed, one duplicate reply (a corrected row 1–3 days later), one
 //! missing education answer, one without consent, one withdrawn.
 
-use super::{FormAttribute, IntakeConfig, Invitee, table::fold};
+use crate::base::process::intake::{
+    FormAttribute, IntakeConfig, default_no_values, default_register_attributes, default_yes_values,
+};
+use crate::base::spec::Stream;
+use crate::base::text::fold;
 use crate::draw::codes::ALPHABET;
-use rand_chacha::ChaCha20Rng;
-use rand_core::{RngCore, SeedableRng};
+use crate::draw::invitees::Invitee;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use std::path::Path;
 
 /// Form answers for the school leaving certificate and their level.
 const EDUCATION_ANSWERS: [(&str, &str); 6] = [
@@ -73,32 +77,26 @@ pub fn default_dortmund_config() -> IntakeConfig {
                 map: None,
             },
         ],
-        register_attributes: super::default_register_attributes(),
+        register_attributes: default_register_attributes(),
         household_rule: true,
-        yes_values: super::default_yes_values(),
-        no_values: super::default_no_values(),
+        yes_values: default_yes_values(),
+        no_values: default_no_values(),
     }
 }
 
-struct Rng(ChaCha20Rng);
+/// The spec's stream (raw ChaCha20 words, unbiased `below`), keyed by the seed.
+struct Rng(Stream);
 
 impl Rng {
     fn new(seed: u64) -> Rng {
         let mut h = Sha256::new();
         h.update(b"sortes/intake-synth/v1\0");
         h.update(seed.to_le_bytes());
-        Rng(ChaCha20Rng::from_seed(h.finalize().into()))
+        Rng(Stream::new(h.finalize().into()))
     }
     /// Uniform in 0..n (n > 0), by rejection: no modulo bias.
     fn below(&mut self, n: u64) -> u64 {
-        let n = n.max(1);
-        let zone = u64::MAX - (u64::MAX - n + 1) % n;
-        loop {
-            let x = self.0.next_u64();
-            if x <= zone {
-                return x % n;
-            }
-        }
+        self.0.below(n.max(1))
     }
     /// True with probability num/den.
     fn chance(&mut self, num: u64, den: u64) -> bool {
@@ -452,4 +450,27 @@ pub fn synth_applications(invitees: &[Invitee], cfg: &IntakeConfig, seed: u64) -
         let _ = w.write_record(&rec);
     }
     w.into_inner().unwrap_or_default()
+}
+
+/// Writes synthetic applications of the drawn invitees (for trying the tool out and
+/// for the demo; never for a real process). Returns (rows, invitees).
+pub fn write_for_process(
+    process: &crate::base::process::Process,
+    out: &Path,
+    seed: u64,
+    force: bool,
+) -> crate::base::error::Result<(usize, usize)> {
+    let cfg = process.file.intake.as_ref().ok_or_else(|| {
+        crate::base::error::Error::refused("the process file has no [intake] table")
+    })?;
+    let run = crate::base::run::Run::open(process.layout())?;
+    let (invitees, _) = crate::intake::step::load_invitees(&run)?;
+    let bytes = synth_applications(&invitees, cfg, seed);
+    crate::base::fsio::write_atomic(out, &bytes, crate::base::fsio::Privacy::Personal, force)?;
+    let rows = bytes
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        .saturating_sub(1);
+    Ok((rows, invitees.len()))
 }

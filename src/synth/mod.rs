@@ -1,0 +1,71 @@
+//! Synthetic data for trying sortes out, for the demo and for tests — never for a
+//! real process: a Dortmund-like register extract ([`register`]), replies to the
+//! invitations ([`applications`]) and selection instances with known answers
+//! ([`instances`]). Nothing here is read by a step of a real process.
+
+pub mod applications;
+pub mod instances;
+pub mod register;
+
+pub use applications::{default_dortmund_config, synth_applications};
+
+use crate::base::error::{Error, Result};
+use polars::prelude::*;
+use std::path::Path;
+
+/// Writes a DataFrame as Parquet (used by the synthetic register generator).
+pub fn write_parquet(df: &mut DataFrame) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    ParquetWriter::new(&mut buf)
+        .finish(df)
+        .map_err(|e| Error::internal(format!("writing Parquet failed: {e}")))?;
+    Ok(buf)
+}
+
+/// Writes the synthetic register as `;`-separated Windows-1252 CSV and as Parquet
+/// into `dir`. Both hold the same canonical records (the extract hashes agree).
+pub fn write_register(
+    dir: &Path,
+    cfg: &register::SynthConfig,
+    force: bool,
+) -> Result<(std::path::PathBuf, std::path::PathBuf, usize)> {
+    use crate::base::fsio::{Privacy, write_atomic};
+    use register as synth;
+    let csv_path = dir.join("register.csv");
+    let pq_path = dir.join("register.parquet");
+    crate::base::fsio::check_new(&csv_path, force)?;
+    crate::base::fsio::check_new(&pq_path, force)?;
+    let people = synth::generate(cfg);
+    let bytes = synth::to_csv_windows1252(&people, b';').map_err(Error::internal)?;
+    let columns: Vec<Column> = synth::HEADER
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let values: Vec<String> = people
+                .iter()
+                .map(|p| match i {
+                    0 => p.register_id.clone(),
+                    1 => p.family_name.clone(),
+                    2 => p.given_names.clone(),
+                    3 => p.street.clone(),
+                    4 => p.house_number.clone(),
+                    5 => p.postcode.clone(),
+                    6 => p.city.clone(),
+                    7 => p.birth_date.format("%d.%m.%Y").to_string(),
+                    8 => p.gender.to_string(),
+                    9 => p.nationality.clone(),
+                    10 => p.stadtbezirk.to_string(),
+                    11 => if p.block_51 { "ja" } else { "" }.to_string(),
+                    _ => if p.block_52 { "ja" } else { "" }.to_string(),
+                })
+                .collect();
+            Column::new(PlSmallStr::from(*name), values)
+        })
+        .collect();
+    let mut df = DataFrame::new(people.len(), columns)
+        .map_err(|e| Error::internal(format!("building the Parquet table failed: {e}")))?;
+    let pq = write_parquet(&mut df)?;
+    write_atomic(&csv_path, &bytes, Privacy::Personal, force)?;
+    write_atomic(&pq_path, &pq, Privacy::Personal, force)?;
+    Ok((csv_path, pq_path, people.len()))
+}

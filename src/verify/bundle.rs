@@ -1,0 +1,59 @@
+//! `sortes verify --bundle DIR`: the manifest (every file listed with its SHA-256,
+//! no other file), then every check of [`super::verify_at`] that needs no personal
+//! data, on the bundle's copies.
+
+use super::Check;
+use crate::base::error::{Error, Location, Result};
+use crate::base::fsio::{self, Sha256};
+use crate::base::process::Process;
+use crate::base::run::{BUNDLE_FORMAT, Layout, MANIFEST, Manifest};
+use crate::lottery::step::Setup;
+use std::path::Path;
+
+/// Reads and checks the manifest of the bundle in `dir`.
+pub fn manifest(dir: &Path) -> Result<Manifest> {
+    let mpath = dir.join(MANIFEST);
+    let text = fsio::read_input(&mpath, "the bundle has no manifest (bundle.json)")?;
+    let m: Manifest = serde_json::from_slice(&text).map_err(|e| {
+        Error::input(
+            Location::file(&mpath),
+            format!("the manifest is not a sortes bundle manifest: {e}"),
+        )
+    })?;
+    if m.format != BUNDLE_FORMAT {
+        return Err(Error::input(
+            Location::file(&mpath),
+            format!("this is not a {BUNDLE_FORMAT} manifest"),
+        ));
+    }
+    Ok(m)
+}
+
+pub fn verify(dir: &Path) -> Result<Vec<Check>> {
+    let m = manifest(dir)?;
+    let mut out = Vec::new();
+    let mut bad = Vec::new();
+    for (rel, h) in &m.files {
+        match std::fs::read(dir.join(rel)) {
+            Ok(b) if Sha256::of(&b) == *h => {}
+            Ok(_) => bad.push(format!("{rel} differs")),
+            Err(_) => bad.push(format!("{rel} is missing")),
+        }
+    }
+    out.push(Check::verdict(
+        "bundle manifest",
+        bad,
+        format!(
+            "{} files match bundle.json (spec {})",
+            m.files.len(),
+            m.spec
+        ),
+    ));
+    let process = Process::load(&dir.join(&m.process_file))?;
+    let layout = Layout::at(dir.join(&m.out_dir));
+    let mut setup = Setup::of(&process)?;
+    setup.layout = layout.clone();
+    setup.quota_path = dir.join(&m.quota_file);
+    out.extend(super::verify_at(&process, Some(setup), layout));
+    Ok(out)
+}

@@ -1,0 +1,147 @@
+//! Replays of every invitation draw, when the register extract is at hand: the
+//! commitment recomputed from the inputs, the draw from the seed, the public summary
+//! byte for byte, and (with the office's code key) invitees.csv byte for byte.
+
+use super::Check;
+use crate::base::journal::Commit;
+use crate::base::process::Process;
+use crate::base::run::Run;
+use crate::base::spec::Seed;
+use crate::draw::codes::CodeKey;
+use crate::draw::step as run_step;
+
+pub(super) fn replays(process: &Process, run: &Run, out: &mut Vec<Check>) {
+    let reg_path = process.register_path();
+    if !reg_path.exists() {
+        out.push(Check::pass(
+            "replay",
+            format!(
+                "skipped: the register extract {} is not at hand (needed to replay the draw)",
+                reg_path.display()
+            ),
+        ));
+        return;
+    }
+    let key = CodeKey::load(&run.layout().code_key()).ok();
+    for (wave, (entry, d)) in run_step::latest_draws(run.journal()) {
+        let label = format!("wave {wave} draw: replay");
+        let Some((commit_entry, commit)) = run
+            .journal()
+            .all::<Commit>()
+            .find(|(_, c)| c.commitment == d.commitment)
+        else {
+            out.push(Check::fail(label, "its commitment is not in the journal"));
+            continue;
+        };
+        if commit_entry.seq >= entry.seq {
+            out.push(Check::fail(
+                label,
+                "the commitment was journaled after the draw",
+            ));
+            continue;
+        }
+        let seed = match Seed::parse(&d.seed) {
+            Ok(s) if s.canonical() == d.seed => s,
+            Ok(_) => {
+                out.push(Check::fail(
+                    label,
+                    "the seed is not written in canonical form",
+                ));
+                continue;
+            }
+            Err(e) => {
+                out.push(Check::fail(label, e.to_string()));
+                continue;
+            }
+        };
+        let counts = run_step::topup_counts(commit);
+        let keep = commit.rejects_sha256.is_some();
+        let loaded = match run_step::load_plan(process, run, wave, counts.as_ref(), keep) {
+            Ok(l) => l,
+            Err(e) => {
+                out.push(Check::fail(label, e.to_string()));
+                continue;
+            }
+        };
+        let now = run_step::commitment_body(process, &loaded.reg, &loaded.plan, "");
+        if let Some(diff) = run_step::compare_commitment(commit, &now) {
+            out.push(Check::fail(format!("wave {wave} commitment"), diff));
+            continue;
+        }
+        if now.commitment != commit.commitment {
+            out.push(Check::fail(
+                format!("wave {wave} commitment"),
+                "the recorded commitment digest does not match the inputs",
+            ));
+            continue;
+        }
+        out.push(Check::pass(
+            format!("wave {wave} commitment"),
+            "process file, extract, eligible list and allocation are as committed",
+        ));
+        let commitment = d.commitment.to_string();
+        let drawn = crate::draw::execute(&loaded.plan, &loaded.reg, &seed, &commitment);
+        let digest = crate::draw::drawn_digest(&loaded.reg, &drawn);
+        if digest == d.drawn_sha256 && drawn.words_used == d.words_used {
+            out.push(Check::pass(
+                label.clone(),
+                format!(
+                    "{} invitees drawn again from seed {}: same persons, same order",
+                    drawn.total(),
+                    seed.canonical()
+                ),
+            ));
+        } else {
+            out.push(Check::fail(
+                label.clone(),
+                "replaying the seed draws different persons",
+            ));
+            continue;
+        }
+        let sum = crate::draw::summary_csv(&loaded.plan, &drawn);
+        let want_sum = d.output_sha256.get("summary");
+        if want_sum.is_some_and(|w| crate::base::fsio::Sha256::of(&sum) == *w) {
+            out.push(Check::pass(
+                format!("wave {wave} summary replay"),
+                "same bytes",
+            ));
+        } else {
+            out.push(Check::fail(
+                format!("wave {wave} summary replay"),
+                "the recomputed summary differs",
+            ));
+        }
+        match &key {
+            Some(k) if k.fingerprint() == d.code_key_sha256 => {
+                let codes = crate::draw::assign_codes(
+                    process,
+                    &loaded.reg,
+                    &drawn,
+                    k,
+                    &loaded.earlier_codes,
+                );
+                let label = format!("wave {wave} invitees replay");
+                match crate::draw::invitees_csv(process, &loaded.reg, &loaded.plan, &drawn, &codes)
+                {
+                    Ok(bytes)
+                        if d.output_sha256
+                            .get("invitees")
+                            .is_some_and(|w| crate::base::fsio::Sha256::of(&bytes) == *w) =>
+                    {
+                        out.push(Check::pass(label, "same bytes, codes included"));
+                    }
+                    Ok(_) => out.push(Check::fail(label, "the recomputed invitees.csv differs")),
+                    Err(e) => out.push(Check::fail(label, e.to_string())),
+                }
+            }
+            Some(_) => out.push(Check::fail(
+                format!("wave {wave} code key"),
+                "the code key at hand is not the one the draw used",
+            )),
+            None => out.push(Check::pass(
+                format!("wave {wave} invitees replay"),
+                "skipped: the code key is not at hand (register office only)",
+            )),
+        }
+    }
+}
