@@ -10,7 +10,7 @@
 //! For each it times sortes' LEXIMIN and MAXIMIN (median of 3 runs) and, where the
 //! Sortition Foundation's `sortition-algorithms` is installed in a virtual
 //! environment outside the repository (SORTES_PEER_PYTHON, default
-//! /work/peer-venv/bin/python), runs its maximin (HiGHS) on the same files via
+//! no default: the venv is outside the repository), runs its maximin (HiGHS) on the same files via
 //! benches/peer/run_peer.py, and prints both times, the ratio and both minima.
 //! The peer's maximin on Alternate(2000,200) took over 20 minutes here, so it only
 //! runs with --peer-large.
@@ -203,7 +203,12 @@ fn lottery(inst: &Instance, d: &Distribution) -> (f64, f64, f64, f64, usize) {
 }
 
 fn peer(files: &PeerFiles, k: usize) -> Option<(f64, f64)> {
-    let py = std::env::var("SORTES_PEER_PYTHON").unwrap_or("/work/peer-venv/bin/python".into());
+    let Ok(py) = std::env::var("SORTES_PEER_PYTHON") else {
+        eprintln!(
+            "SORTES_PEER_PYTHON is not set: the peer is not run (set it to the python of a venv with sortition-algorithms)"
+        );
+        return None;
+    };
     if !Path::new(&py).exists() {
         return None;
     }

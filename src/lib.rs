@@ -22,15 +22,15 @@
 //! ```
 
 pub mod base;
-pub mod bundle;
-pub mod cli;
+pub mod register;
 pub mod draw;
 pub mod intake;
-pub mod letters;
-pub mod lottery;
 pub mod quotas;
-pub mod register;
-pub mod report;
 pub mod select;
+pub mod lottery;
+pub mod letters;
+pub mod report;
 pub mod synth;
+pub mod bundle;
 pub mod verify;
+pub mod cli;

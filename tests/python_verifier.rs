@@ -26,3 +26,20 @@ fn python_reference_verifier_reproduces_the_draw() {
     );
     assert!(stdout.contains("tampered extract detected"), "{stdout}");
 }
+
+/// The Python verifier's own tests of the journal schema: a journal with one entry
+/// of every kind passes, and each way of breaking the schema is named.
+#[test]
+fn python_verifier_schema_tests_pass() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = Command::new("python3")
+        .arg(format!("{root}/docs/verifier/test_schema.py"))
+        .output()
+        .expect("python3 is installed");
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -2,9 +2,9 @@
 """Benchmark driver for the Sortition Foundation's `sortition-algorithms` library (the "peer").
 
 Run with the peer's own interpreter, e.g.
-  /work/peer-venv/bin/python benches/peer/run_peer.py --features F.csv --candidates C.csv \
+  $SORTES_PEER_PYTHON benches/peer/run_peer.py --features F.csv --candidates C.csv \
       --k 22 --id-column nationbuilder_id --address-columns primary_address1,primary_zip
-  /work/peer-venv/bin/python benches/peer/run_peer.py --research DIR --k 20
+  $SORTES_PEER_PYTHON benches/peer/run_peer.py --research DIR --k 20
 
 Prints exactly one line of JSON on stdout. On error: {"error": ...} and exit code 1.
 Only the distribution computation is timed (not CSV parsing / conversion / statistics).

@@ -401,12 +401,24 @@ def load_register(proc: dict, base: Path, keep_rejects: bool):
                 file_sha256=file_sha, extract_sha256=list_hash(p["hash"] for p in people))
 
 
+def header_delimiter(line: str, candidates: str) -> str:
+    """The candidate that occurs most often outside quotes in the header line; ties
+    and none: the earlier candidate (src/base/table.rs detect_delimiter)."""
+    counts, quoted = [0] * len(candidates), False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in candidates:
+            counts[candidates.index(ch)] += 1
+    return candidates[max(range(len(candidates)), key=lambda i: (counts[i], -i))]
+
+
 def read_id_list(path: Path) -> set[str]:  # exclusion lists (eligibility.exclude_lists)
     text = path.read_text("utf-8").lstrip("\ufeff")
     lines = text.split("\n")
     first = lines[0].rstrip("\r")
     if any(h.strip(WS) == "register_id" for h in re.split(r"[,;\t]", first)):
-        d = next((c for c in ";,\t" if c in first), ",")
+        d = header_delimiter(first, ";,\t")
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=d))
         i = [h.strip(WS) for h in rows[0]].index("register_id")
         return {canon(r[i]) for r in rows[1:] if len(r) > i and canon(r[i])}
@@ -590,10 +602,10 @@ def read_journal(path: Path):
     number of lines not written in the canonical form of §10; and one sentence for
     each line sortes would refuse (schema, see entry_problem), naming the line."""
     entries, noncanonical, problems = [], 0, []
-    text = path.read_text("utf-8")
+    text = path.read_bytes().decode("utf-8")  # bytes: no newline translation
     lines = text.split("\n")
     for n, line in enumerate(lines, start=1):  # n: the line number, which seq must be
-        line = line.rstrip("\r")  # as Rust's str::lines
+        line = line.removesuffix("\r")  # as Rust's str::lines
         if not line.strip(WS):
             if n < len(lines):  # the last piece is what follows the final newline
                 problems.append(f"journal line {n} is blank")
@@ -815,9 +827,9 @@ def outputs_problem(step: str, b: dict):
     extra = [n for n in sorted(files) if n not in required + optional]
     if extra:
         return f"'{extra[0]}' is not an output of this step"
-    for n in sorted(files):  # the same test as entry.rs: a relative path, no ".."
+    for n in sorted(files):  # entry.rs `inside`: "/"-separated, no empty, "." or ".." part
         p = files[n]
-        if not p or p.startswith("/") or ".." in p.split("/"):
+        if not p or "\\" in p or ":" in p or any(c in ("", ".", "..") for c in p.split("/")):
             return f"the output '{n}' is recorded at {p!r}, which is not a path inside " \
                    "the output folder"
     return None
@@ -1061,10 +1073,12 @@ def verify_selection(d: Path, man, out: Path, entries, k: int, households: bool,
     probabilities.csv lists every applicant with the sum over their panels. Tolerance:
     half a unit of the 12th decimal per panel (the files round to 12 decimals)."""
     sels = [e for e in steps(entries, "select") if e.get("algorithm") != "legacy"]
-    dist_path = out / "public/selection/distribution.csv"
-    if not sels or not dist_path.exists():
+    if not sels:
         return
-    pool = read_pool(out / "public/pool.csv")
+    dist_path = out / sels[-1]["outputs"]["distribution"]  # where the selection wrote it
+    if not dist_path.exists():
+        return
+    pool = read_pool(out / sels[-1]["pool_file"])
     quotas = read_quotas(d / man["quota_file"])
     rows = dict_rows(dist_path)
     bad, sums, total = [], {}, 0
@@ -1123,7 +1137,8 @@ def verify_bundle(d: Path) -> int:
     rep.check("lottery format", lines[0] == "sortes lottery v1" and len(tickets) == m
               and all(l.split(" ")[0] == f"{t:0{width}d}" for t, l in enumerate(lines[7:])),
               f"m = {m}")
-    pool_path, quota_path = out / "public/pool.csv", d / man["quota_file"]
+    sels = [e for e in steps(entries, "select") if e.get("algorithm") != "legacy"]
+    pool_path, quota_path = out / sels[-1]["pool_file"], d / man["quota_file"]
     rep.check("lottery inputs", sha256(pool_path.read_bytes()) == head["pool_sha256"]
               and sha256(quota_path.read_bytes()) == head["quotas_sha256"])
     pool, quotas = read_pool(pool_path), read_quotas(quota_path)

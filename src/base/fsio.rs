@@ -50,12 +50,15 @@ impl Sha256 {
 }
 
 impl TryFrom<String> for Sha256 {
-    type Error = String;
-    fn try_from(s: String) -> std::result::Result<Self, String> {
+    type Error = crate::base::error::Error;
+    fn try_from(s: String) -> Result<Self> {
         if s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
             Ok(Sha256(s))
         } else {
-            Err(format!("{s:?} is not a SHA-256 (64 lower-case hex digits)"))
+            Err(Error::input(
+                Location::default(),
+                format!("{s:?} is not a SHA-256 (64 lower-case hex digits)"),
+            ))
         }
     }
 }

@@ -107,7 +107,7 @@ fn derive(a: DeriveArgs) -> Result<i32> {
     let tol: Tolerance = a
         .tolerance
         .parse()
-        .map_err(|e| Error::refused(format!("--tolerance {:?}: {e}", a.tolerance)))?;
+        .map_err(|e: Error| e.context(&format!("--tolerance {:?}", a.tolerance)))?;
     let qf = match (&a.dortmund_statistics, &a.process) {
         _ if a.dortmund => quotas::dortmund::dortmund_quotas_builtin(a.k, a.grouped)?,
         (Some(stats), _) => quotas::dortmund::dortmund_quotas(stats, a.k, a.grouped)?,

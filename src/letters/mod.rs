@@ -166,6 +166,7 @@ pub fn render_with(
     let template_dir = resources.template_dir.as_path();
     let fonts = &resources.fonts;
     let layout_path = resources.layout_path.as_path();
+    check_columns(recipients, cfg)?;
 
     // Languages: each recipient's, checked against the folders before any work.
     let langs: Vec<String> = recipients
@@ -371,6 +372,35 @@ fn language_of(
         return Err(error::language(&shown, letter, &available, dir));
     }
     Ok(lang)
+}
+
+/// Every column `[letters.columns]` names for the address and the code is in every
+/// recipient's data (an address extra line, if named, too); the gender column may be
+/// missing (then every letter gets the neutral salutation).
+fn check_columns(recipients: &[Recipient], cfg: &LettersConfig) -> crate::base::error::Result<()> {
+    let c = &cfg.columns;
+    let mut needed = vec![
+        ("given_names", &c.given_names),
+        ("family_name", &c.family_name),
+        ("street", &c.street),
+        ("house_number", &c.house_number),
+        ("postcode", &c.postcode),
+        ("city", &c.city),
+        ("code", &c.code),
+    ];
+    if let Some(extra) = &c.address_extra {
+        needed.push(("address_extra", extra));
+    }
+    for (i, r) in recipients.iter().enumerate() {
+        if let Some((key, col)) = needed.iter().find(|(_, col)| !r.fields.contains_key(*col)) {
+            return Err(error::config(format!(
+                "letters.columns.{key} names the column {col:?}, which the data of letter {} does not have (it has {})",
+                i + 1,
+                crate::base::text::quoted_list(r.fields.keys().map(String::as_str))
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Print order: postcode then name (postal discounts), code, or input order;

@@ -84,12 +84,15 @@ impl fmt::Display for Tolerance {
 /// Parses `"2"` (seats), `"20%"` (percent of the target), `"1/5"` or `"0.2"` (fraction of the
 /// target) and `"1<=5<2"` ([`Tolerance::BySize`]: 1 seat up to a target of 5, else 2).
 impl FromStr for Tolerance {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
         let s = s.trim();
         let bad = || {
-            format!(
-                "tolerance \"{s}\" is not understood; write seats (2), a percentage (20%), a fraction (1/5 or 0.2) or small<=limit<large (1<=5<2)"
+            Error::input(
+                Location::default(),
+                format!(
+                    "tolerance \"{s}\" is not understood; write seats (2), a percentage (20%), a fraction (1/5 or 0.2) or small<=limit<large (1<=5<2)"
+                ),
             )
         };
         let num = |x: &str| x.trim().parse::<u32>().map_err(|_| bad());
@@ -139,33 +142,17 @@ impl FromStr for Tolerance {
 /// exact (integers). If `N = 0` every value counts as 1 (an even split). Empty `counts` give an
 /// empty result.
 pub fn apportion(counts: &[u64], k: u32) -> Vec<u32> {
-    if counts.is_empty() {
-        return Vec::new();
-    }
-    let ones;
-    let counts = if counts.iter().all(|&c| c == 0) {
-        ones = vec![1u64; counts.len()];
-        &ones[..]
+    // All counts zero: equal shares.
+    let weights: Vec<u128> = if counts.iter().all(|&c| c == 0) {
+        vec![1; counts.len()]
     } else {
-        counts
+        counts.iter().map(|&c| u128::from(c)).collect()
     };
-    let total: u128 = counts.iter().map(|&c| u128::from(c)).sum();
-    let k128 = u128::from(k);
-    let mut seats: Vec<u32> = Vec::with_capacity(counts.len());
-    let mut rems: Vec<(u128, usize)> = Vec::with_capacity(counts.len());
-    for (i, &c) in counts.iter().enumerate() {
-        let q = k128 * u128::from(c);
-        // q / total ≤ k, so it fits in u32.
-        seats.push(u32::try_from(q / total).unwrap_or(u32::MAX));
-        rems.push((q % total, i));
-    }
-    let given: u64 = seats.iter().map(|&s| u64::from(s)).sum();
-    let left = u64::from(k).saturating_sub(given) as usize;
-    rems.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    for &(_, i) in rems.iter().take(left) {
-        seats[i] += 1;
-    }
-    seats
+    crate::base::apportion::apportion(u64::from(k), &weights)
+        .into_iter()
+        // Each share is at most k, a u32.
+        .map(|s| s as u32)
+        .collect()
 }
 
 /// One category from population counts (in the given order, which also breaks ties).
@@ -534,12 +521,13 @@ mod tests {
 
     #[test]
     fn tolerance_parsing() {
-        assert_eq!("2".parse(), Ok(Tolerance::Seats(2)));
-        assert_eq!("20%".parse::<Tolerance>().map(|t| t.seats_for(7)), Ok(2));
-        assert_eq!("0.2".parse::<Tolerance>().map(|t| t.seats_for(5)), Ok(1));
-        assert_eq!("1/5".parse::<Tolerance>().map(|t| t.seats_for(6)), Ok(2));
-        assert_eq!("1<=5<2".parse::<Tolerance>().map(|t| t.seats_for(5)), Ok(1));
-        assert_eq!("1<=5<2".parse::<Tolerance>().map(|t| t.seats_for(6)), Ok(2));
+        let seats = |s: &str, target: u32| s.parse::<Tolerance>().ok().map(|t| t.seats_for(target));
+        assert_eq!("2".parse::<Tolerance>().ok(), Some(Tolerance::Seats(2)));
+        assert_eq!(seats("20%", 7), Some(2));
+        assert_eq!(seats("0.2", 5), Some(1));
+        assert_eq!(seats("1/5", 6), Some(2));
+        assert_eq!(seats("1<=5<2", 5), Some(1));
+        assert_eq!(seats("1<=5<2", 6), Some(2));
         assert!("x".parse::<Tolerance>().is_err());
         assert!("1/0".parse::<Tolerance>().is_err());
     }

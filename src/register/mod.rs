@@ -335,6 +335,10 @@ fn build(
                 }
             };
             let block = |f: usize, col: &Option<String>| -> std::result::Result<bool, Reject> {
+                // An unmapped block column says nothing: nobody is blocked by it.
+                let Some(col) = col else {
+                    return Ok(false);
+                };
                 let raw = &*v[f];
                 if raw.is_empty() && no_block_empty {
                     return Ok(false);
@@ -353,7 +357,7 @@ fn build(
                     Ok(false)
                 } else {
                     Err(rej(
-                        col.as_deref().unwrap_or(""),
+                        col,
                         format!(
                             "block mark {v:?} is neither a yes ({}) nor a no ({})",
                             block_yes.join("/"),

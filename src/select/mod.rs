@@ -218,45 +218,45 @@ pub fn validate(inst: &Instance) -> crate::base::error::Result<()> {
 }
 
 /// Integer check of a concrete panel: size, distinct valid indices, every quota, households.
+/// A panel that breaks one is refused with a sentence naming the quota.
 pub fn check_panel(inst: &Instance, panel: &[u32]) -> crate::base::error::Result<()> {
-    check_panel_text(inst, panel).map_err(crate::base::error::Error::refused)
-}
-
-fn check_panel_text(inst: &Instance, panel: &[u32]) -> Result<(), String> {
+    use crate::base::error::Error;
     if panel.len() != inst.k {
-        return Err(format!(
+        return Err(Error::refused(format!(
             "panel has {} members, expected {}",
             panel.len(),
             inst.k
-        ));
+        )));
     }
     let n = inst.agents.len();
     let mut sorted: Vec<u32> = panel.to_vec();
     sorted.sort_unstable();
     for w in sorted.windows(2) {
         if w[0] == w[1] {
-            return Err(format!("agent {} appears twice", w[0]));
+            return Err(Error::refused(format!("agent {} appears twice", w[0])));
         }
     }
     if let Some(&last) = sorted.last().filter(|&&l| l as usize >= n) {
-        return Err(format!("agent {last} does not exist (pool has {n})"));
+        return Err(Error::refused(format!(
+            "agent {last} does not exist (pool has {n})"
+        )));
     }
     for (c, cat) in inst.categories.iter().enumerate() {
         let mut counts = vec![0u32; cat.values.len()];
         for &i in &sorted {
             let v = *inst.agents[i as usize]
                 .get(c)
-                .ok_or_else(|| format!("agent {i} lacks category {}", cat.name))?;
-            *counts
-                .get_mut(v)
-                .ok_or_else(|| format!("agent {i}: bad value index for {}", cat.name))? += 1;
+                .ok_or_else(|| Error::refused(format!("agent {i} lacks category {}", cat.name)))?;
+            *counts.get_mut(v).ok_or_else(|| {
+                Error::refused(format!("agent {i}: bad value index for {}", cat.name))
+            })? += 1;
         }
         for (v, val) in cat.values.iter().enumerate() {
             if counts[v] < val.min || counts[v] > val.max {
-                return Err(format!(
+                return Err(Error::refused(format!(
                     "{}={}: {} selected, quota is {}..={}",
                     cat.name, val.name, counts[v], val.min, val.max
-                ));
+                )));
             }
         }
     }
@@ -265,7 +265,9 @@ fn check_panel_text(inst: &Instance, panel: &[u32]) -> Result<(), String> {
         for &i in &sorted {
             let id = h.get(i as usize).copied().flatten();
             if let Some(id) = id.filter(|id| !seen.insert(*id)) {
-                return Err(format!("two members of household {id} selected"));
+                return Err(Error::refused(format!(
+                    "two members of household {id} selected"
+                )));
             }
         }
     }

@@ -103,22 +103,24 @@ impl<'a> Pricer<'a> {
     }
 
     /// Integer check of a type-level panel.
-    pub fn check(&self, m: &[u32]) -> Result<(), String> {
+    /// A failure names what the solver's panel breaks.
+    pub fn check(&self, m: &[u32]) -> crate::base::error::Result<()> {
+        let bad = |what: &str| Err(crate::base::error::Error::solver(what));
         if m.iter().zip(&self.counts).any(|(a, c)| a > c) {
-            return Err("type count exceeds multiplicity".into());
+            return bad("type count exceeds multiplicity");
         }
         if m.iter().map(|&x| x as usize).sum::<usize>() != self.k {
-            return Err("wrong panel size".into());
+            return bad("wrong panel size");
         }
         for row in &self.rows {
             let s: u32 = row.types.iter().map(|&t| m[t]).sum();
             if s < row.min || s > row.max {
-                return Err("quota violated".into());
+                return bad("quota violated");
             }
         }
         for h in &self.tm.households {
             if h.iter().map(|&t| m[t]).sum::<u32>() > 1 {
-                return Err("household violated".into());
+                return bad("household violated");
             }
         }
         Ok(())

@@ -36,15 +36,18 @@ impl Decimal {
 }
 
 impl TryFrom<String> for Decimal {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
+    type Error = crate::base::error::Error;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
         let body = s.strip_prefix('-').unwrap_or(&s);
         let (int, frac) = body.split_once('.').unwrap_or((body, "0"));
         let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
         if digits(int) && digits(frac) {
             Ok(Decimal(s))
         } else {
-            Err(format!("{s:?} is not a decimal number written as text"))
+            Err(crate::base::error::Error::input(
+                crate::base::error::Location::default(),
+                format!("{s:?} is not a decimal number written as text"),
+            ))
         }
     }
 }

@@ -382,7 +382,7 @@ impl Journal {
         f.write_all(line.as_bytes())
             .and_then(|_| f.sync_all())
             .map_err(|er| Error::io(&self.path, er))?;
-        let hash = |s: String| Sha256::try_from(s).map_err(Error::internal);
+        let hash = |s: String| Sha256::try_from(s).map_err(|e| Error::internal(e.message()));
         self.entries.push(Entry {
             seq,
             time,
