@@ -139,6 +139,13 @@ impl Run {
         check_recorded(&path, r)
     }
 
+    /// The output `name` of `entry`: where it is and its bytes, checked.
+    pub fn output(&self, entry: &Entry, name: &str) -> Result<(PathBuf, Vec<u8>)> {
+        let r = entry.output(name)?;
+        let bytes = self.read(&r)?;
+        Ok((self.path_of(&r), bytes))
+    }
+
     /// The bytes of an input that lives outside the output folder (the quota file),
     /// after checking them against the SHA-256 `entry` recorded for it.
     pub fn read_input(

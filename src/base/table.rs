@@ -43,6 +43,20 @@ impl Options {
             encoding_hint: "save it as \"CSV UTF-8\" and try again",
         }
     }
+    /// A CSV file that sortes wrote: delimiter `,` only.
+    pub const fn written() -> Options {
+        Options {
+            delimiters: b",",
+            ..Options::csv()
+        }
+    }
+    /// As [`Options::csv`] with the delimiter among `delimiters`.
+    pub const fn delimited(delimiters: &'static [u8]) -> Options {
+        Options {
+            delimiters,
+            ..Options::csv()
+        }
+    }
     /// As [`Options::csv`], rows of any width.
     pub const fn flexible() -> Options {
         Options {

@@ -47,14 +47,7 @@ pub fn read_id_list(path: &Path) -> Result<BTreeSet<String>> {
         .split([',', ';', '\t'])
         .any(|h| h.trim() == "register_id")
     {
-        let t = Table::parse(
-            path,
-            &bytes,
-            &Options {
-                delimiters: b";,\t",
-                ..Options::csv()
-            },
-        )?;
+        let t = Table::parse(path, &bytes, &Options::delimited(b";,\t"))?;
         let idx = t.column("register_id", "exclusion list")?;
         ids.extend(
             t.rows

@@ -7,7 +7,7 @@ use super::{Drawn, Plan, codes::CodeKey};
 use crate::base::error::{Error, Location, Result};
 use crate::base::fsio::{self, Privacy};
 use crate::base::journal::{
-    Body, Commit, CommitStratum, Draw, Entry, Journal, Recorded, Sha256, Shortfall, Step,
+    Body, Commit, CommitStratum, Draw, Entry, Journal, Recorded, Sha256, Shortfall, Step, named,
 };
 use crate::base::process::Process;
 use crate::base::run::Run;
@@ -135,52 +135,19 @@ pub fn commitment_digest(c: &Commit) -> Sha256 {
 
 /// Compares a recomputed commitment with the recorded one; names the first difference.
 pub fn compare_commitment(recorded: &Commit, now: &Commit) -> Option<String> {
-    let diffs = [
-        (
-            recorded.process_sha256 != now.process_sha256,
-            "the process file changed",
-            "process_sha256",
-        ),
-        (
-            recorded.extract_sha256 != now.extract_sha256,
-            "the register extract changed",
-            "extract_sha256",
-        ),
-        (
-            recorded.eligible != now.eligible,
-            "the set of eligible residents changed",
-            "eligible",
-        ),
-        (
-            recorded.eligible_sha256 != now.eligible_sha256,
-            "the set of eligible residents changed",
-            "eligible_sha256",
-        ),
-        (
-            recorded.excluded != now.excluded,
-            "the set of eligible residents changed",
-            "excluded",
-        ),
-        (
-            recorded.invitations != now.invitations,
-            "a draw parameter changed",
-            "invitations",
-        ),
-        (
-            recorded.household_rule != now.household_rule,
-            "a draw parameter changed",
-            "household_rule",
-        ),
-        (
-            recorded.strata != now.strata,
-            "the strata or their allocation changed",
-            "strata",
-        ),
-    ];
-    diffs
-        .iter()
-        .find(|d| d.0)
-        .map(|(_, what, k)| format!("{what} since the commitment ({k} differs)"))
+    let (a, b) = (
+        serde_json::to_value(recorded).ok()?,
+        serde_json::to_value(now).ok()?,
+    );
+    let k = COMMITTED.iter().find(|k| a.get(**k) != b.get(**k))?;
+    let what = match *k {
+        "process_sha256" => "the process file changed",
+        "extract_sha256" => "the register extract changed",
+        "eligible" | "eligible_sha256" | "excluded" => "the set of eligible residents changed",
+        "strata" => "the strata or their allocation changed",
+        _ => "a draw parameter changed",
+    };
+    Some(format!("{what} since the commitment ({k} differs)"))
 }
 
 pub struct Loaded {
@@ -395,14 +362,8 @@ pub fn draw(
         drawn_sha256: drawn_sha256.clone(),
         words_used: drawn.words_used,
         code_key_sha256: key.fingerprint(),
-        outputs: [("invitees", rel(&inv_path)), ("summary", rel(&sum_path))]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
-        output_sha256: [("invitees", inv_hash), ("summary", sum_hash)]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
+        outputs: named([("invitees", rel(&inv_path)), ("summary", rel(&sum_path))]),
+        output_sha256: named([("invitees", inv_hash), ("summary", sum_hash)]),
         shortfall,
         redraw_reason: redraw_reason.map(str::to_string),
     };

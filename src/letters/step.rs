@@ -228,11 +228,11 @@ pub fn panel_letters(
         .last::<Intake>()
         .ok_or_else(|| Error::refused("there is no intake in the journal: no pool to write to"))?;
     // Pool attributes (gender for the salutation) joined with the office's mapping.
-    let pool_rec = intake.output("pool")?;
+    let (pool_path, pool_bytes) = run.output(intake, "pool")?;
     let pool = crate::base::table::Table::parse(
-        &run.path_of(&pool_rec),
-        &run.read(&pool_rec)?,
-        &crate::base::table::Options::csv(),
+        &pool_path,
+        &pool_bytes,
+        &crate::base::table::Options::written(),
     )?;
     let id_col = pool.column(crate::intake::files::POOL_ID, "pool.csv")?;
     let public: BTreeMap<String, BTreeMap<String, String>> = pool
@@ -243,9 +243,8 @@ pub fn panel_letters(
             (id, pool.header.iter().cloned().zip(r.cells).collect())
         })
         .collect();
-    let map_rec = intake.output("mapping")?;
-    let mapping = run.path_of(&map_rec);
-    let mut people = crate::intake::files::read_mapping(&mapping, &run.read(&map_rec)?)?;
+    let (mapping, map_bytes) = run.output(intake, "mapping")?;
+    let mut people = crate::intake::files::read_mapping(&mapping, &map_bytes)?;
     for (id, fields) in people.iter_mut() {
         let mut all = public.get(id).cloned().ok_or_else(|| {
             Error::refused(format!("pool id {id} of the mapping is not in the pool"))

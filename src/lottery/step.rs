@@ -8,7 +8,7 @@ use crate::base::error::{Error, Location, Result};
 use crate::base::fsio::{self, Privacy, Sha256};
 use crate::base::journal::{
     Body, Decimal, Entry, Journal, LotteryBuild, LotteryDraw, Replace, Select,
-    Source as DrawSource, Step,
+    Source as DrawSource, Step, named,
 };
 use crate::base::process::Process;
 use crate::base::run::{Layout, Run};
@@ -287,14 +287,8 @@ pub fn build(setup: &Setup, m: u32, force: bool) -> Result<BuildReport> {
         deviation_lower_bound: Decimal::units(r.lower_bound / mi),
         min_probability_leximin: Decimal::units(min_leximin),
         min_probability_lottery: Decimal::units(min_lottery),
-        outputs: [("lottery", rel(&lf)), ("report", rel(&rf))]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
-        output_sha256: [("lottery", h.clone()), ("report", hr)]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
+        outputs: named([("lottery", rel(&lf)), ("report", rel(&rf))]),
+        output_sha256: named([("lottery", h.clone()), ("report", hr)]),
     };
     run.append(Body::Lottery(body))?;
     Ok(BuildReport {
@@ -475,14 +469,8 @@ pub fn draw_step(
         reserve_seed: seed.canonical().to_string(),
         panel: panel.clone(),
         reserves: reserve.len() as u64,
-        outputs: [("panel", rel(&pf)), ("reserves", rel(&rf))]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
-        output_sha256: [("panel", hp), ("reserves", hr)]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
+        outputs: named([("panel", rel(&pf)), ("reserves", rel(&rf))]),
+        output_sha256: named([("panel", hp), ("reserves", hr)]),
     };
     run.append(Body::LotteryDraw(body))?;
     Ok(DrawReport {
@@ -549,14 +537,7 @@ pub fn standing(j: &Journal) -> Result<Standing> {
 
 /// The pool ids of a members file (`pool_id` column), in file order.
 pub fn parse_members(path: &Path, bytes: &[u8]) -> Result<Vec<String>> {
-    let t = Table::parse(
-        path,
-        bytes,
-        &Options {
-            delimiters: b",",
-            ..Options::csv()
-        },
-    )?;
+    let t = Table::parse(path, bytes, &Options::written())?;
     let col = t.column("pool_id", "a members file")?;
     Ok(t.rows.iter().map(|r| r.cells[col].clone()).collect())
 }
@@ -564,9 +545,8 @@ pub fn parse_members(path: &Path, bytes: &[u8]) -> Result<Vec<String>> {
 /// The reserve order from `reserves.csv`, read through the run handle.
 pub fn reserves(run: &Run) -> Result<Vec<String>> {
     let (e, _) = drawn(run.journal())?;
-    let rec = e.output("reserves")?;
-    let bytes = run.read(&rec)?;
-    parse_members(&run.path_of(&rec), &bytes)
+    let (path, bytes) = run.output(e, "reserves")?;
+    parse_members(&path, &bytes)
 }
 
 pub struct ReplaceReport {

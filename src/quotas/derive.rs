@@ -314,14 +314,7 @@ pub fn counts_from_statistics_text(
     bytes: &[u8],
     mapping: &[StatsCategory],
 ) -> Result<BTreeMap<String, BTreeMap<String, u64>>> {
-    let table = Table::parse(
-        path,
-        bytes,
-        &Options {
-            delimiters: b",;",
-            ..Options::csv()
-        },
-    )?;
+    let table = Table::parse(path, bytes, &Options::delimited(b",;"))?;
     let cat_col = table.column("category", "statistics table")?;
     let val_col = table.column("value", "statistics table")?;
     let num_col = table

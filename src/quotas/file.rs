@@ -28,14 +28,7 @@ pub fn read_quota_file(path: &Path) -> Result<QuotaFile> {
 
 /// [`read_quota_file`] on bytes read from `path` (named in errors).
 pub fn parse_quota_file(path: &Path, bytes: &[u8]) -> Result<QuotaFile> {
-    let table = Table::parse(
-        path,
-        bytes,
-        &Options {
-            delimiters: b",;",
-            ..Options::csv()
-        },
-    )?;
+    let table = Table::parse(path, bytes, &Options::delimited(b",;"))?;
     let header_loc = || Location::line(path, 1);
     let (cat_col, val_col) = match (
         table.find("category"),

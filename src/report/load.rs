@@ -17,7 +17,7 @@ use super::data::{
     Category, HashKind, Lottery, Replacement, ReportData, ResponseRate, SeedHash, ValueRow,
 };
 use crate::base::error::{Error, Result};
-use crate::base::journal::{Body, Entry, LotteryDraw, Recorded, Replace, Select};
+use crate::base::journal::{Body, Entry, LotteryDraw, Replace, Select};
 use crate::base::run::Run;
 use crate::base::table::{Options, Row, Table};
 use crate::base::text::fold as norm;
@@ -61,10 +61,10 @@ impl Values {
     }
 }
 
-/// A recorded CSV file, read through the run handle.
-fn table(run: &Run, r: &Recorded) -> Result<Table> {
-    let bytes = run.read(r)?;
-    Table::parse(&run.path_of(r), &bytes, &Options::csv())
+/// The output `name` of `e`, a CSV file, read through the run handle.
+fn table(run: &Run, e: &Entry, name: &str) -> Result<Table> {
+    let (path, bytes) = run.output(e, name)?;
+    Table::parse(&path, &bytes, &Options::csv())
 }
 
 /// A number in a cell, `None` for an empty cell.
@@ -98,8 +98,8 @@ fn day(t: &str) -> String {
 
 /// The probabilities of a selection entry, numbers only.
 fn probabilities(run: &Run, e: &Entry) -> Result<Vec<f64>> {
-    let r = e.output("probabilities")?;
-    let rows = crate::select::files::parse_probabilities(&run.read(&r)?, &run.path_of(&r))?;
+    let (path, bytes) = run.output(e, "probabilities")?;
+    let rows = crate::select::files::parse_probabilities(&bytes, &path)?;
     Ok(rows
         .into_iter()
         .map(|(_, u)| u as f64 / crate::base::text::UNIT as f64)
@@ -239,7 +239,7 @@ pub fn load(run: &Run) -> Result<ReportData> {
 
     // --- quota table: category and value order, bounds, expected -----------------
     if let Some((e, _)) = main {
-        let t = table(run, &e.output("quota_table")?)?;
+        let t = table(run, e, "quota_table")?;
         let c = t.columns(&[
             ("category", "quota table"),
             ("value", "quota table"),
@@ -268,7 +268,7 @@ pub fn load(run: &Run) -> Result<ReportData> {
         &stratum_cat,
         crate::draw::step::latest_draws(j).into_iter().next(),
     ) {
-        let t = table(run, &e.output("summary")?)?;
+        let t = table(run, e, "summary")?;
         let c = t.columns(&[("stratum", "draw summary"), ("eligible", "draw summary")])?;
         let mut eligible_by_stratum: Vec<(String, u64)> = vec![];
         for row in &t.rows {
@@ -288,7 +288,7 @@ pub fn load(run: &Run) -> Result<ReportData> {
 
     // --- intake summary and pool ------------------------------------------------
     if let Some((e, _)) = j.last::<crate::base::journal::Intake>() {
-        let t = table(run, &e.output("summary")?)?;
+        let t = table(run, e, "summary")?;
         let c = t.columns(&[
             ("section", "intake summary"),
             ("attribute", "intake summary"),
@@ -327,7 +327,7 @@ pub fn load(run: &Run) -> Result<ReportData> {
             }
         }
         // Applicants per value (ids are read past, never kept).
-        let t = table(run, &e.output("pool")?)?;
+        let t = table(run, e, "pool")?;
         count_values(&t, &["pool_id", "household"], &mut values, |v, n| {
             v.applicants = n
         });
@@ -340,7 +340,7 @@ pub fn load(run: &Run) -> Result<ReportData> {
         None => j.last::<LotteryDraw>().map(|(e, _)| e),
     };
     if let Some(e) = panel {
-        let t = table(run, &e.output("panel")?)?;
+        let t = table(run, e, "panel")?;
         count_values(
             &t,
             &["pool_id", "household", "seat", "rank"],

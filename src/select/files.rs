@@ -71,14 +71,7 @@ pub struct DistributionFile {
 /// sum may be off by a few units; the difference goes to the most probable panel
 /// (lowest number on ties), a change far below 1/m.
 pub fn parse_distribution(bytes: &[u8], path: &Path) -> Result<DistributionFile> {
-    let t = Table::parse(
-        path,
-        bytes,
-        &Options {
-            delimiters: b",",
-            ..Options::csv()
-        },
-    )?;
+    let t = Table::parse(path, bytes, &Options::written())?;
     if t.header != ["panel", "probability", "members"] {
         return Err(Error::input(
             Location::line(path, 1),
@@ -122,14 +115,7 @@ pub fn parse_distribution(bytes: &[u8], path: &Path) -> Result<DistributionFile>
 
 /// `probabilities.csv` read back: (pool id, probability in units) in file order.
 pub fn parse_probabilities(bytes: &[u8], path: &Path) -> Result<Vec<(String, i128)>> {
-    let t = Table::parse(
-        path,
-        bytes,
-        &Options {
-            delimiters: b",",
-            ..Options::csv()
-        },
-    )?;
+    let t = Table::parse(path, bytes, &Options::written())?;
     if t.header != ["pool_id", "probability"] {
         return Err(Error::input(
             Location::line(path, 1),

@@ -29,6 +29,7 @@
 //! character changed, one duplicate reply (a corrected row 1–3 days later), one
 //! missing education answer, one without consent, one withdrawn.
 
+use super::Draws;
 use crate::base::process::intake::{
     FormAttribute, IntakeConfig, default_no_values, default_register_attributes, default_yes_values,
 };
@@ -94,25 +95,12 @@ impl Rng {
         h.update(seed.to_le_bytes());
         Rng(Stream::new(h.finalize().into()))
     }
+}
+
+impl super::Draws for Rng {
     /// Uniform in 0..n (n > 0), by rejection: no modulo bias.
     fn below(&mut self, n: u64) -> u64 {
         self.0.below(n.max(1))
-    }
-    /// True with probability num/den.
-    fn chance(&mut self, num: u64, den: u64) -> bool {
-        self.below(den) < num
-    }
-    /// An index chosen with the given integer weights.
-    fn weighted(&mut self, w: &[u64]) -> usize {
-        let total: u64 = w.iter().sum();
-        let mut x = self.below(total);
-        for (i, &wi) in w.iter().enumerate() {
-            if x < wi {
-                return i;
-            }
-            x -= wi;
-        }
-        w.len().saturating_sub(1)
     }
 }
 

@@ -100,15 +100,8 @@ pub fn scotland_candidates(lower: bool) -> String {
         <sha2::Sha256 as sha2::Digest>::digest(b"sortes/synth/scotland-pool/v1").into();
     let mut s = Stream::new(key);
     let mut pick = |table: &[(&'static str, u64)]| {
-        let total: u64 = table.iter().map(|t| t.1).sum();
-        let mut x = s.below(total);
-        for (v, w) in table {
-            if x < *w {
-                return *v;
-            }
-            x -= w;
-        }
-        table[table.len() - 1].0
+        let weights: Vec<u64> = table.iter().map(|t| t.1).collect();
+        table[super::Draws::weighted(&mut s, &weights)].0
     };
     let mut out = String::from(
         "nationbuilder_id,first_name,last_name,email,mobile_number,primary_address1,primary_address2,primary_city,primary_zip,Gender,age_bracket,geo_bucket,edu_level\n",

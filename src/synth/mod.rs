@@ -10,6 +10,35 @@ pub mod register;
 pub use applications::{default_dortmund_config, synth_applications};
 
 use crate::base::error::{Error, Result};
+
+/// Integer draws on top of an unbiased `below` (no floating point): how the synthetic
+/// generators sample.
+pub(crate) trait Draws {
+    /// Uniform in `0..n`.
+    fn below(&mut self, n: u64) -> u64;
+    /// True with probability num/den.
+    fn chance(&mut self, num: u64, den: u64) -> bool {
+        self.below(den) < num
+    }
+    /// An index chosen with the given integer weights (cumulative scan).
+    fn weighted(&mut self, w: &[u64]) -> usize {
+        let total: u64 = w.iter().sum();
+        let mut x = self.below(total);
+        for (i, &wi) in w.iter().enumerate() {
+            if x < wi {
+                return i;
+            }
+            x -= wi;
+        }
+        w.len().saturating_sub(1)
+    }
+}
+
+impl Draws for crate::base::spec::Stream {
+    fn below(&mut self, n: u64) -> u64 {
+        crate::base::spec::Stream::below(self, n.max(1))
+    }
+}
 use polars::prelude::*;
 use std::path::Path;
 

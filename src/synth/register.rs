@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use std::ops::Range;
 use std::sync::LazyLock;
 
+use super::Draws;
 use chrono::{Datelike, Days, Months, NaiveDate};
 use encoding_rs::WINDOWS_1252;
 use rand_chacha::ChaCha20Rng;
@@ -217,6 +218,22 @@ fn splitmix64(state: &mut u64) -> u64 {
 
 struct Draw(ChaCha20Rng);
 
+impl super::Draws for Draw {
+    /// Uniform in `0..n` (Lemire's multiply with rejection, unbiased).
+    fn below(&mut self, n: u64) -> u64 {
+        if n <= 1 {
+            return 0;
+        }
+        let threshold = n.wrapping_neg() % n;
+        loop {
+            let m = u128::from(self.word()) * u128::from(n);
+            if (m as u64) >= threshold {
+                return (m >> 64) as u64;
+            }
+        }
+    }
+}
+
 impl Draw {
     fn new(seed: u64) -> Self {
         // Own seed expansion so the stream does not depend on rand_core's
@@ -233,26 +250,8 @@ impl Draw {
         self.0.next_u64()
     }
 
-    /// Uniform in `0..n` (Lemire's multiply with rejection, unbiased).
-    fn below(&mut self, n: u64) -> u64 {
-        if n <= 1 {
-            return 0;
-        }
-        let threshold = n.wrapping_neg() % n;
-        loop {
-            let m = u128::from(self.word()) * u128::from(n);
-            if (m as u64) >= threshold {
-                return (m >> 64) as u64;
-            }
-        }
-    }
-
     fn index(&mut self, len: usize) -> usize {
         self.below(len as u64) as usize
-    }
-
-    fn chance(&mut self, num: u64, den: u64) -> bool {
-        self.below(den) < num
     }
 
     fn between(&mut self, lo: u64, hi: u64) -> u64 {
@@ -261,19 +260,6 @@ impl Draw {
 
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.index(items.len())]
-    }
-
-    /// Index drawn with integer weights (cumulative scan).
-    fn weighted(&mut self, weights: &[u64]) -> usize {
-        let total: u64 = weights.iter().sum();
-        let mut x = self.below(total);
-        for (i, &w) in weights.iter().enumerate() {
-            if x < w {
-                return i;
-            }
-            x -= w;
-        }
-        weights.len().saturating_sub(1)
     }
 
     fn shuffle<T>(&mut self, items: &mut [T]) {

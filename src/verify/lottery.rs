@@ -62,8 +62,8 @@ pub(super) fn checks(run: &Run, setup: &Setup) -> Vec<Check> {
     ));
     // Fairness of the rounding, recomputed from the distribution.
     let dist = step::selection_of(run.journal(), c.build)
-        .and_then(|(e, _)| e.output("distribution"))
-        .and_then(|r| parse_distribution(&run.read(&r)?, &run.path_of(&r)));
+        .and_then(|(e, _)| run.output(e, "distribution"))
+        .and_then(|(path, bytes)| parse_distribution(&bytes, &path));
     match dist {
         Ok(d) => {
             let m = lottery.m() as i128;

@@ -36,10 +36,9 @@ pub(super) fn checks(run: &Run, setup: &Setup) -> Vec<Check> {
             return out;
         }
     };
-    let dist = entry.output("distribution").and_then(|r| {
-        let bytes = run.read(&r)?;
-        parse_distribution(&bytes, &run.path_of(&r))
-    });
+    let dist = run
+        .output(entry, "distribution")
+        .and_then(|(path, bytes)| parse_distribution(&bytes, &path));
     let d = match dist {
         Ok(d) => d,
         Err(e) => {
@@ -66,10 +65,9 @@ pub(super) fn checks(run: &Run, setup: &Setup) -> Vec<Check> {
             setup.k
         ),
     ));
-    let probs = entry.output("probabilities").and_then(|r| {
-        let bytes = run.read(&r)?;
-        parse_probabilities(&bytes, &run.path_of(&r))
-    });
+    let probs = run
+        .output(entry, "probabilities")
+        .and_then(|(path, bytes)| parse_probabilities(&bytes, &path));
     let listed = match probs {
         Ok(p) => p,
         Err(e) => {

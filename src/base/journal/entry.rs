@@ -64,6 +64,11 @@ impl fmt::Display for Decimal {
     }
 }
 
+/// A map with text keys from `[(name, value), …]` (the outputs of an entry).
+pub fn named<T, const N: usize>(pairs: [(&str, T); N]) -> BTreeMap<String, T> {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
 /// Output files of a step: name → path relative to the output folder.
 pub type Files = BTreeMap<String, String>;
 /// Output files of a step: name → SHA-256 of the bytes written.
