@@ -55,7 +55,7 @@ fn plain_read(path: &Path) {
 fn full_draw(process: &Path) {
     let t = Instant::now();
     let p = sortes::base::process::Process::load(process).expect("process");
-    let seed = sortes::base::spec::Seed::parse("3.12.19.27.33.41./7./").expect("seed");
+    let seed = sortes::base::spec::Seed::parse("3.12./").expect("seed");
     let r = sortes::draw::step::draw(&p, &seed, None, Some("benchmark repetition"), false, true)
         .expect("draw");
     println!(
@@ -106,7 +106,17 @@ fn setup(dir: &Path, population: usize, format: &str) -> PathBuf {
     std::fs::write(&process, toml).expect("write process");
     let p = sortes::base::process::Process::load(&process).expect("process");
     let _ = std::fs::remove_dir_all(dir.join(format!("out-{format}")));
-    sortes::draw::step::commit(&p, 1, None, "benchmark", None, true).expect("commit");
+    let form = sortes::base::spec::SeedForm::parse("rfc3797:2").expect("form");
+    let args = sortes::draw::step::CommitArgs {
+        wave: 1,
+        counts: None,
+        seed_source: "benchmark",
+        seed_form: &form,
+        recommit_reason: None,
+        rejects: None,
+        force: true,
+    };
+    sortes::draw::step::commit(&p, &args).expect("commit");
     let seed = sortes::base::spec::Seed::parse("1.2./").expect("seed");
     sortes::draw::step::draw(&p, &seed, None, None, false, true).expect("first draw");
     process

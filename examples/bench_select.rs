@@ -126,7 +126,17 @@ fn dortmund_pool(dir: &Path) -> Instance {
         let cfg = sortes::synth::register::SynthConfig::default();
         sortes::synth::write_register(&dir.join("data"), &cfg, true).expect("register");
         let p = sortes::base::process::Process::load(&dir.join("forum.toml")).expect("process");
-        sortes::draw::step::commit(&p, 1, None, "bench", None, true).expect("commit");
+        let form = sortes::base::spec::SeedForm::parse("rfc3797:6+1").expect("form");
+        let args = sortes::draw::step::CommitArgs {
+            wave: 1,
+            counts: None,
+            seed_source: "bench",
+            seed_form: &form,
+            recommit_reason: None,
+            rejects: None,
+            force: true,
+        };
+        sortes::draw::step::commit(&p, &args).expect("commit");
         let seed = sortes::base::spec::Seed::parse("3.12.19.27.33.41./7./").expect("seed");
         sortes::draw::step::draw(&p, &seed, None, None, false, true).expect("draw");
         let apps = dir.join("applications.csv");

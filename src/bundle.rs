@@ -21,7 +21,7 @@ use crate::base::error::{Error, Result};
 use crate::base::fsio::{self, Sha256};
 use crate::base::journal::Commit;
 use crate::base::process::Process;
-use crate::base::run::{BUNDLE_FORMAT, MANIFEST, Manifest, Run};
+use crate::base::run::{BUNDLE_FORMAT, Head, MANIFEST, Manifest, Run};
 use crate::lottery::step::Setup;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -107,6 +107,15 @@ pub fn write(process: &Process, dest: &Path, force: bool) -> Result<Written> {
             .map(|(r, b)| (r.clone(), Sha256::of(b)))
             .collect(),
         format: BUNDLE_FORMAT.into(),
+        journal_head: run
+            .journal()
+            .entries()
+            .last()
+            .map(|e| Head {
+                seq: e.seq,
+                sha256: e.entry_hash.clone(),
+            })
+            .ok_or_else(|| Error::internal("the journal has no entry"))?,
         out_dir: "out".into(),
         process_file: proc_name,
         quota_file: quota_name,

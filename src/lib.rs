@@ -15,6 +15,7 @@
 //! lottery    stage 3: m numbered panels, the public draw, reserves, replacements
 //! letters    letters to invitees and applicants
 //! report     the public report
+//! retention  deleting the personal data after its retention period
 //! synth      synthetic registers, applications and instances (demo, tests)
 //! bundle     the audit bundle
 //! verify     every check of a process folder or an audit bundle
@@ -30,6 +31,7 @@ pub mod select;
 pub mod lottery;
 pub mod letters;
 pub mod report;
+pub mod retention;
 pub mod synth;
 pub mod bundle;
 pub mod verify;

@@ -85,7 +85,7 @@ fn a_second_draw_on_one_commitment_is_refused_unless_justified() {
     commit(&s.process).success();
     draw(&s.process, SEED).success();
     let first = std::fs::read(invitees(&s)).unwrap();
-    draw(&s.process, "1.2./")
+    draw(&s.process, "1.2.3.4.5.6./7./")
         .failure()
         .stderr(predicate::str::contains("seed grinding"));
     assert_eq!(
@@ -97,7 +97,7 @@ fn a_second_draw_on_one_commitment_is_refused_unless_justified() {
         .args([
             "draw",
             "--seed",
-            "1.2./",
+            "1.2.3.4.5.6./7./",
             "--redraw-reason",
             "printer lost the letters",
             "--force",
@@ -108,12 +108,18 @@ fn a_second_draw_on_one_commitment_is_refused_unless_justified() {
         .success();
     let journal = std::fs::read_to_string(s.path("out/journal.jsonl")).unwrap();
     assert!(journal.contains("printer lost the letters"));
-    // The verifier checks the latest draw.
-    sortes()
-        .args(["verify", "-p"])
-        .arg(&s.process)
-        .assert()
-        .success();
+    // Every verify reports the second draw prominently: a FAIL with the first draw and
+    // the reason, unless the auditor accepts it; the latest draw is replayed either way.
+    let v = on(&s, &["verify"]).failure();
+    let out = stdout_of(&v);
+    assert!(
+        out.contains("FAIL wave 1 repeated: wave 1 was committed once and drawn twice")
+            && out.contains("the first draw was entry 2 with seed rfc3797:3.12.19.27.33.41./7./")
+            && out.contains("\"printer lost the letters\""),
+        "{out}"
+    );
+    let v = on(&s, &["verify", "--accept-repeats"]).success();
+    assert!(stdout_of(&v).contains("ACCEPTED wave 1 repeated"));
 }
 
 #[test]
@@ -229,6 +235,8 @@ fn top_up_wave_excludes_everyone_invited_before() {
             "2",
             "--seed-source",
             "second lottery",
+            "--seed-form",
+            "rfc3797:2",
             "-p",
         ])
         .arg(&s.process)

@@ -19,7 +19,7 @@ fn letters_section() -> String {
 fn invitation_letters_for_a_draw() {
     let s = setup(&register_rows(60), "", &letters_section());
     commit(&s.process).success();
-    draw(&s.process, "hex:00aa").success();
+    draw(&s.process, "4.5.6.7.8.9./1./").success();
     let a = on(&s, &["letters", "invitations"]).success();
     let out = stdout_of(&a);
     assert!(out.contains("invitation letters: 10 letters"), "{out}");

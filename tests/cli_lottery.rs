@@ -169,7 +169,7 @@ fn column(path: &Path, name: &str) -> Vec<String> {
 fn lottery_draw_replace_verify_and_bundle() {
     let s = setup_selected();
     let pool = pool_of(&s);
-    let a = on(&s, &["lottery", "build", "--m", "100"]).success();
+    let a = on(&s, &["lottery", "build", "--m", "100", "--seed-source", "three urns", "--seed-form", "ceremony"]).success();
     assert!(
         stdout_of(&a).contains("100 numbered panels (00 to 99)"),
         "{}",
@@ -429,11 +429,14 @@ fn lottery_draw_replace_verify_and_bundle() {
 #[test]
 fn seed_draw_is_reproducible_and_replacement_explains_a_dead_end() {
     let s = setup_selected();
-    on(&s, &["lottery", "build", "--m", "50"]).success();
-    on(&s, &["lottery", "draw", "--seed", "hex:0123456789abcdef"]).success();
+    on(&s, &["lottery", "build", "--m", "50", "--seed-source", "drand", "--seed-form", "drand:1234"]).success();
+    let seed = format!("drand:1234:{}", "0123456789abcdef".repeat(4));
+    // Another round than the announced one is refused.
+    on(&s, &["lottery", "draw", "--seed", &seed.replace(":1234:", ":1235:")]).failure();
+    on(&s, &["lottery", "draw", "--seed", &seed]).success();
     // The number is the spec's function of the seed and the lottery hash.
     let lsha = sortes::base::fsio::sha256_file(&s.path("out/public/lottery/lottery.txt")).unwrap();
-    let seed = sortes::base::spec::Seed::parse("hex:0123456789abcdef").unwrap();
+    let seed = sortes::base::spec::Seed::parse(&seed).unwrap();
     let n = sortes::lottery::draw::number_from_seed(&seed, lsha.as_str(), 50) as usize;
     assert_eq!(
         column(&s.path("out/public/lottery/panel.csv"), "pool_id"),

@@ -92,7 +92,7 @@ fn windows_1252_decodes_umlauts() {
     )
     .unwrap();
     commit(&s.process).success();
-    draw(&s.process, "1.2./").success();
+    draw(&s.process, "1.2.3.4.5.6./7./").success();
     let inv = std::fs::read_to_string(s.path("out/private/invitees.csv")).unwrap();
     assert!(inv.contains("Müller-") && inv.contains("Jürgen"));
 }
@@ -167,7 +167,7 @@ invitations = 5
     // With --rejects the bad row is set aside and counted.
     let rej = dir.path().join("rejects.csv");
     sortes()
-        .args(["commit", "--seed-source", "x", "-p"])
+        .args(["commit", "--seed-source", "x", "--seed-form", "rfc3797:2", "-p"])
         .arg(&p)
         .arg("--rejects")
         .arg(&rej)

@@ -282,7 +282,7 @@ fn intake_links_codes_and_writes_a_pseudonymous_pool() {
     let p = d.join("forum.toml");
     std::fs::write(&p, toml).unwrap();
     commit(&p).success();
-    draw(&p, "1.2.3./").success();
+    draw(&p, "1.2.3.4.5.6./7./").success();
     let apps = d.join("applications.csv");
     sortes()
         .args(["generate-applications", "-p"])

@@ -12,7 +12,7 @@ fn a_step_refuses_while_another_holds_the_journal() {
     let journal = std::fs::read(s.path("out/journal.jsonl")).unwrap();
     // This test process plays the other sortes process, in the middle of a selection.
     let held = Lock::take(&s.path("out"), Step::Select).expect("lock");
-    let a = draw(&s.process, "1.2./").failure();
+    let a = draw(&s.process, "1.2.3.4.5.6./7./").failure();
     let err = stderr_of(&a);
     assert!(
         err.contains("another sortes process is working on")
@@ -24,5 +24,5 @@ fn a_step_refuses_while_another_holds_the_journal() {
     // Reading is not blocked: verify runs while the lock is held.
     on(&s, &["verify"]).success();
     drop(held);
-    draw(&s.process, "1.2./").success();
+    draw(&s.process, "1.2.3.4.5.6./7./").success();
 }

@@ -32,7 +32,18 @@ fn rows(res: &[Resident]) -> Vec<String> {
 
 fn drawn(process: &std::path::Path, seed: &str) -> Vec<String> {
     let p = Process::load(process).unwrap();
-    sortes::draw::step::commit(&p, 1, None, "test", None, false).unwrap();
+    // One source with one number: the form of the seeds below.
+    let form = sortes::base::spec::SeedForm::parse("rfc3797:1").unwrap();
+    let args = sortes::draw::step::CommitArgs {
+        wave: 1,
+        counts: None,
+        seed_source: "test",
+        seed_form: &form,
+        recommit_reason: None,
+        rejects: None,
+        force: false,
+    };
+    sortes::draw::step::commit(&p, &args).unwrap();
     let r = sortes::draw::step::draw(&p, &Seed::parse(seed).unwrap(), None, None, false, false)
         .unwrap();
     r.drawn

@@ -199,7 +199,9 @@ fn invitations_render_as_proper_letters() {
     }
     // Single files: one per letter, each a PDF with that letter's pages.
     let (name, bytes) = &b.singles[0];
-    assert!(name.starts_with("invitation-0001-3XPR-RDP2D"));
+    // The file name carries the letter's number only: no code, no name.
+    assert_eq!(name, "invitation-0001.pdf");
+    assert!(b.singles.iter().all(|(n, _)| !n.contains("3XPR")));
     let single = write(&dir, name, bytes);
     assert_eq!(pdf_pages(&single), letter_pages(&b)[0]);
     assert_eq!(

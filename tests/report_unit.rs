@@ -310,7 +310,7 @@ fn loader_reads_the_demo_outputs() {
         "43d748847e0ff404b3d036deec4bd780bcb63ef0e9dccc7ca49d92b0180e7367"
     ));
     assert!(has(
-        "48473a5060eaff0d0f4c329b9701740e05bc327222aad89bed3fc33d2d5e07de"
+        "117cce74e58eaef3eefbdfe31da101166278b1551181d66e46f5e9bf4fd464a2"
     ));
     assert!(has("rfc3797:3.12.19.27.33.41./7./"));
     assert!(d.lottery.is_none() && d.replacements.is_empty());

@@ -89,7 +89,7 @@ fn refuses(p: &Process, args: &[&str], file: &str, step: &str, absent: Option<&s
 #[test]
 fn every_step_refuses_a_changed_input() {
     let p = example();
-    p.run(&["commit", "--seed-source", "test"]).success();
+    p.run(&["commit", "--seed-source", "test", "--seed-form", "rfc3797:3"]).success();
     p.run(&["draw", "--seed", "1.2.3./"]).success();
     let inv = "out/private/invitees.csv";
     let letters = "out/private/letters/invitation-wave1.pdf";
@@ -124,6 +124,8 @@ fn every_step_refuses_a_changed_input() {
             p.path("counts.csv").to_str().unwrap(),
             "--seed-source",
             "t",
+            "--seed-form",
+            "rfc3797:2",
         ],
         inv,
         "draw",
@@ -147,13 +149,14 @@ fn every_step_refuses_a_changed_input() {
     ] {
         refuses(
             &p,
-            &["lottery", "build", "--m", "20"],
+            &["lottery", "build", "--m", "20", "--seed-source", "urns", "--seed-form", "ceremony"],
             file,
             step,
             Some(lot),
         );
     }
-    p.run(&["lottery", "build", "--m", "20"]).success();
+    p.run(&["lottery", "build", "--m", "20", "--seed-source", "urns", "--seed-form", "ceremony"])
+        .success();
     let panel = "out/public/lottery/panel.csv";
     for (file, step) in [(lot, "lottery"), (pool, "select"), ("quotas.csv", "select")] {
         refuses(

@@ -668,7 +668,8 @@ BODIES = {  # step -> its struct in entry.rs, fields in declaration order
         "residents": "u64", "eligible": "u64", "eligible_sha256": "sha256",
         "excluded": COUNTS, "exclusion_list_ids_not_in_register": "u64",
         "invitations": "u64", "household_rule": "bool", "strata_columns": ("list", "str"),
-        "strata": ("list", COMMIT_STRATUM), "seed_source": "str", "reference_date": "str",
+        "strata": ("list", COMMIT_STRATUM), "seed_source": "str", "seed_form": "str",
+        "reference_date": "str", "recommit_reason": ("optional", "str"),
         "commitment": "sha256"},
     "draw": {
         "wave": "u32", "commitment": "sha256", "seed": "str", "key_label": "str",
@@ -687,7 +688,7 @@ BODIES = {  # step -> its struct in entry.rs, fields in declaration order
         "panels": ("optional", "u64"), "min_probability": "decimal", "outputs": FILES,
         "output_sha256": HASHES},
     "lottery": {
-        "lottery_sha256": "sha256", "m": "u64", "k": "u64", "pool_sha256": "sha256",
+        "lottery_sha256": "sha256", "seed_source": "str", "seed_form": "str", "m": "u64", "k": "u64", "pool_sha256": "sha256",
         "quotas_sha256": "sha256", "distribution_sha256": "sha256",
         "panels_in_distribution": "u64", "panels_in_lottery": "u64",
         "panels_generated": "u64", "max_deviation": "decimal",
@@ -709,6 +710,9 @@ BODIES = {  # step -> its struct in entry.rs, fields in declaration order
         "replacement_rounds": ("optional", "u64"), "outputs": FILES,
         "output_sha256": HASHES},
     "report": {"min_cell": "u64", "outputs": FILES, "output_sha256": HASHES},
+    "retention": {
+        "date": "str", "reason": "str", "deleted": ("list", FILE_HASH),
+        "code_key_sha256": ("optional", "sha256"), "register_sha256": ("optional", "sha256")},
 }
 
 STEP_OUTPUTS = {  # entry.rs Step::outputs: (required, optional) output names

@@ -112,6 +112,19 @@ impl Run {
     /// process works on the folder), then opens and checks the journal.
     pub fn begin(layout: Layout, step: Step) -> Result<Run> {
         let lock = Lock::take(&layout.out, step)?;
+        // With the lock held no other step writes: a temporary file is a leftover of
+        // an interrupted write (it may be a whole copy of a personal file).
+        let left = remove_leftovers(&layout.out)?;
+        if !left.is_empty() {
+            eprintln!(
+                "note: removed {} temporary file(s) left by an interrupted write: {}",
+                left.len(),
+                left.iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
         let journal = Journal::open(&layout.journal)?;
         Ok(Run {
             layout,
@@ -168,6 +181,28 @@ impl Run {
     }
 }
 
+/// Removes the temporary files of interrupted atomic writes below `dir`; returns them.
+fn remove_leftovers(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Ok(out);
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(remove_leftovers(&p)?);
+        } else if p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with(super::fsio::TEMP_PREFIX))
+        {
+            std::fs::remove_file(&p).map_err(|e| Error::io(&p, e))?;
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
 /// Reads `path` and checks it is the file `r` records.
 fn check_recorded(path: &Path, r: &Recorded) -> Result<Vec<u8>> {
     let who = match r.wave {
@@ -210,6 +245,8 @@ pub struct Manifest {
     pub files: std::collections::BTreeMap<String, Sha256>,
     /// [`BUNDLE_FORMAT`].
     pub format: String,
+    /// The journal head the bundle was made at: its last entry.
+    pub journal_head: Head,
     /// The output folder's path in the bundle (`out`).
     pub out_dir: String,
     /// The process file's path in the bundle.
@@ -219,6 +256,14 @@ pub struct Manifest {
     /// The draw spec version of the tool that wrote the bundle.
     pub spec: String,
     pub tool: String,
+}
+
+/// A journal head: the last entry's number and hash, to publish and compare.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Head {
+    pub seq: u64,
+    pub sha256: Sha256,
 }
 
 /// Format of the audit bundle's manifest.

@@ -88,6 +88,104 @@ impl Seed {
     }
 }
 
+/// The form of the public randomness announced before a draw (spec §2.1): a seed of
+/// another form is refused, so nobody can pick a seed after the commitment. Written
+/// as text: `rfc3797:6+1` (an RFC 3797 key string with 6 numbers in its first source
+/// and 1 in its second, e.g. Lotto 6aus49 and its Superzahl), `drand:4242` (the
+/// randomness of drand round 4242, a round in the future when announced) or
+/// `ceremony` (a number drawn in public; the public lottery only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SeedForm {
+    Rfc3797 { counts: Vec<u32> },
+    Drand { round: u64 },
+    Ceremony,
+}
+
+impl SeedForm {
+    /// Parses the written form; the error says which forms there are.
+    pub fn parse(input: &str) -> Result<SeedForm> {
+        let s = input.trim();
+        let bad = || {
+            Error::input(
+                Location::default(),
+                format!(
+                    "seed form {s:?} is not one of rfc3797:COUNTS (e.g. rfc3797:6+1 for six numbers and a Superzahl), drand:ROUND (a future round of the drand beacon) or ceremony (a number drawn in public)"
+                ),
+            )
+        };
+        let whole = |t: &str| {
+            (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| t.parse::<u64>().ok())
+                .flatten()
+        };
+        if s == "ceremony" {
+            return Ok(SeedForm::Ceremony);
+        }
+        if let Some(r) = s.strip_prefix("drand:") {
+            return whole(r).map(|round| SeedForm::Drand { round }).ok_or_else(bad);
+        }
+        if let Some(c) = s.strip_prefix("rfc3797:") {
+            let counts: Option<Vec<u32>> = c
+                .split('+')
+                .map(|n| whole(n).and_then(|v| u32::try_from(v).ok()).filter(|v| *v > 0))
+                .collect();
+            return counts.map(|counts| SeedForm::Rfc3797 { counts }).ok_or_else(bad);
+        }
+        Err(bad())
+    }
+
+    /// The written form (what [`SeedForm::parse`] reads back).
+    pub fn text(&self) -> String {
+        match self {
+            SeedForm::Rfc3797 { counts } => format!(
+                "rfc3797:{}",
+                counts.iter().map(u32::to_string).collect::<Vec<_>>().join("+")
+            ),
+            SeedForm::Drand { round } => format!("drand:{round}"),
+            SeedForm::Ceremony => "ceremony".to_string(),
+        }
+    }
+
+    /// Whether `seed` is of this form; else a sentence saying why not.
+    pub fn admits(&self, seed: &Seed) -> std::result::Result<(), String> {
+        let c = seed.canonical();
+        match self {
+            SeedForm::Rfc3797 { counts } => {
+                let Some(body) = c.strip_prefix("rfc3797:") else {
+                    return Err(format!(
+                        "the seed must be an RFC 3797 key string ({}), not {c}",
+                        self.text()
+                    ));
+                };
+                // Canonical: every source ends with "/", every number with ".".
+                let have: Vec<u32> = body
+                    .split_terminator('/')
+                    .map(|g| g.split_terminator('.').count() as u32)
+                    .collect();
+                if &have == counts {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "the announced form {} has {} numbers per source, the seed {}",
+                        self.text(),
+                        counts.iter().map(u32::to_string).collect::<Vec<_>>().join("+"),
+                        have.iter().map(u32::to_string).collect::<Vec<_>>().join("+")
+                    ))
+                }
+            }
+            SeedForm::Drand { round } => match c.strip_prefix("drand:").and_then(|r| r.split_once(':')) {
+                Some((r, _)) if r == round.to_string() => Ok(()),
+                _ => Err(format!(
+                    "the seed must be the randomness of drand round {round} (drand:{round}:HEX), not {c}"
+                )),
+            },
+            SeedForm::Ceremony => Err(format!(
+                "the announced source is a number drawn at a public ceremony, not a seed ({c})"
+            )),
+        }
+    }
+}
+
 fn looks_like_rfc3797(s: &str) -> bool {
     !s.is_empty()
         && s.contains('/')
@@ -286,6 +384,23 @@ mod tests {
             "text:Lotto"
         );
         assert!(Seed::parse("hex:abc").is_err());
+    }
+
+    #[test]
+    fn seed_forms_admit_only_their_seeds() {
+        let lotto = SeedForm::parse("rfc3797:6+1").unwrap();
+        assert_eq!(lotto.text(), "rfc3797:6+1");
+        assert!(lotto.admits(&Seed::parse("3.12.19.27.33.41./7./").unwrap()).is_ok());
+        assert!(lotto.admits(&Seed::parse("3.12.19.27.33./7./").unwrap()).is_err());
+        assert!(lotto.admits(&Seed::parse("text:anything").unwrap()).is_err());
+        let drand = SeedForm::parse("drand:4242").unwrap();
+        let hex = "ab".repeat(32);
+        assert!(drand.admits(&Seed::parse(&format!("drand:4242:{hex}")).unwrap()).is_ok());
+        assert!(drand.admits(&Seed::parse(&format!("drand:4243:{hex}")).unwrap()).is_err());
+        assert!(SeedForm::Ceremony.admits(&Seed::parse("1.2./").unwrap()).is_err());
+        for bad in ["text", "rfc3797:", "rfc3797:6+0", "drand:x", "hex:"] {
+            assert!(SeedForm::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

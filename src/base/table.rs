@@ -204,6 +204,7 @@ impl Table {
             .from_reader(text.as_bytes());
         let mut header: Option<Vec<String>> = None;
         let mut rows = Vec::new();
+        let mut last_start: Option<(u64, usize)> = None;
         for rec in rdr.records() {
             let rec = rec.map_err(|e| {
                 let line = e.position().map_or(0, |p| p.line());
@@ -213,6 +214,7 @@ impl Table {
                 )
             })?;
             let line = rec.position().map_or(0, |p| p.line());
+            last_start = rec.position().map(|p| (p.line(), p.byte() as usize));
             let cells: Vec<String> = rec.iter().map(|c| canonical(c).into_owned()).collect();
             let Some(h) = &header else {
                 header = Some(cells);
@@ -240,6 +242,16 @@ impl Table {
                 "the file is empty; it needs a header row",
             )
         })?;
+        // An opening quote that is never closed makes the rest of the file one field of
+        // the last record: its quotes do not pair up. Refused, so no row is lost unseen.
+        if let Some((line, start)) = last_start
+            && text[start.min(text.len())..].matches('"').count() % 2 == 1
+        {
+            return Err(Error::input(
+                Location::line(path, line),
+                "a quote opened in this row is never closed, so the rest of the file would be read as one field; check the quoting",
+            ));
+        }
         Ok(Table {
             path: path.to_path_buf(),
             header,
@@ -336,6 +348,26 @@ mod tests {
         assert_eq!(t.column("antragscode", "code_column").unwrap(), 0);
         let e = t.column("E-Mail", "contact_columns").unwrap_err();
         assert!(e.to_string().contains("\"Antragscode\", \"Name\""), "{e}");
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_named() {
+        let e = Table::parse(
+            Path::new("a.csv"),
+            b"code,name\nA,\"open\nB,x\nC,y\n",
+            &Options::flexible(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("a.csv, line 2: a quote opened"), "{e}");
+        // Closed quotes, doubled quotes and line breaks inside quotes are fine.
+        let t = Table::parse(
+            Path::new("a.csv"),
+            b"code,name\nA,\"say \"\"hi\"\"\nthere\"\nB,x\n",
+            &Options::csv(),
+        )
+        .unwrap();
+        assert_eq!(t.rows.len(), 2);
     }
 
     #[test]

@@ -37,6 +37,8 @@ const TEMPLATES: &[(&str, &str)] = templates![
 ];
 /// The example seed: numbers of a lottery draw in RFC 3797 key-string form.
 pub const EXAMPLE_SEED: &str = "3.12.19.27.33.41./7./";
+/// The form of the example seed: six numbers and one Superzahl.
+pub const EXAMPLE_SEED_FORM: &str = "rfc3797:6+1";
 /// The example lottery number, as three digits drawn at a public ceremony.
 pub const EXAMPLE_NUMBER: u64 = 187;
 
@@ -130,7 +132,18 @@ pub fn run(a: Args) -> Result<i32> {
     let process = Process::load(&process_path)?;
     let t = steps.next("commit: inputs fixed before the seed exists");
     let seed_source = "Lotto 6aus49, draw of Saturday 2027-01-16: six numbers and the Superzahl as an RFC 3797 key string";
-    let c = crate::draw::step::commit(&process, 1, None, seed_source, None, false)?;
+    let c = crate::draw::step::commit(
+        &process,
+        &crate::draw::step::CommitArgs {
+            wave: 1,
+            counts: None,
+            seed_source,
+            seed_form: &crate::base::spec::SeedForm::parse(EXAMPLE_SEED_FORM)?,
+            recommit_reason: None,
+            rejects: None,
+            force: false,
+        },
+    )?;
     super::print_plan(&c.loaded.plan, None);
     println!(
         "  commitment {}  ({:.2} s)",
@@ -175,7 +188,13 @@ pub fn run(a: Args) -> Result<i32> {
     let t = steps.next("lottery: 1000 numbered panels, committed before the number is drawn");
     let layout = crate::lottery::step::Setup::of(&process)?;
     let pb = super::spinner("rounding the distribution to a lottery");
-    let b = crate::lottery::step::build(&layout, 1000, false);
+    let b = crate::lottery::step::build(
+        &layout,
+        1000,
+        "three digits drawn from urns at the public council meeting of 2027-04-01",
+        &crate::base::spec::SeedForm::Ceremony,
+        false,
+    );
     pb.finish_and_clear();
     super::lottery::print_build(&b?, 1000);
     took(t);
@@ -186,7 +205,6 @@ pub fn run(a: Args) -> Result<i32> {
     let d = crate::lottery::step::draw_step(
         &layout,
         &crate::lottery::step::Source::Number(EXAMPLE_NUMBER),
-        None,
     )?;
     super::lottery::print_draw(&d);
     took(t);
@@ -243,13 +261,13 @@ pub fn run(a: Args) -> Result<i32> {
     took(t);
 
     let t = steps.next("verify: journal, outputs, replays, lottery, replacements");
-    let checks = crate::verify::verify(&process);
+    let checks = crate::verify::verify(&process, &Default::default());
     let code = super::verify::print(&checks);
     took(t);
 
     let t = steps.next("verify the audit bundle alone (what an outside auditor runs)");
-    let checks = crate::verify::bundle::verify(&bundle)?;
-    let failed = checks.iter().filter(|c| !c.ok).count();
+    let checks = crate::verify::bundle::verify(&bundle, &Default::default())?;
+    let failed = checks.iter().filter(|c| !c.ok()).count();
     println!(
         "  {} checks, {failed} failed (sortes verify --bundle {})",
         checks.len(),

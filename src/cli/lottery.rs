@@ -21,6 +21,14 @@ pub struct BuildArgs {
     /// Number of equally likely panels (numbered 0 … m−1).
     #[arg(long, default_value_t = 1000)]
     m: u32,
+    /// How the number will be drawn, announced now, in words (e.g. "three digits drawn
+    /// from urns at the council meeting of 2027-04-01").
+    #[arg(long)]
+    seed_source: String,
+    /// Its form: ceremony (a number drawn in public), drand:ROUND (a future drand
+    /// round) or rfc3797:COUNTS (numbers of a public lottery draw).
+    #[arg(long)]
+    seed_form: String,
     /// Replace lottery files that exist (refused anyway once the lottery is drawn).
     #[arg(long)]
     force: bool,
@@ -37,9 +45,6 @@ pub struct DrawArgs {
     /// Public randomness (rfc3797:…, drand:ROUND:HEX, hex:…, text:…); the number is derived from it.
     #[arg(long)]
     seed: Option<String>,
-    /// With --number: public randomness for the reserve order (default: derived from the number).
-    #[arg(long, requires = "number")]
-    reserve_seed: Option<String>,
 }
 
 pub fn run(c: Command) -> Result<i32> {
@@ -53,7 +58,8 @@ fn build(a: BuildArgs) -> Result<i32> {
     let process = Process::load(&a.process)?;
     let l = Setup::of(&process)?;
     let pb = super::spinner("rounding the distribution to a lottery");
-    let r = step::build(&l, a.m, a.force);
+    let form = crate::base::spec::SeedForm::parse(&a.seed_form)?;
+    let r = step::build(&l, a.m, &a.seed_source, &form, a.force);
     pb.finish_and_clear();
     print_build(&r?, a.m);
     Ok(0)
@@ -85,7 +91,10 @@ pub(crate) fn print_build(r: &step::BuildReport, m: u32) {
         units_text(r.min_leximin),
         units_text(r.min_lottery)
     );
-    println!("  committed: lottery SHA-256 {}", r.lottery_sha256);
+    println!(
+        "  committed: lottery SHA-256 {} (journal head: entry {}, {}); publish both before the draw",
+        r.lottery_sha256, r.head.0, r.head.1
+    );
     for f in &r.files {
         println!("  wrote {}", f.display());
     }
@@ -103,8 +112,7 @@ fn draw(a: DrawArgs) -> Result<i32> {
             ));
         }
     };
-    let reserve_seed = a.reserve_seed.as_deref().map(Seed::parse).transpose()?;
-    print_draw(&step::draw_step(&l, &source, reserve_seed.as_ref())?);
+    print_draw(&step::draw_step(&l, &source)?);
     Ok(0)
 }
 

@@ -14,6 +14,7 @@ mod lottery;
 mod quotas;
 mod replace;
 mod report;
+mod retention;
 mod select;
 mod verify;
 
@@ -66,6 +67,8 @@ enum Command {
     /// Letters ready to print: invitations, then selected / reserve / thank-you letters.
     #[command(subcommand)]
     Letters(letters::Command),
+    /// Delete the personal data after its retention period, and journal what was deleted.
+    Retention(retention::Args),
 }
 
 /// Runs the CLI and returns the process exit code. Errors are printed as one
@@ -94,6 +97,7 @@ pub fn main() -> i32 {
         Command::AuditBundle(a) => audit_bundle::run(a),
         Command::Report(a) => report::run(a),
         Command::Letters(c) => letters::run(c),
+        Command::Retention(a) => retention::run(a),
     };
     match r {
         Ok(code) => code,

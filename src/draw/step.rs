@@ -11,7 +11,7 @@ use crate::base::journal::{
 };
 use crate::base::process::Process;
 use crate::base::run::Run;
-use crate::base::spec::Seed;
+use crate::base::spec::{Seed, SeedForm};
 use crate::base::table::{Options, Table};
 use crate::register::{self, Register};
 use serde_json::{Map, Value};
@@ -101,7 +101,9 @@ pub fn commitment_body(
         strata_columns: process.file.draw.strata.clone(),
         strata,
         seed_source: seed_source.to_string(),
+        seed_form: String::new(),
         reference_date: process.file.process.reference_date.clone(),
+        recommit_reason: None,
         // Computed from the other fields just below.
         commitment: Sha256::of(b""),
     };
@@ -184,6 +186,8 @@ pub struct CommitReport {
     pub loaded: Loaded,
     pub commitment_file: PathBuf,
     pub rejects_file: Option<PathBuf>,
+    /// The journal head after the commitment (seq, entry hash): publish it.
+    pub head: (u64, Sha256),
 }
 
 /// The rejects file (personal: line, column, reason; mode 0600).
@@ -199,18 +203,36 @@ fn rejects_csv(reg: &Register) -> Result<Vec<u8>> {
         .map_err(|e| Error::internal(format!("writing the rejects file: {e}")))
 }
 
-pub fn commit(
-    process: &Process,
-    wave: u32,
-    counts: Option<&BTreeMap<String, u64>>,
-    seed_source: &str,
-    rejects: Option<&Path>,
-    force: bool,
-) -> Result<CommitReport> {
-    if seed_source.trim().is_empty() {
+/// What `commit` is asked to do.
+pub struct CommitArgs<'a> {
+    pub wave: u32,
+    /// Top-up counts per stratum (waves 2 and later).
+    pub counts: Option<&'a BTreeMap<String, u64>>,
+    /// The announced public randomness, in words …
+    pub seed_source: &'a str,
+    /// … and its form, which the draw's seed must have (spec §2.1).
+    pub seed_form: &'a SeedForm,
+    /// Why a wave that has a commitment gets a new one (journaled; verify reports it).
+    pub recommit_reason: Option<&'a str>,
+    /// Set invalid register rows aside in this file (personal) instead of stopping.
+    pub rejects: Option<&'a Path>,
+    pub force: bool,
+}
+
+pub fn commit(process: &Process, a: &CommitArgs<'_>) -> Result<CommitReport> {
+    let wave = a.wave;
+    if a.seed_source.trim().is_empty() {
         return Err(Error::refused(
-            "announce the seed source (--seed-source), e.g. \"Lotto 6aus49 of Saturday 2027-01-09, numbers and Superzahl as an RFC 3797 key\"",
+            "announce the seed source in words (--seed-source), e.g. \"Lotto 6aus49 of Saturday 2027-01-09, the six numbers and the Superzahl\"",
         ));
+    }
+    if *a.seed_form == SeedForm::Ceremony {
+        return Err(Error::refused(
+            "the invitation draw needs a seed: announce rfc3797:COUNTS (numbers of a public lottery draw) or drand:ROUND (a future drand round) as --seed-form",
+        ));
+    }
+    if a.recommit_reason.is_some_and(|r| r.trim().is_empty()) {
+        return Err(Error::refused("--recommit-reason must say why"));
     }
     let mut run = Run::begin(process.layout(), Step::Commit)?;
     let drawn_waves = latest_draws(run.journal());
@@ -220,48 +242,68 @@ pub fn commit(
             wave - 1
         )));
     }
-    if wave == 1 && counts.is_some() {
+    if wave == 1 && a.counts.is_some() {
         return Err(Error::refused("top-up counts are for waves 2 and later"));
     }
-    if wave > 1 && counts.is_none() {
+    if wave > 1 && a.counts.is_none() {
         return Err(Error::refused(
             "a top-up wave needs --counts FILE with the invitations per stratum",
         ));
     }
-    if drawn_waves.contains_key(&wave) && !force {
+    if let Some((e, _)) = run.journal().all::<Commit>().rfind(|(_, c)| c.wave == wave) {
+        let drawn = drawn_waves.contains_key(&wave);
+        if a.recommit_reason.is_none() || (drawn && !a.force) {
+            return Err(Error::refused(format!(
+                "wave {wave} has a commitment already (journal entry {}){}; a second one is journaled with its reason and every verify reports it as a repeat: give --recommit-reason \"…\"{}",
+                e.seq,
+                if drawn { " and has been drawn" } else { "" },
+                if drawn { " and --force" } else { "" }
+            )));
+        }
+    } else if a.recommit_reason.is_some() {
         return Err(Error::refused(format!(
-            "wave {wave} has been drawn already; a new commitment for it needs --force"
+            "wave {wave} has no commitment yet: --recommit-reason is for a second one"
         )));
     }
     let commitment_file = run.layout().commitment(wave);
-    fsio::check_new(&commitment_file, force)?;
-    if let Some(rp) = rejects {
-        fsio::check_new(rp, force)?;
+    fsio::check_new(&commitment_file, a.force)?;
+    if let Some(rp) = a.rejects {
+        fsio::check_new(rp, a.force)?;
     }
-    let loaded = load_plan(process, &run, wave, counts, rejects.is_some())?;
-    let mut body = commitment_body(process, &loaded.reg, &loaded.plan, seed_source);
+    let loaded = load_plan(process, &run, wave, a.counts, a.rejects.is_some())?;
+    let mut body = commitment_body(process, &loaded.reg, &loaded.plan, a.seed_source);
+    body.seed_form = a.seed_form.text();
+    body.recommit_reason = a.recommit_reason.map(str::to_string);
     let commitment = body.commitment.to_string();
     let mut rejects_file = None;
-    if let Some(rp) = rejects {
+    if let Some(rp) = a.rejects {
         let bytes = rejects_csv(&loaded.reg)?;
-        body.rejects_sha256 = Some(fsio::write_atomic(rp, &bytes, Privacy::Personal, force)?);
+        body.rejects_sha256 = Some(fsio::write_atomic(rp, &bytes, Privacy::Personal, a.force)?);
         rejects_file = Some(rp.to_path_buf());
     }
     let entry = run.append(Body::Commit(body))?;
-    let text = serde_json::to_string_pretty(&crate::base::journal::entry_json(entry)?)
-        .map_err(|e| Error::internal(format!("the commitment file: {e}")))?;
+    let head = (entry.seq, entry.entry_hash.clone());
     fsio::write_atomic(
         &commitment_file,
-        format!("{text}\n").as_bytes(),
+        commitment_file_text(entry)?.as_bytes(),
         Privacy::Public,
-        force,
+        a.force,
     )?;
     Ok(CommitReport {
         commitment,
         loaded,
         commitment_file,
         rejects_file,
+        head,
     })
+}
+
+/// The published commitment file of a commit entry: the entry with its header
+/// fields (so also the journal head at the commitment), keys sorted, indented by two.
+pub fn commitment_file_text(entry: &Entry) -> Result<String> {
+    let text = serde_json::to_string_pretty(&crate::base::journal::entry_json(entry)?)
+        .map_err(|e| Error::internal(format!("the commitment file: {e}")))?;
+    Ok(format!("{text}\n"))
 }
 
 /// The latest commitment of a wave (or of the latest wave).
@@ -317,6 +359,13 @@ pub fn draw(
     let sum_path = run.layout().draw_summary(wave);
     fsio::check_new(&inv_path, force)?;
     fsio::check_new(&sum_path, force)?;
+    let form = SeedForm::parse(&commit.seed_form)?;
+    form.admits(seed).map_err(|why| {
+        Error::refused(format!(
+            "the commitment announced {} ({}): {why}",
+            commit.seed_form, commit.seed_source
+        ))
+    })?;
     let counts = topup_counts(&commit);
     let loaded = load_plan(process, &run, wave, counts.as_ref(), rejects)?;
     let now = commitment_body(process, &loaded.reg, &loaded.plan, "");

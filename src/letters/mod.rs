@@ -296,17 +296,8 @@ pub fn render_with(
     )?;
     let mut single_files = Vec::new();
     let mut names = Vec::with_capacity(total);
-    for (n, l) in letters.iter().enumerate() {
-        let code: String = l
-            .code
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-            .collect();
-        let name = if code.is_empty() {
-            format!("{}-{:04}.pdf", kind.name(), n + 1)
-        } else {
-            format!("{}-{:04}-{code}.pdf", kind.name(), n + 1)
-        };
+    for n in 0..letters.len() {
+        let name = single_name(kind, n + 1);
         if singles {
             single_files.push((name.clone(), typeset::single(&set, n, layout_path)?));
         }
@@ -372,6 +363,12 @@ fn language_of(
         return Err(error::language(&shown, letter, &available, dir));
     }
     Ok(lang)
+}
+
+/// The file name of letter `number` of a batch printed as single files: the kind and
+/// the number only (no code or name: file names show up in listings and logs).
+pub fn single_name(kind: Kind, number: usize) -> String {
+    format!("{}-{number:04}.pdf", kind.name())
 }
 
 /// Every column `[letters.columns]` names for the address and the code is in every

@@ -72,25 +72,28 @@ impl Targets {
         }
     }
 
-    /// Every file path of `batch`, in the order they are written.
-    fn all(&self, batch: &Batch) -> Vec<PathBuf> {
+    /// Every file path of a batch of `letters` letters of `kind`, in the order they
+    /// are written (known before the batch is rendered).
+    fn all(&self, kind: Kind, letters: usize, singles: bool) -> Vec<PathBuf> {
         let mut all = vec![self.pdf.clone(), self.html.clone(), self.csv.clone()];
-        all.extend(
-            batch
-                .singles
-                .iter()
-                .map(|(name, _)| self.singles_dir.join(name)),
-        );
+        if singles {
+            all.extend((1..=letters).map(|n| self.singles_dir.join(super::single_name(kind, n))));
+        }
         all
     }
 }
 
-/// Refuses, before anything of a step is written, when any file of any of its
-/// batches exists already (unless `force`): no half set of letters on disk or
-/// in the journal.
-fn check_all_new(layout: &Layout, batches: &[(&str, &Batch)], force: bool) -> Result<()> {
-    for (stem, batch) in batches {
-        for p in Targets::of(layout, stem).all(batch) {
+/// Refuses, before anything of a step is computed or written, when any file of any
+/// of its batches (stem, kind, letters) exists already (unless `force`): no wasted
+/// layout, and no half set of letters on disk or in the journal.
+fn check_all_new(
+    layout: &Layout,
+    batches: &[(&str, Kind, usize)],
+    singles: bool,
+    force: bool,
+) -> Result<()> {
+    for (stem, kind, n) in batches {
+        for p in Targets::of(layout, stem).all(*kind, *n, singles) {
             fsio::check_new(&p, force)?;
         }
     }
@@ -189,11 +192,16 @@ pub fn invitations(process: &Process, wave: u32, singles: bool, force: bool) -> 
             run.path_of(&rec).display()
         )));
     }
+    let stem = format!("invitation-wave{wave}");
+    check_all_new(
+        run.layout(),
+        &[(&stem, Kind::Invitation, recipients.len())],
+        singles,
+        force,
+    )?;
     let t = std::time::Instant::now();
     let resources = Resources::load(&cfg.templates, &cfg)?;
     let batch = render_with(Kind::Invitation, &recipients, &cfg, &resources, singles)?;
-    let stem = format!("invitation-wave{wave}");
-    check_all_new(run.layout(), &[(&stem, &batch)], force)?;
     let sha = rec.sha256.clone();
     let extra = move |b: &mut Letters| {
         b.wave = Some(wave);
@@ -286,15 +294,23 @@ pub fn panel_letters(
             .filter(|id| !on_panel.contains(id.as_str()) && !reserve_set.contains(id.as_str()))
             .collect(),
     )?;
+    let planned = [
+        (Kind::Selected, &selected, "selected"),
+        (Kind::Reserve, &reserve, "reserve"),
+        (Kind::NotSelected, &others, "not-selected"),
+    ];
+    // Every target of every batch checked before the first is rendered.
+    let targets: Vec<(&str, Kind, usize)> = planned
+        .iter()
+        .filter(|(_, r, _)| !r.is_empty())
+        .map(|(k, r, stem)| (*stem, *k, r.len()))
+        .collect();
+    check_all_new(run.layout(), &targets, singles, force)?;
     // Everything rendered before anything is written: no half set of letters.
     // Fonts and layout are loaded once, for the first batch that has letters.
     let mut resources: Option<Resources> = None;
     let mut batches = Vec::new();
-    for (kind, recips, stem) in [
-        (Kind::Selected, &selected, "selected"),
-        (Kind::Reserve, &reserve, "reserve"),
-        (Kind::NotSelected, &others, "not-selected"),
-    ] {
+    for (kind, recips, stem) in planned {
         if recips.is_empty() {
             continue;
         }
@@ -307,9 +323,6 @@ pub fn panel_letters(
         resources = Some(loaded);
         batches.push((kind, stem, b, t.elapsed().as_secs_f64()));
     }
-    // Every target of every batch checked before the first is written.
-    let targets: Vec<(&str, &Batch)> = batches.iter().map(|(_, stem, b, _)| (*stem, b)).collect();
-    check_all_new(run.layout(), &targets, force)?;
     let rounds = st.rounds as u64;
     let extra = move |b: &mut Letters| b.replacement_rounds = Some(rounds);
     let mut out = Vec::new();

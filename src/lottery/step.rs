@@ -12,7 +12,7 @@ use crate::base::journal::{
 };
 use crate::base::process::Process;
 use crate::base::run::{Layout, Run};
-use crate::base::spec::Seed;
+use crate::base::spec::{Seed, SeedForm};
 use crate::base::table::{Options, Table};
 use crate::base::text::{UNIT, csv_field, units_text};
 use crate::quotas::{self, Pool, QuotaFile};
@@ -147,6 +147,8 @@ pub fn frame(run: &Run, setup: &Setup, entry: &Entry, sel: &Select) -> Result<Fr
 }
 
 pub struct BuildReport {
+    /// The journal head after the commitment of the lottery: publish it with the hash.
+    pub head: (u64, Sha256),
     pub lottery: Lottery,
     pub panels_in_lottery: usize,
     pub lottery_sha256: Sha256,
@@ -159,12 +161,25 @@ pub struct BuildReport {
 }
 
 /// Rounds the latest selection to `m` numbered panels, writes `lottery.txt` and
-/// `lottery-report.csv`, and commits the lottery's SHA-256 in the journal.
-pub fn build(setup: &Setup, m: u32, force: bool) -> Result<BuildReport> {
+/// `lottery-report.csv`, and commits the lottery's SHA-256 in the journal together
+/// with the announced randomness of the draw (`seed_source` in words, `seed_form`:
+/// `ceremony`, `drand:ROUND` or `rfc3797:COUNTS`; the draw accepts nothing else).
+pub fn build(
+    setup: &Setup,
+    m: u32,
+    seed_source: &str,
+    seed_form: &SeedForm,
+    force: bool,
+) -> Result<BuildReport> {
     if !(2..=1_000_000).contains(&m) {
         return Err(Error::refused(format!(
             "m = {m}: a lottery needs between 2 and 1000000 numbered panels"
         )));
+    }
+    if seed_source.trim().is_empty() {
+        return Err(Error::refused(
+            "announce the randomness of the draw in words (--seed-source), e.g. \"three digits drawn from urns at the council meeting of 2027-04-01\"",
+        ));
     }
     let mut run = Run::begin(setup.layout.clone(), Step::Lottery)?;
     if run.journal().last::<LotteryDraw>().is_some() {
@@ -275,6 +290,8 @@ pub fn build(setup: &Setup, m: u32, force: bool) -> Result<BuildReport> {
     let rel = |p: &Path| run.layout().rel(p);
     let body = LotteryBuild {
         lottery_sha256: h.clone(),
+        seed_source: seed_source.to_string(),
+        seed_form: seed_form.text(),
         m: u64::from(m),
         k: setup.k as u64,
         pool_sha256,
@@ -290,8 +307,10 @@ pub fn build(setup: &Setup, m: u32, force: bool) -> Result<BuildReport> {
         outputs: named([("lottery", rel(&lf)), ("report", rel(&rf))]),
         output_sha256: named([("lottery", h.clone()), ("report", hr)]),
     };
-    run.append(Body::Lottery(body))?;
+    let entry = run.append(Body::Lottery(body))?;
+    let head = (entry.seq, entry.entry_hash.clone());
     Ok(BuildReport {
+        head,
         panels_in_lottery: used.len(),
         lottery,
         lottery_sha256: h,
@@ -405,11 +424,9 @@ pub fn members_csv(f: &Frame, ids: &[String], first: &str) -> Result<String> {
 }
 
 /// Draws the panel and fixes the reserve order; writes `panel.csv` and `reserves.csv`.
-pub fn draw_step(
-    setup: &Setup,
-    source: &Source,
-    reserve_seed: Option<&Seed>,
-) -> Result<DrawReport> {
+/// The number or seed must be of the form the lottery's commitment announced; the
+/// reserve order comes from the same randomness (the seed, or the ceremony number).
+pub fn draw_step(setup: &Setup, source: &Source) -> Result<DrawReport> {
     let mut run = Run::begin(setup.layout.clone(), Step::LotteryDraw)?;
     if run.journal().last::<LotteryDraw>().is_some() {
         return Err(Error::refused(
@@ -419,11 +436,33 @@ pub fn draw_step(
     }
     let pf = setup.dir().join("panel.csv");
     let rf = setup.dir().join("reserves.csv");
-    fsio::check_new(&pf, false)?;
-    fsio::check_new(&rf, false)?;
+    for p in [&pf, &rf] {
+        if p.exists() {
+            return Err(Error::refused(format!(
+                "{} exists, but the journal records no lottery draw: an earlier draw was interrupted, or its journal entry was removed. A second draw would let one choose between outcomes, so it is refused; restore the journal (verify with the published head), or, if no draw was ever announced, move the files away and say so publicly before drawing",
+                p.display()
+            )));
+        }
+    }
     let c = committed(&run, setup)?;
     let m = c.lottery.m();
     let lsha = c.sha256.to_string();
+    let form = SeedForm::parse(&c.build.seed_form)?;
+    let announced = |why: String| {
+        Error::refused(format!(
+            "the lottery's commitment announced {} ({}): {why}",
+            c.build.seed_form, c.build.seed_source
+        ))
+    };
+    match (source, &form) {
+        (Source::Number(_), SeedForm::Ceremony) => {}
+        (Source::Number(n), _) => {
+            return Err(announced(format!(
+                "a number ({n}) is not of that form; give the seed (--seed)"
+            )));
+        }
+        (Source::Seed(s), f) => f.admits(s).map_err(announced)?,
+    }
     let (number, seed) = match source {
         Source::Number(n) => {
             if *n >= m as u64 {
@@ -434,12 +473,7 @@ pub fn draw_step(
                     c.lottery.number_text(m - 1)
                 )));
             }
-            (
-                *n,
-                reserve_seed
-                    .cloned()
-                    .unwrap_or_else(|| draw::seed_for_number(*n)),
-            )
+            (*n, draw::seed_for_number(*n))
         }
         Source::Seed(s) => (draw::number_from_seed(s, &lsha, m as u64), s.clone()),
     };

@@ -29,7 +29,7 @@ pub fn manifest(dir: &Path) -> Result<Manifest> {
     Ok(m)
 }
 
-pub fn verify(dir: &Path) -> Result<Vec<Check>> {
+pub fn verify(dir: &Path, opts: &super::Options) -> Result<Vec<Check>> {
     let m = manifest(dir)?;
     let mut out = Vec::new();
     let mut bad = Vec::new();
@@ -38,6 +38,14 @@ pub fn verify(dir: &Path) -> Result<Vec<Check>> {
             Ok(b) if Sha256::of(&b) == *h => {}
             Ok(_) => bad.push(format!("{rel} differs")),
             Err(_) => bad.push(format!("{rel} is missing")),
+        }
+    }
+    // Every file of the bundle is listed (a stray copy of personal data is not).
+    let mut files = Vec::new();
+    walk(dir, dir, &mut files);
+    for rel in files {
+        if rel != MANIFEST && !m.files.contains_key(&rel) {
+            bad.push(format!("{rel} is in the bundle but not in its manifest"));
         }
     }
     out.push(Check::verdict(
@@ -54,6 +62,41 @@ pub fn verify(dir: &Path) -> Result<Vec<Check>> {
     let mut setup = Setup::of(&process)?;
     setup.layout = layout.clone();
     setup.quota_path = dir.join(&m.quota_file);
-    out.extend(super::verify_at(&process, Some(setup), layout));
+    let checks = super::verify_at(&process, Some(setup), layout.clone(), opts, super::Scope::Bundle);
+    out.extend(checks);
+    // The head the bundle was made at is the journal's last entry.
+    if let Ok(j) = crate::base::journal::Journal::open(&layout.journal) {
+        let last = j.entries().last().map(|e| (e.seq, e.entry_hash.clone()));
+        if last == Some((m.journal_head.seq, m.journal_head.sha256.clone())) {
+            out.push(Check::pass(
+                "bundle journal head",
+                format!("the bundle was made at entry {}, the journal's last", m.journal_head.seq),
+            ));
+        } else {
+            out.push(Check::fail(
+                "bundle journal head",
+                format!(
+                    "bundle.json names the head entry {} ({}), but the journal ends elsewhere",
+                    m.journal_head.seq,
+                    m.journal_head.sha256.short()
+                ),
+            ));
+        }
+    }
     Ok(out)
+}
+
+/// Paths (relative to `root`, `/`-separated) of every file below `dir`.
+fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            walk(root, &p, out);
+        } else if let Ok(rel) = p.strip_prefix(root) {
+            out.push(rel.to_string_lossy().replace('\\', "/"));
+        }
+    }
 }

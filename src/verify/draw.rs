@@ -2,27 +2,43 @@
 //! commitment recomputed from the inputs, the draw from the seed, the public summary
 //! byte for byte, and (with the office's code key) invitees.csv byte for byte.
 
-use super::Check;
+use super::{Check, Context};
 use crate::base::journal::Commit;
-use crate::base::process::Process;
-use crate::base::run::Run;
 use crate::base::spec::Seed;
 use crate::draw::codes::CodeKey;
 use crate::draw::step as run_step;
 
-pub(super) fn replays(process: &Process, run: &Run, out: &mut Vec<Check>) {
+pub(super) fn replays(cx: &Context<'_>, out: &mut Vec<Check>) {
+    let (process, run) = (cx.process, cx.run);
     let reg_path = process.register_path();
-    if !reg_path.exists() {
-        out.push(Check::pass(
-            "replay",
-            format!(
-                "skipped: the register extract {} is not at hand (needed to replay the draw)",
-                reg_path.display()
-            ),
-        ));
+    if run.journal().last::<Commit>().is_none() {
         return;
     }
-    let key = CodeKey::load(&run.layout().code_key()).ok();
+    if !reg_path.exists() {
+        let recorded: Vec<_> = run
+            .journal()
+            .all::<Commit>()
+            .map(|(_, c)| c.register_file_sha256.clone())
+            .collect();
+        let what = format!(
+            "the register extract {} is not at hand (needed to replay the draw)",
+            reg_path.display()
+        );
+        match cx.absent_why(|r| r.register_sha256.as_ref().is_some_and(|h| recorded.contains(h))) {
+            Some(why) => out.push(Check::skip("replay", format!("{what}: {why}"))),
+            None => out.push(Check::fail(
+                "replay",
+                format!("{what}, and no retention entry records its deletion"),
+            )),
+        }
+        return;
+    }
+    let key_path = run.layout().code_key();
+    let key = if key_path.exists() {
+        Some(CodeKey::load(&key_path))
+    } else {
+        None
+    };
     for (wave, (entry, d)) in run_step::latest_draws(run.journal()) {
         let label = format!("wave {wave} draw: replay");
         let Some((commit_entry, commit)) = run
@@ -112,7 +128,8 @@ pub(super) fn replays(process: &Process, run: &Run, out: &mut Vec<Check>) {
             ));
         }
         match &key {
-            Some(k) if k.fingerprint() == d.code_key_sha256 => {
+            Some(Err(e)) => out.push(Check::fail(format!("wave {wave} code key"), e.to_string())),
+            Some(Ok(k)) if k.fingerprint() == d.code_key_sha256 => {
                 let codes = crate::draw::assign_codes(
                     process,
                     &loaded.reg,
@@ -134,14 +151,23 @@ pub(super) fn replays(process: &Process, run: &Run, out: &mut Vec<Check>) {
                     Err(e) => out.push(Check::fail(label, e.to_string())),
                 }
             }
-            Some(_) => out.push(Check::fail(
+            Some(Ok(_)) => out.push(Check::fail(
                 format!("wave {wave} code key"),
                 "the code key at hand is not the one the draw used",
             )),
-            None => out.push(Check::pass(
-                format!("wave {wave} invitees replay"),
-                "skipped: the code key is not at hand (register office only)",
-            )),
+            None => {
+                let label = format!("wave {wave} invitees replay");
+                match cx.absent_why(|r| r.code_key_sha256.as_ref() == Some(&d.code_key_sha256)) {
+                    Some(why) => out.push(Check::skip(label, format!("the code key is gone: {why}"))),
+                    None => out.push(Check::fail(
+                        label,
+                        format!(
+                            "the code key {} is missing, and no retention entry records its deletion",
+                            key_path.display()
+                        ),
+                    )),
+                }
+            }
         }
     }
 }

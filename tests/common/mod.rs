@@ -104,9 +104,12 @@ pub fn on(s: &Setup, args: &[&str]) -> assert_cmd::assert::Assert {
     sortes().args(args).arg("-p").arg(&s.process).assert()
 }
 
+/// The form of the seeds the tests draw with: six numbers and one more (Lotto 6aus49).
+pub const SEED_FORM: &str = "rfc3797:6+1";
+
 pub fn commit(process: &Path) -> assert_cmd::assert::Assert {
     sortes()
-        .args(["commit", "--seed-source", "test lottery", "-p"])
+        .args(["commit", "--seed-source", "test lottery", "--seed-form", SEED_FORM, "-p"])
         .arg(process)
         .assert()
 }

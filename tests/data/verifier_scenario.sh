@@ -115,9 +115,9 @@ stadtbezirk = ["Innenstadt-West", "Eving", "Hörde", "Lütgendortmund"]
 EOF
 printf 'stratum,count\nEving / 16-24,2\nhörde / 75+,3\n' > counts.csv
 
-"$SORTES" commit -p forum.toml --seed-source "test" >/dev/null
+"$SORTES" commit -p forum.toml --seed-source "test" --seed-form rfc3797:6+1 >/dev/null
 "$SORTES" draw -p forum.toml --seed "3.12.19.27.33.41./7./" >/dev/null
-"$SORTES" commit -p forum.toml --wave 2 --counts counts.csv --seed-source x >/dev/null
+"$SORTES" commit -p forum.toml --wave 2 --counts counts.csv --seed-source x --seed-form rfc3797:2 >/dev/null
 "$SORTES" draw -p forum.toml --seed "1.2./" >/dev/null
 python3 "$VERIFY" --process forum.toml            # exits 1 on any FAIL
 

@@ -86,10 +86,11 @@ pub enum Step {
     Replace,
     Letters,
     Report,
+    Retention,
 }
 
 impl Step {
-    pub const ALL: [Step; 9] = [
+    pub const ALL: [Step; 10] = [
         Step::Commit,
         Step::Draw,
         Step::Intake,
@@ -99,6 +100,7 @@ impl Step {
         Step::Replace,
         Step::Letters,
         Step::Report,
+        Step::Retention,
     ];
 
     /// The journal's name of the step.
@@ -113,6 +115,7 @@ impl Step {
             Step::Replace => "replace",
             Step::Letters => "letters",
             Step::Report => "report",
+            Step::Retention => "retention",
         }
     }
 
@@ -128,6 +131,7 @@ impl Step {
             Step::Replace => "sortes replace",
             Step::Letters => "sortes letters",
             Step::Report => "sortes report",
+            Step::Retention => "sortes retention",
         }
     }
 
@@ -144,6 +148,7 @@ impl Step {
             Step::Replace => (&["panel"], &[]),
             Step::Letters => (&["pdf", "html", "mail_merge"], &[]),
             Step::Report => (&["report_de", "report_en"], &[]),
+            Step::Retention => (&[], &[]),
         }
     }
 }
@@ -167,6 +172,7 @@ pub enum Body {
     Replace(Replace),
     Letters(Letters),
     Report(Report),
+    Retention(Retention),
 }
 
 /// The invitation draw's commitment: every input fixed before the seed exists (spec §11).
@@ -193,8 +199,14 @@ pub struct Commit {
     pub household_rule: bool,
     pub strata_columns: Vec<String>,
     pub strata: Vec<CommitStratum>,
+    /// The announced public randomness: a description, and its form (spec §2.1),
+    /// which the draw's seed must have.
     pub seed_source: String,
+    pub seed_form: String,
     pub reference_date: String,
+    /// A new commitment for a wave that has one already, with the reason given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommit_reason: Option<String>,
     /// Spec §11: SHA-256 of the canonical JSON of `wave` and the committed fields.
     pub commitment: Sha256,
 }
@@ -312,6 +324,10 @@ pub struct Select {
 #[serde(deny_unknown_fields)]
 pub struct LotteryBuild {
     pub lottery_sha256: Sha256,
+    /// The announced randomness of the draw: a description and its form (spec §2.1):
+    /// `ceremony`, `drand:ROUND` or `rfc3797:COUNTS`.
+    pub seed_source: String,
+    pub seed_form: String,
     pub m: u64,
     pub k: u64,
     pub pool_sha256: Sha256,
@@ -392,6 +408,25 @@ pub struct Letters {
     pub output_sha256: Hashes,
 }
 
+/// Personal data deleted after its retention period (files of `out/private/`, the
+/// code key, the register extract): what was deleted, with its SHA-256, so that
+/// verify can tell a deleted file from a missing one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retention {
+    /// The day of the deletion (`YYYY-MM-DD`).
+    pub date: String,
+    pub reason: String,
+    /// Deleted files of the output folder (paths relative to it).
+    pub deleted: Vec<FileHash>,
+    /// The code key's SHA-256 (as the draws record it), when it was deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_key_sha256: Option<Sha256>,
+    /// The register extract's SHA-256 (as the commits record it), when it was deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub register_sha256: Option<Sha256>,
+}
+
 /// The public report.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -413,13 +448,14 @@ impl Body {
             Body::Replace(_) => Step::Replace,
             Body::Letters(_) => Step::Letters,
             Body::Report(_) => Step::Report,
+            Body::Retention(_) => Step::Retention,
         }
     }
 
     /// The recorded output files: (paths, hashes); None for a step without outputs.
     pub fn files(&self) -> Option<(&Files, &Hashes)> {
         match self {
-            Body::Commit(_) => None,
+            Body::Commit(_) | Body::Retention(_) => None,
             Body::Draw(e) => Some((&e.outputs, &e.output_sha256)),
             Body::Intake(e) => Some((&e.outputs, &e.output_sha256)),
             Body::Select(e) => Some((&e.outputs, &e.output_sha256)),
@@ -527,4 +563,5 @@ kinds! {
     Replace => Replace,
     Letters => Letters,
     Report => Report,
+    Retention => Retention,
 }

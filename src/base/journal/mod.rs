@@ -11,7 +11,7 @@
 //! UTF-8 bytes at every depth, no white space) without the `entry_hash` field.
 
 pub mod entry;
-mod lock;
+pub mod lock;
 
 pub use entry::*;
 pub use lock::Lock;
