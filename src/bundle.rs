@@ -6,9 +6,10 @@
 //! <process file>              verbatim (its hash is in the journal)
 //! quotas/<quota file>         the quota file the selection used
 //! out/journal.jsonl           the hash-chained journal
-//! out/public/…                the public outputs the journal records (pool, summaries,
-//!                             distribution, lottery, panel, report) and the published
-//!                             commitments
+//! out/public/…                the public outputs the journal records (summaries,
+//!                             distribution, lottery, panel ids, report) and the
+//!                             published commitments
+//! out/audit/…                 only in a confidential bundle: the pool with attributes
 //! draw-spec.md                the specification the steps follow
 //! sortes_verify.py            the independent Python verifier (standard library only)
 //! ```
@@ -35,9 +36,10 @@ pub struct Written {
     pub bytes: u64,
 }
 
-/// The public files of the process, each checked: the latest recorded output of every
-/// public path, and the published commitment of every committed wave.
-fn public_files(run: &Run) -> Result<Vec<(String, Vec<u8>)>> {
+/// The files of the process a bundle holds, each checked: the latest recorded output
+/// of every public path (and, for a confidential bundle, of every path in `audit/`),
+/// and the published commitment of every committed wave.
+fn bundled_files(run: &Run, confidential: bool) -> Result<Vec<(String, Vec<u8>)>> {
     let mut latest = BTreeMap::new();
     for e in run.journal().entries() {
         let mut recorded = e.outputs();
@@ -46,7 +48,10 @@ fn public_files(run: &Run) -> Result<Vec<(String, Vec<u8>)>> {
             recorded.push(e.input("pool", &s.pool_file, &s.pool_sha256));
         }
         for r in recorded {
-            if run.path_of(&r).starts_with(&run.layout().public) {
+            let p = run.path_of(&r);
+            if p.starts_with(&run.layout().public)
+                || (confidential && p.starts_with(&run.layout().audit))
+            {
                 latest.insert(r.path.clone(), r);
             }
         }
@@ -69,7 +74,10 @@ fn public_files(run: &Run) -> Result<Vec<(String, Vec<u8>)>> {
 }
 
 /// Writes the bundle for `process` into `dest` (refused if it exists, unless `force`).
-pub fn write(process: &Process, dest: &Path, force: bool) -> Result<Written> {
+/// A public bundle holds nothing that re-identifies anyone; a `confidential` one adds
+/// `out/audit/` (the pool with its attributes), for auditors under a confidentiality
+/// agreement.
+pub fn write(process: &Process, dest: &Path, confidential: bool, force: bool) -> Result<Written> {
     let setup = Setup::of(process)?;
     if dest.exists() && !force {
         return Err(Error::refused(format!(
@@ -100,13 +108,19 @@ pub fn write(process: &Process, dest: &Path, force: bool) -> Result<Written> {
         ("draw-spec.md".into(), SPEC_TEXT.as_bytes().to_vec()),
         ("sortes_verify.py".into(), VERIFIER.as_bytes().to_vec()),
     ];
-    files.extend(public_files(&run)?);
+    files.extend(bundled_files(&run, confidential)?);
     let manifest = Manifest {
         files: files
             .iter()
             .map(|(r, b)| (r.clone(), Sha256::of(b)))
             .collect(),
         format: BUNDLE_FORMAT.into(),
+        level: if confidential {
+            "confidential"
+        } else {
+            "public"
+        }
+        .into(),
         journal_head: run
             .journal()
             .entries()

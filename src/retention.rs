@@ -63,7 +63,11 @@ pub fn delete(process: &Process, a: &Args<'_>) -> Result<Report> {
     let date = a.date.map_or(today, str::to_string);
     chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d")
         .map_err(|_| Error::refused(format!("--date {date:?} is not a date like 2028-01-31")))?;
-    if let Some(due) = process.file.letters.as_ref().map(|l| &l.privacy.deletion_date)
+    if let Some(due) = process
+        .file
+        .letters
+        .as_ref()
+        .map(|l| &l.privacy.deletion_date)
         && date < *due
         && !a.force
     {
@@ -93,7 +97,10 @@ pub fn delete(process: &Process, a: &Args<'_>) -> Result<Report> {
         .all::<Commit>()
         .filter_map(|(_, c)| c.rejects_sha256.clone())
         .collect();
-    let key_hashes: Vec<Sha256> = j.all::<Draw>().map(|(_, d)| d.code_key_sha256.clone()).collect();
+    let key_hashes: Vec<Sha256> = j
+        .all::<Draw>()
+        .map(|(_, d)| d.code_key_sha256.clone())
+        .collect();
     let mut files = Vec::new();
     walk(&l.private, &mut files)?;
     let mut deleted = Vec::new();
@@ -148,7 +155,10 @@ pub fn delete(process: &Process, a: &Args<'_>) -> Result<Report> {
         std::fs::remove_file(&reg_path).map_err(|e| Error::io(&reg_path, e))?;
     }
     // Empty folders left behind (letters/, single-file folders).
-    let mut dirs: Vec<PathBuf> = files.iter().filter_map(|f| f.parent().map(Path::to_path_buf)).collect();
+    let mut dirs: Vec<PathBuf> = files
+        .iter()
+        .filter_map(|f| f.parent().map(Path::to_path_buf))
+        .collect();
     dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
     dirs.dedup();
     for d in dirs {

@@ -44,10 +44,10 @@ household_rule = true
         };
         pool.push_str(&format!("P{i:03},{hh},{g},{}\n", d[i % 3]));
     }
-    std::fs::create_dir_all(s.path("out/public")).unwrap();
-    std::fs::write(s.path("out/public/pool.csv"), pool).unwrap();
-    // A pool prepared outside `sortes intake`, in the output folder's public/.
-    let pool = s.path("out/public/pool.csv");
+    std::fs::create_dir_all(s.path("out/audit")).unwrap();
+    std::fs::write(s.path("out/audit/pool.csv"), pool).unwrap();
+    // A pool prepared outside `sortes intake`, in the output folder's audit/.
+    let pool = s.path("out/audit/pool.csv");
     on(
         &s,
         &["select", "--pool", pool.to_str().expect("UTF-8 path")],
@@ -111,7 +111,7 @@ fn fails_with_forged_journal(s: &Setup, path: &Path, bad: impl AsRef<[u8]>, need
 }
 
 fn pool_of(s: &Setup) -> BTreeMap<String, (String, String, String)> {
-    let mut r = csv::Reader::from_path(s.path("out/public/pool.csv")).unwrap();
+    let mut r = csv::Reader::from_path(s.path("out/audit/pool.csv")).unwrap();
     r.records()
         .map(|x| {
             let x = x.unwrap();
@@ -169,7 +169,20 @@ fn column(path: &Path, name: &str) -> Vec<String> {
 fn lottery_draw_replace_verify_and_bundle() {
     let s = setup_selected();
     let pool = pool_of(&s);
-    let a = on(&s, &["lottery", "build", "--m", "100", "--seed-source", "three urns", "--seed-form", "ceremony"]).success();
+    let a = on(
+        &s,
+        &[
+            "lottery",
+            "build",
+            "--m",
+            "100",
+            "--seed-source",
+            "three urns",
+            "--seed-form",
+            "ceremony",
+        ],
+    )
+    .success();
     assert!(
         stdout_of(&a).contains("100 numbered panels (00 to 99)"),
         "{}",
@@ -313,12 +326,7 @@ fn lottery_draw_replace_verify_and_bundle() {
         &["verify"],
         "FAIL select: probabilities file",
     );
-    fails_with_forged_journal(
-        &s,
-        &pf,
-        &bad,
-        &format!("FAIL selection probabilities: {id}: listed"),
-    );
+    fails_with_forged_journal(&s, &pf, &bad, &format!("probabilities.csv: {id}: listed"));
     let pf = s.path("out/public/lottery/panel.csv");
     let mut bad = std::fs::read(&pf).unwrap();
     let last = bad.len() - 2;
@@ -377,13 +385,14 @@ fn lottery_draw_replace_verify_and_bundle() {
     let pyout = String::from_utf8_lossy(&py.stdout);
     assert!(py.status.success(), "{pyout}");
     assert!(
-        pyout.contains("PASS  final panel: number 42 (ceremony)"),
+        pyout.contains("PASS  lottery draw: number 42 (drawn at the public ceremony)"),
         "{pyout}"
     );
     assert!(pyout.contains("PASS  replacement 1"), "{pyout}");
+    // A public bundle: the quotas need the confidential pool, the sums do not.
     assert!(
-        pyout.contains("PASS  selection panels meet the quotas")
-            && pyout.contains("PASS  selection probabilities are the panel sums: 40 applicants"),
+        pyout.contains("SKIP  selection panels")
+            && pyout.contains("PASS  selection probabilities: 40 applicants"),
         "{pyout}"
     );
     assert!(!pyout.contains("FAIL"), "{pyout}");
@@ -406,7 +415,7 @@ fn lottery_draw_replace_verify_and_bundle() {
     assert_eq!(journal_lines(&s), before);
 
     // The pool changed since the selection.
-    let poolf = s.path("out/public/pool.csv");
+    let poolf = s.path("out/audit/pool.csv");
     let porig = std::fs::read_to_string(&poolf).unwrap();
     fails_while_tampered(
         &s,
@@ -429,10 +438,32 @@ fn lottery_draw_replace_verify_and_bundle() {
 #[test]
 fn seed_draw_is_reproducible_and_replacement_explains_a_dead_end() {
     let s = setup_selected();
-    on(&s, &["lottery", "build", "--m", "50", "--seed-source", "drand", "--seed-form", "drand:1234"]).success();
+    on(
+        &s,
+        &[
+            "lottery",
+            "build",
+            "--m",
+            "50",
+            "--seed-source",
+            "drand",
+            "--seed-form",
+            "drand:1234",
+        ],
+    )
+    .success();
     let seed = format!("drand:1234:{}", "0123456789abcdef".repeat(4));
     // Another round than the announced one is refused.
-    on(&s, &["lottery", "draw", "--seed", &seed.replace(":1234:", ":1235:")]).failure();
+    on(
+        &s,
+        &[
+            "lottery",
+            "draw",
+            "--seed",
+            &seed.replace(":1234:", ":1235:"),
+        ],
+    )
+    .failure();
     on(&s, &["lottery", "draw", "--seed", &seed]).success();
     // The number is the spec's function of the seed and the lottery hash.
     let lsha = sortes::base::fsio::sha256_file(&s.path("out/public/lottery/lottery.txt")).unwrap();

@@ -167,7 +167,14 @@ invitations = 5
     // With --rejects the bad row is set aside and counted.
     let rej = dir.path().join("rejects.csv");
     sortes()
-        .args(["commit", "--seed-source", "x", "--seed-form", "rfc3797:2", "-p"])
+        .args([
+            "commit",
+            "--seed-source",
+            "x",
+            "--seed-form",
+            "rfc3797:2",
+            "-p",
+        ])
         .arg(&p)
         .arg("--rejects")
         .arg(&rej)

@@ -300,7 +300,7 @@ fn intake_links_codes_and_writes_a_pseudonymous_pool() {
         .success();
     let text = stdout_of(&r);
     assert!(text.contains("in the pool") && text.contains("response by stratum"));
-    let pool = std::fs::read_to_string(d.join("out/public/pool.csv")).unwrap();
+    let pool = std::fs::read_to_string(d.join("out/audit/pool.csv")).unwrap();
     assert!(pool.starts_with(
         "pool_id,household,gender,age_band,stadtbezirk,education,migration_background"
     ));

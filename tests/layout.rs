@@ -7,8 +7,20 @@ use std::path::{Path, PathBuf};
 
 /// The top-level modules in pipeline order (lib.rs declares them in this order).
 const MODULES: [&str; 14] = [
-    "base", "register", "draw", "intake", "quotas", "select", "lottery", "letters", "report",
-    "retention", "synth", "bundle", "verify", "cli",
+    "base",
+    "register",
+    "draw",
+    "intake",
+    "quotas",
+    "select",
+    "lottery",
+    "letters",
+    "report",
+    "retention",
+    "synth",
+    "bundle",
+    "verify",
+    "cli",
 ];
 
 /// The foundations in `src/base/`, bottom first.

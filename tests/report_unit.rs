@@ -310,7 +310,7 @@ fn loader_reads_the_demo_outputs() {
         "43d748847e0ff404b3d036deec4bd780bcb63ef0e9dccc7ca49d92b0180e7367"
     ));
     assert!(has(
-        "117cce74e58eaef3eefbdfe31da101166278b1551181d66e46f5e9bf4fd464a2"
+        "e306c183cacef640a203353950c9e4a1594f4cd39460bf5badde1fc01f3ed2e4"
     ));
     assert!(has("rfc3797:3.12.19.27.33.41./7./"));
     assert!(d.lottery.is_none() && d.replacements.is_empty());

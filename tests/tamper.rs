@@ -6,60 +6,12 @@
 
 mod common;
 use common::*;
-use std::path::{Path, PathBuf};
-
-struct Process {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
-    toml: PathBuf,
-}
-
-impl Process {
-    fn path(&self, rel: &str) -> PathBuf {
-        self.root.join(rel)
-    }
-    fn run(&self, args: &[&str]) -> assert_cmd::assert::Assert {
-        sortes().args(args).arg("-p").arg(&self.toml).assert()
-    }
-}
-
-/// The example process with 200 invitations on a 20,000-resident synthetic register,
-/// a panel of 6 (gender quotas only) and the repository's letter templates.
-fn example() -> Process {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().to_path_buf();
-    sortes()
-        .args(["generate-register", "--population", "20000", "--out"])
-        .arg(root.join("data"))
-        .assert()
-        .success();
-    let repo = env!("CARGO_MANIFEST_DIR");
-    let toml = include_str!("../examples/dortmund/forum.toml")
-        .replace("invitations = 2000\nstrata", "invitations = 200\nstrata")
-        .replace("k = 50\n", "k = 6\n")
-        .replace("\"../../quotas/dortmund-50.csv\"", "\"quotas.csv\"")
-        .replace(
-            "../../templates/letters",
-            &format!("{repo}/templates/letters"),
-        );
-    let p = root.join("forum.toml");
-    std::fs::write(&p, toml).unwrap();
-    std::fs::write(
-        root.join("quotas.csv"),
-        "category,value,min,max\ngender,m,2,4\ngender,w,2,4\ngender,d,0,1\n",
-    )
-    .unwrap();
-    Process {
-        _dir: dir,
-        root,
-        toml: p,
-    }
-}
+use std::path::Path;
 
 /// Flips one byte of `file` (relative to the process folder), runs `args`, expects a
 /// refusal that names `step` and the file, and that the journal and `absent` (an
 /// output of the refused step, if any) are unchanged; then restores the file.
-fn refuses(p: &Process, args: &[&str], file: &str, step: &str, absent: Option<&str>) {
+fn refuses(p: &Example, args: &[&str], file: &str, step: &str, absent: Option<&str>) {
     let path = p.path(file);
     let orig = std::fs::read(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
     let journal = std::fs::read(p.path("out/journal.jsonl")).unwrap();
@@ -86,10 +38,29 @@ fn refuses(p: &Process, args: &[&str], file: &str, step: &str, absent: Option<&s
     }
 }
 
+/// The lottery, its number announced to come from a ceremony.
+const BUILD: [&str; 8] = [
+    "lottery",
+    "build",
+    "--m",
+    "20",
+    "--seed-source",
+    "urns",
+    "--seed-form",
+    "ceremony",
+];
+
 #[test]
 fn every_step_refuses_a_changed_input() {
     let p = example();
-    p.run(&["commit", "--seed-source", "test", "--seed-form", "rfc3797:3"]).success();
+    p.run(&[
+        "commit",
+        "--seed-source",
+        "test",
+        "--seed-form",
+        "rfc3797:3",
+    ])
+    .success();
     p.run(&["draw", "--seed", "1.2.3./"]).success();
     let inv = "out/private/invitees.csv";
     let letters = "out/private/letters/invitation-wave1.pdf";
@@ -110,7 +81,7 @@ fn every_step_refuses_a_changed_input() {
         &["intake", "--applications", apps_s],
         inv,
         "draw",
-        Some("out/public/pool.csv"),
+        Some("out/audit/pool.csv"),
     );
     // A top-up wave's commitment reads the invitees of the first wave.
     std::fs::write(p.path("counts.csv"), "stratum,count\nEving,3\n").unwrap();
@@ -132,7 +103,7 @@ fn every_step_refuses_a_changed_input() {
         Some("out/public/commitment-wave2.json"),
     );
     p.run(&["intake", "--applications", apps_s]).success();
-    let pool = "out/public/pool.csv";
+    let pool = "out/audit/pool.csv";
     refuses(
         &p,
         &["select"],
@@ -147,16 +118,9 @@ fn every_step_refuses_a_changed_input() {
         (pool, "select"),
         ("quotas.csv", "select"),
     ] {
-        refuses(
-            &p,
-            &["lottery", "build", "--m", "20", "--seed-source", "urns", "--seed-form", "ceremony"],
-            file,
-            step,
-            Some(lot),
-        );
+        refuses(&p, &BUILD, file, step, Some(lot));
     }
-    p.run(&["lottery", "build", "--m", "20", "--seed-source", "urns", "--seed-form", "ceremony"])
-        .success();
+    p.run(&BUILD).success();
     let panel = "out/public/lottery/panel.csv";
     for (file, step) in [(lot, "lottery"), (pool, "select"), ("quotas.csv", "select")] {
         refuses(
@@ -226,8 +190,6 @@ fn every_step_refuses_a_changed_input() {
     let bundle_s = bundle.to_str().unwrap();
     for (file, step) in [
         ("out/public/draw-summary-wave1.csv", "draw"),
-        // The pool as the selection recorded it (the latest record of the file).
-        (pool, "select"),
         ("out/public/selection/distribution.csv", "select"),
         (lot, "lottery"),
         (panel, "lottery-draw"),
@@ -241,6 +203,15 @@ fn every_step_refuses_a_changed_input() {
             Some("bundle"),
         );
     }
+    // The pool as the selection recorded it (the latest record of the file): only
+    // the confidential bundle carries it.
+    refuses(
+        &p,
+        &["audit-bundle", "--confidential", "--out", bundle_s],
+        pool,
+        "select",
+        Some("bundle"),
+    );
     p.run(&["audit-bundle", "--out", bundle_s]).success();
     p.run(&["verify"]).success();
     // The journal holds an entry of every kind; the independent verifier reads each

@@ -1,30 +1,68 @@
 #!/usr/bin/env python3
-"""Independent reference verifier for sortes invitation draws (sortes-draw-spec/2).
+"""Independent reference verifier for sortes (sortes-draw-spec/2).
 
-Re-implements docs/draw-spec.md with the Python 3.11 standard library only
-(ChaCha20 written out below) and replays the draws recorded in the journal.
+Re-implements docs/draw-spec.md with the Python 3.11 standard library only (ChaCha20
+written out below) and checks everything `sortes verify` checks (src/verify/), without
+the sortes binary:
 
-    python3 sortes_verify.py --process forum.toml [--wave N]
-    python3 sortes_verify.py --bundle AUDIT_BUNDLE_DIR
+    python3 sortes_verify.py --process forum.toml [--wave N] [--head SEQ:HASH] [--accept-repeats]
+    python3 sortes_verify.py --bundle AUDIT_BUNDLE_DIR [--head SEQ:HASH] [--accept-repeats]
     python3 sortes_verify.py --vectors
 
-Both modes first check the journal: the hash chain, and every entry against the
-schema sortes writes it with (src/base/journal/entry.rs: no unknown or missing field,
-no floating-point number, spec sortes-draw-spec/2); a journal that fails the schema
-is not replayed, as sortes refuses it as a whole.
+Both modes check, in this order:
 
-With --bundle it checks an audit bundle (sortes audit-bundle): the manifest, the
-journal chain, the committed lottery, every numbered panel against the quota file
-(integer counts), recomputes the final panel from the number or seed (§13), the
-reserve order, and the replacements (§14, by exhaustive search where that is small).
+* the journal (§10): the hash chain, every line in canonical form, every entry against the
+  schema sortes writes it with (src/base/journal/entry.rs: no unknown or missing field, no
+  floating-point number); a journal that fails is not used further, as sortes refuses it
+  as a whole. With --head (HASH or SEQ:HASH, published earlier) the journal must still
+  contain that entry: a journal cut after it, or rewritten, fails;
+* the sequence of steps: every step used what the step before it recorded (a draw the
+  latest commitment of its wave, the intake the latest invitee files, the selection the
+  intake's pool, the lottery the latest selection, one lottery draw after it,
+  replacements in rounds 1, 2, ...; nothing stale); every seed and the lottery number of
+  the form announced before it (§2.1); a wave committed or drawn twice (FAIL, or ACCEPTED
+  with --accept-repeats); every file of the output folder recorded by an entry (journal
+  complete); each published commitment-waveN.json the latest commit entry of its wave;
+* every recorded file at the hash of the latest entry that wrote it; a personal file
+  (out/private/) that is gone is SKIP only when a retention entry journals its deletion
+  (or, in a bundle, as out of scope); the process file against the hash the steps
+  recorded; each draw summary as its commit and draw entries imply it;
+* the selection: every panel of distribution.csv has k pool members and meets every quota
+  and the household rule (integer counts); probabilities.csv is the sum over the panels;
+* the lottery (§12-§14): the commitment of lottery.txt, every numbered panel against the
+  quotas, the rounding's largest difference and lottery-report.csv recomputed, the number
+  (from the seed) and the reserve order recomputed, every replacement replayed by the rule
+  of §14 (exact search), and panel.csv, reserves.csv and panel-after-replacement-N.csv
+  compared byte for byte with what the journal implies.
 
-Prints one PASS/FAIL line per check and exits 1 on any failure. It prints no
-personal data: register ids, names and addresses never appear, only counts and hashes.
+--process FILE adds what needs the office's personal data: the register replay of every
+draw (the commitment recomputed from the extract, §6-§8 and §11; the invitees drawn again;
+the summary byte for byte) and, with the code key out/private/code-key.secret, invitees.csv
+byte for byte with its application codes (§9). A register or code key that is gone is SKIP
+when a retention entry records its deletion, else FAIL. --wave N shows that wave's replay
+only (earlier waves are replayed silently unless they fail).
+
+--bundle DIR checks an audit bundle (sortes audit-bundle) first by its manifest
+(bundle.json: every file listed with its SHA-256 and no other file; its level against
+the journal: a confidential bundle holds the out/audit/ files the journal records, a
+public one none; its journal head is the journal's last entry). The register and the
+personal files are not in a bundle (SKIP). A public bundle leaves out the confidential
+pool (out/audit/pool.csv), so what counts attributes (the panels against the quotas, the
+choice of a replacement) is SKIP with the reason; the reserve order is then recomputed
+from the pool ids that probabilities.csv lists. A confidential bundle runs them all.
+
+Prints one line per check, `PASS  name: detail`, `SKIP  name: reason`, `ACCEPTED  name:
+detail` or `FAIL  name: detail`; a FAIL caused by a file names that file relative to the
+process folder or the bundle. Exits 1 iff a check failed; an unexpected error is a FAIL
+of `verifier` naming the file being read, never a traceback. It prints no personal
+data: register ids, names, addresses and codes never appear, only counts, hashes and
+pool ids (pseudonyms).
 """
 import argparse
 import csv
 import datetime
 import hashlib
+import hmac
 import io
 import json
 import re
@@ -45,6 +83,10 @@ def sha256(b: bytes) -> str:
 
 class Failure(Exception):
     """An input that cannot be processed the way sortes would (reported as FAIL)."""
+
+
+class Unsupported(Exception):
+    """An input this verifier cannot read (reported as SKIP, with the reason)."""
 
 
 # ---------------------------------------------------------------- §2 seeds
@@ -270,9 +312,8 @@ def age_band_label(edges, age):  # §7.1
     return f"{edges[i]}-{edges[i + 1] - 1}" if i + 1 < len(edges) else f"{edges[i]}+"
 
 
-def read_csv_rows(path: Path, reg: dict):
+def read_csv_rows(raw: bytes, reg: dict):
     """Decodes and splits the extract like sortes: returns (header, data rows)."""
-    raw = path.read_bytes()
     if not raw:
         raise Failure("the register extract is empty")
     if reg.get("encoding", "utf-8").lower() in ("windows-1252", "cp1252"):
@@ -310,9 +351,10 @@ def load_register(proc: dict, base: Path, keep_rejects: bool):
     path = base / reg["path"]
     fmt = (reg.get("format") or ("parquet" if path.suffix.lower() == ".parquet" else "csv")).lower()
     if fmt != "csv":
-        raise Failure("Parquet not supported by the reference verifier")
-    file_sha = sha256(path.read_bytes())
-    header, rows = read_csv_rows(path, reg)
+        raise Unsupported("a Parquet register: the reference verifier reads CSV only")
+    raw = path.read_bytes()
+    file_sha = sha256(raw)
+    header, rows = read_csv_rows(raw, reg)
     by_birth = "birth_date" in cols
     names = [cols.get(f) for f in FIELDS]
     names[7] = cols.get("birth_date") or cols.get("age")
@@ -384,7 +426,7 @@ def load_register(proc: dict, base: Path, keep_rejects: bool):
             continue
         hh = household_key(hh_mode, v)
         people.append(dict(id=v[0], age=age, b51=v[11] == "1", b52=v[12] == "1", nat=v[9],
-                           key=tuple(key), household=hh, hash=record_hash(v)))
+                           key=tuple(key), household=hh, hash=record_hash(v), row=row))
     ids = {}
     for p in people:
         ids[p["id"]] = ids.get(p["id"], 0) + 1
@@ -398,7 +440,8 @@ def load_register(proc: dict, base: Path, keep_rejects: bool):
     if not people:
         raise Failure("no valid resident rows")
     return dict(people=people, rows=len(rows), blank_rows=blank, rejected_rows=rejects,
-                file_sha256=file_sha, extract_sha256=list_hash(p["hash"] for p in people))
+                file_sha256=file_sha, extract_sha256=list_hash(p["hash"] for p in people),
+                idx=idx)  # idx: the column of each field, for the invitees replay (§9)
 
 
 def header_delimiter(line: str, candidates: str) -> str:
@@ -572,12 +615,16 @@ def drawn_digest(per) -> str:  # §8.3
     return sha256("".join(p["id"] + "\n" for d in per for p in d).encode("utf-8"))
 
 
+def csv_field(s: str) -> str:
+    """A CSV field as sortes writes it (Rust csv crate, QuoteStyle::Necessary): quoted
+    only if it holds ',', '"', CR or LF."""
+    return '"' + s.replace('"', '""') + '"' if any(c in s for c in ',"\r\n') else s
+
+
 def summary_csv(pl, per) -> bytes:
-    def field(s):
-        return '"' + s.replace('"', '""') + '"' if any(c in s for c in ',"\n') else s
     out = "stratum,residents,eligible,capacity,factor,allocated,drawn\n"
     for s, d in zip(pl["strata"], per):
-        out += f"{field(s['stratum'])},{s['residents']},{s['eligible']},{s['capacity']}," \
+        out += f"{csv_field(s['stratum'])},{s['residents']},{s['eligible']},{s['capacity']}," \
                f"{s['factor']},{s['allocated']},{len(d)}\n"
     return out.encode("utf-8")
 
@@ -875,126 +922,671 @@ def entry_problem(e: dict, n: int):
     return struct_problem(BODIES[e["step"]], body, "") or rule_problem(e["step"], body)
 
 
-# ---------------------------------------------------------------- verification
+# ---------------------------------------------------------------- CSV files between the steps
+# The files one step hands the next (quota file, pool, distribution, probabilities,
+# members files) are read as src/base/table.rs reads them: UTF-8 (a BOM dropped), the
+# delimiter among candidates that occurs most often outside quotes in the first
+# non-blank line, cells trimmed and in NFC, rows without a non-empty cell dropped,
+# every row as wide as the header.
+class Table:
+    def __init__(self, header, rows):
+        self.header, self.rows = header, rows  # rows: (line, cells)
+
+    def find(self, name: str):
+        """The first column whose name folds to `name` (None if there is none)."""
+        k = fold(name)
+        return next((i for i, h in enumerate(self.header) if fold(h) == k), None)
+
+
+def fold(s: str) -> str:  # src/base/text.rs fold: NFC, white space runs as one space, lower case
+    return " ".join(w for w in re.split(f"[{WS}]+", unicodedata.normalize("NFC", s)) if w).lower()
+
+
+def decode_utf8(rel: str, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        raise Failure(f"{rel}: line {line}: a byte that is not valid UTF-8") from None
+
+
+def read_table(rel: str, data: bytes, delimiters: str = ",;\t") -> Table:
+    text = decode_utf8(rel, data)
+    first = next((l for l in text.split("\n") if l.strip(WS)), "")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=header_delimiter(first, delimiters))
+    header, rows, line = None, [], 1
+    try:
+        for rec in reader:
+            start, line = line, reader.line_num + 1
+            cells = [canon(c) for c in rec]
+            if header is None:
+                header = cells
+            elif any(cells):
+                if len(cells) != len(header):
+                    raise Failure(f"{rel}: line {start}: this row has {len(cells)} cells but "
+                                  f"the header has {len(header)}")
+                rows.append((start, cells))
+    except csv.Error:
+        raise Failure(f"{rel}: line {line}: cannot be read as CSV (a broken quote?)") from None
+    if header is None:
+        raise Failure(f"{rel}: the file is empty; it needs a header row")
+    if text.count('"') % 2:  # Python's csv reads an unclosed quote to the end; sortes refuses
+        raise Failure(f"{rel}: a quote opened is never closed, so the rest of the file would "
+                      "be read as one field")
+    return Table(header, rows)
+
+
+UNIT = 10**12  # probabilities are whole numbers of 10^-12 (src/base/text.rs)
+
+
+def parse_units(s: str):
+    """A non-negative decimal with at most 12 places, in units of 10^-12; else None."""
+    whole, _, frac = s.partition(".")
+    if (not whole and not frac) or len(frac) > 12 or not re.fullmatch("[0-9]*", whole) \
+            or not re.fullmatch("[0-9]*", frac):
+        return None
+    return int(whole or 0) * UNIT + int(frac.ljust(12, "0") or 0)
+
+
+def units_text(u: int) -> str:  # 12 places: "0.135000000000", "-0.000000000001"
+    return f"{'-' if u < 0 else ''}{abs(u) // UNIT}.{abs(u) % UNIT:012d}"
+
+
+def parse_distribution(rel: str, data: bytes):
+    """distribution.csv (src/select/files.rs): panels (ids sorted) and probabilities in
+    units, normalised to sum to exactly 1 (the difference, at most 10^-6, goes to the most
+    probable panel, the lowest number on ties)."""
+    t = read_table(rel, data, ",")
+    if t.header != ["panel", "probability", "members"]:
+        raise Failure(f"{rel}: line 1: the header must be panel,probability,members")
+    panels, probs = [], []
+    for line, cells in t.rows:
+        p = parse_units(cells[1])
+        if p is None:
+            raise Failure(f"{rel}: line {line}: the probability is not a decimal number "
+                          "with at most 12 places")
+        panels.append(sorted(m for m in cells[2].split(" ") if m))
+        probs.append(p)
+    if not panels:
+        raise Failure(f"{rel}: line 1: the distribution lists no panels")
+    if abs(UNIT - sum(probs)) > 1_000_000:
+        raise Failure(f"{rel}: the probabilities sum to {sum(probs)}e-12, not 1")
+    top = max(range(len(probs)), key=lambda i: (probs[i], -i))
+    probs[top] += UNIT - sum(probs)
+    return panels, probs
+
+
+def parse_probabilities(rel: str, data: bytes):
+    """probabilities.csv: (pool id, probability in units), in file order."""
+    t = read_table(rel, data, ",")
+    if t.header != ["pool_id", "probability"]:
+        raise Failure(f"{rel}: line 1: the header must be pool_id,probability")
+    out = []
+    for line, cells in t.rows:
+        p = parse_units(cells[1])
+        if p is None:
+            raise Failure(f"{rel}: line {line}: the probability is not a decimal number "
+                          "with at most 12 places")
+        out.append((cells[0], p))
+    return out
+
+
+def members_csv(ids, first: str) -> bytes:
+    """panel.csv, reserves.csv, panel-after-replacement-N.csv: seat (or rank) and pool id
+    only; the attributes stay in the confidential pool (src/lottery/step.rs)."""
+    return (f"{first},pool_id\n" + "".join(f"{n},{csv_field(i)}\n" for n, i in
+                                             enumerate(ids, start=1))).encode("utf-8")
+
+
+# ---------------------------------------------------------------- quotas, pool and panels
+class Instance:
+    """A pool matched to a quota file (src/select/instance.rs): per agent the index of
+    its value in each category; households as ids (None: no household rule or no key)."""
+
+    def __init__(self, k, cats, ids, agents, households):
+        self.k, self.cats, self.ids, self.agents, self.households = k, cats, ids, agents, households
+        self.index = {i: n for n, i in enumerate(ids)}
+        self.slot0 = [sum(len(c[1]) for c in cats[:n]) for n in range(len(cats))]
+        self.lo = [lo for _, vals in cats for _, lo, _ in vals]
+        self.hi = [hi for _, vals in cats for _, _, hi in vals]
+
+    def slots(self, a: int):
+        """The (category, value) slots of agent a, one per category."""
+        return [self.slot0[c] + v for c, v in enumerate(self.agents[a])]
+
+
+def _bound(rel, line, col, s):
+    if not re.fullmatch("[0-9]+", s) or int(s) >= 2**32:
+        raise Failure(f"{rel}: line {line}: {col} is {s!r}, not a whole number of 0 or more")
+    return int(s)
+
+
+def parse_quotas(rel: str, data: bytes):
+    """The quota file (src/quotas/file.rs): [(category, [(value, min, max), ...])] in file
+    order; category,value / feature,value / category,feature layouts."""
+    t = read_table(rel, data, ",;")
+    c, f, v = t.find("category"), t.find("feature"), t.find("value")
+    if c is not None and v is not None:
+        cat_col, val_col = c, v
+    elif f is not None and v is not None:
+        cat_col, val_col = f, v
+    elif c is not None and f is not None:
+        cat_col, val_col = c, f
+    else:
+        raise Failure(f"{rel}: line 1: the header needs a category and a value column")
+    cols = {}
+    for name in ("min", "max", "min_flex", "max_flex"):
+        cols[name] = t.find(name)
+        if cols[name] is None and name in ("min", "max"):
+            raise Failure(f"{rel}: line 1: the header has no column \"{name}\"")
+    cats = []
+    for line, cells in t.rows:
+        cat, val = cells[cat_col], cells[val_col]
+        if not cat or not val:
+            raise Failure(f"{rel}: line {line}: the category or the value is empty")
+        lo, hi = (_bound(rel, line, n, cells[cols[n]]) for n in ("min", "max"))
+        if lo > hi:
+            raise Failure(f"{rel}: line {line}: {cat}={val}: the minimum {lo} is greater "
+                          f"than the maximum {hi}")
+        for n in ("min_flex", "max_flex"):
+            if cols[n] is not None and cells[cols[n]]:
+                x = _bound(rel, line, n, cells[cols[n]])
+                if (n == "min_flex" and x > lo) or (n == "max_flex" and x < hi):
+                    raise Failure(f"{rel}: line {line}: {cat}={val}: {n} {x} is outside min..max")
+        entry = next((e for e in cats if fold(e[0]) == fold(cat)), None)
+        if entry is None:
+            entry = (cat, [])
+            cats.append(entry)
+        if any(fold(x[0]) == fold(val) for x in entry[1]):
+            raise Failure(f"{rel}: line {line}: {cat}={val} is given twice")
+        entry[1].append((val, lo, hi))
+    if not cats:
+        raise Failure(f"{rel}: the quota file has a header but no quota rows")
+    return cats
+
+
+def build_instance(pool_rel, pool_data, cats, k: int, household_rule: bool) -> Instance:
+    """The pool (src/quotas/pool.rs: unique non-empty pool_id, household key with the
+    household rule) matched to the quota categories: every applicant's value must be one
+    of its category's values (compared by fold). Names no value: only the line."""
+    t = read_table(pool_rel, pool_data)
+    id_col = t.find("pool_id")
+    if id_col is None:
+        raise Failure(f"{pool_rel}: line 1: the pool has no column \"pool_id\"")
+    hh_col = t.find("household") if household_rule else None
+    if household_rule and hh_col is None:
+        raise Failure(f"{pool_rel}: line 1: the pool has no column \"household\"")
+    cat_cols = []
+    for name, _ in cats:
+        col = t.find(name)
+        if col is None:
+            raise Failure(f"{pool_rel}: line 1: the pool has no column {name!r} (a quota category)")
+        cat_cols.append(col)
+    ids, agents, keys, seen = [], [], [], set()
+    for line, cells in t.rows:
+        pid = cells[id_col]
+        if not pid or pid in seen:
+            raise Failure(f"{pool_rel}: line {line}: the pool id is empty or given twice")
+        seen.add(pid)
+        a = []
+        for (name, vals), col in zip(cats, cat_cols):
+            v = next((n for n, x in enumerate(vals) if fold(x[0]) == fold(cells[col])), None)
+            if v is None:
+                raise Failure(f"{pool_rel}: line {line}: the {name} of {pid} is not a value "
+                              "of the quota file")
+            a.append(v)
+        ids.append(pid)
+        agents.append(a)
+        keys.append(fold(cells[hh_col]) if hh_col is not None and cells[hh_col] else None)
+    households = None
+    if any(h is not None for h in keys):
+        number = {}
+        households = [None if h is None else number.setdefault(h, len(number)) for h in keys]
+    return Instance(k, cats, ids, agents, households)
+
+
+def panel_problem(inst: Instance, ids):
+    """None if the panel (pool ids) has k distinct pool members, meets every quota and the
+    household rule (integer counts, src/select/mod.rs check_panel); else a sentence."""
+    missing = [i for i in ids if i not in inst.index]
+    if missing:
+        return f"{missing[0]} is not in the pool"
+    if len(ids) != inst.k:
+        return f"the panel has {len(ids)} members, expected {inst.k}"
+    if len(set(ids)) != len(ids):
+        return "a member appears twice"
+    counts = [0] * len(inst.lo)
+    for i in ids:
+        for s in inst.slots(inst.index[i]):
+            counts[s] += 1
+    for (cat, vals), s0 in zip(inst.cats, inst.slot0):
+        for n, (val, lo, hi) in enumerate(vals):
+            if not lo <= counts[s0 + n] <= hi:
+                return f"{cat}={val}: {counts[s0 + n]} selected, quota is {lo}..={hi}"
+    if inst.households:
+        hh = [inst.households[inst.index[i]] for i in ids]
+        hh = [h for h in hh if h is not None]
+        if len(hh) != len(set(hh)):
+            return "two members of one household selected"
+    return None
+
+
+# ---------------------------------------------------------------- §14 replacements
+class Undecided(Exception):
+    """The search for a completion went past its limit (reported as SKIP)."""
+
+
+def completable(inst: Instance, fixed: list, cands: list, need: int, limit: int = 1_000_000):
+    """§14: whether `need` people of `cands` (agent indices) complete `fixed` to a panel
+    that meets every quota and the household rule. An exact search: candidates without a
+    household conflict are grouped by their values (interchangeable); the members of one
+    household are alternatives (at most one of them). It branches on the quota whose
+    minimum is hardest to reach (one of the people who have that value must be taken; each
+    is tried in turn, then left out), and cuts a branch when a category's minimums need
+    more seats than are left, or its maximums and the people left allow fewer."""
+    nslot, hh = len(inst.lo), inst.households
+    counts = [0] * nslot
+    for a in fixed:
+        for s in inst.slots(a):
+            counts[s] += 1
+    if any(c > h for c, h in zip(counts, inst.hi)):
+        return False
+    taken = [hh[a] for a in fixed if hh and hh[a] is not None]
+    if len(taken) != len(set(taken)):
+        return False
+    pool = [a for a in cands if not (hh and hh[a] is not None and hh[a] in taken)]
+    members = {}
+    for a in pool:
+        if hh and hh[a] is not None:
+            members.setdefault(hh[a], []).append(a)
+    alone, households = {}, []
+    for a in pool:
+        h = hh[a] if hh else None
+        if h is None or len(members[h]) == 1:
+            t = tuple(inst.slots(a))
+            alone[t] = alone.get(t, 0) + 1
+        elif members[h][0] == a:
+            households.append(sorted({tuple(inst.slots(m)) for m in members[h]}))
+    # A unit: its value lists (one for people grouped by value, the members' for a
+    # household), how many may still be taken from it (a household: at most one).
+    types = [[t] for t in sorted(alone)] + households
+    mult = [alone[t[0]] for t in types[:len(alone)]] + [1] * len(households)
+    # What the units can still give: people per slot, seats in all.
+    avail, seats = [0] * nslot, [sum(mult)]
+
+    def union(u):
+        return {s for t in types[u] for s in t}
+
+    def count(u, sign):
+        for s in union(u):
+            avail[s] += sign * mult[u]
+    for u in range(len(types)):
+        count(u, 1)
+    supply = [[u for u in range(len(types)) if s in union(u)] for s in range(nslot)]
+    cats = [range(s0, s0 + len(v)) for s0, (_, v) in zip(inst.slot0, inst.cats)]
+    nodes = [0]
+
+    def set_types(u, new, new_mult):
+        """Unit u now offers `new` value lists, new_mult times; what is left follows."""
+        count(u, -1)
+        seats[0] += new_mult - mult[u]
+        types[u], mult[u] = new, new_mult
+        count(u, 1)
+
+    def fits(t):
+        return all(counts[s] < inst.hi[s] for s in t)
+
+    def try_take(u, t, left):
+        """Takes one person with values t from unit u and searches on; undoes it."""
+        old = (types[u], mult[u])
+        set_types(u, old[0], old[1] - 1) if len(old[0]) == 1 else set_types(u, [], 0)
+        for s in t:
+            counts[s] += 1
+        ok = search(left - 1)
+        for s in t:
+            counts[s] -= 1
+        set_types(u, *old)
+        return ok
+
+    def search(left: int) -> bool:
+        nodes[0] += 1
+        if nodes[0] > limit:
+            raise Undecided(f"more than {limit} search steps")
+        if left == 0:
+            return all(c >= lo for c, lo in zip(counts, inst.lo))
+        if seats[0] < left:
+            return False
+        short = [max(0, lo - c) for c, lo in zip(counts, inst.lo)]
+        for r in cats:
+            if sum(short[s] for s in r) > left or \
+                    sum(min(inst.hi[s] - counts[s], avail[s]) for s in r) < left:
+                return False
+        if any(x > y for x, y in zip(short, avail)):
+            return False
+        need_s = [s for s in range(nslot) if short[s]]
+        undo, ok = [], False
+        if need_s:  # someone with value s must be taken: each supplier in turn
+            s = min(need_s, key=lambda s: avail[s] - short[s])
+            for u in supply[s]:
+                with_s = [t for t in types[u] if s in t]
+                if mult[u] == 0 or not with_s:
+                    continue
+                if any(fits(t) and try_take(u, t, left) for t in with_s):
+                    ok = True
+                    break
+                undo.append((u, types[u], mult[u]))  # from now on: nobody with s from u
+                rest = [t for t in types[u] if s not in t]
+                set_types(u, rest, mult[u] if rest else 0)
+                if short[s] > avail[s]:
+                    break
+        else:  # every minimum met: fill the seats left without passing a maximum
+            u = next((u for u in range(len(types)) if mult[u]), None)
+            if u is not None:
+                ok = any(fits(t) and try_take(u, t, left) for t in types[u])
+                if not ok:
+                    undo.append((u, types[u], mult[u]))
+                    set_types(u, [], 0)
+                    ok = search(left)
+        for u, t, m in reversed(undo):
+            set_types(u, t, m)
+        return ok
+
+    return search(need)
+
+
+def choose_replacements(inst: Instance, panel, ever, unavailable_before, reserve, dropped,
+                        unavailable):
+    """§14: the lexicographically first feasible choice in the reserve order (as
+    src/lottery/step.rs choose and src/lottery/replace.rs): walk the reserve order,
+    skipping everyone ever on the panel or unavailable; take a person if the panel can
+    still be completed with people later in the order."""
+    if any(d not in panel for d in dropped) or len(set(dropped)) != len(dropped):
+        raise Failure("a dropped member is not on the current panel, or is named twice")
+    if any(u not in inst.index for u in unavailable):
+        raise Failure("an unavailable person is not in the pool")
+    gone = set(dropped)
+    staying = [inst.index[p] for p in panel if p not in gone and p in inst.index]
+    skip = set(ever) | set(unavailable_before) | set(unavailable)
+    cands = [inst.index[r] for r in reserve if r not in skip and r in inst.index]
+    chosen, need = [], len(dropped)
+    for pos, c in enumerate(cands):
+        if len(chosen) == need:
+            break
+        fixed, left = staying + chosen + [c], need - len(chosen) - 1
+        if left == 0:
+            ok = panel_problem(inst, [inst.ids[a] for a in fixed]) is None
+        else:
+            ok = completable(inst, fixed, cands[pos + 1:], left)
+        if ok:
+            chosen.append(c)
+    if len(chosen) < need:
+        raise Failure("no choice from the reserve order keeps every quota")
+    return [inst.ids[a] for a in chosen]
+
+
+# ---------------------------------------------------------------- §12 the lottery file
+LOTTERY_MAGIC = "sortes lottery v1"
+
+
+def parse_lottery(rel: str, data: bytes):
+    """lottery.txt in its one canonical byte form (§12, src/lottery/mod.rs parse):
+    a dict of the header values and the tickets (ids per number)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Failure(f"{rel}: the lottery file is not UTF-8 text") from None
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    keys = ["process", "m", "k", "pool_sha256", "quotas_sha256", "distribution_sha256"]
+    if len(lines) < 7:
+        raise Failure(f"{rel}: the file ends before its header is complete")
+    if lines[0] != LOTTERY_MAGIC:
+        raise Failure(f"{rel}: line 1: this is not a sortes lottery file")
+    head = {}
+    for n, key in enumerate(keys, start=2):
+        if not lines[n - 1].startswith(key + "="):
+            raise Failure(f"{rel}: line {n}: expected the line {key}=…")
+        head[key] = lines[n - 1][len(key) + 1:]
+    for n, key in ((3, "m"), (4, "k")):
+        if not re.fullmatch(r"\+?[0-9]+", head[key]):
+            raise Failure(f"{rel}: line {n}: {key} is not a whole number")
+        head[key] = int(head[key])
+    m, k = head["m"], head["k"]
+    width = len(str(max(m - 1, 0)))
+    tickets = []
+    for n, line in enumerate(lines[7:], start=8):
+        want = f"{len(tickets):0{width}d}"
+        if not line.startswith(want + " "):
+            raise Failure(f"{rel}: line {n}: expected panel number {want} here")
+        ids = line[len(want) + 1:].split(" ")
+        if len(ids) != k or "" in ids:
+            raise Failure(f"{rel}: line {n}: panel {want} must list {k} pool ids separated "
+                          "by single spaces")
+        if any(a >= b for a, b in zip(ids, ids[1:])):
+            raise Failure(f"{rel}: line {n}: panel {want}: pool ids must be sorted and distinct")
+        tickets.append(ids)
+    if len(tickets) != m or not text.endswith("\n"):
+        raise Failure(f"{rel}: the file lists {len(tickets)} panels, m = {m}")
+    return head, tickets, width
+
+
+def seed_for_number(number: int) -> str:  # §13: a ceremony number without a seed
+    return canonical_seed(f"text:lottery number {number}")
+
+
+def reserve_order(seed: str, lottery_sha: str, number: int, pool_ids, panel):
+    """§13: everyone in the pool not on the panel, sorted by the bytes of the id, in the
+    order of a full Fisher-Yates walk keyed by the seed, the lottery and the number."""
+    on = set(panel)
+    rest = sorted({i for i in pool_ids if i not in on}, key=lambda s: s.encode("utf-8"))
+    return sample(Stream(derive_key("reserve-order", seed, f"{lottery_sha}:{number}")),
+                  rest, len(rest))
+
+
+# ---------------------------------------------------------------- §2.1 announced seed forms
+def parse_seed_form(text: str):
+    """src/base/spec.rs SeedForm: ("ceremony",), ("drand", round) or ("rfc3797", counts)."""
+    s = text.strip(WS)
+    if s == "ceremony":
+        return ("ceremony",)
+    if s.startswith("drand:") and re.fullmatch("[0-9]+", s[6:]) and int(s[6:]) < 2**64:
+        return ("drand", int(s[6:]))
+    if s.startswith("rfc3797:"):
+        parts = s[8:].split("+")
+        if all(re.fullmatch("[0-9]+", p) and 0 < int(p) < 2**32 for p in parts):
+            return ("rfc3797", [int(p) for p in parts])
+    raise Failure(f"seed form {s!r} is not one of rfc3797:COUNTS, drand:ROUND or ceremony")
+
+
+def form_text(f) -> str:
+    return {"ceremony": "ceremony", "drand": f"drand:{f[-1]}",
+            "rfc3797": "rfc3797:" + "+".join(map(str, f[-1]))}[f[0]]
+
+
+def split_terminator(s: str, sep: str):  # Rust str::split_terminator
+    parts = s.split(sep)
+    return parts[:-1] if parts[-1] == "" else parts
+
+
+def form_admits(f, seed: str):
+    """None if the canonical seed has the announced form, else why not."""
+    if f[0] == "rfc3797":
+        if not seed.startswith("rfc3797:"):
+            return f"the seed must be an RFC 3797 key string ({form_text(f)}), not {seed}"
+        have = [len(split_terminator(g, ".")) for g in split_terminator(seed[8:], "/")]
+        return None if have == f[1] else \
+            f"the announced form {form_text(f)} has {'+'.join(map(str, f[1]))} numbers per " \
+            f"source, the seed {'+'.join(map(str, have))}"
+    if f[0] == "drand":
+        rnd = seed[6:].split(":", 1)[0] if seed.startswith("drand:") and ":" in seed[6:] else None
+        return None if rnd == str(f[1]) else \
+            f"the seed must be the randomness of drand round {f[1]}, not {seed}"
+    return f"the announced source is a number drawn at a public ceremony, not a seed ({seed})"
+
+
+# ---------------------------------------------------------------- §9 application codes
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def application_code(key: bytes, process_id: str, register_id: str, attempt: int) -> str:
+    """§9: 8 data characters from HMAC-SHA256 and a check character, XXXX-XXXXX."""
+    tag = hmac.new(key, b"sortes/code/v1\0" + process_id.encode() + b"\0" + register_id.encode()
+                   + b"\0" + str(attempt).encode(), hashlib.sha256).digest()
+    x, v = int.from_bytes(tag[:8], "big"), []
+    for _ in range(8):
+        x, d = divmod(x, 31)
+        v.insert(0, d)
+    s = sum((i + 1) * d for i, d in enumerate(v))
+    v.append((31 - s % 31) % 31 * 7 % 31)  # Σ i·v_i + 9·c ≡ 0 (mod 31); 9⁻¹ ≡ 7
+    code = "".join(CODE_ALPHABET[d] for d in v)
+    return code[:4] + "-" + code[4:]
+
+
+def load_code_key(rel: str, data: bytes) -> bytes:
+    """out/private/code-key.secret: 64 hex digits (src/draw/codes.rs)."""
+    try:
+        key = bytes.fromhex(data.decode("utf-8").strip(WS))
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise Failure(f"{rel} is not a sortes code key (64 hex digits)")
+    return key
+
+
+INVITEES_HEADER = ["wave", "stratum", "draw_rank", "register_id", "application_code",
+                   "family_name", "given_names", "street", "house_number", "postcode", "city",
+                   "age", "age_band", "gender", "nationality", "stadtbezirk"]
+
+
+def invitees_csv(proc: dict, reg: dict, pl: dict, per, codes: dict) -> bytes:
+    """invitees.csv as the draw writes it (src/draw/mod.rs invitees_csv): stratum by
+    stratum, draw order within; register cells in canonical form (§6.1)."""
+    edges = proc["draw"].get("age_bands", [16, 25, 35, 45, 55, 65, 75])
+    idx = reg["idx"]
+
+    def cell(p, f):
+        return canon(p["row"][idx[f]]) if idx[f] is not None and idx[f] < len(p["row"]) else ""
+    out = [INVITEES_HEADER]
+    for s, drawn in zip(pl["strata"], per):
+        for rank, p in enumerate(drawn, start=1):
+            out.append([str(pl["wave"]), s["stratum"], str(rank), p["id"], codes[p["id"]],
+                        *(cell(p, f) for f in range(1, 7)), str(p["age"]),
+                        age_band_label(edges, p["age"]) or "",
+                        *(cell(p, f) for f in (8, 9, 10))])
+    return "".join(",".join(map(csv_field, r)) + "\n" for r in out).encode("utf-8")
+
+
+# ---------------------------------------------------------------- the report and the context
 class Report:
+    """One line per check: PASS, SKIP, ACCEPTED or FAIL, two spaces, name, ': detail'."""
+
     def __init__(self):
         self.failed = 0
 
+    def add(self, status: str, name: str, detail: str = ""):
+        self.failed += status == "FAIL"
+        print(f"{status}  {name}" + (f": {detail}" if detail else ""), flush=True)
+        return status != "FAIL"
+
     def check(self, name: str, ok: bool, detail: str = ""):
-        self.failed += not ok
-        print(f"{'PASS' if ok else 'FAIL'}  {name}" + (f": {detail}" if detail else ""))
-        return ok
+        return self.add("PASS" if ok else "FAIL", name, detail)
+
+    def verdict(self, name: str, bad: list, ok: str):
+        """PASS with `ok` when nothing is bad, else one FAIL listing every problem."""
+        return self.add("FAIL", name, "; ".join(bad)) if bad else self.add("PASS", name, ok)
+
+    def skip(self, name: str, why: str):
+        return self.add("SKIP", name, why)
+
+    def fail(self, name: str, why: str):
+        return self.add("FAIL", name, why)
 
 
-def schema_checked(rep: Report, problems: list, n: int) -> bool:
+def schema_checked(rep: Report, problems: list, n: int, where: str = "") -> bool:
     """Reports the journal schema: one PASS, or one FAIL per refused line. False on a
     FAIL: sortes refuses such a journal as a whole, and the replays read fields that
     only the schema guarantees, so the caller stops there."""
     if not problems:
         return rep.check("journal schema", True, f"{n} entries of {SPEC}")
     for p in problems:
-        rep.check("journal schema", False, p)
+        rep.check("journal schema", False, f"{where}: {p}" if where else p)
     return False
 
 
-def verify(process_path: Path, only_wave) -> int:
-    rep = Report()
-    proc_bytes = process_path.read_bytes()
-    proc = tomllib.loads(proc_bytes.decode("utf-8"))
-    base = process_path.parent
-    out = base / proc.get("output", {}).get("dir", "out")
-    jpath = out / "journal.jsonl"
-    if not rep.check("journal present", jpath.exists(), str(jpath)):
-        return 1
-    entries, bad, noncanonical, problems = read_journal(jpath)
-    rep.check("journal hash chain", bad is None,
-              f"{len(entries)} entries" if bad is None else f"entry {bad} is broken")
-    rep.check("journal lines canonical", noncanonical == 0,
-              "" if not noncanonical else f"{noncanonical} lines not in the §10 form")
-    if not schema_checked(rep, problems, len(entries)):
-        return 1
-    draws = {}
-    for e in entries:
-        if e.get("step") == "draw":
-            draws[e.get("wave", 0)] = e  # latest draw of each wave
-    waves = sorted(w for w in draws if only_wave is None or w <= only_wave)
-    if not rep.check("draw entries", bool(waves) and (only_wave is None or only_wave in draws),
-                     f"waves {waves}"):
-        return 1
-    excl_lists = set()
-    for f in proc.get("eligibility", {}).get("exclude_lists", []):
-        excl_lists |= read_id_list(base / f)
-    earlier = set()  # ids invited in earlier waves (replayed, not read from personal files)
-    for w in waves:
-        d = draws[w]
-        show = only_wave is None or w == only_wave
-        chk = rep.check if show else (lambda n, ok, det="": ok or rep.check(n, ok, det))
-        t = f"wave {w}"
-        commit = next((e for e in entries if e.get("step") == "commit"
-                       and e.get("commitment") == d.get("commitment")), None)
-        if not chk(f"{t} commitment in journal", commit is not None and commit["seq"] < d["seq"]):
-            continue
-        try:
-            seed = canonical_seed(d.get("seed", ""))
-        except Failure as e:
-            chk(f"{t} seed", False, str(e))
-            continue
-        chk(f"{t} seed canonical", seed == d["seed"] and d.get("key_label") == LABEL, seed)
-        chk(f"{t} process_sha256", sha256(proc_bytes) == commit.get("process_sha256"))
-        counts = None
-        if commit.get("wave", 1) > 1:
-            counts = {s["stratum"]: s["allocated"] for s in commit["strata"] if s["allocated"] > 0}
-        try:
-            reg = load_register(proc, base, "rejects_sha256" in commit)
-            pl = plan(proc, reg, earlier, excl_lists, counts)
-        except Failure as e:
-            chk(f"{t} register and plan", False, str(e))
-            continue
-        chk(f"{t} extract_sha256", reg["extract_sha256"] == commit.get("extract_sha256"),
-            f"{len(reg['people'])} residents")
-        chk(f"{t} register counts", (reg["rows"], reg["blank_rows"], reg["rejected_rows"],
-                                       len(reg["people"])) ==
-            tuple(commit.get(k) for k in ("register_rows", "blank_rows", "rejected_rows", "residents")),
-            f"{reg['rows']} rows, {reg['blank_rows']} blank, {reg['rejected_rows']} rejected")
-        chk(f"{t} eligible_sha256", pl["eligible_sha256"] == commit.get("eligible_sha256")
-            and len(pl["eligible"]) == commit.get("eligible"), f"{len(pl['eligible'])} eligible")
-        chk(f"{t} exclusions", pl["excluded"] == commit.get("excluded") and
-            pl["list_ids_not_in_register"] == commit.get("exclusion_list_ids_not_in_register"),
-            ", ".join(f"{k} {n}" for k, n in pl["excluded"].items() if n))
-        public = [{k: v for k, v in s.items() if not k.startswith("_")} for s in pl["strata"]]
-        chk(f"{t} allocation", public == commit.get("strata")
-            and pl["invitations"] == commit.get("invitations")
-            and pl["household_rule"] == commit.get("household_rule"),
-            f"{pl['invitations']} invitations in {len(public)} strata")
-        # §11: the commitment digest is recomputed from the inputs, then it is the key context.
-        digest_now = sha256(canonical_json({
-            "wave": commit.get("wave"), "process_sha256": sha256(proc_bytes),
-            "extract_sha256": reg["extract_sha256"], "eligible": len(pl["eligible"]),
-            "eligible_sha256": pl["eligible_sha256"], "excluded": pl["excluded"],
-            "invitations": pl["invitations"], "household_rule": pl["household_rule"],
-            "strata": public}).encode("utf-8"))
-        chk(f"{t} commitment digest", digest_now == d["commitment"], digest_now[:16])
-        per, words = execute(pl, seed, digest_now)
-        digest = drawn_digest(per)
-        chk(f"{t} drawn_sha256 replay", digest == d.get("drawn_sha256")
-            and sum(map(len, per)) == d.get("drawn"), f"{sum(map(len, per))} drawn")
-        chk(f"{t} words_used", words == d.get("words_used"), str(words))
-        short = [{"stratum": s["stratum"], "allocated": s["allocated"], "drawn": len(x)}
-                 for s, x in zip(pl["strata"], per) if len(x) < s["allocated"]]
-        chk(f"{t} shortfall", short == d.get("shortfall"), f"{len(short)} strata short")
-        want = d.get("output_sha256", {})
-        chk(f"{t} summary replay", sha256(summary_csv(pl, per)) == want.get("summary"))
-        for name, rel in d.get("outputs", {}).items():  # hashes only; contents never printed
-            p = out / rel
-            chk(f"{t} {name} file hash", p.exists() and sha256(p.read_bytes()) == want.get(name))
-        earlier |= {p["id"] for x in per for p in x}
-    return 1 if rep.failed else 0
+NO_POOL = ("counting attributes needs the confidential pool, which a public audit bundle "
+           "leaves out (an auditor under a confidentiality agreement gets a bundle made "
+           "with --confidential)")
+NOT_IN_BUNDLE = "personal data, not in an audit bundle (the register office verifies it)"
 
 
-# ---------------------------------------------------------------- §12-§14 lottery (audit bundle)
-def dict_rows(path: Path, enc: str = "utf-8"):
-    """A CSV file with a header line, as a list of dicts."""
-    return list(csv.DictReader(io.StringIO(path.read_text(enc))))
+class Context:
+    """What every check needs (src/verify/mod.rs Context): the folder (a process folder or
+    an audit bundle) and its output layout (src/base/run.rs Layout: out/public, out/audit,
+    out/private), the process file, the journal's entries, the auditor's options.
+    Every path printed is relative to the folder; every file is read through `read`, so
+    that an unexpected error can name the file it was reading."""
+
+    def __init__(self, root: Path, scope: str, proc_path: Path, out: Path, opts):
+        self.root, self.scope, self.proc_path, self.opts = root, scope, proc_path, opts
+        self.set_out(out)
+        self.reading, self.entries, self.proc, self.proc_bytes = None, [], {}, b""
+        self.setup = None  # (k, quota file, household rule) from [selection]
+
+    def set_out(self, out: Path):
+        self.out, self.journal = out, out / "journal.jsonl"
+        self.public, self.audit, self.private = out / "public", out / "audit", out / "private"
+        self.code_key = self.private / "code-key.secret"
+
+    @property
+    def pool_in_scope(self) -> bool:  # a public bundle leaves out/audit/ out
+        return self.scope != "public"
+
+    def rel(self, p: Path) -> str:
+        try:
+            return Path(p).relative_to(self.root).as_posix()
+        except ValueError:
+            return Path(p).as_posix()
+
+    def read(self, p: Path) -> bytes:
+        self.reading = p
+        return Path(p).read_bytes()
+
+    def who(self, e: dict) -> str:
+        w = f" of wave {e['wave']}" if e.get("step") in ("commit", "draw", "letters") \
+            and "wave" in e else ""
+        return f"the {e['step']} step{w} (journal entry {e['seq']})"
+
+    def recorded(self, path: Path, sha: str, what: str, e: dict) -> bytes:
+        """The bytes of a file an entry recorded, after checking them against its hash
+        (src/base/run.rs check_recorded); else Failure naming the file."""
+        rel = self.rel(path)
+        if not path.is_file():
+            raise Failure(f"{rel}: this {what} file, recorded by {self.who(e)}, is missing")
+        data = self.read(path)
+        if sha256(data) != sha:
+            raise Failure(f"{rel}: this {what} file has changed since {self.who(e)} recorded "
+                          f"it (SHA-256 {sha256(data)}, recorded {sha})")
+        return data
+
+    def output(self, e: dict, name: str):
+        """The output `name` of entry e: (its path relative to the folder, its bytes)."""
+        if name not in e.get("outputs", {}):
+            raise Failure(f"{self.rel(self.journal)}: {self.who(e)} records no {name} file")
+        path = self.out / e["outputs"][name]
+        return self.rel(path), self.recorded(path, e["output_sha256"][name], name, e)
+
+    def absent_why(self, deleted):
+        """Why a personal file (the register, the code key) that is not at hand may be
+        absent: out of a bundle's scope, or deleted as a retention entry records (with the
+        date). None: it should be there."""
+        if self.scope != "process":
+            return NOT_IN_BUNDLE
+        for e in steps(self.entries, "retention"):
+            if deleted(e):
+                return (f"deleted on {e['date']} after its retention period, as journal entry "
+                        f"{e['seq']} records ({e['reason']})")
+        return None
 
 
 def steps(entries, name: str):
@@ -1002,193 +1594,925 @@ def steps(entries, name: str):
     return [e for e in entries if e.get("step") == name]
 
 
-def quota_key(s: str) -> str:  # values match after NFC, whitespace folding, lower case
-    return " ".join(unicodedata.normalize("NFC", s).split()).lower()
+def before(entries, name: str, seq: int, pred=lambda e: True):
+    """The latest entry of step `name` before entry `seq` for which pred holds."""
+    return next((e for e in reversed(entries) if e["step"] == name and e["seq"] < seq
+                 and pred(e)), None)
 
 
-def read_quotas(path: Path):
-    rows = dict_rows(path, "utf-8-sig")
-    q = {}
-    for r in rows:
-        q.setdefault(r["category"].strip(), {})[quota_key(r["value"])] = (int(r["min"]), int(r["max"]))
-    return q
+def outputs(e: dict):
+    """(name, path in the output folder, SHA-256) of every file the entry records."""
+    return [(n, e["outputs"][n], e["output_sha256"][n]) for n in sorted(e.get("outputs", {}))]
 
 
-def read_pool(path: Path):
-    rows = dict_rows(path, "utf-8-sig")
-    return {r["pool_id"]: r for r in rows}
+def latest_draws(entries) -> dict:
+    """The latest draw of each wave (a justified re-draw supersedes the earlier one)."""
+    return {e["wave"]: e for e in steps(entries, "draw")}
 
 
-def panel_problem(ids, pool, quotas, k, households: bool):
-    """None if the panel has k distinct members, meets every quota and (if asked) the
-    household rule; else a sentence. Integer counts only."""
-    if len(ids) != k or len(set(ids)) != k:
-        return f"{len(ids)} members, {len(set(ids))} distinct, k = {k}"
-    if any(i not in pool for i in ids):
-        return "a member is not in the pool"
-    for cat, vals in quotas.items():
-        counts = {v: 0 for v in vals}
-        for i in ids:
-            v = quota_key(pool[i].get(cat, ""))
-            if v not in counts:
-                return f"{i} has no valid {cat}"
-            counts[v] += 1
-        for v, (lo, hi) in vals.items():
-            if not lo <= counts[v] <= hi:
-                return f"{cat}={v}: {counts[v]} members, quota {lo}..{hi}"
-    if households:
-        hh = [pool[i].get("household", "") for i in ids if pool[i].get("household", "")]
-        if len(hh) != len(set(hh)):
-            return "two members of one household"
-    return None
+def commit_of(cx: Context, draw: dict):
+    """The (first) commit entry whose commitment a draw drew, or None."""
+    return next((c for c in steps(cx.entries, "commit") if c["commitment"] == draw["commitment"]),
+                None)
 
 
-def first_feasible(staying, need, cands, pool, quotas, k, households, limit=300_000):
-    """§14 rule by exhaustive search: walk the reserve order, take a person if some
-    set of later people completes the panel. None if the search would be too large."""
-    from itertools import combinations
-    from math import comb
-    chosen = []
-    for pos, c in enumerate(cands):
-        if len(chosen) == need:
-            break
-        left = need - len(chosen) - 1
-        later = cands[pos + 1:]
-        if comb(len(later), left) > limit:
-            return None
-        base = staying + chosen + [c]
-        if any(panel_problem(base + list(rest), pool, quotas, k, households) is None
-               for rest in combinations(later, left)):
-            chosen.append(c)
-    return chosen
+def selection_of(cx: Context, build: dict):
+    """The latest select entry that recorded the distribution the lottery was built from."""
+    sel = next((e for e in reversed(steps(cx.entries, "select"))
+                if e["output_sha256"].get("distribution") == build["distribution_sha256"]), None)
+    if sel is None:
+        raise Failure(f"{cx.rel(cx.journal)}: no select entry of the journal recorded the "
+                      "distribution the lottery was built from")
+    return sel
 
 
-def units(text: str) -> int:
-    """A probability written with at most 12 decimals, as an integer number of 1e-12."""
-    whole, _, frac = text.strip().partition(".")
-    if not whole.isdigit() or (frac and not frac.isdigit()) or len(frac) > 12:
-        raise ValueError(f"{text!r} is not a probability")
-    return int(whole) * 10**12 + int(frac.ljust(12, "0") or "0")
+# ---------------------------------------------------------------- checks: the journal (§10)
+def check_journal(cx: Context, rep: Report) -> bool:
+    """The chain, the canonical form of every line and the schema (src/base/journal/mod.rs
+    Journal::open); the --head the auditor brought. False: nothing else can be checked."""
+    j = cx.rel(cx.journal)
+    if not cx.journal.is_file():
+        return rep.fail("journal", f"{j} is missing: the journal is empty, nothing to verify")
+    try:
+        entries, bad, noncanonical, problems = read_journal(cx.journal)
+    except UnicodeDecodeError:
+        return rep.fail("journal chain", f"{j}: the journal is not UTF-8 text")
+    rep.check("journal chain", bad is None,
+              f"{j}: {len(entries)} entries, every link and hash intact" if bad is None else
+              f"{j}: journal entry {bad} is broken: its prev_hash or entry_hash does not match")
+    rep.check("journal lines canonical", noncanonical == 0,
+              f"{j}: every line in the form of §10" if not noncanonical else
+              f"{j}: {noncanonical} lines not written in the canonical form of §10")
+    if not schema_checked(rep, problems, len(entries), j) or bad is not None:
+        return False  # sortes refuses such a journal as a whole
+    if not entries:
+        return rep.fail("journal", f"{j}: the journal is empty: nothing to verify")
+    cx.entries = entries
+    if cx.opts.head is not None:
+        check_head(cx, rep)
+    return True
 
 
-def verify_selection(d: Path, man, out: Path, entries, k: int, households: bool, rep) -> None:
-    """The latest LEXIMIN/MAXIMIN selection: every panel of distribution.csv has k pool
-    members and meets every quota and the household rule; the probabilities sum to 1;
-    probabilities.csv lists every applicant with the sum over their panels. Tolerance:
-    half a unit of the 12th decimal per panel (the files round to 12 decimals)."""
-    sels = [e for e in steps(entries, "select") if e.get("algorithm") != "legacy"]
+def parse_head(text: str):
+    """--head HASH or SEQ:HASH (src/verify/mod.rs parse_head): (seq or None, hash)."""
+    t = text.strip(WS)
+    seq, h = t.split(":", 1) if ":" in t else (None, t)
+    h = h.lower()
+    if (seq is not None and not (re.fullmatch(r"\+?[0-9]+", seq) and int(seq) < 2**64)) \
+            or not SHA256_RE.fullmatch(h):
+        raise Failure(f"--head {text!r}: write the journal head as HASH or SEQ:HASH "
+                      "(64 hex digits)")
+    return (None if seq is None else int(seq)), h
+
+
+def check_head(cx: Context, rep: Report):
+    """The head published earlier must be an entry of the journal, at its seq: a journal
+    cut after it, or rewritten, is caught."""
+    j = cx.rel(cx.journal)
+    seq, h = parse_head(cx.opts.head)
+    e = next((e for e in cx.entries if e["entry_hash"] == h), None)
+    last = len(cx.entries)
+    if e is None:
+        rep.fail("journal head", f"{j}: the published head {h} is not in this journal of "
+                 f"{last} entries: entries were cut off after it, or the journal was rewritten")
+    elif seq is not None and seq != e["seq"]:
+        rep.fail("journal head", f"{j}: the published head {h[:16]} is entry {e['seq']}, not {seq}")
+    else:
+        rep.check("journal head", True, f"the published head {h[:16]} is entry {e['seq']} of "
+                  f"{last}; {last - e['seq']} entries follow it")
+
+
+# ---------------------------------------------------------------- checks: the sequence of steps
+def check_inputs(cx: Context, rep: Report):
+    """Every step used what the step before it recorded (src/verify/sequence.rs inputs):
+    a draw draws the latest commitment of its wave; the intake linked the invitee files of
+    the latest draws and is not stale; a selection read the latest intake's pool; a
+    lottery rounds the latest selection with a distribution and is drawn once, after it;
+    replacements follow the lottery draw in rounds 1, 2, ...; invitation letters come from
+    the latest draw of their wave."""
+    es, bad, lottery_draws, next_round = cx.entries, [], 0, 1
+    for e in es:
+        at, s, seq = f"entry {e['seq']} ({e['step']})", e["step"], e["seq"]
+        if s == "commit" and e["wave"] > 1:
+            if before(es, "draw", seq, lambda d: d["wave"] == e["wave"] - 1) is None:
+                bad.append(f"{at}: wave {e['wave']} is committed before wave {e['wave'] - 1} was drawn")
+        elif s == "draw":
+            c = before(es, "commit", seq, lambda c: c["wave"] == e["wave"])
+            if c is None:
+                bad.append(f"{at}: no commitment of wave {e['wave']} before it")
+            elif c["commitment"] != e["commitment"]:
+                bad.append(f"{at}: it draws commitment {e['commitment'][:16]}, but the latest "
+                           f"commitment of wave {e['wave']} before it is {c['commitment'][:16]}")
+        elif s == "intake":
+            want = []
+            for w in sorted({d["wave"] for d in steps(es, "draw") if d["seq"] < seq}):
+                d = before(es, "draw", seq, lambda d: d["wave"] == w)
+                if "invitees" in d["outputs"]:
+                    want.append((d["outputs"]["invitees"], d["output_sha256"]["invitees"]))
+            have = [(f["file"], f["sha256"]) for f in e["invitee_files"]]
+            if not want:
+                bad.append(f"{at}: no draw before it")
+            elif have != want:
+                bad.append(f"{at}: it linked the applications to other invitee files than "
+                           "the latest draws before it recorded")
+            paths = {p for p, _ in have}
+            later = next((d for d in steps(es, "draw") if d["seq"] > seq
+                          and d["outputs"].get("invitees") in paths), None)
+            if later and not any(i["seq"] > later["seq"] for i in steps(es, "intake")):
+                bad.append(f"{at}: the draw in entry {later['seq']} replaced invitees the intake "
+                           "used, and no intake followed it: the pool is stale")
+        elif s == "select":
+            i = before(es, "intake", seq)
+            if i and i["outputs"].get("pool") == e["pool_file"] and \
+                    i["output_sha256"].get("pool") != e["pool_sha256"]:
+                bad.append(f"{at}: it read another pool than the intake in entry {i['seq']} recorded")
+            if any(x["outputs"].get("pool") == e["pool_file"] for x in steps(es, "intake")) \
+                    and i is None:
+                bad.append(f"{at}: the intake that wrote its pool comes after it")
+        elif s == "lottery":
+            sel = before(es, "select", seq, lambda x: x["algorithm"] != "legacy")
+            if sel is None:
+                bad.append(f"{at}: no selection with a distribution before it")
+            elif (sel["output_sha256"].get("distribution"), sel["pool_sha256"],
+                  sel["quotas_sha256"]) != (e["distribution_sha256"], e["pool_sha256"],
+                                            e["quotas_sha256"]):
+                bad.append(f"{at}: it was not built from the latest selection before it "
+                           f"(entry {sel['seq']})")
+        elif s == "lottery-draw":
+            lottery_draws += 1
+            if lottery_draws > 1:
+                bad.append(f"{at}: the lottery is drawn a second time")
+            lot = before(es, "lottery", seq)
+            if lot is None:
+                bad.append(f"{at}: no lottery before it")
+            elif lot["lottery_sha256"] != e["lottery_sha256"]:
+                bad.append(f"{at}: it draws another lottery than the latest before it "
+                           f"(entry {lot['seq']})")
+            if any(x["seq"] > seq for x in steps(es, "lottery")):
+                bad.append(f"{at}: a lottery was built again after the draw")
+        elif s == "replace":
+            if before(es, "lottery-draw", seq) is None:
+                bad.append(f"{at}: a replacement before the lottery draw")
+            if e["round"] != next_round:
+                bad.append(f"{at}: round {e['round']}, expected round {next_round}")
+            next_round = e["round"] + 1
+        elif s == "letters":
+            w, h = e.get("wave"), e.get("invitees_sha256")
+            if w is not None and h is not None:
+                d = before(es, "draw", seq, lambda d: d["wave"] == w)
+                if d is None:
+                    bad.append(f"{at}: invitation letters before the draw of wave {w}")
+                elif d["output_sha256"].get("invitees") != h:
+                    bad.append(f"{at}: the letters were written from other invitees than the "
+                               f"latest draw of wave {w} before them")
+            elif w is None and h is None:
+                if before(es, "lottery-draw", seq) is None:
+                    bad.append(f"{at}: letters after the lottery, before the lottery draw")
+            else:
+                bad.append(f"{at}: an invitation batch records its wave and its invitee file together")
+    j = cx.rel(cx.journal)
+    rep.verdict("journal sequence", [f"{j}: {b}" for b in bad],
+                f"every step of the {len(es)} entries used what the step before it recorded; "
+                "nothing is stale")
+
+
+def check_seeds(cx: Context, rep: Report):
+    """§2.1: every seed, and the lottery's number, has the form the commitment before it
+    announced; the reserve order's seed is the lottery draw's own randomness (§13)."""
+    bad, n = [], 0
+    for d in steps(cx.entries, "draw"):
+        n += 1
+        c = commit_of(cx, d)
+        if c is None:
+            continue  # named by the sequence check
+        try:
+            why = "it is not written in canonical form" if canonical_seed(d["seed"]) != d["seed"] \
+                else form_admits(parse_seed_form(c["seed_form"]), d["seed"])
+        except Failure as e:
+            why = str(e)
+        if why:
+            bad.append(f"entry {d['seq']} (draw of wave {d['wave']}): seed {d['seed']}: {why} "
+                       f"(announced: {c['seed_form']} — {c['seed_source']})")
+    for d in steps(cx.entries, "lottery-draw"):
+        n += 1
+        lot = next((x for x in steps(cx.entries, "lottery")
+                    if x["lottery_sha256"] == d["lottery_sha256"]), None)
+        if lot is None:
+            continue
+        try:
+            f = parse_seed_form(lot["seed_form"])
+            if d["source"] == "ceremony":
+                why = None if f[0] == "ceremony" else \
+                    "a ceremony number, but the announced form is not a ceremony"
+            else:
+                why = form_admits(f, canonical_seed(d["seed"]))
+        except Failure as e:
+            why = str(e)
+        try:
+            own = d["seed"] if d["source"] == "seed" else seed_for_number(d["number"])
+        except Failure:
+            own = None
+        if why:
+            bad.append(f"entry {d['seq']} (lottery draw): {why} (announced: {lot['seed_form']} "
+                       f"— {lot['seed_source']})")
+        elif d["reserve_seed"] != own:
+            bad.append(f"entry {d['seq']} (lottery draw): the reserve order's seed "
+                       f"{d['reserve_seed']} is not the draw's own randomness")
+    j = cx.rel(cx.journal)
+    rep.verdict("announced randomness", [f"{j}: {b}" for b in bad],
+                f"{n} draws used public randomness of the form announced before them")
+
+
+def check_repeats(cx: Context, rep: Report):
+    """A wave committed or drawn more than once: a second commitment or draw could choose
+    the invitees. FAIL, or ACCEPTED (reported in full) with --accept-repeats."""
+    commits, draws = {}, {}
+    for c in steps(cx.entries, "commit"):
+        commits.setdefault(c["wave"], []).append(c)
+    for d in steps(cx.entries, "draw"):
+        draws.setdefault(d["wave"], []).append(d)
+    times = {1: "once", 2: "twice"}
+    for w, cs in sorted(commits.items()):
+        ds = draws.get(w, [])
+        if len(cs) < 2 and len(ds) < 2:
+            continue
+        what = f"wave {w} was committed {times.get(len(cs), f'{len(cs)} times')}"
+        if len(ds) > 1:
+            what += f" and drawn {times.get(len(ds), f'{len(ds)} times')}"
+        what += (f" (commitments in entries {', '.join(str(c['seq']) for c in cs)}; draws in "
+                 f"entries {', '.join(str(d['seq']) for d in ds)})")
+        if ds:
+            what += (f": the first draw was entry {ds[0]['seq']} with seed {ds[0]['seed']} "
+                     f"(drawn ids SHA-256 {ds[0]['drawn_sha256']})")
+        reasons = [f"entry {c['seq']}: {json.dumps(c['recommit_reason'], ensure_ascii=False)}"
+                   for c in cs if "recommit_reason" in c] + \
+                  [f"entry {d['seq']}: {json.dumps(d['redraw_reason'], ensure_ascii=False)}"
+                   for d in ds if "redraw_reason" in d]
+        what += f"; the reasons given: {'; '.join(reasons)}" if reasons else "; no reason was given"
+        j = cx.rel(cx.journal)
+        if cx.opts.accept_repeats:
+            rep.add("ACCEPTED", f"wave {w} repeated", f"{j}: {what}")
+        else:
+            rep.fail(f"wave {w} repeated", f"{j}: {what}. A second commitment or draw could "
+                     "choose the invitees; an auditor who has checked the reasons may accept it "
+                     "with --accept-repeats")
+
+
+def walk_files(d: Path, skip_bundles: bool):
+    """Every file below d, sorted; with skip_bundles, not below a folder holding a
+    bundle.json (a bundle written into the output folder is not its output)."""
+    out = []
+    for p in sorted(Path(d).iterdir()) if Path(d).is_dir() else []:
+        if p.is_dir():
+            if not (skip_bundles and (p / "bundle.json").exists()):
+                out += walk_files(p, skip_bundles)
+        else:
+            out.append(p)
+    return out
+
+
+def check_complete(cx: Context, rep: Report):
+    """Every file of the output folder (or of the bundle's) is recorded by an entry, or
+    is a published commitment, the code key, the journal or its lock; a file without its
+    entry means an entry was removed, or a step was interrupted."""
+    known, dirs, hashes = {cx.journal, cx.out / "journal.lock"}, [], set()
+    for e in cx.entries:
+        known |= {cx.out / p for _, p, _ in outputs(e)}
+        if e["step"] == "commit":
+            known.add(cx.public / f"commitment-wave{e['wave']}.json")
+            if "rejects_sha256" in e:
+                hashes.add(e["rejects_sha256"])  # a file the user named: known by its hash
+        elif e["step"] == "draw":
+            known.add(cx.code_key)
+        elif e["step"] == "select":
+            known.add(cx.out / e["pool_file"])
+        elif e["step"] == "letters" and e["single_files"] > 0 and "pdf" in e["outputs"]:
+            dirs.append(cx.out / e["outputs"]["pdf"].removesuffix(".pdf"))
+    files, bad = walk_files(cx.out, True), []
+    for f in files:
+        if f.name.startswith(".sortes-tmp-"):
+            bad.append(f"{cx.rel(f)} is left from an interrupted write")
+        elif f not in known and not any(d in f.parents for d in dirs) and \
+                not (hashes and sha256(cx.read(f)) in hashes):
+            bad.append(f"{cx.rel(f)} exists, but no journal entry records it: an entry was "
+                       "removed, or a step was interrupted")
+    where = "the output folder" if cx.scope == "process" else "the bundle's output folder"
+    rep.verdict("journal complete", bad,
+                f"every one of the {len(files)} files of {where} is recorded by the journal")
+
+
+def commitment_file_text(e: dict) -> bytes:
+    """public/commitment-waveN.json: the commit entry with its header fields, keys
+    sorted, indented by two (serde_json's pretty form), LF at the end."""
+    return (json.dumps(e, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def check_commitments(cx: Context, rep: Report):
+    """Each published commitment is the latest commit entry of its wave, byte for byte."""
+    latest = {c["wave"]: c for c in steps(cx.entries, "commit")}
+    for w, c in sorted(latest.items()):
+        p = cx.public / f"commitment-wave{w}.json"
+        name, rel = f"wave {w} published commitment", cx.rel(p)
+        if not p.is_file():
+            rep.fail(name, f"{rel} is missing: it is what the office publishes before the seed")
+        elif cx.read(p) != commitment_file_text(c):
+            rep.fail(name, f"{rel} is not commit entry {c['seq']} of the journal "
+                     f"({cx.rel(cx.journal)}): the commitment the office published was changed, "
+                     "or the journal was")
+        else:
+            rep.check(name, True, f"{rel} is commit entry {c['seq']} of the journal")
+
+
+# ---------------------------------------------------------------- checks: the recorded files
+def check_recorded_files(cx: Context, rep: Report):
+    """Every recorded output at the hash of the latest entry that wrote it (a justified
+    re-draw replaces a file). A personal file (out/private/) that is gone passes only as
+    SKIP: deleted as a retention entry records, or out of a bundle's scope; the
+    confidential out/audit/ is SKIP in a public bundle."""
+    latest = {}
+    for e in cx.entries:
+        for name, p, h in outputs(e):
+            latest[p] = (e, name, h)
+    for p in sorted(latest):
+        e, name, h = latest[p]
+        path = cx.out / p
+        w = f"wave {e['wave']} " if e["step"] in ("commit", "draw", "letters") and "wave" in e else ""
+        label, rel = f"{w}{e['step']}: {name} file", cx.rel(path)
+        if path.exists():
+            try:
+                cx.recorded(path, h, name, e)
+                rep.check(label, True, f"{rel} matches its recorded SHA-256")
+            except Failure as err:
+                rep.fail(label, str(err))
+        elif not cx.pool_in_scope and cx.audit in path.parents:
+            rep.skip(label, f"{rel}: confidential, not in a public audit bundle")
+        elif cx.private in path.parents:
+            why = cx.absent_why(lambda r: any(d["file"] == p and d["sha256"] == h
+                                              for d in r["deleted"]))
+            if why:
+                rep.skip(label, f"{rel}: {why}")
+            else:
+                rep.fail(label, f"{rel} is missing, and no retention entry records its deletion")
+        else:
+            rep.fail(label, f"{rel}: this {name} file, recorded by {cx.who(e)}, is missing")
+
+
+def check_process_file(cx: Context, rep: Report):
+    """The process file against the latest hash a commit, intake or select recorded."""
+    want = next((e["process_sha256"] for e in reversed(cx.entries)
+                 if e["step"] in ("commit", "intake", "select")), None)
+    if want is not None:
+        rel = cx.rel(cx.proc_path)
+        rep.check("process file", sha256(cx.proc_bytes) == want,
+                  f"{rel} is the file the journal recorded" if sha256(cx.proc_bytes) == want
+                  else f"{rel} differs from the process file the steps used (journal "
+                  f"{cx.rel(cx.journal)})")
+
+
+def check_draw_summaries(cx: Context, rep: Report):
+    """Each public draw summary as its commit and draw entries imply it (beyond sortes,
+    and without the register, so also in a bundle): the committed strata with residents,
+    eligible, capacity, factor and allocation, drawn = allocated unless the draw records a
+    shortfall."""
+    for w, d in sorted(latest_draws(cx.entries).items()):
+        c = commit_of(cx, d)
+        if c is None:
+            continue  # named by the sequence check
+        short = {s["stratum"]: s["drawn"] for s in d["shortfall"]}
+        text = "stratum,residents,eligible,capacity,factor,allocated,drawn\n" + "".join(
+            f"{csv_field(s['stratum'])},{s['residents']},{s['eligible']},{s['capacity']},"
+            f"{s['factor']},{s['allocated']},{short.get(s['stratum'], s['allocated'])}\n"
+            for s in c["strata"])
+        rel = cx.rel(cx.out / d["outputs"]["summary"])
+        ok = sha256(text.encode("utf-8")) == d["output_sha256"]["summary"]
+        rep.check(f"wave {w} draw summary", ok, f"{rel} is what commit entry {c['seq']} and draw "
+                  f"entry {d['seq']} imply" if ok else f"{rel}, as draw entry {d['seq']} of "
+                  f"{cx.rel(cx.journal)} records it, is not what commit entry {c['seq']} and the "
+                  "draw's shortfall imply")
+
+
+# ---------------------------------------------------------------- checks: the draws (§6-§9, §11)
+COMMITTED = ["process_sha256", "extract_sha256", "eligible", "eligible_sha256", "excluded",
+             "invitations", "household_rule", "strata"]  # §11, src/draw/step.rs COMMITTED
+
+
+def check_draws(cx: Context, rep: Report, only_wave=None):
+    """Every invitation draw replayed from the register extract and the seed (the latest
+    draw of each wave): the commitment recomputed from the inputs (§11), the invitees
+    drawn again (§8), the public summary byte for byte and, with the office's code key,
+    invitees.csv byte for byte, codes included (§9). With --wave N only that wave's checks
+    are shown (earlier waves are replayed silently, unless they fail)."""
+    if not steps(cx.entries, "commit"):
+        return
+    proc, base, j = cx.proc, cx.proc_path.parent, cx.rel(cx.journal)
+    reg_path = base / proc["register"]["path"]
+    if not reg_path.is_file():
+        recorded = {c["register_file_sha256"] for c in steps(cx.entries, "commit")}
+        what = (f"the register extract {cx.rel(reg_path)} is not at hand (needed to replay "
+                "the draw)")
+        why = cx.absent_why(lambda r: r.get("register_sha256") in recorded)
+        return rep.skip("replay", f"{what}: {why}") if why else \
+            rep.fail("replay", f"{what}, and no retention entry records its deletion")
+    draws = latest_draws(cx.entries)
+    waves = sorted(w for w in draws if only_wave is None or w <= only_wave)
+    if only_wave is not None and only_wave not in draws:
+        return rep.fail("draw entries", f"{j}: wave {only_wave} is not drawn (waves {sorted(draws)})")
+    key, key_problem = None, None
+    if cx.code_key.is_file():
+        try:
+            key = load_code_key(cx.rel(cx.code_key), cx.read(cx.code_key))
+        except Failure as e:
+            key_problem = str(e)
+    excl = set()
+    for f in proc.get("eligibility", {}).get("exclude_lists", []):
+        cx.reading = base / f
+        excl |= read_id_list(base / f)
+    registers, earlier, earlier_codes = {}, set(), set()
+    for w in waves:
+        d = draws[w]
+        show = only_wave is None or w == only_wave
+
+        def add(status, name, detail=""):  # a hidden wave prints only its failures
+            if show or status == "FAIL":
+                rep.add(status, name, detail)
+            return status != "FAIL"
+        label = f"wave {w} draw: replay"
+        commit = commit_of(cx, d)
+        if commit is None or commit["seq"] >= d["seq"]:
+            add("FAIL", label, f"{j}: " + ("its commitment is not in the journal" if commit is None
+                                           else "the commitment was journaled after the draw"))
+            continue
+        try:
+            seed = canonical_seed(d["seed"])
+            if seed != d["seed"]:
+                raise Failure("the seed is not written in canonical form")
+        except Failure as e:
+            add("FAIL", label, f"{j}: entry {d['seq']}: {e}")
+            continue
+        counts = {s["stratum"]: s["allocated"] for s in commit["strata"] if s["allocated"] > 0} \
+            if commit["wave"] > 1 else None
+        keep = "rejects_sha256" in commit
+        try:
+            if keep not in registers:
+                cx.reading = reg_path
+                registers[keep] = load_register(proc, base, keep)
+            reg = registers[keep]
+            pl = plan(proc, reg, earlier, excl, counts)
+        except Unsupported as e:
+            add("SKIP", label, f"{cx.rel(reg_path)}: {e}")
+            continue
+        except Failure as e:
+            add("FAIL", label, f"{cx.rel(reg_path)}: {e}")
+            continue
+        pl["wave"] = commit["wave"]
+        public = [{k: v for k, v in s.items() if not k.startswith("_")} for s in pl["strata"]]
+        now = {"wave": commit["wave"], "process_sha256": sha256(cx.proc_bytes),
+               "extract_sha256": reg["extract_sha256"], "eligible": len(pl["eligible"]),
+               "eligible_sha256": pl["eligible_sha256"], "excluded": pl["excluded"],
+               "invitations": pl["invitations"], "household_rule": pl["household_rule"],
+               "strata": public}
+        diff = next((k for k in COMMITTED if commit.get(k) != now[k]), None)
+        if diff is not None:
+            what = {"process_sha256": f"the process file {cx.rel(cx.proc_path)} changed",
+                    "extract_sha256": f"the register extract {cx.rel(reg_path)} changed",
+                    "strata": "the strata or their allocation changed"}.get(
+                diff, "the set of eligible residents changed"
+                if diff in ("eligible", "eligible_sha256", "excluded") else "a draw parameter changed")
+            add("FAIL", f"wave {w} commitment", f"{what} since the commitment ({diff} differs; "
+                f"commit entry {commit['seq']} of {j}, register {cx.rel(reg_path)})")
+            continue
+        digest = sha256(canonical_json(now).encode("utf-8"))  # §11
+        if digest != commit["commitment"]:
+            add("FAIL", f"wave {w} commitment", f"{j}: entry {commit['seq']}: the recorded "
+                "commitment digest does not match the inputs")
+            continue
+        add("PASS", f"wave {w} commitment", "process file, extract, eligible list and allocation "
+            f"are as committed ({len(reg['people'])} residents, {len(pl['eligible'])} eligible, "
+            f"{pl['invitations']} invitations in {len(public)} strata)")
+        per, words = execute(pl, seed, digest)  # §8: the key's context is the commitment
+        short = [{"stratum": s["stratum"], "allocated": s["allocated"], "drawn": len(x)}
+                 for s, x in zip(pl["strata"], per) if len(x) < s["allocated"]]
+        n = sum(map(len, per))
+        if (drawn_digest(per), words, n, short) != (d["drawn_sha256"], d["words_used"],
+                                                     d["drawn"], d["shortfall"]):
+            add("FAIL", label, f"{j}: entry {d['seq']}: replaying the seed draws different "
+                "persons (or other counts) than the journal records")
+            continue
+        add("PASS", label, f"{n} invitees drawn again from seed {seed}: same persons, same order")
+        rel = cx.rel(cx.out / d["outputs"]["summary"])
+        add("PASS" if sha256(summary_csv(pl, per)) == d["output_sha256"]["summary"] else "FAIL",
+            f"wave {w} summary replay", f"{rel}: same bytes" if sha256(summary_csv(pl, per)) ==
+            d["output_sha256"]["summary"] else f"the recomputed summary differs from {rel} as "
+            f"entry {d['seq']} of {j} records it")
+        inv_rel = cx.rel(cx.out / d["outputs"]["invitees"])
+        if key_problem:
+            add("FAIL", f"wave {w} code key", key_problem)
+        elif key is not None and sha256(key) != d["code_key_sha256"]:
+            add("FAIL", f"wave {w} code key", f"{cx.rel(cx.code_key)} is not the code key the "
+                f"draw used (entry {d['seq']} of {j})")
+        elif key is not None:
+            codes, taken = {}, set(earlier_codes)  # §9: canonical order, no code issued twice
+            for p in sorted((p for x in per for p in x), key=lambda p: p["id"].encode("utf-8")):
+                attempt = 0
+                while (c := application_code(key, proc["process"]["id"], p["id"], attempt)) in taken:
+                    attempt += 1
+                taken.add(c)
+                codes[p["id"]] = c
+            earlier_codes |= set(codes.values())
+            ok = sha256(invitees_csv(proc, reg, pl, per, codes)) == d["output_sha256"]["invitees"]
+            add("PASS" if ok else "FAIL", f"wave {w} invitees replay",
+                f"{inv_rel}: same bytes, codes included" if ok else
+                f"the recomputed invitees.csv differs from {inv_rel} as entry {d['seq']} records it")
+        else:
+            why = cx.absent_why(lambda r: r.get("code_key_sha256") == d["code_key_sha256"])
+            add("SKIP" if why else "FAIL", f"wave {w} invitees replay",
+                f"the code key is gone: {why}" if why else f"the code key {cx.rel(cx.code_key)} is "
+                "missing, and no retention entry records its deletion")
+        earlier |= {p["id"] for x in per for p in x}
+
+
+# ---------------------------------------------------------------- checks: the selection
+def load_frame(cx: Context, sel: dict) -> Instance:
+    """The pool and the quota file a selection read, each checked against its hash, as
+    an instance (src/lottery/step.rs frame)."""
+    k, quota_path, household_rule = cx.setup
+    pool = cx.recorded(cx.out / sel["pool_file"], sel["pool_sha256"], "pool", sel)
+    quotas = cx.recorded(quota_path, sel["quotas_sha256"], "quota", sel)
+    cats = parse_quotas(cx.rel(quota_path), quotas)
+    return build_instance(cx.rel(cx.out / sel["pool_file"]), pool, cats, k, household_rule)
+
+
+def check_selection(cx: Context, rep: Report):
+    """The latest LEXIMIN/MAXIMIN selection, without a solver (src/verify/selection.rs):
+    every panel of distribution.csv has k pool members and meets every quota and the
+    household rule (integer counts; SKIP without the pool); probabilities.csv lists every
+    applicant with the sum over their panels (tolerance: one unit of the 12th decimal per
+    panel, plus one, as the files round to 12 decimals)."""
+    sels = [e for e in steps(cx.entries, "select") if e["algorithm"] != "legacy"]
     if not sels:
         return
-    dist_path = out / sels[-1]["outputs"]["distribution"]  # where the selection wrote it
-    if not dist_path.exists():
-        return
-    pool = read_pool(out / sels[-1]["pool_file"])
-    quotas = read_quotas(d / man["quota_file"])
-    rows = dict_rows(dist_path)
-    bad, sums, total = [], {}, 0
-    for n, r in enumerate(rows):
-        ids = r["members"].split(" ")
-        p = units(r["probability"])
-        total += p
-        problem = panel_problem(ids, pool, quotas, k, households)
-        if problem:
-            bad.append(f"panel {n}: {problem}")
-        for i in ids:
-            sums[i] = sums.get(i, 0) + p
-    if 2 * abs(total - 10**12) > len(rows):
-        bad.append(f"probabilities sum to {total / 1e12}")
-    rep.check("selection panels meet the quotas", not bad,
-              f"{len(rows)} panels, probabilities sum to 1" if not bad else bad[0])
-    prob_path = out / "public/selection/probabilities.csv"
-    if prob_path.exists():
-        listed = dict_rows(prob_path)
-        wrong = [r["pool_id"] for r in listed
-                 if 2 * abs(units(r["probability"]) - sums.get(r["pool_id"], 0)) > len(rows) + 1]
-        ok = not wrong and len(listed) == len(pool)
-        rep.check("selection probabilities are the panel sums", ok,
-                  f"{len(listed)} applicants" if ok else
-                  (f"{wrong[0]} differs" if wrong else f"{len(listed)} listed, pool has {len(pool)}"))
-
-
-def verify_bundle(d: Path) -> int:
-    rep = Report()
-    man = json.loads((d / "bundle.json").read_text("utf-8"))
-    bad = [r for r, h in man["files"].items()
-           if not (d / r).exists() or sha256((d / r).read_bytes()) != h]
-    rep.check("bundle manifest", not bad, f"{len(man['files'])} files" if not bad else ", ".join(bad))
-    proc = tomllib.loads((d / man["process_file"]).read_text("utf-8"))
-    sel = proc.get("selection", {})
-    k, households = int(sel.get("k", 0)), bool(sel.get("household_rule", False))
-    out = d / man["out_dir"]
-    entries, broken, _, problems = read_journal(out / "journal.jsonl")
-    rep.check("journal hash chain", broken is None, f"{len(entries)} entries")
-    if not schema_checked(rep, problems, len(entries)):
-        return 1
-    verify_selection(d, man, out, entries, k, households, rep)
-    lots = steps(entries, "lottery")
-    if not rep.check("lottery in journal", bool(lots)):
-        return 1
-    le = lots[-1]
-    lpath = out / "public/lottery/lottery.txt"
-    lbytes = lpath.read_bytes()
-    lsha = sha256(lbytes)
-    rep.check("lottery commitment", lsha == le["lottery_sha256"], lsha)
-    lines = lbytes.decode("utf-8").split("\n")[:-1]
-    head = dict(l.split("=", 1) for l in lines[1:7])
-    m = int(head["m"])
-    tickets = [l.split(" ")[1:] for l in lines[7:]]
-    width = len(str(m - 1))
-    rep.check("lottery format", lines[0] == "sortes lottery v1" and len(tickets) == m
-              and all(l.split(" ")[0] == f"{t:0{width}d}" for t, l in enumerate(lines[7:])),
-              f"m = {m}")
-    sels = [e for e in steps(entries, "select") if e.get("algorithm") != "legacy"]
-    pool_path, quota_path = out / sels[-1]["pool_file"], d / man["quota_file"]
-    rep.check("lottery inputs", sha256(pool_path.read_bytes()) == head["pool_sha256"]
-              and sha256(quota_path.read_bytes()) == head["quotas_sha256"])
-    pool, quotas = read_pool(pool_path), read_quotas(quota_path)
-    problems = {}
-    for t, ids in enumerate(tickets):
-        key = tuple(ids)
-        if key not in problems:
-            problems[key] = panel_problem(ids, pool, quotas, k, households)
-    badp = [p for p in problems.values() if p]
-    rep.check("lottery panels meet the quotas", not badp,
-              f"{m} numbered, {len(problems)} different" if not badp else badp[0])
-    draws = steps(entries, "lottery-draw")
-    if not rep.check("lottery drawn", bool(draws)):
-        return 1 if rep.failed else 0
-    de = draws[-1]
-    if de["source"] == "seed":
-        seed = canonical_seed(de["seed"])
-        number = Stream(derive_key("lottery-number", seed, lsha)).below(m)
-        how = f"from seed {seed}"
+    sel = sels[-1]
+    try:
+        inst = load_frame(cx, sel) if cx.pool_in_scope else None
+        rel, data = cx.output(sel, "distribution")
+        panels, probs = parse_distribution(rel, data)
+    except Failure as e:
+        return rep.fail("selection panels", str(e))
+    bad, sums = [], {}
+    for n, (p, pr) in enumerate(zip(panels, probs)):
+        if inst and (why := panel_problem(inst, p)):
+            bad.append(f"{rel}: panel {n} (line {n + 2}): {why}")
+        for i in p:
+            sums[i] = sums.get(i, 0) + pr
+    if inst:
+        rep.verdict("selection panels", bad, f"all {len(panels)} panels of {rel} have "
+                    f"{inst.k} pool members and meet every quota; the probabilities sum to 1")
     else:
-        number, how = de["number"], "ceremony"
-    panel = tickets[number]
-    rep.check("final panel", number == de["number"] and panel == de["panel"],
-              f"number {number:0{width}d} ({how})")
-    rseed = canonical_seed(de["reserve_seed"])
-    rest = sorted(i for i in pool if i not in set(panel))
-    order = sample(Stream(derive_key("reserve-order", rseed, f"{lsha}:{number}")), rest, len(rest))
-    pub = out / "public/lottery"
-    listed = [r["pool_id"] for r in dict_rows(pub / "reserves.csv")]
-    rep.check("reserve order", order == listed, f"{len(order)} people")
-    current, ever, unavailable = list(panel), set(panel), set()
-    for e in steps(entries, "replace"):
-        gone = set(e["dropped"])
-        staying = [p for p in current if p not in gone]
-        unavailable |= set(e.get("unavailable", []))
-        cands = [r for r in order if r not in ever and r not in unavailable]
-        got = first_feasible(staying, len(gone), cands, pool, quotas, k, households)
-        new = staying + e["replacements"]
-        ok = panel_problem(new, pool, quotas, k, households) is None and gone <= set(current)
-        if got is None:
-            rep.check(f"replacement {e['round']}", ok,
-                      "panel meets the quotas (the choice itself needs an ILP to recheck)")
+        rep.skip("selection panels", NO_POOL)
+    try:
+        prel, pdata = cx.output(sel, "probabilities")
+        listed = parse_probabilities(prel, pdata)
+    except Failure as e:
+        return rep.fail("selection probabilities", str(e))
+    bad = [f"{prel}: {i}: listed {units_text(p)}, the panels give {units_text(sums.get(i, 0))}"
+           for i, p in listed if abs(p - sums.get(i, 0)) > len(panels) + 1]
+    if len(listed) != sel["applicants"]:
+        bad.append(f"{prel}: {len(listed)} applicants listed, the selection had "
+                   f"{sel['applicants']} (entry {sel['seq']} of {cx.rel(cx.journal)})")
+    rep.verdict("selection probabilities", bad, f"{len(listed)} applicants' probabilities are "
+                f"the sums over the distribution's panels (lowest "
+                f"{units_text(min((p for _, p in listed), default=0))})")
+
+
+# ---------------------------------------------------------------- checks: the lottery (§12-§14)
+def check_lottery(cx: Context, rep: Report):
+    """The lottery (src/verify/lottery.rs): the commitment before the draw, every numbered
+    panel against the quotas, the rounding's largest difference as recorded, the lottery
+    report, the number and the reserve order recomputed from the public randomness (§13),
+    every replacement replayed (§14), and each published members file (panel.csv,
+    reserves.csv, panel-after-replacement-N.csv) compared byte for byte with the one the
+    journal implies. Without the pool (public bundle) what counts attributes is SKIP."""
+    builds = steps(cx.entries, "lottery")
+    if not builds:
+        return
+    build, j = builds[-1], cx.rel(cx.journal)
+    # §12: the committed file, its header against the entry and the selection.
+    try:
+        lrel, ldata = cx.output(build, "lottery")
+        if build["output_sha256"]["lottery"] != build["lottery_sha256"]:
+            raise Failure(f"{j}: entry {build['seq']} records two different hashes of lottery.txt")
+        head, tickets, width = parse_lottery(lrel, ldata)
+        if [head[k] for k in ("pool_sha256", "quotas_sha256", "distribution_sha256")] != \
+                [build[k] for k in ("pool_sha256", "quotas_sha256", "distribution_sha256")]:
+            raise Failure(f"{lrel}: the lottery file names other input hashes than its journal "
+                          f"entry {build['seq']}")
+        if (head["m"], head["k"], head["process"]) != (build["m"], build["k"],
+                                                        cx.proc["process"]["id"]) \
+                or head["k"] != cx.setup[0]:
+            raise Failure(f"{lrel}: m, k or the process id differ from entry {build['seq']} of "
+                          f"{j} and the process file")
+        sel = selection_of(cx, build)
+        if (sel["pool_sha256"], sel["quotas_sha256"]) != (build["pool_sha256"], build["quotas_sha256"]):
+            raise Failure(f"{j}: the lottery was built from another pool or quota file than its "
+                          "selection used")
+        inst = load_frame(cx, sel) if cx.pool_in_scope else None
+    except Failure as e:
+        return rep.fail("lottery commitment", str(e))
+    lsha, m = build["lottery_sha256"], len(tickets)
+    rep.check("lottery commitment", True, f"{lrel} matches the committed SHA-256 {lsha}; it "
+              "names the pool, quota file and distribution its selection used")
+    distinct = {tuple(t) for t in tickets}
+    if inst:
+        bad, seen = [], set()
+        for t, ids in enumerate(tickets):
+            if tuple(ids) not in seen:
+                seen.add(tuple(ids))
+                if why := panel_problem(inst, ids):
+                    bad.append(f"{lrel}: panel {t:0{width}d}: {why}")
+        rep.verdict("lottery panels", bad, f"all {m} numbered panels ({len(distinct)} "
+                    f"different) have {head['k']} members and meet every quota")
+    else:
+        rep.skip("lottery panels", NO_POOL)
+    # The rounding: each applicant's tickets/m against the distribution (integers).
+    try:
+        drel, ddata = cx.output(sel, "distribution")
+        panels, probs = parse_distribution(drel, ddata)
+        prel = None
+        if inst:
+            pool_ids = inst.ids
+        else:  # a public bundle: the pool ids as the selection's probabilities.csv lists them
+            prel, pdata = cx.output(sel, "probabilities")
+            pool_ids = [i for i, _ in parse_probabilities(prel, pdata)]
+    except Failure as e:
+        return rep.fail("lottery fairness", str(e))
+    lex, tick = {}, {}
+    for p, pr in zip(panels, probs):
+        for i in p:
+            lex[i] = lex.get(i, 0) + pr
+    for ids in tickets:
+        for i in ids:
+            tick[i] = tick.get(i, 0) + 1
+    dev = {i: tick.get(i, 0) * UNIT - m * lex.get(i, 0) for i in set(lex) | set(tick)}
+    worst = units_text(max(map(abs, dev.values()), default=0) // m)
+    rep.check("lottery fairness", worst == build["max_deviation"],
+              f"largest difference to the distribution's probabilities is {worst}, as recorded"
+              if worst == build["max_deviation"] else f"largest difference to the "
+              f"distribution's probabilities is {worst}, entry {build['seq']} of {j} says "
+              f"{build['max_deviation']}")
+    # lottery-report.csv and the entry's counts, recomputed (src/lottery/step.rs build).
+    rrel = cx.rel(cx.out / build["outputs"]["report"])
+    lot = {i: tick.get(i, 0) * UNIT // m for i in pool_ids}
+    text = "pool_id,leximin_probability,lottery_tickets,lottery_probability,difference\n" + "".join(
+        f"{i},{units_text(lex.get(i, 0))},{tick.get(i, 0)},{units_text(lot[i])},"
+        f"{units_text(lot[i] - lex.get(i, 0))}\n" for i in pool_ids)
+    bad = []
+    if sha256(text.encode("utf-8")) != build["output_sha256"]["report"]:
+        bad.append(f"the recomputed lottery report differs from {rrel} as entry {build['seq']} "
+                   "records it")
+    mins = (units_text(min((lex.get(i, 0) for i in pool_ids), default=0)),
+            units_text(min(lot.values(), default=0)), len(panels))
+    if mins != (build["min_probability_leximin"], build["min_probability_lottery"],
+                build["panels_in_distribution"]):
+        bad.append(f"{j}: entry {build['seq']}: the smallest probabilities or the number of "
+                   "panels in the distribution differ from the files")
+    rep.verdict("lottery report", bad, f"{rrel}: {len(pool_ids)} applicants' tickets and "
+                "probabilities, recomputed from the lottery and the distribution")
+    # §13: the number, the panel, the reserve order.
+    draws = steps(cx.entries, "lottery-draw")
+    if not draws:
+        return rep.check("lottery draw", True, "not drawn yet")
+    d = draws[-1]
+    if d["lottery_sha256"] != lsha or d["seq"] <= build["seq"]:
+        return rep.fail("lottery draw", f"{j}: entry {d['seq']}: the draw does not follow the "
+                        "commitment of this lottery in the journal")
+    number = d["number"]
+    try:
+        if d["source"] == "seed":
+            seed = canonical_seed(d["seed"])
+            ok, how = Stream(derive_key("lottery-number", seed, lsha)).below(m) == number, \
+                f"recomputed from seed {seed}"
         else:
-            rep.check(f"replacement {e['round']}", ok and got == e["replacements"],
-                      f"{len(gone)} dropped, rule picks {', '.join(got)}")
-        current, ever = new, ever | set(e["replacements"])
+            ok, how = number < m, "drawn at the public ceremony"
+    except Failure as e:
+        ok, how = False, str(e)
+    if not ok or number >= m:
+        return rep.fail("lottery draw", f"{j}: entry {d['seq']}: number {number}: {how}: "
+                        "does not match")
+    panel, text_no = tickets[number], f"{number:0{width}d}"
+    panel_rel = cx.rel(cx.out / d["outputs"]["panel"])
+    ok = sha256(members_csv(panel, "seat")) == d["output_sha256"]["panel"] and d["panel"] == panel
+    rep.check("lottery draw", ok and (d["m"], d["number_text"]) == (m, text_no),
+              f"number {text_no} ({how}) gives panel {text_no} of the lottery: the published "
+              f"panel {panel_rel}" if ok and (d["m"], d["number_text"]) == (m, text_no) else
+              f"the published panel {panel_rel} (entry {d['seq']} of {j}) is not the lottery's "
+              f"panel for the drawn number {text_no}")
+    try:
+        rseed = canonical_seed(d["reserve_seed"])
+    except Failure as e:
+        return rep.fail("reserve order", f"{j}: entry {d['seq']}: {e}")
+    order = reserve_order(rseed, lsha, number, pool_ids, panel)
+    res_rel = cx.rel(cx.out / d["outputs"]["reserves"])
+    if sha256(members_csv(order, "rank")) != d["output_sha256"]["reserves"] or \
+            d["reserves"] != len(order):
+        return rep.fail("reserve order", f"recomputing the reserve order gives a different list "
+                        f"than {res_rel} (entry {d['seq']} of {j})")
+    rep.check("reserve order", True, f"{res_rel}: {len(order)} people, recomputed from {rseed}"
+              + ("" if inst else f" (the pool ids as {prel} lists them)"))
+    # §14: every replacement, in journal order.
+    current, ever, unavailable = list(panel), set(panel), set()
+    for r in steps(cx.entries, "replace"):
+        label, chosen = f"replacement {r['round']}", r["replacements"]
+        out_rel = cx.rel(cx.out / r["outputs"]["panel"])
+        undecided = None
+        if inst:
+            try:
+                chosen = choose_replacements(inst, current, ever, unavailable, order,
+                                             r["dropped"], r["unavailable"])
+            except Failure as e:
+                return rep.fail(label, f"{j}: entry {r['seq']}: {e}")
+            except Undecided as e:
+                chosen, undecided = r["replacements"], str(e)
+            if chosen != r["replacements"]:
+                return rep.fail(label, f"{j}: entry {r['seq']}: the rule picks "
+                                f"{', '.join(chosen)}, the journal says {', '.join(r['replacements'])}")
+        gone = set(r["dropped"])
+        current = [p for p in current if p not in gone] + chosen
+        ever |= set(chosen)
+        unavailable |= set(r["unavailable"])
+        if sha256(members_csv(current, "seat")) != r["output_sha256"]["panel"]:
+            return rep.fail(label, f"the published panel after this replacement ({out_rel}, entry "
+                            f"{r['seq']} of {j}) differs from the panel the journal implies")
+        if inst and (why := panel_problem(inst, current)):
+            return rep.fail(label, f"{out_rel}: {why}")
+        if undecided:
+            rep.skip(label, f"{out_rel} is the panel before with {', '.join(r['dropped'])} "
+                     f"replaced by {', '.join(chosen)} and meets every quota; whether the rule "
+                     f"chose them could not be decided ({undecided})")
+        elif inst:
+            rep.check(label, True, f"{len(r['dropped'])} dropped out, {', '.join(chosen)} "
+                      f"replaced from the reserve order as the rule says; {out_rel} meets every quota")
+        else:
+            rep.check(label, True, f"{out_rel} is the panel before with {', '.join(r['dropped'])} "
+                      f"replaced by {', '.join(chosen)}; whether the rule chose them: "
+                      f"skipped: {NO_POOL}")
+
+
+# ---------------------------------------------------------------- checks: the audit bundle
+BUNDLE_FORMAT = "sortes-audit-bundle/1"
+MANIFEST_FIELDS = {"files": ("map", "sha256"), "format": "str",
+                   "journal_head": {"seq": "u64", "sha256": "sha256"}, "level": "str",
+                   "out_dir": "str", "process_file": "str", "quota_file": "str", "spec": "str",
+                   "tool": "str"}  # src/base/run.rs Manifest (deny_unknown_fields)
+
+
+def check_manifest(d: Path, rep: Report):
+    """bundle.json (src/verify/bundle.rs): its schema, every file listed with its SHA-256
+    and no other file, a known level, and (beyond sortes) the spec version. None if the
+    manifest cannot be read."""
+    try:
+        man = json.loads((d / "bundle.json").read_text("utf-8"))
+    except (OSError, ValueError) as e:
+        rep.fail("bundle manifest", f"bundle.json: the bundle has no readable manifest "
+                 f"({type(e).__name__})")
+        return None
+    why = struct_problem(MANIFEST_FIELDS, man, "")
+    if why or man["format"] != BUNDLE_FORMAT or man["level"] not in ("public", "confidential"):
+        rep.fail("bundle manifest", "bundle.json: " + (why or f"not a {BUNDLE_FORMAT} "
+                 "manifest of level public or confidential"))
+        return None
+    bad = []
+    for rel, h in sorted(man["files"].items()):
+        p = d / rel
+        if not p.is_file():
+            bad.append(f"{rel} is missing (bundle.json lists it)")
+        elif sha256(p.read_bytes()) != h:
+            bad.append(f"{rel} differs from its SHA-256 in bundle.json")
+    for p in walk_files(d, False):
+        rel = p.relative_to(d).as_posix()
+        if rel != "bundle.json" and rel not in man["files"]:
+            bad.append(f"{rel} is in the bundle but not in its manifest bundle.json")
+    if man["spec"] != SPEC:
+        bad.append(f"bundle.json: written under {man['spec']!r}; this verifier reads {SPEC!r}")
+    rep.verdict("bundle manifest", bad, f"{len(man['files'])} files match bundle.json "
+                f"(spec {man['spec']}, level {man['level']})")
+    return man
+
+
+def check_bundle_level(cx: Context, rep: Report, man: dict):
+    """bundle.json's level against the journal (beyond sortes): a confidential bundle holds
+    every file of out/audit/ the journal records (the pool the selection read), a public
+    bundle none (src/bundle.rs: only out/public/, and out/audit/ when confidential)."""
+    audit = set()
+    for e in cx.entries:
+        paths = [p for _, p, _ in outputs(e)] + ([e["pool_file"]] if e["step"] == "select" else [])
+        audit |= {cx.out / p for p in paths if cx.audit in (cx.out / p).parents}
+    held = sorted(cx.rel(p) for p in walk_files(cx.audit, False))
+    if man["level"] == "public":
+        rep.verdict("bundle level", [f"bundle.json says the bundle is public, but it holds the "
+                                     f"confidential {r}" for r in held],
+                    "public: the bundle holds no file of out/audit/")
+    else:
+        missing = sorted(cx.rel(p) for p in audit if not p.is_file())
+        rep.verdict("bundle level", [f"bundle.json says the bundle is confidential, but {r} "
+                                     "(recorded by the journal) is not in it" for r in missing],
+                    f"confidential: the {len(audit)} confidential files the journal records "
+                    "are in the bundle")
+
+
+def check_bundle_head(cx: Context, rep: Report, man: dict):
+    """The head the bundle was made at is the journal's last entry."""
+    last = cx.entries[-1]
+    h = man["journal_head"]
+    rep.check("bundle journal head", (last["seq"], last["entry_hash"]) == (h["seq"], h["sha256"]),
+              f"the bundle was made at entry {h['seq']}, the journal's last"
+              if (last["seq"], last["entry_hash"]) == (h["seq"], h["sha256"]) else
+              f"bundle.json names the head entry {h['seq']} ({h['sha256'][:16]}), but the "
+              f"journal {cx.rel(cx.journal)} ends at entry {last['seq']} ({last['entry_hash'][:16]})")
+
+
+# ---------------------------------------------------------------- the two modes
+def guarded(cx: Context, rep: Report, group: str, fn, *args):
+    """Runs one group of checks; an unexpected error is a FAIL naming the file being read
+    (its message only where it cannot hold a personal value), never a traceback."""
+    cx.reading = None
+    try:
+        return fn(cx, rep, *args)
+    except Exception as e:  # noqa: BLE001 - the contract: FAIL, never a traceback
+        where = cx.rel(cx.reading) if cx.reading is not None else "(no file)"
+        msg = f": {e}" if isinstance(e, (Failure, OSError, Undecided)) else ""
+        rep.fail("verifier", f"{group}: while reading {where}: {type(e).__name__}{msg}")
+        return None
+
+
+def load_process(cx: Context, rep: Report) -> bool:
+    """Reads the process file (TOML) into cx; a FAIL naming it if it cannot be read."""
+    rel = cx.rel(cx.proc_path)
+    try:
+        cx.proc_bytes = cx.read(cx.proc_path)
+        cx.proc = tomllib.loads(cx.proc_bytes.decode("utf-8"))
+        for t in ("process", "register", "draw"):
+            if type(cx.proc.get(t)) is not dict:
+                raise Failure(f"no [{t}] table")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, Failure) as e:
+        return rep.fail("process file", f"{rel}: cannot be read as a process file "
+                        f"({type(e).__name__}: {e})")
+    return True
+
+
+def run_checks(cx: Context, rep: Report, only_wave=None):
+    """Everything src/verify/mod.rs verify_at checks, in its order."""
+    if not guarded(cx, rep, "journal", check_journal):
+        return False
+    for group, fn in [("sequence", check_inputs), ("seeds", check_seeds),
+                      ("repeats", check_repeats), ("completeness", check_complete),
+                      ("commitments", check_commitments), ("files", check_recorded_files),
+                      ("process file", check_process_file),
+                      ("draw summaries", check_draw_summaries)]:
+        guarded(cx, rep, group, fn)
+    guarded(cx, rep, "draws", check_draws, only_wave)
+    if cx.setup is not None:
+        guarded(cx, rep, "selection", check_selection)
+        guarded(cx, rep, "lottery", check_lottery)
+    return True
+
+
+def setup_of(cx: Context, quota_path=None):
+    """(k, quota file, household rule) from [selection], or None without that table."""
+    sel = cx.proc.get("selection")
+    if type(sel) is not dict or "k" not in sel or "quotas" not in sel:
+        return None
+    return (int(sel["k"]), quota_path or cx.proc_path.parent / sel["quotas"],
+            bool(sel.get("household_rule", True)))
+
+
+def verify_process(process_path: Path, opts) -> int:
+    rep = Report()
+    root = process_path.parent
+    cx = Context(root, "process", process_path, root, opts)
+    if not load_process(cx, rep):
+        return 1
+    cx.set_out(root / cx.proc.get("output", {}).get("dir", "out"))
+    cx.setup = setup_of(cx)
+    run_checks(cx, rep, opts.wave)
+    return 1 if rep.failed else 0
+
+
+def verify_bundle(d: Path, opts) -> int:
+    rep = Report()
+    man = check_manifest(d, rep)
+    if man is None:
+        return 1
+    scope = man["level"]
+    cx = Context(d, scope, d / man["process_file"], d / man["out_dir"], opts)
+    if not load_process(cx, rep):
+        return 1
+    cx.setup = setup_of(cx, d / man["quota_file"])
+    if cx.setup is None:
+        rep.fail("process file", f"{cx.rel(cx.proc_path)} has no [selection] table (k, quotas)")
+        return 1
+    if run_checks(cx, rep):
+        guarded(cx, rep, "bundle level", check_bundle_level, man)
+        guarded(cx, rep, "bundle head", check_bundle_head, man)
     return 1 if rep.failed else 0
 
 
@@ -1221,25 +2545,29 @@ def vectors():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--process", "-p", type=Path)
-    ap.add_argument("--wave", type=int)
-    ap.add_argument("--bundle", type=Path)
-    ap.add_argument("--vectors", action="store_true")
+    ap.add_argument("--process", "-p", type=Path, help="a process file (forum.toml)")
+    ap.add_argument("--wave", type=int, help="with --process: show the replay of this wave only")
+    ap.add_argument("--bundle", type=Path, help="an audit bundle folder")
+    ap.add_argument("--head", help="a journal head published earlier: HASH or SEQ:HASH")
+    ap.add_argument("--accept-repeats", action="store_true",
+                    help="a wave committed or drawn twice is ACCEPTED instead of a FAIL")
+    ap.add_argument("--vectors", action="store_true", help="print the test vectors")
     a = ap.parse_args()
     if a.vectors:
         sys.exit(vectors())
-    if a.bundle:
-        try:
-            sys.exit(verify_bundle(a.bundle))
-        except (Failure, OSError, ValueError, KeyError) as e:
-            print(f"FAIL  verifier: {type(e).__name__}: {e}")
-            sys.exit(1)
-    if not a.process:
+    if not a.process and not a.bundle:
         ap.error("--process is required (or --bundle, --vectors)")
+    if a.head is not None:
+        try:
+            parse_head(a.head)
+        except Failure as e:
+            print(f"FAIL  journal head: {e}")
+            sys.exit(1)
     try:
-        sys.exit(verify(a.process, a.wave))
-    except (Failure, OSError, ValueError, KeyError) as e:  # never echoes register values
-        print(f"FAIL  verifier: {type(e).__name__}: {e}")
+        sys.exit(verify_bundle(a.bundle, a) if a.bundle else verify_process(a.process, a))
+    except Exception as e:  # noqa: BLE001 - never a traceback; never a register value
+        msg = f": {e}" if isinstance(e, (Failure, OSError)) else ""
+        print(f"FAIL  verifier: {type(e).__name__}{msg}")
         sys.exit(1)
 
 

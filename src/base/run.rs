@@ -10,12 +10,17 @@ use super::error::{Error, Location, Result};
 use super::journal::{Body, Entry, Journal, Lock, Recorded, Sha256, Step};
 use std::path::{Path, PathBuf};
 
-/// Where a process keeps its outputs: `out/journal.jsonl`, `out/public/`, `out/private/`.
+/// Where a process keeps its outputs: `out/journal.jsonl`; `out/public/` (what anyone
+/// may see: aggregates and pseudonymous ids without attributes); `out/audit/`
+/// (confidential: pseudonymous rows with attributes, which re-identify people, for
+/// auditors under a confidentiality agreement; mode 0600/0700); `out/private/`
+/// (personal data, the office only; mode 0600/0700).
 #[derive(Clone, Debug)]
 pub struct Layout {
     pub out: PathBuf,
     pub journal: PathBuf,
     pub public: PathBuf,
+    pub audit: PathBuf,
     pub private: PathBuf,
 }
 
@@ -25,6 +30,7 @@ impl Layout {
         Layout {
             journal: out.join("journal.jsonl"),
             public: out.join("public"),
+            audit: out.join("audit"),
             private: out.join("private"),
             out,
         }
@@ -45,8 +51,9 @@ impl Layout {
     pub fn commitment(&self, wave: u32) -> PathBuf {
         self.public.join(format!("commitment-wave{wave}.json"))
     }
+    /// The pool with its attributes: confidential (one row per applicant).
     pub fn pool(&self) -> PathBuf {
-        self.public.join("pool.csv")
+        self.audit.join("pool.csv")
     }
     pub fn intake_summary(&self) -> PathBuf {
         self.public.join("intake-summary.csv")
@@ -247,6 +254,9 @@ pub struct Manifest {
     pub format: String,
     /// The journal head the bundle was made at: its last entry.
     pub journal_head: Head,
+    /// `public` (nothing re-identifying) or `confidential` (with `out/audit/`, for
+    /// auditors under a confidentiality agreement).
+    pub level: String,
     /// The output folder's path in the bundle (`out`).
     pub out_dir: String,
     /// The process file's path in the bundle.

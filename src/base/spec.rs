@@ -122,14 +122,22 @@ impl SeedForm {
             return Ok(SeedForm::Ceremony);
         }
         if let Some(r) = s.strip_prefix("drand:") {
-            return whole(r).map(|round| SeedForm::Drand { round }).ok_or_else(bad);
+            return whole(r)
+                .map(|round| SeedForm::Drand { round })
+                .ok_or_else(bad);
         }
         if let Some(c) = s.strip_prefix("rfc3797:") {
             let counts: Option<Vec<u32>> = c
                 .split('+')
-                .map(|n| whole(n).and_then(|v| u32::try_from(v).ok()).filter(|v| *v > 0))
+                .map(|n| {
+                    whole(n)
+                        .and_then(|v| u32::try_from(v).ok())
+                        .filter(|v| *v > 0)
+                })
                 .collect();
-            return counts.map(|counts| SeedForm::Rfc3797 { counts }).ok_or_else(bad);
+            return counts
+                .map(|counts| SeedForm::Rfc3797 { counts })
+                .ok_or_else(bad);
         }
         Err(bad())
     }
@@ -139,7 +147,11 @@ impl SeedForm {
         match self {
             SeedForm::Rfc3797 { counts } => format!(
                 "rfc3797:{}",
-                counts.iter().map(u32::to_string).collect::<Vec<_>>().join("+")
+                counts
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join("+")
             ),
             SeedForm::Drand { round } => format!("drand:{round}"),
             SeedForm::Ceremony => "ceremony".to_string(),
@@ -168,17 +180,26 @@ impl SeedForm {
                     Err(format!(
                         "the announced form {} has {} numbers per source, the seed {}",
                         self.text(),
-                        counts.iter().map(u32::to_string).collect::<Vec<_>>().join("+"),
-                        have.iter().map(u32::to_string).collect::<Vec<_>>().join("+")
+                        counts
+                            .iter()
+                            .map(u32::to_string)
+                            .collect::<Vec<_>>()
+                            .join("+"),
+                        have.iter()
+                            .map(u32::to_string)
+                            .collect::<Vec<_>>()
+                            .join("+")
                     ))
                 }
             }
-            SeedForm::Drand { round } => match c.strip_prefix("drand:").and_then(|r| r.split_once(':')) {
-                Some((r, _)) if r == round.to_string() => Ok(()),
-                _ => Err(format!(
-                    "the seed must be the randomness of drand round {round} (drand:{round}:HEX), not {c}"
-                )),
-            },
+            SeedForm::Drand { round } => {
+                match c.strip_prefix("drand:").and_then(|r| r.split_once(':')) {
+                    Some((r, _)) if r == round.to_string() => Ok(()),
+                    _ => Err(format!(
+                        "the seed must be the randomness of drand round {round} (drand:{round}:HEX), not {c}"
+                    )),
+                }
+            }
             SeedForm::Ceremony => Err(format!(
                 "the announced source is a number drawn at a public ceremony, not a seed ({c})"
             )),
@@ -390,14 +411,38 @@ mod tests {
     fn seed_forms_admit_only_their_seeds() {
         let lotto = SeedForm::parse("rfc3797:6+1").unwrap();
         assert_eq!(lotto.text(), "rfc3797:6+1");
-        assert!(lotto.admits(&Seed::parse("3.12.19.27.33.41./7./").unwrap()).is_ok());
-        assert!(lotto.admits(&Seed::parse("3.12.19.27.33./7./").unwrap()).is_err());
-        assert!(lotto.admits(&Seed::parse("text:anything").unwrap()).is_err());
+        assert!(
+            lotto
+                .admits(&Seed::parse("3.12.19.27.33.41./7./").unwrap())
+                .is_ok()
+        );
+        assert!(
+            lotto
+                .admits(&Seed::parse("3.12.19.27.33./7./").unwrap())
+                .is_err()
+        );
+        assert!(
+            lotto
+                .admits(&Seed::parse("text:anything").unwrap())
+                .is_err()
+        );
         let drand = SeedForm::parse("drand:4242").unwrap();
         let hex = "ab".repeat(32);
-        assert!(drand.admits(&Seed::parse(&format!("drand:4242:{hex}")).unwrap()).is_ok());
-        assert!(drand.admits(&Seed::parse(&format!("drand:4243:{hex}")).unwrap()).is_err());
-        assert!(SeedForm::Ceremony.admits(&Seed::parse("1.2./").unwrap()).is_err());
+        assert!(
+            drand
+                .admits(&Seed::parse(&format!("drand:4242:{hex}")).unwrap())
+                .is_ok()
+        );
+        assert!(
+            drand
+                .admits(&Seed::parse(&format!("drand:4243:{hex}")).unwrap())
+                .is_err()
+        );
+        assert!(
+            SeedForm::Ceremony
+                .admits(&Seed::parse("1.2./").unwrap())
+                .is_err()
+        );
         for bad in ["text", "rfc3797:", "rfc3797:6+0", "drand:x", "hex:"] {
             assert!(SeedForm::parse(bad).is_err(), "{bad}");
         }

@@ -37,8 +37,16 @@ pub fn run(a: Args) -> Result<i32> {
         "retention ({}): {} personal files deleted{}{}; journaled with their SHA-256",
         r.date,
         r.deleted.len(),
-        if r.code_key { ", the code key among them" } else { "" },
-        if r.register { ", and the register extract" } else { "" }
+        if r.code_key {
+            ", the code key among them"
+        } else {
+            ""
+        },
+        if r.register {
+            ", and the register extract"
+        } else {
+            ""
+        }
     );
     Ok(0)
 }

@@ -10,7 +10,7 @@ pub struct Args {
     #[arg(long, short, conflicts_with_all = ["quotas", "k", "id_column", "household_column"])]
     process: Option<PathBuf>,
     /// The pool (CSV with an id column and one column per quota category). With a
-    /// process file: a pool prepared outside `sortes intake`, in the output folder's public/.
+    /// process file: a pool prepared outside `sortes intake`, in the output folder's audit/.
     #[arg(long)]
     pool: Option<PathBuf>,
     /// Without a process file: the quota file (`category,value,min,max[,min_flex,max_flex]`).

@@ -12,7 +12,7 @@ pub mod step;
 use crate::base::apportion::{Share, apportion_capped};
 use crate::base::error::{Error, Location, Result};
 use crate::base::fsio::Sha256;
-use crate::base::journal::Decimal;
+use crate::base::journal::{Commit, CommitStratum, Decimal, Draw};
 use crate::base::process::Process;
 use crate::base::spec::{Seed, Stream};
 use crate::register::{Register, list_hash};
@@ -328,22 +328,45 @@ pub fn invitees_csv(
     invitees::write(&rows)
 }
 
-/// The public per-stratum summary (aggregate counts only).
-pub fn summary_csv(plan: &Plan, drawn: &Drawn) -> Vec<u8> {
+/// The public per-stratum summary (aggregate counts only): the committed strata
+/// with the number drawn in each. It follows from the commit and draw entries alone
+/// (see [`summary_of`]), so anyone can recompute it from the journal.
+pub fn summary_csv(strata: &[CommitStratum], drawn: &[u64]) -> Vec<u8> {
     let mut s = String::from("stratum,residents,eligible,capacity,factor,allocated,drawn\n");
-    for (i, st) in plan.strata.iter().enumerate() {
+    for (st, d) in strata.iter().zip(drawn) {
         s.push_str(&format!(
             "{},{},{},{},{},{},{}\n",
-            crate::base::text::csv_field(&st.label),
+            crate::base::text::csv_field(&st.stratum),
             st.residents,
             st.eligible,
             st.capacity,
-            factor_text(st.factor_milli, st.key.len()),
+            st.factor,
             st.allocated,
-            drawn.per_stratum[i].len()
+            d
         ));
     }
     s.into_bytes()
+}
+
+/// The summary a draw entry implies: every stratum drawn in full, except those its
+/// `shortfall` lists.
+pub fn summary_of(commit: &Commit, draw: &Draw) -> Vec<u8> {
+    summary_csv(&commit.strata, &drawn_counts(commit, draw))
+}
+
+/// Drawn per committed stratum, as a draw entry records it: the allocation, or the
+/// shortfall's count.
+pub fn drawn_counts(commit: &Commit, draw: &Draw) -> Vec<u64> {
+    commit
+        .strata
+        .iter()
+        .map(|st| {
+            draw.shortfall
+                .iter()
+                .find(|s| s.stratum == st.stratum)
+                .map_or(st.allocated, |s| s.drawn)
+        })
+        .collect()
 }
 
 /// The factor as the journal records it.

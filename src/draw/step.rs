@@ -385,7 +385,8 @@ pub fn draw(
     let key = CodeKey::load_or_create(&run.layout().code_key())?;
     let codes = super::assign_codes(process, &loaded.reg, &drawn, &key, &loaded.earlier_codes);
     let inv_bytes = super::invitees_csv(process, &loaded.reg, &loaded.plan, &drawn, &codes)?;
-    let sum_bytes = super::summary_csv(&loaded.plan, &drawn);
+    let counts: Vec<u64> = drawn.per_stratum.iter().map(|d| d.len() as u64).collect();
+    let sum_bytes = super::summary_csv(&commit.strata, &counts);
     let inv_hash = fsio::write_atomic(&inv_path, &inv_bytes, Privacy::Personal, force)?;
     let sum_hash = fsio::write_atomic(&sum_path, &sum_bytes, Privacy::Public, force)?;
     let drawn_sha256 = super::drawn_digest(&loaded.reg, &drawn);

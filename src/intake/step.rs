@@ -61,7 +61,8 @@ pub fn intake(process: &Process, applications: &Path, force: bool) -> Result<Int
     let app_bytes = fsio::read_input(applications, "the applications file was not found")?;
     let result = super::intake_bytes(cfg, &invitees, applications, &app_bytes)?;
     let files = [
-        ("pool", &pool, super::pool_csv(&result)?, Privacy::Public),
+        // One row per applicant with attributes: re-identifying, so confidential.
+        ("pool", &pool, super::pool_csv(&result)?, Privacy::Personal),
         (
             "summary",
             &summary,

@@ -160,6 +160,31 @@ pub struct BuildReport {
     pub seconds: f64,
 }
 
+/// A person's lottery probability: tickets / m, in units of 10⁻¹² (rounded down).
+pub fn lottery_probability(tickets: u32, m: u32) -> i128 {
+    i128::from(tickets) * UNIT / i128::from(m)
+}
+
+/// `lottery-report.csv`: per applicant (in pool order) the distribution's
+/// probability `lex` (units of 10⁻¹²), the lottery tickets, the lottery probability
+/// and the difference, decimals with 12 places.
+pub fn report_csv(ids: &[String], lex: &[i128], tickets: &[u32], m: u32) -> String {
+    let mut report = String::from(
+        "pool_id,leximin_probability,lottery_tickets,lottery_probability,difference\n",
+    );
+    for ((id, &l), &t) in ids.iter().zip(lex).zip(tickets) {
+        let lot = lottery_probability(t, m);
+        let _ = writeln!(
+            report,
+            "{id},{},{t},{},{}",
+            units_text(l),
+            units_text(lot),
+            units_text(lot - l)
+        );
+    }
+    report
+}
+
 /// Rounds the latest selection to `m` numbered panels, writes `lottery.txt` and
 /// `lottery-report.csv`, and commits the lottery's SHA-256 in the journal together
 /// with the announced randomness of the draw (`seed_source` in words, `seed_form`:
@@ -266,22 +291,9 @@ pub fn build(
             tick[a as usize] += c;
         }
     }
+    let report = report_csv(&f.pool.ids, &lex, &tick, m);
+    let lot = |i: usize| lottery_probability(tick[i], m);
     let mi = i128::from(m);
-    let lot = |i: usize| i128::from(tick[i]) * UNIT / mi;
-    let mut report = String::from(
-        "pool_id,leximin_probability,lottery_tickets,lottery_probability,difference\n",
-    );
-    for i in 0..n {
-        let _ = writeln!(
-            report,
-            "{},{},{},{},{}",
-            f.pool.ids[i],
-            units_text(lex[i]),
-            tick[i],
-            units_text(lot(i)),
-            units_text(lot(i) - lex[i])
-        );
-    }
     let text = lottery.to_text();
     let h = fsio::write_atomic(&lf, text.as_bytes(), Privacy::Public, force)?;
     let hr = fsio::write_atomic(&rf, report.as_bytes(), Privacy::Public, force)?;
@@ -336,6 +348,22 @@ pub struct Committed<'a> {
 /// Reads the committed lottery and checks it against the journal, the pool and the
 /// quota file.
 pub fn committed<'a>(run: &'a Run, setup: &Setup) -> Result<Committed<'a>> {
+    let (lottery, sha256, entry, build) = commitment(run)?;
+    let (sel_entry, sel) = selection_of(run.journal(), build)?;
+    // Draw, replacements and verify all count quotas with the files the selection used.
+    let frame = frame(run, setup, sel_entry, sel)?;
+    Ok(Committed {
+        lottery,
+        sha256,
+        entry,
+        build,
+        frame,
+    })
+}
+
+/// The committed lottery, checked against its journal entry and the selection it
+/// was built from (without reading the confidential pool).
+pub fn commitment(run: &Run) -> Result<(Lottery, Sha256, &Entry, &LotteryBuild)> {
     let (entry, build) = run.journal().last::<LotteryBuild>().ok_or_else(|| {
         Error::refused(format!(
             "the journal {} has no lottery entry: build the lottery first (sortes lottery build)",
@@ -363,22 +391,14 @@ pub fn committed<'a>(run: &'a Run, setup: &Setup) -> Result<Committed<'a>> {
             "the lottery file names other input hashes than its journal entry",
         ));
     }
-    let (sel_entry, sel) = selection_of(run.journal(), build)?;
+    let (_, sel) = selection_of(run.journal(), build)?;
     if sel.pool_sha256 != build.pool_sha256 || sel.quotas_sha256 != build.quotas_sha256 {
         return Err(Error::changed(
             Location::file(run.journal().path()),
             "the lottery was built from another pool or quota file than its selection used",
         ));
     }
-    // Draw, replacements and verify all count quotas with the files the selection used.
-    let frame = frame(run, setup, sel_entry, sel)?;
-    Ok(Committed {
-        lottery,
-        sha256: rec.sha256,
-        entry,
-        build,
-        frame,
-    })
+    Ok((lottery, rec.sha256, entry, build))
 }
 
 /// Where the number comes from.
@@ -400,27 +420,14 @@ pub struct DrawReport {
 }
 
 /// The members file (`panel.csv`, `reserves.csv`, `panel-after-replacement-N.csv`):
-/// `first` (seat or rank), then the pool's own columns (pool_id first).
-pub fn members_csv(f: &Frame, ids: &[String], first: &str) -> Result<String> {
-    let mut s = first.to_string();
-    for c in &f.pool.columns {
-        s.push(',');
-        s.push_str(&csv_field(c));
-    }
-    s.push('\n');
+/// `first` (seat or rank) and `pool_id` — public, so pool ids only: the attributes
+/// stay in the confidential pool (they would re-identify applicants).
+pub fn members_csv(ids: &[String], first: &str) -> String {
+    let mut s = format!("{first},pool_id\n");
     for (n, id) in ids.iter().enumerate() {
-        let i = f
-            .index
-            .get(id)
-            .ok_or_else(|| Error::internal(format!("{id} is not in the pool")))?;
-        let _ = write!(s, "{}", n + 1);
-        for v in &f.pool.rows[*i as usize] {
-            s.push(',');
-            s.push_str(&csv_field(v));
-        }
-        s.push('\n');
+        let _ = writeln!(s, "{},{}", n + 1, csv_field(id));
     }
-    Ok(s)
+    s
 }
 
 /// Draws the panel and fixes the reserve order; writes `panel.csv` and `reserves.csv`.
@@ -479,8 +486,8 @@ pub fn draw_step(setup: &Setup, source: &Source) -> Result<DrawReport> {
     };
     let panel = c.lottery.tickets[number as usize].clone();
     let reserve = draw::reserve_order(&seed, &lsha, number, &c.frame.pool.ids, &panel);
-    let panel_text = members_csv(&c.frame, &panel, "seat")?;
-    let reserve_text = members_csv(&c.frame, &reserve, "rank")?;
+    let panel_text = members_csv(&panel, "seat");
+    let reserve_text = members_csv(&reserve, "rank");
     let number_text = c.lottery.number_text(number as usize);
     drop(c);
     let hp = fsio::write_atomic(&pf, panel_text.as_bytes(), Privacy::Public, false)?;
@@ -694,7 +701,7 @@ pub fn replace_step(
     let file = setup
         .dir()
         .join(format!("panel-after-replacement-{round}.csv"));
-    let text = members_csv(&c.frame, &panel, "seat")?;
+    let text = members_csv(&panel, "seat");
     drop(c);
     let h = fsio::write_atomic(&file, text.as_bytes(), Privacy::Public, false)?;
     let rel = run.layout().rel(&file);

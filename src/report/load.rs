@@ -17,7 +17,7 @@ use super::data::{
     Category, HashKind, Lottery, Replacement, ReportData, ResponseRate, SeedHash, ValueRow,
 };
 use crate::base::error::{Error, Result};
-use crate::base::journal::{Body, Entry, LotteryDraw, Replace, Select};
+use crate::base::journal::{Body, Entry, LotteryBuild, LotteryDraw, Replace, Select};
 use crate::base::run::Run;
 use crate::base::table::{Options, Row, Table};
 use crate::base::text::fold as norm;
@@ -339,14 +339,12 @@ pub fn load(run: &Run) -> Result<ReportData> {
         Some((e, _)) => Some(e),
         None => j.last::<LotteryDraw>().map(|(e, _)| e),
     };
-    if let Some(e) = panel {
+    if let (Some(e), Some((_, build))) = (panel, j.last::<LotteryBuild>()) {
         let t = table(run, e, "panel")?;
-        count_values(
-            &t,
-            &["pool_id", "household", "seat", "rank"],
-            &mut values,
-            |v, n| v.panel = n,
-        );
+        let members = panel_rows(run, &t, build)?;
+        count_values(&members, &["pool_id", "household"], &mut values, |v, n| {
+            v.panel = n
+        });
     }
 
     // --- probabilities ------------------------------------------------------------
@@ -370,6 +368,44 @@ pub fn load(run: &Run) -> Result<ReportData> {
 
     data.categories = values.cats;
     Ok(data)
+}
+
+/// The pool rows of the panel's members. Panel files hold pool ids only (their
+/// attributes would make them personal), so each id is looked up in the pool the
+/// lottery's selection read, checked against its recorded hash.
+fn panel_rows(run: &Run, panel: &Table, build: &LotteryBuild) -> Result<Table> {
+    let (se, sel) = crate::lottery::step::selection_of(run.journal(), build)?;
+    let rec = se.input("pool", &sel.pool_file, &sel.pool_sha256);
+    let path = run.path_of(&rec);
+    let pool = Table::parse(&path, &run.read(&rec)?, &Options::csv())?;
+    let pid = pool.columns(&[(crate::intake::files::POOL_ID, "pool")])?[0];
+    let mid = panel.columns(&[(crate::intake::files::POOL_ID, "panel")])?[0];
+    let mut by_id: BTreeMap<&str, &Row> = BTreeMap::new();
+    for row in &pool.rows {
+        by_id.insert(row.get(pid), row);
+    }
+    let mut rows = vec![];
+    for row in &panel.rows {
+        let found = by_id.get(row.get(mid)).ok_or_else(|| {
+            Error::changed(
+                panel.at(row, mid),
+                format!(
+                    "this panel member is not in the pool {} the selection read",
+                    path.display()
+                ),
+            )
+        })?;
+        rows.push(Row {
+            line: row.line,
+            cells: found.cells.clone(),
+        });
+    }
+    Ok(Table {
+        path: pool.path.clone(),
+        header: pool.header.clone(),
+        rows,
+        delimiter: pool.delimiter,
+    })
 }
 
 /// Counts per value of every column of `t` except `skip`, set through `set` (zero

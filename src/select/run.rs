@@ -187,8 +187,8 @@ pub struct StepOptions {
     /// Output folder (default `public/selection/`).
     pub out: Option<PathBuf>,
     /// A pool prepared outside `sortes intake` (default: the intake's recorded pool);
-    /// it must lie in the output folder's `public/` folder, where later steps and the
-    /// audit bundle find it.
+    /// it must lie in the output folder's `audit/` folder (it is confidential), where
+    /// later steps and the confidential audit bundle find it.
     pub pool: Option<PathBuf>,
     pub force: bool,
     /// Samples of the legacy estimate.
@@ -238,20 +238,23 @@ pub fn step(
     check_outputs(&out, force)?;
     let (pool_path, pool_rel, pool_bytes) = match &opts.pool {
         Some(p) => {
-            let public = run.layout().public.canonicalize().ok();
+            // A pool holds everyone's quota attributes: it is confidential, so it
+            // lives beside intake's pool in audit/ (only a confidential audit
+            // bundle carries it), never in public/.
+            let audit = run.layout().audit.canonicalize().ok();
             let inside = p
                 .canonicalize()
                 .ok()
-                .zip(public)
-                .and_then(|(p, public)| p.strip_prefix(&public).ok().map(|r| r.to_path_buf()));
+                .zip(audit)
+                .and_then(|(p, audit)| p.strip_prefix(&audit).ok().map(|r| r.to_path_buf()));
             let Some(rel) = inside else {
                 return Err(Error::refused(format!(
-                    "the pool {} is not in {}: put it there, so that the lottery, verify and the audit bundle find it",
+                    "the pool {} is not in {}: put it there (it is confidential), so that the lottery, verify and the confidential audit bundle find it",
                     p.display(),
-                    run.layout().public.display()
+                    run.layout().audit.display()
                 )));
             };
-            let rel = run.layout().rel(&run.layout().public.join(rel));
+            let rel = run.layout().rel(&run.layout().audit.join(rel));
             (
                 p.clone(),
                 rel,

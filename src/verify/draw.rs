@@ -14,6 +14,7 @@ pub(super) fn replays(cx: &Context<'_>, out: &mut Vec<Check>) {
     if run.journal().last::<Commit>().is_none() {
         return;
     }
+    summaries(cx, out);
     if !reg_path.exists() {
         let recorded: Vec<_> = run
             .journal()
@@ -24,7 +25,11 @@ pub(super) fn replays(cx: &Context<'_>, out: &mut Vec<Check>) {
             "the register extract {} is not at hand (needed to replay the draw)",
             reg_path.display()
         );
-        match cx.absent_why(|r| r.register_sha256.as_ref().is_some_and(|h| recorded.contains(h))) {
+        match cx.absent_why(|r| {
+            r.register_sha256
+                .as_ref()
+                .is_some_and(|h| recorded.contains(h))
+        }) {
             Some(why) => out.push(Check::skip("replay", format!("{what}: {why}"))),
             None => out.push(Check::fail(
                 "replay",
@@ -81,7 +86,14 @@ pub(super) fn replays(cx: &Context<'_>, out: &mut Vec<Check>) {
         };
         let now = run_step::commitment_body(process, &loaded.reg, &loaded.plan, "");
         if let Some(diff) = run_step::compare_commitment(commit, &now) {
-            out.push(Check::fail(format!("wave {wave} commitment"), diff));
+            out.push(Check::fail(
+                format!("wave {wave} commitment"),
+                format!(
+                    "{diff} (register {}, process file {})",
+                    reg_path.display(),
+                    process.path.display()
+                ),
+            ));
             continue;
         }
         if now.commitment != commit.commitment {
@@ -114,7 +126,8 @@ pub(super) fn replays(cx: &Context<'_>, out: &mut Vec<Check>) {
             ));
             continue;
         }
-        let sum = crate::draw::summary_csv(&loaded.plan, &drawn);
+        let counts: Vec<u64> = drawn.per_stratum.iter().map(|x| x.len() as u64).collect();
+        let sum = crate::draw::summary_csv(&commit.strata, &counts);
         let want_sum = d.output_sha256.get("summary");
         if want_sum.is_some_and(|w| crate::base::fsio::Sha256::of(&sum) == *w) {
             out.push(Check::pass(
@@ -124,7 +137,10 @@ pub(super) fn replays(cx: &Context<'_>, out: &mut Vec<Check>) {
         } else {
             out.push(Check::fail(
                 format!("wave {wave} summary replay"),
-                "the recomputed summary differs",
+                format!(
+                    "the recomputed {} differs",
+                    super::output_path(run, &d.outputs, "summary")
+                ),
             ));
         }
         match &key {
@@ -147,13 +163,22 @@ pub(super) fn replays(cx: &Context<'_>, out: &mut Vec<Check>) {
                     {
                         out.push(Check::pass(label, "same bytes, codes included"));
                     }
-                    Ok(_) => out.push(Check::fail(label, "the recomputed invitees.csv differs")),
+                    Ok(_) => out.push(Check::fail(
+                        label,
+                        format!(
+                            "the recomputed {} differs",
+                            super::output_path(run, &d.outputs, "invitees")
+                        ),
+                    )),
                     Err(e) => out.push(Check::fail(label, e.to_string())),
                 }
             }
             Some(Ok(_)) => out.push(Check::fail(
                 format!("wave {wave} code key"),
-                "the code key at hand is not the one the draw used",
+                format!(
+                    "the code key {} is not the one the draw used",
+                    key_path.display()
+                ),
             )),
             None => {
                 let label = format!("wave {wave} invitees replay");
@@ -168,6 +193,36 @@ pub(super) fn replays(cx: &Context<'_>, out: &mut Vec<Check>) {
                     )),
                 }
             }
+        }
+    }
+}
+
+/// Each draw's public summary is what its commit and draw entries imply (the
+/// committed strata, drawn in full except the recorded shortfall): checkable
+/// without the register, so also in an audit bundle.
+fn summaries(cx: &Context<'_>, out: &mut Vec<Check>) {
+    let j = cx.run.journal();
+    for (wave, (_, d)) in run_step::latest_draws(j) {
+        let label = format!("wave {wave} draw summary");
+        let path = super::output_path(cx.run, &d.outputs, "summary");
+        let Some((_, c)) = j
+            .all::<Commit>()
+            .find(|(_, c)| c.commitment == d.commitment)
+        else {
+            continue; // the replay and the sequence name the missing commitment
+        };
+        let want = crate::base::fsio::Sha256::of(&crate::draw::summary_of(c, d));
+        let total: u64 = crate::draw::drawn_counts(c, d).iter().sum();
+        if d.output_sha256.get("summary") == Some(&want) && d.drawn == total {
+            out.push(Check::pass(
+                label,
+                format!("{path} follows from the commit and draw entries"),
+            ));
+        } else {
+            out.push(Check::fail(
+                label,
+                format!("{path} (or the draw entry's count of {} drawn) is not what the commit and draw entries give (committed strata, drawn in full except the recorded shortfall)", d.drawn),
+            ));
         }
     }
 }

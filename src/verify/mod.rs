@@ -90,6 +90,10 @@ impl Check {
     pub fn ok(&self) -> bool {
         self.status != Status::Fail
     }
+
+    pub fn skipped(&self) -> bool {
+        self.status == Status::Skipped
+    }
 }
 
 /// What the auditor brings to the verification.
@@ -104,11 +108,21 @@ pub struct Options {
 }
 
 /// Where the files are: a process folder, or an audit bundle (which holds no
-/// personal data, so personal files and the register are out of its scope).
+/// personal data, so personal files and the register are out of its scope; a public
+/// bundle also leaves out the confidential pool).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     Process,
-    Bundle,
+    Bundle { confidential: bool },
+}
+
+impl Scope {
+    /// Whether the confidential pool (attributes per pseudonym) is at hand.
+    pub fn pool(self) -> bool {
+        self != Scope::Bundle {
+            confidential: false,
+        }
+    }
 }
 
 /// Runs every check of a process folder.
@@ -136,8 +150,10 @@ impl Context<'_> {
     /// may be absent: deleted as journaled (with the date), or out of the bundle's
     /// scope. None: it should be there.
     pub fn absent_why(&self, deleted: impl Fn(&Retention) -> bool) -> Option<String> {
-        if self.scope == Scope::Bundle {
-            return Some("personal data, not in an audit bundle (the register office verifies it)".into());
+        if self.scope != Scope::Process {
+            return Some(
+                "personal data, not in an audit bundle (the register office verifies it)".into(),
+            );
         }
         self.retention
             .iter()
@@ -177,9 +193,14 @@ pub fn verify_at(
         }
     };
     if run.journal().is_empty() {
+        let path = run.layout().journal.display();
         out.push(Check::fail(
             "journal",
-            "the journal is empty: nothing to verify",
+            if run.layout().journal.exists() {
+                format!("the journal {path} is empty: nothing to verify")
+            } else {
+                format!("there is no journal at {path}: nothing to verify")
+            },
         ));
         return out;
     }
@@ -202,10 +223,19 @@ pub fn verify_at(
     process_file(process, &run, &mut out);
     draw::replays(&cx, &mut out);
     if let Some(s) = setup {
-        out.extend(selection::checks(&run, &s));
-        out.extend(lottery::checks(&run, &s));
+        out.extend(selection::checks(&run, &s, scope.pool()));
+        out.extend(lottery::checks(&run, &s, scope.pool()));
     }
     out
+}
+
+/// Where the output `name` of an entry is (its full path, as failures name it), or
+/// the bare name when the entry records none.
+pub(super) fn output_path(run: &Run, outputs: &crate::base::journal::Files, name: &str) -> String {
+    outputs.get(name).map_or_else(
+        || name.to_string(),
+        |rel| run.layout().path(rel).display().to_string(),
+    )
 }
 
 /// Parses a head as the auditor writes it: `HASH` or `SEQ:HASH`.
@@ -244,13 +274,20 @@ fn head(j: &Journal, text: &str) -> Check {
         ),
         Some(e) => Check::fail(
             "journal head",
-            format!("the published head {} is entry {}, not {}", hash.short(), e.seq, seq.unwrap_or(0)),
+            format!(
+                "the published head {} is entry {} of {}, not {}",
+                hash.short(),
+                e.seq,
+                j.path().display(),
+                seq.unwrap_or(0)
+            ),
         ),
         None => Check::fail(
             "journal head",
             format!(
-                "the published head {} is not in this journal of {last} entries: entries were cut off after it, or the journal was rewritten",
-                hash
+                "the published head {} is not in {}, a journal of {last} entries: entries were cut off after it, or the journal was rewritten",
+                hash,
+                j.path().display()
             ),
         ),
     }
@@ -272,6 +309,16 @@ fn recorded_files(cx: &Context<'_>, out: &mut Vec<Check>) {
             Some(w) => format!("wave {w} {}: {} file", r.step, r.name),
             None => format!("{}: {} file", r.step, r.name),
         };
+        if !cx.scope.pool() && path.starts_with(&run.layout().audit) && !path.exists() {
+            out.push(Check::skip(
+                label,
+                format!(
+                    "{}: confidential, not in a public audit bundle",
+                    path.display()
+                ),
+            ));
+            continue;
+        }
         if path.starts_with(&run.layout().private) && !path.exists() {
             let why = cx.absent_why(|ret| {
                 ret.deleted

@@ -19,7 +19,7 @@ use crate::lottery::step::{Setup, frame};
 use crate::select::files::{parse_distribution, parse_probabilities};
 use std::collections::BTreeMap;
 
-pub(super) fn checks(run: &Run, setup: &Setup) -> Vec<Check> {
+pub(super) fn checks(run: &Run, setup: &Setup, pool_in_scope: bool) -> Vec<Check> {
     let mut out = Vec::new();
     let Some((entry, sel)) = run
         .journal()
@@ -29,12 +29,16 @@ pub(super) fn checks(run: &Run, setup: &Setup) -> Vec<Check> {
     else {
         return out;
     };
-    let f = match frame(run, setup, entry, sel) {
-        Ok(f) => f,
-        Err(e) => {
-            out.push(Check::fail("selection panels", e.to_string()));
-            return out;
+    let f = if pool_in_scope {
+        match frame(run, setup, entry, sel) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                out.push(Check::fail("selection panels", e.to_string()));
+                return out;
+            }
         }
+    } else {
+        None
     };
     let dist = run
         .output(entry, "distribution")
@@ -49,7 +53,9 @@ pub(super) fn checks(run: &Run, setup: &Setup) -> Vec<Check> {
     let mut bad = Vec::new();
     let mut sums: BTreeMap<&str, i128> = BTreeMap::new();
     for (pi, (p, &pr)) in d.panels.iter().zip(&d.probs).enumerate() {
-        if let Err(e) = f.check(p) {
+        if let Some(f) = &f
+            && let Err(e) = f.check(p)
+        {
             bad.push(format!("panel {pi} (line {}): {}", pi + 2, e.message()));
         }
         for id in p {
@@ -57,14 +63,17 @@ pub(super) fn checks(run: &Run, setup: &Setup) -> Vec<Check> {
         }
     }
     let n = d.panels.len() as i128;
-    out.push(Check::verdict(
-        "selection panels",
-        bad,
-        format!(
-            "all {n} panels of the distribution have {} pool members and meet every quota; the probabilities sum to 1",
-            setup.k
-        ),
-    ));
+    match &f {
+        Some(_) => out.push(Check::verdict(
+            "selection panels",
+            bad,
+            format!(
+                "all {n} panels of the distribution have {} pool members and meet every quota; the probabilities sum to 1",
+                setup.k
+            ),
+        )),
+        None => out.push(Check::skip("selection panels", super::lottery::NO_POOL)),
+    }
     let probs = run
         .output(entry, "probabilities")
         .and_then(|(path, bytes)| parse_probabilities(&bytes, &path));
@@ -77,22 +86,23 @@ pub(super) fn checks(run: &Run, setup: &Setup) -> Vec<Check> {
     };
     let mut bad = Vec::new();
     let mut lowest = i128::MAX;
+    let path = super::output_path(run, &sel.outputs, "probabilities");
     for (id, p) in &listed {
         lowest = lowest.min(*p);
         let sum = sums.get(id.as_str()).copied().unwrap_or(0);
         if (p - sum).abs() > n + 1 {
             bad.push(format!(
-                "{id}: listed {}, the panels give {}",
+                "{path}: {id}: listed {}, the panels give {}",
                 units_text(*p),
                 units_text(sum)
             ));
         }
     }
-    if listed.len() != f.pool.ids.len() {
+    if listed.len() as u64 != sel.applicants {
         bad.push(format!(
-            "{} applicants listed, the pool has {}",
+            "{path}: {} applicants listed, the selection had {}",
             listed.len(),
-            f.pool.ids.len()
+            sel.applicants
         ));
     }
     out.push(Check::verdict(

@@ -22,8 +22,7 @@
 use super::{Check, Context, Scope, Status};
 use crate::base::fsio::{Sha256, TEMP_PREFIX};
 use crate::base::journal::{
-    Body, Commit, Draw, Entry, Intake, Letters, LotteryBuild, LotteryDraw, Select,
-    Source,
+    Body, Commit, Draw, Entry, Intake, Letters, LotteryBuild, LotteryDraw, Select, Source,
 };
 use crate::base::run::MANIFEST;
 use crate::base::spec::{Seed, SeedForm};
@@ -59,10 +58,10 @@ fn inputs(cx: &Context<'_>) -> Check {
     for e in j.entries() {
         let at = format!("entry {} ({})", e.seq, e.step());
         match &e.body {
-            Body::Commit(c) if c.wave > 1 => {
-                if before::<Draw>(cx, e.seq, |d| d.wave == c.wave - 1).is_none() {
-                    bad.push(format!("{at}: wave {} is committed before wave {} was drawn", c.wave, c.wave - 1));
-                }
+            Body::Commit(c)
+                if c.wave > 1 && before::<Draw>(cx, e.seq, |d| d.wave == c.wave - 1).is_none() =>
+            {
+                bad.push(format!("{at}: wave {} is committed before wave {} was drawn", c.wave, c.wave - 1));
             }
             Body::Draw(d) => match before::<Commit>(cx, e.seq, |c| c.wave == d.wave) {
                 None => bad.push(format!("{at}: no commitment of wave {} before it", d.wave)),
@@ -209,16 +208,21 @@ fn seeds(cx: &Context<'_>) -> Check {
     let mut n = 0;
     for (e, d) in j.all::<Draw>() {
         n += 1;
-        let Some((_, c)) = j.all::<Commit>().find(|(_, c)| c.commitment == d.commitment) else {
+        let Some((_, c)) = j
+            .all::<Commit>()
+            .find(|(_, c)| c.commitment == d.commitment)
+        else {
             continue; // named by the sequence check
         };
-        let verdict = SeedForm::parse(&c.seed_form).map_err(|e| e.to_string()).and_then(|f| {
-            let s = Seed::parse(&d.seed).map_err(|e| e.to_string())?;
-            if s.canonical() != d.seed {
-                return Err("it is not written in canonical form".into());
-            }
-            f.admits(&s)
-        });
+        let verdict = SeedForm::parse(&c.seed_form)
+            .map_err(|e| e.to_string())
+            .and_then(|f| {
+                let s = Seed::parse(&d.seed).map_err(|e| e.to_string())?;
+                if s.canonical() != d.seed {
+                    return Err("it is not written in canonical form".into());
+                }
+                f.admits(&s)
+            });
         if let Err(why) = verdict {
             bad.push(format!(
                 "entry {} (draw of wave {}): seed {}: {why} (announced: {} — {})",
@@ -228,17 +232,22 @@ fn seeds(cx: &Context<'_>) -> Check {
     }
     for (e, d) in j.all::<LotteryDraw>() {
         n += 1;
-        let Some((_, l)) = j.all::<LotteryBuild>().find(|(_, l)| l.lottery_sha256 == d.lottery_sha256) else {
+        let Some((_, l)) = j
+            .all::<LotteryBuild>()
+            .find(|(_, l)| l.lottery_sha256 == d.lottery_sha256)
+        else {
             continue;
         };
-        let verdict = SeedForm::parse(&l.seed_form).map_err(|e| e.to_string()).and_then(|f| {
-            match (d.source, &d.seed, &f) {
+        let verdict = SeedForm::parse(&l.seed_form)
+            .map_err(|e| e.to_string())
+            .and_then(|f| match (d.source, &d.seed, &f) {
                 (Source::Ceremony, None, SeedForm::Ceremony) => Ok(()),
-                (Source::Ceremony, _, _) => Err("a ceremony number, but the announced form is not a ceremony".into()),
+                (Source::Ceremony, _, _) => {
+                    Err("a ceremony number, but the announced form is not a ceremony".into())
+                }
                 (Source::Seed, Some(s), f) => f.admits(&Seed::parse(s).map_err(|e| e.to_string())?),
                 (Source::Seed, None, _) => Err("no seed recorded".into()),
-            }
-        });
+            });
         let reserve = match (d.source, &d.seed) {
             (Source::Seed, Some(s)) => &d.reserve_seed == s,
             _ => d.reserve_seed == crate::lottery::draw::seed_for_number(d.number).canonical(),
@@ -302,9 +311,15 @@ fn repeats(cx: &Context<'_>) -> Vec<Check> {
         }
         let reasons: Vec<String> = cs
             .iter()
-            .filter_map(|(e, c)| c.recommit_reason.as_ref().map(|r| format!("entry {}: {r:?}", e.seq)))
+            .filter_map(|(e, c)| {
+                c.recommit_reason
+                    .as_ref()
+                    .map(|r| format!("entry {}: {r:?}", e.seq))
+            })
             .chain(ds.iter().filter_map(|(e, d)| {
-                d.redraw_reason.as_ref().map(|r| format!("entry {}: {r:?}", e.seq))
+                d.redraw_reason
+                    .as_ref()
+                    .map(|r| format!("entry {}: {r:?}", e.seq))
             }))
             .collect();
         what.push_str(&if reasons.is_empty() {
@@ -401,12 +416,15 @@ fn completeness(cx: &Context<'_>) -> Check {
     }
     let scope = match cx.scope {
         Scope::Process => "the output folder",
-        Scope::Bundle => "the bundle's output folder",
+        Scope::Bundle { .. } => "the bundle's output folder",
     };
     Check::verdict(
         "journal complete",
         bad,
-        format!("every one of the {} files of {scope} is recorded by the journal", files.len()),
+        format!(
+            "every one of the {} files of {scope} is recorded by the journal",
+            files.len()
+        ),
     )
 }
 

@@ -109,7 +109,14 @@ pub const SEED_FORM: &str = "rfc3797:6+1";
 
 pub fn commit(process: &Path) -> assert_cmd::assert::Assert {
     sortes()
-        .args(["commit", "--seed-source", "test lottery", "--seed-form", SEED_FORM, "-p"])
+        .args([
+            "commit",
+            "--seed-source",
+            "test lottery",
+            "--seed-form",
+            SEED_FORM,
+            "-p",
+        ])
         .arg(process)
         .assert()
 }
@@ -160,4 +167,108 @@ pub fn forge_journal(journal: &Path, old: &str, new: &str) {
         prev = h;
     }
     std::fs::write(journal, out).expect("write journal");
+}
+
+/// The example process (examples/dortmund/forum.toml) on a small synthetic register.
+pub struct Example {
+    _dir: tempfile::TempDir,
+    pub root: PathBuf,
+    pub toml: PathBuf,
+}
+
+/// The seed and its announced form the example's stage helpers use.
+pub const EXAMPLE_SEED: &str = "1.2.3./";
+pub const EXAMPLE_FORM: &str = "rfc3797:3";
+
+impl Example {
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+    pub fn run(&self, args: &[&str]) -> assert_cmd::assert::Assert {
+        sortes().args(args).arg("-p").arg(&self.toml).assert()
+    }
+    /// Committed (seed announced as [`EXAMPLE_FORM`]) and drawn with [`EXAMPLE_SEED`].
+    pub fn drawn(&self) {
+        self.run(&[
+            "commit",
+            "--seed-source",
+            "test",
+            "--seed-form",
+            EXAMPLE_FORM,
+        ])
+        .success();
+        self.run(&["draw", "--seed", EXAMPLE_SEED]).success();
+    }
+    /// Synthetic replies of the invitees in `applications.csv`; returns its path.
+    pub fn applications(&self) -> PathBuf {
+        let apps = self.path("applications.csv");
+        self.run(&["generate-applications", "--out", apps.to_str().unwrap()])
+            .success();
+        apps
+    }
+    /// After [`Example::drawn`]: the replies taken in and the panel distribution selected.
+    pub fn selected(&self) {
+        let apps = self.applications();
+        self.run(&["intake", "--applications", apps.to_str().unwrap()])
+            .success();
+        self.run(&["select"]).success();
+    }
+    /// The lottery of 20 numbers, its number announced to come from a ceremony.
+    pub fn build_lottery(&self) -> assert_cmd::assert::Assert {
+        self.run(&[
+            "lottery",
+            "build",
+            "--m",
+            "20",
+            "--seed-source",
+            "three urns at the council meeting",
+            "--seed-form",
+            "ceremony",
+        ])
+    }
+    /// The first seat of the panel that can be refilled (some cannot, by the
+    /// quotas), replaced; `args` are added to `replace`.
+    pub fn replace_some_seat(&self, args: &[&str]) {
+        let panel = std::fs::read_to_string(self.path("out/public/lottery/panel.csv")).unwrap();
+        let replaced = panel.lines().skip(1).any(|l| {
+            let id = l.split(',').nth(1).unwrap();
+            let mut a = vec!["replace", "--dropped", id];
+            a.extend(args);
+            self.run(&a).try_success().is_ok()
+        });
+        assert!(replaced, "some seat can be refilled");
+    }
+}
+
+/// The example process with 200 invitations on a 20,000-resident synthetic register,
+/// a panel of 6 (gender quotas only) and the repository's letter templates.
+pub fn example() -> Example {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    sortes()
+        .args(["generate-register", "--population", "20000", "--out"])
+        .arg(root.join("data"))
+        .assert()
+        .success();
+    let repo = env!("CARGO_MANIFEST_DIR");
+    let toml = include_str!("../../examples/dortmund/forum.toml")
+        .replace("invitations = 2000\nstrata", "invitations = 200\nstrata")
+        .replace("k = 50\n", "k = 6\n")
+        .replace("\"../../quotas/dortmund-50.csv\"", "\"quotas.csv\"")
+        .replace(
+            "../../templates/letters",
+            &format!("{repo}/templates/letters"),
+        );
+    let p = root.join("forum.toml");
+    std::fs::write(&p, toml).unwrap();
+    std::fs::write(
+        root.join("quotas.csv"),
+        "category,value,min,max\ngender,m,2,4\ngender,w,2,4\ngender,d,0,1\n",
+    )
+    .unwrap();
+    Example {
+        _dir: dir,
+        root,
+        toml: p,
+    }
 }

@@ -191,6 +191,7 @@ fn hash_of(m: &Map<String, Value>) -> String {
 /// Parses and checks one line (chain link aside).
 fn parse_line(line: &str) -> std::result::Result<(Entry, String), String> {
     let v: Value = serde_json::from_str(line).map_err(|e| format!("not valid JSON ({e})"))?;
+    let canonical = canonical_json(&v) == line;
     let Value::Object(mut m) = v else {
         return Err("not a JSON object".into());
     };
@@ -243,6 +244,12 @@ fn parse_line(line: &str) -> std::result::Result<(Entry, String), String> {
         ));
     }
     body.check().map_err(|e| format!("{step} entry: {e}"))?;
+    // The line is the canonical JSON of its entry (spec §10), byte for byte: keys
+    // sorted, no spaces, LF only. Any other spelling of the same entry was not
+    // written by sortes.
+    if !canonical {
+        return Err("it is not written in the canonical form of spec §10 (keys sorted, no spaces, LF line ends)".into());
+    }
     Ok((
         Entry {
             seq,
@@ -283,7 +290,7 @@ impl Journal {
             ));
         }
         let mut prev = GENESIS.to_string();
-        for (i, line) in text.lines().enumerate() {
+        for (i, line) in text.split_terminator('\n').enumerate() {
             let n = i as u64 + 1;
             let bad = |why: String| {
                 Error::changed(
