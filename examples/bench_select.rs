@@ -138,7 +138,7 @@ fn dortmund_pool(dir: &Path) -> Instance {
         };
         sortes::draw::step::commit(&p, &args).expect("commit");
         let seed = sortes::base::spec::Seed::parse("3.12.19.27.33.41./7./").expect("seed");
-        sortes::draw::step::draw(&p, &seed, None, None, false, true).expect("draw");
+        sortes::draw::step::draw(&p, &seed, None, None, true).expect("draw");
         let apps = dir.join("applications.csv");
         sortes::synth::applications::write_for_process(&p, &apps, 2027, true).expect("apps");
         sortes::intake::step::intake(&p, &apps, true).expect("intake");

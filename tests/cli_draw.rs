@@ -28,8 +28,8 @@ fn draw_respects_eligibility_and_allocation() {
             !i.is_multiple_of(37),
             "§ 51 blocked residents are never drawn"
         );
-        assert!(rec[11].parse::<u32>().unwrap() >= 16);
-        *per_district.entry(rec[15].to_string()).or_insert(0) += 1;
+        assert!(rec[16].parse::<u32>().unwrap() >= 16, "age");
+        *per_district.entry(rec[20].to_string()).or_insert(0) += 1;
         // Umlauts survive: the family name is written as in the register.
         assert!(rec[5].starts_with("Müller-"));
         assert_eq!(rec[4].len(), 10, "an application code XXXX-XXXXX");
@@ -216,7 +216,8 @@ fn household_rule_gives_one_invitee_per_address() {
     let mut addresses = BTreeSet::new();
     for rec in r.records() {
         let rec = rec.unwrap();
-        assert!(addresses.insert(format!("{}|{}|{}", &rec[7], &rec[8], &rec[9])));
+        // street, house number, postcode
+        assert!(addresses.insert(format!("{}|{}|{}", &rec[9], &rec[10], &rec[14])));
     }
     assert_eq!(addresses.len(), 10);
 }

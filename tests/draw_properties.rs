@@ -44,11 +44,15 @@ fn drawn(process: &std::path::Path, seed: &str) -> Vec<String> {
         force: false,
     };
     sortes::draw::step::commit(&p, &args).unwrap();
-    let r = sortes::draw::step::draw(&p, &Seed::parse(seed).unwrap(), None, None, false, false)
-        .unwrap();
+    let r = sortes::draw::step::draw(&p, &Seed::parse(seed).unwrap(), None, None, false).unwrap();
     r.drawn
         .all()
-        .map(|(_, _, i)| r.loaded.reg.people[i as usize].id.to_string())
+        .map(|(_, _, i)| {
+            r.loaded
+                .reg
+                .id(&r.loaded.reg.people[i as usize])
+                .to_string()
+        })
         .collect()
 }
 

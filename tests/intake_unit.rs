@@ -165,6 +165,7 @@ fn make_invitees(n: usize, key: u8) -> Vec<Invitee> {
             stadtbezirk: district.into(),
             file: None,
             line: i as u64 + 2,
+            ..Default::default()
         });
     }
     out
@@ -539,7 +540,7 @@ fn pool_csv_is_pseudonymous_and_households_are_marked() {
     assert!(res2.pool.iter().all(|p| p.household.is_empty()));
     // The private mapping holds what the office needs.
     let m = String::from_utf8(mapping_csv(&res, &inv).unwrap()).unwrap();
-    assert!(m.starts_with("pool_id,register_id,application_code,family_name,given_names,street,house_number,postcode,city,wave,E-Mail,Telefon,line\n"));
+    assert!(m.starts_with("pool_id,register_id,application_code,family_name,given_names,doctorate,name_prefix,street,house_number,house_number_suffix,house_number_part,address_addition,postcode,city,wave,E-Mail,Telefon,line\n"));
     let line = m.lines().find(|l| l.starts_with(&a.pool_id)).unwrap();
     assert!(line.contains(&inv[8].register_id) && line.contains(&inv[8].family_name));
     assert!(line.contains(&format!("{}@example.org", inv[8].given_names)));

@@ -186,11 +186,11 @@ fn invitations_render_as_proper_letters() {
     }
     let all = letter_text(&pdf, 1, b.pages);
     for needle in [
-        "Guten Tag Łukasz Wróbel,",
+        "Guten Tag, Łukasz Wróbel,",
         "Straße des 17. Juni 36",
         "Sehr geehrter Herr Παπαδόπουλος,",
         "Sehr geehrte Frau Шевченко,",
-        "Guten Tag Jürgen GROẞMANN-Strauß,",
+        "Guten Tag, Jürgen GROẞMANN-Strauß,",
         "Dear Ms O'Brien,",
         "Your reply code",
         "Sehr geehrte Frau Wojciechowska,",
@@ -508,4 +508,83 @@ fn unknown_config_key_is_rejected() {
         .expect("unknown key")
         .to_string();
     assert!(err.contains("duplx"), "{err}");
+}
+
+/// DIN 5008 address block and salutation with every part a register export has:
+/// Doktorgrad before the given name and in the salutation, the name prefix before the
+/// family name (not twice where the family name holds it already, as unstructured
+/// names since November 2025 do), the address addition between name and street, the
+/// house-number suffix written onto the number, the part number after it; gender x
+/// gets the neutral salutation. Expected lines written by hand from DIN 5008.
+#[test]
+fn din_5008_address_block_with_every_part() {
+    let mut heide = person("Heide", "Erika", "w", "44135", "UU79-PCBRA");
+    for (k, v) in [
+        ("doctorate", "Dr."),
+        ("name_prefix", "von der"),
+        ("address_addition", "c/o Müller"),
+        ("street", "Hauptstraße"),
+        ("house_number", "12"),
+        ("house_number_suffix", "a"),
+        ("house_number_part", "1/2"),
+    ] {
+        heide.fields.insert(k.into(), v.into());
+    }
+    let mut unstructured = person("von Bülow", "Vicco", "m", "44137", "3XPR-RDP2D");
+    unstructured
+        .fields
+        .insert("name_prefix".into(), "von".into());
+    let kim = person("Schneider", "Kim", "x", "44139", "K7MN-22QXA");
+    let b = render(
+        Kind::Invitation,
+        &[heide, unstructured, kim],
+        &config(),
+        &templates(),
+        false,
+    )
+    .expect("render");
+    let lines = |csv: &str, n: usize| -> Vec<String> {
+        let mut r = csv::ReaderBuilder::new()
+            .delimiter(b';')
+            .from_reader(csv.as_bytes());
+        let h = r.headers().unwrap().clone();
+        let rec = r.records().nth(n).unwrap().unwrap();
+        let at = |name: &str| h.iter().position(|x| x == name).unwrap();
+        (1..=6)
+            .map(|k| rec[at(&format!("address_{k}"))].to_string())
+            .filter(|l| !l.is_empty())
+            .chain(std::iter::once(rec[at("salutation")].to_string()))
+            .collect()
+    };
+    // Print order is by postcode: 44135, 44137, 44139.
+    assert_eq!(
+        lines(&b.mail_merge_csv, 0),
+        [
+            "Frau",
+            "Dr. Erika von der Heide",
+            "c/o Müller",
+            "Hauptstraße 12a 1/2",
+            "44135 Dortmund",
+            "Sehr geehrte Frau Dr. von der Heide,"
+        ]
+    );
+    assert_eq!(
+        lines(&b.mail_merge_csv, 1),
+        [
+            "Herrn",
+            "Vicco von Bülow",
+            "Ginsterpfad 36",
+            "44137 Dortmund",
+            "Sehr geehrter Herr von Bülow,"
+        ]
+    );
+    assert_eq!(
+        lines(&b.mail_merge_csv, 2),
+        [
+            "Kim Schneider",
+            "Ginsterpfad 36",
+            "44139 Dortmund",
+            "Guten Tag, Kim Schneider,"
+        ]
+    );
 }

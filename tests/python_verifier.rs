@@ -39,6 +39,13 @@ fn python_verifier_unit_tests_pass() {
     python_tests("test_verify.py");
 }
 
+/// Its tests of the register reader (spec §6): a Windows-1252 export with every
+/// field, partial dates, maps and households, and each malformed variant.
+#[test]
+fn python_verifier_register_tests_pass() {
+    python_tests("test_register_v3.py");
+}
+
 fn python_tests(file: &str) {
     let root = env!("CARGO_MANIFEST_DIR");
     let out = Command::new("python3")

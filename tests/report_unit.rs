@@ -310,7 +310,7 @@ fn loader_reads_the_demo_outputs() {
         "43d748847e0ff404b3d036deec4bd780bcb63ef0e9dccc7ca49d92b0180e7367"
     ));
     assert!(has(
-        "e306c183cacef640a203353950c9e4a1594f4cd39460bf5badde1fc01f3ed2e4"
+        "b99d9fd756e75fbd9c6732e07e83343d63f6038574453e52a33fef05840d10ec"
     ));
     assert!(has("rfc3797:3.12.19.27.33.41./7./"));
     assert!(d.lottery.is_none() && d.replacements.is_empty());

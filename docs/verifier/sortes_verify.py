@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent reference verifier for sortes (sortes-draw-spec/2).
+"""Independent reference verifier for sortes (sortes-draw-spec/3).
 
 Re-implements docs/draw-spec.md with the Python 3.11 standard library only (ChaCha20
 written out below) and checks everything `sortes verify` checks (src/verify/), without
@@ -36,11 +36,28 @@ Both modes check, in this order:
   compared byte for byte with what the journal implies.
 
 --process FILE adds what needs the office's personal data: the register replay of every
-draw (the commitment recomputed from the extract, §6-§8 and §11; the invitees drawn again;
+draw (the commitment recomputed from the extract, §6-§8 and §11; the commit entry's counts
+of rows, blank rows, rejects, residents and partial birth dates; the invitees drawn again;
 the summary byte for byte) and, with the code key out/private/code-key.secret, invitees.csv
 byte for byte with its application codes (§9). A register or code key that is gone is SKIP
 when a retention entry records its deletion, else FAIL. --wave N shows that wave's replay
 only (earlier waves are replayed silently unless they fail).
+
+The register extract is read as §6 of the spec says (load_register): CSV in UTF-8 (a
+BOM dropped) or Windows-1252, the delimiter configured or detected from the header; one
+record per line (LF or CR LF), '"' quoting that must close on its line, exactly as many
+fields as the header, no control character and at most 256 characters in a cell; every
+cell trimmed of Unicode white space and in NFC. Each resident becomes the canonical
+record of 19 fields (§6.2: register id, names, Doktorgrad, name prefix, street, house
+number, suffix, part number, address addition, postcode, city, birth date or age,
+gender after register.gender_map, nationality after register.nationality_map, Stadtbezirk,
+the two block marks, household) whose hashes, in register-id order, give extract_sha256.
+Partial birth dates (00.07.1955, 1950) are taken by the rule of §6.5 (eligible if some
+possible date is; the age of the middle date, clamped); the commit entry's counts of them
+are checked too. A row with a problem refuses the file (FAIL naming line and column,
+never the value) unless the commit recorded rejects_sha256 (commit --rejects), in which
+case it is set aside and counted in rejected_rows; an unterminated quote and an encoding
+error always refuse it. Parquet registers are SKIP.
 
 --bundle DIR checks an audit bundle (sortes audit-bundle) first by its manifest
 (bundle.json: every file listed with its SHA-256 and no other file; its level against
@@ -59,6 +76,7 @@ data: register ids, names, addresses and codes never appear, only counts, hashes
 pool ids (pseudonyms).
 """
 import argparse
+import bisect
 import csv
 import datetime
 import hashlib
@@ -71,7 +89,7 @@ import tomllib
 import unicodedata
 from pathlib import Path
 
-SPEC = "sortes-draw-spec/2"
+SPEC = "sortes-draw-spec/3"
 LABEL = "invitation-draw"
 GENESIS = "0" * 64
 M32 = 0xFFFFFFFF
@@ -227,44 +245,320 @@ def sample_filtered(stream: Stream, items: list, k: int, accept) -> list:  # §5
 
 
 # ---------------------------------------------------------------- §6 the register extract
-FIELDS = ["register_id", "family_name", "given_names", "street", "house_number", "postcode",
-          "city", "birth_date", "gender", "nationality", "stadtbezirk", "block_51", "block_52",
-          "household"]  # §6.2 order; field 8 is birth_date or age
+# §6.2: the 19 record fields, in the order of the record (§6.3); field 13 is the birth
+# date or the age, whichever register.columns maps.
+FIELDS = ["register_id", "family_name", "given_names", "doctorate", "name_prefix", "street",
+          "house_number", "house_number_suffix", "house_number_part", "address_addition",
+          "postcode", "city", "birth_date", "gender", "nationality", "stadtbezirk", "block_51",
+          "block_52", "household"]
+(ID, FAMILY, GIVEN, DOCTORATE, PREFIX, STREET, NUMBER, SUFFIX, PART, ADDITION, POSTCODE, CITY,
+ BIRTH, GENDER, NATIONALITY, BEZIRK, B51, B52, HOUSEHOLD) = range(19)
+
+DEFAULT_GENDER_MAP = {  # §6.2; a process file's [register.gender_map] replaces it
+    "m": "m", "männlich": "m", "maennlich": "m", "male": "m",
+    "w": "w", "f": "w", "weiblich": "w", "female": "w",
+    "d": "d", "divers": "d", "diverse": "d",
+    "x": "x", "ohne angabe": "x", "unbestimmt": "x", "keine angabe": "x", "": "x"}
+DEFAULT_NATIONALITY_MAP = dict.fromkeys(  # §6.2; [register.nationality_map] replaces it
+    ["000", "d", "de", "deu", "deutsch", "deutschland", "german"], "deutsch")
+DEFAULT_BLOCK_VALUES = ["ja", "j", "x", "1", "true", "yes", "y", "wahr"]
+DEFAULT_NO_BLOCK_VALUES = ["", "nein", "n", "0", "false", "no", "falsch"]
+DEFAULT_GERMAN_VALUES = ["deutsch", "de", "deu", "german", "deutschland"]
+DEFAULT_AGE_BANDS = [16, 25, 35, 45, 55, 65, 75]
+MAX_CELL = 256  # §6.1: characters (Unicode scalar values) of a cell
+BOM = b"\xef\xbb\xbf"
+# §6.1: a control character is U+0000-U+001F other than tab, or U+007F-U+009F.
+CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 
 
-def canon(v: str) -> str:  # §6.1: trimmed, NFC
+def canon(v: str) -> str:  # §6.1: trimmed of White_Space at both ends, NFC
     return unicodedata.normalize("NFC", v.strip(WS))
 
 
-def record_hash(values: list[str]) -> bytes:  # §6.2
-    h = hashlib.sha256()
+def record_bytes(values) -> bytes:  # §6.3: u32_le(len(utf8(value))) || utf8(value), per field
+    out = bytearray()
     for v in values:
         b = v.encode("utf-8")
-        h.update(len(b).to_bytes(4, "little") + b)
-    return h.digest()
+        out += len(b).to_bytes(4, "little") + b
+    return bytes(out)
 
 
-def list_hash(hashes) -> str:  # §6.3
+def record_hash(values) -> bytes:  # §6.3
+    return hashlib.sha256(record_bytes(values)).digest()
+
+
+def list_hash(hashes) -> str:  # §6.4: the record hashes in canonical order
     return sha256(b"".join(hashes))
 
 
-# §6.2 birth dates: exactly YYYY-MM-DD (4-2-2 ASCII digits) or D.M.YYYY / DD.MM.YYYY
-# (day and month 1-2 digits, year 4 digits); year >= 1800; a real calendar date.
+# ---- §6.1 reading the file
+class Unclosed(Exception):
+    """A quote opened in field args[0] (0-based) is not closed on its line."""
+
+
+class AfterQuote(Exception):
+    """Text follows the closing quote of field args[0] (0-based) before the delimiter."""
+
+
+class RowProblem(Exception):
+    """A problem of one row (§6.1 fields, control characters, long cells; §6.2 values):
+    the file is refused, or, with commit --rejects, the row is set aside. args: the
+    column's name (or a description of the column) and the reason, never the value."""
+
+
+_QUOTED = {d: re.compile('"((?:[^"]|"")*+)"([^' + re.escape(d) + ']*)') for d in ";,\t"}
+
+
+def split_record(line: str, d: str) -> list:
+    """§6.1: the fields of one line (without its line end). A field that starts with '"'
+    is quoted up to the next single '"' ('""' inside it is one '"'); the closing quote must
+    be followed by the delimiter or the line end; a '"' inside a field that does not start
+    with one is an ordinary character. Raises Unclosed(i) when the quote of field i does
+    not close on the line, AfterQuote(i) when text follows its closing quote."""
+    if '"' not in line:
+        return line.split(d)
+    out, i, n, rx = [], 0, len(line), _QUOTED[d]
+    while True:
+        if line.startswith('"', i):
+            m = rx.match(line, i)  # possessive: '""' is always an escaped quote
+            if m is None:
+                raise Unclosed(len(out))
+            if m[2]:
+                raise AfterQuote(len(out))
+            out.append(m[1].replace('""', '"'))
+            i = m.end()
+        else:
+            j = line.find(d, i)
+            j = n if j < 0 else j
+            out.append(line[i:j])
+            i = j
+        if i == n:
+            return out
+        i += 1  # the delimiter; a line ending in one has an empty last field
+
+
+def field_at(prefix: str, d: str) -> int:
+    """The (0-based) field in which the text `prefix` of a line ends, by the rules of
+    split_record; also counts fields where a quote does not close."""
+    i, state = 0, "start"
+    for ch in prefix:
+        if state == "start":
+            if ch == '"':
+                state = "quoted"
+            elif ch == d:
+                i += 1
+            else:
+                state = "plain"
+        elif state == "plain":
+            if ch == d:
+                i, state = i + 1, "start"
+        elif state == "quoted":
+            if ch == '"':
+                state = "quote"
+        elif ch == '"':  # state "quote": '""' is an escaped quote
+            state = "quoted"
+        elif ch == d:
+            i, state = i + 1, "start"
+        else:
+            state = "plain"
+    return i
+
+
+def column_label(header, i: int) -> str:
+    """How a message names column i (0-based): its name in the header, or its number."""
+    if header is not None and i < len(header):
+        return f'column "{header[i]}"'
+    extra = f" (the header has {len(header)})" if header is not None else ""
+    return f"column {i + 1}{extra}"
+
+
+def choose_delimiter(header_line: str, reg: dict) -> str:
+    """§6.1: the configured delimiter, or with auto the one of ';' ',' tab that splits the
+    header line into the most columns (ties in that order). A configured delimiter that
+    gives one column where another gives more refuses the file."""
+    counts = {d: field_at(header_line, d) + 1 for d in ";,\t"}
+    setting = reg.get("delimiter", "auto")
+    want = {";": ";", ",": ",", "tab": "\t", "\t": "\t", "auto": None}.get(setting, "?")
+    if want == "?":
+        raise Failure(f"register.delimiter {setting!r} is not one of ';', ',', 'tab', 'auto'")
+    if want is None:
+        return max(";,\t", key=lambda d: (counts[d], -";,\t".index(d)))
+    if counts[want] == 1 and max(counts.values()) > 1:
+        raise Failure("register line 1: the configured delimiter splits the header into one "
+                      "column, another delimiter into more (set register.delimiter)")
+    return want
+
+
+def is_windows_1252(reg: dict) -> bool:
+    enc = str(reg.get("encoding", "utf-8")).lower()
+    if enc not in ("utf-8", "utf8", "windows-1252", "cp1252"):
+        raise Failure(f"register.encoding {enc!r} is not utf-8 or windows-1252")
+    return enc in ("windows-1252", "cp1252")
+
+
+def decode_register(raw: bytes, reg: dict) -> str:
+    """§6.1 encoding: UTF-8 (a leading BOM dropped) or Windows-1252 (a UTF-8 BOM and the
+    five undefined bytes refused). An encoding error always refuses the file, naming the
+    line and (after the header) the column."""
+    cp1252 = is_windows_1252(reg)
+    if cp1252 and raw.startswith(BOM):
+        raise Failure("register line 1: the file starts with a UTF-8 byte order mark, but "
+                      "register.encoding is windows-1252 (set register.encoding = \"utf-8\")")
+    body, codec = (raw, "cp1252") if cp1252 else (raw.removeprefix(BOM), "utf-8")
+    if cp1252:
+        # UTF-8 read as Windows-1252 ("StraÃŸe"): a line that is valid UTF-8 and holds a
+        # multi-byte sequence was not written in Windows-1252.
+        for n, line in enumerate(body.split(b"\n"), start=1):
+            if not line.isascii():
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError:
+                    continue
+                raise Failure(f"register line {n}: the line is UTF-8 text, but register.encoding "
+                              "is windows-1252 (set register.encoding = \"utf-8\")")
+    try:
+        return body.decode(codec)
+    except UnicodeDecodeError as e:
+        line = body.count(b"\n", 0, e.start) + 1
+        where = f"register line {line}"
+        if line > 1:  # the lines before this one decode: the header names the column
+            start = body.rfind(b"\n", 0, e.start) + 1
+            head = body[:body.find(b"\n")].decode(codec).removesuffix("\r")
+            d = choose_delimiter(head, reg)
+            try:
+                header = [canon(h) for h in split_record(head, d)]
+            except Unclosed:
+                header = None
+            where += ", " + column_label(header, field_at(body[start:e.start].decode(codec), d))
+        what = (f"the byte 0x{body[e.start]:02X} is not a Windows-1252 character" if cp1252 else
+                "a byte that is not valid UTF-8 (if the office exported Windows-1252, set "
+                "register.encoding = \"windows-1252\")")
+        raise Failure(f"{where}: {what}") from None
+
+
+def cell_problem(cell: str):
+    """§6.1: why a cell (as read, before trimming) is not allowed, or None."""
+    if CONTROL.search(cell):
+        return "the cell holds a control character"
+    if len(cell) > MAX_CELL:
+        return f"the cell has {len(cell)} characters, more than {MAX_CELL}"
+    return None
+
+
+def read_register(raw: bytes, reg: dict):
+    """§6.1: (header, delimiter, lines): the column names (trimmed), the delimiter and the
+    file's lines (line n is lines[n - 1], its line end still on it)."""
+    if not raw:
+        raise Failure("the register extract is empty (0 bytes)")
+    text = decode_register(raw, reg)
+    lines = text.split("\n")
+    if lines[-1] == "":  # what follows the last line end is no line
+        lines.pop()
+    head = lines[0].removesuffix("\r") if lines else ""
+    if not head.strip(WS):
+        raise Failure("register line 1: the first line is empty; it must be the header with "
+                      "the column names")
+    d = choose_delimiter(head, reg)
+    try:
+        cells = split_record(head, d)
+    except Unclosed as u:
+        raise Failure(f"register line 1, column {u.args[0] + 1}: a quote opened in this field "
+                      "is not closed on its line") from None
+    except AfterQuote as u:
+        raise Failure(f"register line 1, column {u.args[0] + 1}: there is text after the "
+                      "closing quote of this field") from None
+    for i, c in enumerate(cells):
+        if why := cell_problem(c):
+            raise Failure(f"register line 1, column {i + 1}: {why}")
+    return [canon(c) for c in cells], d, lines
+
+
+def record_fields(line: str, n: int, d: str, header) -> list:
+    """The fields of data line n (line end removed; not empty), checked by §6.1. An
+    unclosed quote raises Failure (always fatal); a wrong number of fields, a control
+    character or a long cell raises RowProblem."""
+    try:
+        fields = split_record(line, d)
+    except Unclosed as u:
+        raise Failure(f"register line {n}, {column_label(header, u.args[0])}: a quote opened "
+                      "in this field is not closed on its line (a quoted field must end on "
+                      "its own line)") from None
+    except AfterQuote as u:
+        raise RowProblem(column_label(header, u.args[0]),
+                         "there is text after the closing quote of this field") from None
+    if len(fields) > len(header):
+        raise RowProblem(column_label(header, len(header)),
+                         f"the row has {len(fields)} fields, the header {len(header)}")
+    if len(fields) < len(header):
+        raise RowProblem(column_label(header, len(fields)),
+                         f"the row has {len(fields)} fields, the header {len(header)}: it "
+                         "ends before this column")
+    if len(line) > MAX_CELL or CONTROL.search(line):
+        for i, c in enumerate(fields):
+            if why := cell_problem(c):
+                raise RowProblem(column_label(header, i), why)
+    return fields
+
+
+# ---- §6.2 canonical values
+# Birth dates: YYYY-MM-DD; D.M.YYYY (day and month 1-2 digits); YYYY. 0 or 00 is an
+# unknown day or month (a year alone: both unknown).
 _ISO = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _DE = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})")
+_YEAR = re.compile(r"[0-9]{4}")
+
+
+def days_in_month(year: int, month: int) -> int:  # the Gregorian calendar
+    if month == 2:
+        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
+class BirthDate(tuple):
+    """(year, month, day); 0 is an unknown month or day (§6.2)."""
+
+    year = property(lambda s: s[0])
+    month = property(lambda s: s[1])
+    day = property(lambda s: s[2])
+
+    @property
+    def partial(self) -> bool:  # an unknown month implies an unknown day
+        return self.day == 0
+
+    def canonical(self) -> str:  # §6.2: YYYY-MM-DD with 00 for the unknown parts
+        return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+
+    def earliest(self) -> datetime.date:  # §6.5: day 1, month 1 where unknown
+        return datetime.date(self.year, self.month or 1, self.day or 1)
+
+    def latest(self) -> datetime.date:  # §6.5: the month's last day, December where unknown
+        m = self.month or 12
+        return datetime.date(self.year, m, self.day or days_in_month(self.year, m))
+
+    def middle(self) -> datetime.date:  # §6.5 rule 2: day 15, or 1 July
+        if self.day:
+            return self.earliest()
+        return datetime.date(self.year, self.month, 15) if self.month else \
+            datetime.date(self.year, 7, 1)
 
 
 def parse_date(s: str):
-    try:
-        if m := _ISO.fullmatch(s):
-            d = datetime.date(int(m[1]), int(m[2]), int(m[3]))
-        elif m := _DE.fullmatch(s):
-            d = datetime.date(int(m[3]), int(m[2]), int(m[1]))
-        else:
-            return None
-    except ValueError:
+    """§6.2: a BirthDate, or None for a text that is not one (a known day with an unknown
+    month, a year before 1800, a month above 12, a day the month does not have). Whether
+    the date lies after the reference date is age_rule's."""
+    if m := _ISO.fullmatch(s):
+        y, mo, d = int(m[1]), int(m[2]), int(m[3])
+    elif m := _DE.fullmatch(s):
+        d, mo, y = int(m[1]), int(m[2]), int(m[3])
+    elif _YEAR.fullmatch(s):
+        y, mo, d = int(s), 0, 0
+    else:
         return None
-    return d if d.year >= 1800 else None
+    if y < 1800 or mo > 12 or (mo == 0 and d != 0):
+        return None
+    if mo and d > days_in_month(y, mo):
+        return None
+    return BirthDate((y, mo, d))
 
 
 # process.reference_date is read by chrono's "%Y-%m-%d" (not a register value): each
@@ -281,167 +575,244 @@ def parse_reference_date(s: str):
         return None
 
 
-def age_on(birth: datetime.date, on: datetime.date):  # §6.4, BGB birthday rule
+def age_on(birth: datetime.date, on: datetime.date):  # §6.5, completed years (BGB)
     if birth > on:
         return None
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
-def address_key(street: str, number: str, postcode: str) -> str:  # §6.3 household key
-    s = " ".join(w for w in re.split(f"[{WS}]+", street.lower()) if w)
-    if s.endswith("str."):
-        s = s[:-4] + "straße"
-    s = s.replace("strasse", "straße")
-    n = "".join(c for c in number if c not in WS).lower()
-    return f"{s}|{n}|{postcode.strip(WS)}"
-
-
-def household_key(mode, v):  # §6.3: None = no household (never grouped with anyone)
-    if mode == "explicit":
-        return v[13] or None
-    if mode == "address" and (v[3] or v[4]):
-        return address_key(v[3], v[4], v[5])
-    return None
-
-
-def age_band_label(edges, age):  # §7.1
-    below = [i for i, e in enumerate(edges) if e <= age]
-    if not below:
-        return None
-    i = below[-1]
+def age_band_label(edges, age: int) -> str:  # §7.1; below the first edge "unter <edge>"
+    i = bisect.bisect_right(edges, age) - 1
+    if i < 0:
+        return f"unter {edges[0]}"
     return f"{edges[i]}-{edges[i + 1] - 1}" if i + 1 < len(edges) else f"{edges[i]}+"
 
 
-def read_csv_rows(raw: bytes, reg: dict):
-    """Decodes and splits the extract like sortes: returns (header, data rows)."""
-    if not raw:
-        raise Failure("the register extract is empty")
-    if reg.get("encoding", "utf-8").lower() in ("windows-1252", "cp1252"):
-        if raw.startswith(b"\xef\xbb\xbf"):
-            raise Failure("a UTF-8 byte order mark in a file declared windows-1252")
-        try:  # strict: 0x81 0x8D 0x8F 0x90 0x9D are refused, as in sortes
-            text = raw.decode("cp1252")
-        except UnicodeDecodeError:
-            raise Failure("a byte that is not a Windows-1252 character") from None
-    else:
-        try:
-            text = raw.decode("utf-8-sig")  # a BOM is dropped
-        except UnicodeDecodeError:
-            raise Failure("a byte that is not valid UTF-8") from None
-    first = text.split("\n", 1)[0].rstrip("\r")
+def age_rule(bd: BirthDate, ref: datetime.date, min_age: int, max_age, edges):
+    """§6.5 for a birth date: None if its earliest possible day lies after the reference
+    date, else a dict: age (rule 2; the exact age for a full date), and for a partial date
+    age_old, age_young, middle, eligible_by_age (rule 1) and decided (rule 3)."""
+    first = bd.earliest()
+    if first > ref:
+        return None
+    if not bd.partial:
+        return dict(age=age_on(first, ref), partial=False, decided=False)
+    last, mid = min(bd.latest(), ref), min(bd.middle(), ref)
+    old, young, age = age_on(first, ref), age_on(last, ref), age_on(mid, ref)
+    ok = old >= min_age and (max_age is None or young <= max_age)  # rule 1
+    if ok:  # rule 2: clamped into [min_age, max_age]
+        age = max(min_age, age if max_age is None else min(age, max_age))
 
-    def header_with(d):
-        return [h.strip(WS) for h in next(csv.reader([first], delimiter=d), [])]
+    def outcome(a):  # what a possible date decides: eligibility by age, and age band
+        return (a >= min_age and (max_age is None or a <= max_age), age_band_label(edges, a))
+    # Every age from age_young to age_old is the age of some possible date.
+    decided = len({outcome(a) for a in range(young, old + 1)}) > 1  # rule 3
+    return dict(age=age, partial=True, decided=decided, age_old=old, age_young=young,
+                middle=mid, eligible_by_age=ok)
 
-    counts = {d: len(header_with(d)) for d in ";,\t"}
-    want = {";": ";", ",": ",", "tab": "\t", "\t": "\t"}.get(reg.get("delimiter", "auto"))
-    if want is None:  # auto: most columns; ties ';' before ',' before tab
-        want = max(";,\t", key=lambda d: (counts[d], -";,\t".index(d)))
-    elif counts[want] == 1 and max(counts.values()) > 1:
-        raise Failure("the configured delimiter splits the header into one column")
-    header = header_with(want)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=want))[1:]
-    return header, rows  # as in sortes (polars), a blank line is a row (of empty cells)
+
+def text_map(reg: dict, name: str, default: dict) -> dict:
+    """[register.<name>] (export value -> canonical value), keys trimmed, NFC and lower
+    case; a given table replaces the default entirely."""
+    m = reg.get(name)
+    if m is None:
+        return dict(default)
+    if type(m) is not dict or any(type(v) is not str for v in m.values()):
+        raise Failure(f"register.{name} must be a table of text values")
+    out = {}
+    for k, v in m.items():
+        key = canon(k).lower()
+        if key in out and out[key] != v:
+            raise Failure(f"register.{name}: two keys are the same after trimming and "
+                          f"lower-casing ({key!r}) but map to different values")
+        out[key] = v
+    return out
+
+
+def lower_list(reg: dict, name: str, default: list) -> set:
+    return {canon(str(v)).lower() for v in reg.get(name, default)}
+
+
+def address_key(street: str, number: str, suffix: str, part: str, postcode: str) -> str:
+    """§6.4 household key from the address: lower(street') | lower(number || suffix, white
+    space removed) [/ lower(part, white space removed)] | postcode. street': runs of white
+    space one space, a final 'str.' and every 'strasse' written 'straße' (read on the
+    lower-cased street, so 'STR.' and 'Strasse' count too)."""
+    s = " ".join(w for w in re.split(f"[{WS}]+", street) if w).lower()
+    if s.endswith("str."):
+        s = s[:-4] + "straße"
+    s = s.replace("strasse", "straße")
+    n = "".join(c for c in number + suffix if c not in WS).lower()
+    p = "".join(c for c in part if c not in WS).lower()
+    return f"{s}|{n}" + (f"/{p}" if p else "") + f"|{postcode}"
+
+
+def household_key(explicit: bool, v):
+    """§6.4: the household of canonical record v, or None (never grouped with anyone):
+    the explicit household field if mapped (empty: none); else the address key when the
+    house number is not empty (a street without a number is not one address)."""
+    if explicit:
+        return v[HOUSEHOLD] or None
+    if v[NUMBER]:
+        return address_key(v[STREET], v[NUMBER], v[SUFFIX], v[PART], v[POSTCODE])
+    return None
+
+
+class Rules:
+    """What the process file says about reading the extract (§6.2, §6.5, §7.1)."""
+
+    def __init__(self, proc: dict):
+        reg, draw, elig = proc["register"], proc["draw"], proc.get("eligibility", {})
+        cols = reg.get("columns", {})
+        if ("birth_date" in cols) == ("age" in cols):
+            raise Failure("register.columns needs exactly one of birth_date and age")
+        if not cols.get("register_id"):
+            raise Failure("register.columns needs register_id")
+        self.by_birth = "birth_date" in cols
+        self.names = [cols.get(f) for f in FIELDS]  # column of each field (None: unmapped)
+        self.names[BIRTH] = cols.get("birth_date") or cols.get("age")
+        self.ref = parse_reference_date(proc["process"]["reference_date"])
+        if self.ref is None:
+            raise Failure("process.reference_date is not a date")
+        self.min_age, self.max_age = elig.get("min_age", 16), elig.get("max_age")
+        self.edges = draw.get("age_bands", DEFAULT_AGE_BANDS)
+        self.strata = draw.get("strata", ["stadtbezirk"])
+        self.known = proc.get("strata", {}).get("values", {})
+        self.gender_map = text_map(reg, "gender_map", DEFAULT_GENDER_MAP)
+        self.gender_from = "register.gender_map" if "gender_map" in reg else "the default gender map"
+        self.nat_map = text_map(reg, "nationality_map", DEFAULT_NATIONALITY_MAP)
+        self.yes = lower_list(reg, "block_values", DEFAULT_BLOCK_VALUES)
+        self.no = lower_list(reg, "no_block_values", DEFAULT_NO_BLOCK_VALUES)
+        self.german = lower_list(reg, "german_values", DEFAULT_GERMAN_VALUES)
+        self.explicit_household = "household" in cols
+        self.stratum_field = {"stadtbezirk": BEZIRK, "gender": GENDER, "postcode": POSTCODE}
+
+    def person(self, v: list) -> dict:
+        """§6.2-§6.5, §7.1 for one row: v holds the 19 fields' cells, trimmed and in NFC
+        ("" where unmapped); it is turned into the canonical record. Raises RowProblem."""
+        col = self.names
+        if not v[ID]:
+            raise RowProblem(f'column "{col[ID]}"', "the register id is empty")
+        if self.by_birth:
+            bd = parse_date(v[BIRTH])
+            if bd is None:
+                raise RowProblem(f'column "{col[BIRTH]}"', "the birth date is not a date "
+                                 "YYYY-MM-DD, D.M.YYYY or YYYY (00 for an unknown day or "
+                                 "month; a known day needs its month; years from 1800)")
+            a = age_rule(bd, self.ref, self.min_age, self.max_age, self.edges)
+            if a is None:
+                raise RowProblem(f'column "{col[BIRTH]}"', "the birth date lies after the "
+                                 "reference date")
+            v[BIRTH] = bd.canonical()
+        else:
+            if not re.fullmatch("[0-9]+", v[BIRTH]) or int(v[BIRTH]) > 130:
+                raise RowProblem(f'column "{col[BIRTH]}"', "the age is not a whole number "
+                                 "of years from 0 to 130")
+            a = dict(age=int(v[BIRTH]), partial=False, decided=False)
+            v[BIRTH] = str(a["age"])
+        if col[GENDER] is not None:
+            g = self.gender_map.get(v[GENDER].lower())
+            if g is None:
+                keys = ", ".join(repr(k) for k in self.gender_map)
+                raise RowProblem(f'column "{col[GENDER]}"', f"the gender is not a key of "
+                                 f"{self.gender_from} ({keys})")
+            v[GENDER] = g
+        parts = (p.strip(WS) for p in re.split("[,/;]", v[NATIONALITY]))
+        v[NATIONALITY] = "/".join(self.nat_map.get(p.lower(), p) for p in parts if p)
+        nat = v[NATIONALITY].split("/") if v[NATIONALITY] else []  # its parts (§6.5)
+        for f in (B51, B52):
+            if col[f] is None:
+                v[f] = "0"
+            elif v[f].lower() in self.yes:
+                v[f] = "1"
+            elif v[f].lower() in self.no:
+                v[f] = "0"
+            else:
+                raise RowProblem(f'column "{col[f]}"', "the block mark is neither one of "
+                                 f"register.block_values ({', '.join(sorted(self.yes))}) nor "
+                                 "one of register.no_block_values "
+                                 f"({', '.join(x or 'empty' for x in sorted(self.no))})")
+        key = []  # §7.1 stratum key
+        for s in self.strata:
+            if s == "age_band":
+                val = age_band_label(self.edges, a["age"])
+            elif s == "citizenship":
+                val = "deutsch" if any(p.lower() in self.german for p in nat) else "nicht-deutsch"
+            else:
+                f = self.stratum_field[s]
+                val = v[f]
+                if not val:
+                    raise RowProblem(f'column "{col[f]}"', f"the {s} value is empty (a "
+                                     "stratum column)")
+            listed = self.known.get(s)
+            if listed is not None:
+                match = next((k for k in listed if k == val), None) or \
+                    next((k for k in listed if k.lower() == val.lower()), None)
+                if match is not None:
+                    val = match
+                elif s not in ("age_band", "citizenship"):
+                    raise RowProblem(f'column "{col[self.stratum_field[s]]}"', f"the {s} "
+                                     f"value is not one of strata.values.{s}")
+            key.append(val)
+        return dict(id=v[ID], values=tuple(v), age=a["age"], partial=a["partial"],
+                    decided=a["decided"], b51=v[B51] == "1", b52=v[B52] == "1", nat=nat,
+                    key=tuple(key), household=household_key(self.explicit_household, v),
+                    hash=record_hash(v))
 
 
 def load_register(proc: dict, base: Path, keep_rejects: bool):
-    """§6: valid persons in canonical order, plus counts. Rows are dicts; no value is printed."""
-    reg, draw = proc["register"], proc["draw"]
-    cols = reg["columns"]
+    """§6: the valid persons in canonical order, with the counts of the commit entry.
+    keep_rejects (the commit recorded rejects_sha256): a row with a problem is set aside
+    and counted, else it refuses the file. No value is ever put into a message."""
+    reg = proc["register"]
+    rules = Rules(proc)
     path = base / reg["path"]
     fmt = (reg.get("format") or ("parquet" if path.suffix.lower() == ".parquet" else "csv")).lower()
     if fmt != "csv":
         raise Unsupported("a Parquet register: the reference verifier reads CSV only")
     raw = path.read_bytes()
-    file_sha = sha256(raw)
-    header, rows = read_csv_rows(raw, reg)
-    by_birth = "birth_date" in cols
-    names = [cols.get(f) for f in FIELDS]
-    names[7] = cols.get("birth_date") or cols.get("age")
-    for n in names:
-        if n is not None and n not in header:
-            raise Failure(f"column {n!r} is not in the extract")
-    idx = [header.index(n) if n is not None else None for n in names]
-    yes = [v.lower() for v in reg.get("block_values", ["ja", "j", "x", "1", "true", "yes", "wahr"])]
-    no = [v.lower() for v in reg.get("no_block_values", ["", "nein", "n", "0", "false", "no", "falsch"])]
-    german = [v.lower() for v in reg.get("german_values", ["deutsch", "de", "deu", "german", "deutschland"])]
-    ref = parse_reference_date(proc["process"]["reference_date"])
-    if ref is None:
-        raise Failure("process.reference_date is not a date")
-    edges = draw.get("age_bands", [16, 25, 35, 45, 55, 65, 75])
-    strata_cols = draw.get("strata", ["stadtbezirk"])
-    known = proc.get("strata", {}).get("values", {})
-    hh_mode = "explicit" if "household" in cols else (
-        "address" if all(f in cols for f in ("street", "house_number", "postcode")) else None)
-
+    header, d, lines = read_register(raw, reg)
+    idx = []
+    for name in rules.names:
+        if name is not None and header.count(name) != 1:
+            raise Failure(f'register line 1: the column "{name}" named in register.columns '
+                          + ("is not in the header" if name not in header else
+                             f"occurs {header.count(name)} times in the header"))
+        idx.append(None if name is None else header.index(name))
     people, rejects, blank = [], 0, 0
-    for line, row in enumerate(rows, start=2):
-        v = [canon(row[i]) if i is not None and i < len(row) else "" for i in idx]
-        if not any(v):  # §6.1: a blank line is neither a resident nor a reject
+    for n in range(2, len(lines) + 1):
+        line = lines[n - 1].removesuffix("\r")
+        if not line:  # §6.1: an empty line is a blank row
             blank += 1
             continue
         try:
-            if not v[0]:
-                raise Failure("empty register id")
-            if by_birth:
-                d = parse_date(v[7])
-                age = age_on(d, ref) if d else None
-                if age is None:
-                    raise Failure("birth date not a date or after the reference date")
-                v[7] = d.isoformat()  # §6.2: YYYY-MM-DD
-            else:  # §6.2: digits only (no sign), 0..130; hashed without leading zeros
-                if not re.fullmatch(r"[0-9]+", v[7]) or int(v[7]) > 130:
-                    raise Failure("age not a whole number 0..130")
-                age = int(v[7])
-                v[7] = str(age)
-            for f in (11, 12):
-                if v[f].lower() in yes:
-                    v[f] = "1"
-                elif v[f].lower() in no:
-                    v[f] = "0"
-                else:
-                    raise Failure("block mark neither yes nor no")
-            key = []  # §7.1 stratum key
-            for s in strata_cols:
-                if s == "age_band":
-                    val = age_band_label(edges, age) or f"unter {edges[0]}"
-                elif s == "citizenship":
-                    de = any(p.strip(WS).lower() in german for p in re.split(r"[,/;]", v[9]))
-                    val = "deutsch" if de else "nicht-deutsch"
-                else:
-                    val = v[{"stadtbezirk": 10, "gender": 8, "postcode": 5}[s]]
-                    if not val:
-                        raise Failure(f"empty {s} value")
-                if s in known:
-                    match = [k for k in known[s] if k.lower() == val.lower()]
-                    if match:
-                        val = match[0]
-                    elif s not in ("age_band", "citizenship"):
-                        raise Failure(f"{s} value not listed in strata.values")
-                key.append(val)
-        except Failure as e:
+            fields = record_fields(line, n, d, header)
+            v = ["" if i is None else canon(fields[i]) for i in idx]
+            if not any(v):  # §6.1: every mapped cell empty: a blank row
+                blank += 1
+                continue
+            people.append(rules.person(v))
+        except RowProblem as e:
             if not keep_rejects:
-                raise Failure(f"register line {line}: {e}")
+                raise Failure(f"register line {n}, {e.args[0]}: {e.args[1]}") from None
             rejects += 1
-            continue
-        hh = household_key(hh_mode, v)
-        people.append(dict(id=v[0], age=age, b51=v[11] == "1", b52=v[12] == "1", nat=v[9],
-                           key=tuple(key), household=hh, hash=record_hash(v), row=row))
-    ids = {}
+    count = {}
     for p in people:
-        ids[p["id"]] = ids.get(p["id"], 0) + 1
-    if any(n > 1 for n in ids.values()):
+        count[p["id"]] = count.get(p["id"], 0) + 1
+    if any(c > 1 for c in count.values()):  # §6.4: a register id occurs once
         if not keep_rejects:
-            raise Failure("a register id appears more than once")
-        dups = [p for p in people if ids[p["id"]] > 1]
-        rejects += len(dups)  # every occurrence is set aside (one reject per line)
-        people = [p for p in people if ids[p["id"]] == 1]
-    people.sort(key=lambda p: p["id"].encode("utf-8"))  # §6.3 canonical order (ids now unique)
+            raise Failure(f'register: a register id (column "{rules.names[ID]}") occurs more '
+                          "than once")
+        rejects += sum(c for c in count.values() if c > 1)  # every occurrence is set aside
+        people = [p for p in people if count[p["id"]] == 1]
+    people.sort(key=lambda p: p["id"].encode("utf-8"))  # §6.4 canonical order
     if not people:
-        raise Failure("no valid resident rows")
-    return dict(people=people, rows=len(rows), blank_rows=blank, rejected_rows=rejects,
-                file_sha256=file_sha, extract_sha256=list_hash(p["hash"] for p in people),
-                idx=idx)  # idx: the column of each field, for the invitees replay (§9)
+        raise Failure("register: no valid resident rows")
+    return dict(people=people, rows=len(lines) - 1, blank_rows=blank, rejected_rows=rejects,
+                partial_birth_dates=sum(p["partial"] for p in people),
+                partial_birth_dates_decided=sum(p["decided"] for p in people),
+                file_sha256=sha256(raw), extract_sha256=list_hash(p["hash"] for p in people),
+                header=header, delimiter=d)
 
 
 def header_delimiter(line: str, candidates: str) -> str:
@@ -456,27 +827,36 @@ def header_delimiter(line: str, candidates: str) -> str:
     return candidates[max(range(len(candidates)), key=lambda i: (counts[i], -i))]
 
 
-def read_id_list(path: Path) -> set[str]:  # exclusion lists (eligibility.exclude_lists)
-    text = path.read_text("utf-8").lstrip("\ufeff")
-    lines = text.split("\n")
-    first = lines[0].rstrip("\r")
-    if any(h.strip(WS) == "register_id" for h in re.split(r"[,;\t]", first)):
-        d = header_delimiter(first, ";,\t")
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=d))
-        i = [h.strip(WS) for h in rows[0]].index("register_id")
-        return {canon(r[i]) for r in rows[1:] if len(r) > i and canon(r[i])}
-    return {canon(l.split("#")[0]) for l in lines if canon(l.split("#")[0])}
+def read_id_list(rel: str, data: bytes) -> set:
+    """§6.5 exclusion lists: a CSV with a register_id column when a field of the first
+    line (split at ',' ';' tab, trimmed) is register_id (delimiter: the one of ';' ','
+    tab most often outside quotes in that line); else plain text, one id per line, '#'
+    starting a comment. Ids canonical (trimmed, NFC); empty ones skipped."""
+    text = decode_utf8(rel, data)
+    first = text.split("\n", 1)[0].removesuffix("\r")
+    if any(h.strip(WS) == "register_id" for h in re.split("[,;\t]", first)):
+        t = read_table(rel, data, ";,\t")
+        if "register_id" not in t.header:
+            raise Failure(f"{rel}: line 1: the header has no column register_id")
+        i = t.header.index("register_id")
+        return {cells[i] for _, cells in t.rows if cells[i]}
+    ids = (canon(l.split("#", 1)[0]) for l in text.split("\n"))
+    return {i for i in ids if i}
 
 
-# ---------------------------------------------------------------- §6.4 eligibility, §7 strata
+# ---------------------------------------------------------------- §6.5 eligibility, §7 strata
 REASONS = ["invited_earlier", "exclusion_list", "block_51", "block_52", "under_min_age",
            "over_max_age", "nationality"]
 
 
 def eligibility(proc: dict, people: list, earlier: set, excluded_ids: set):
+    """§6.5: the eligible persons, the excluded ones counted by their first reason, and
+    the ids of the exclusion lists that are not in the register. A person's age is the
+    age of rule 2 (for a partial date eligible by rule 1 clamped into [min_age,
+    max_age], so the age tests below are rule 1)."""
     e = proc.get("eligibility", {})
     min_age, max_age = e.get("min_age", 16), e.get("max_age")
-    nats = [n.lower() for n in e.get("nationalities", [])]
+    nats = {canon(n).lower() for n in e.get("nationalities", [])}
     blocked = e.get("exclude_blocked", True)
     excluded, eligible = dict.fromkeys(REASONS, 0), []
     for p in people:
@@ -492,7 +872,7 @@ def eligibility(proc: dict, people: list, earlier: set, excluded_ids: set):
             r = "under_min_age"
         elif max_age is not None and p["age"] > max_age:
             r = "over_max_age"
-        elif nats and not any(x.strip(WS).lower() in nats for x in re.split(r"[,/;]", p["nat"])):
+        elif nats and not any(x.lower() in nats for x in p["nat"]):
             r = "nationality"
         else:
             r = None
@@ -504,7 +884,7 @@ def eligibility(proc: dict, people: list, earlier: set, excluded_ids: set):
     return eligible, excluded, not_in_register
 
 
-def parse_factor(s: str):  # §7.2: decimal with at most 3 decimals, in thousandths
+def parse_factor(s: str):  # §7.2: a positive decimal with at most 3 decimals, in thousandths
     m = re.fullmatch(r"([0-9]*)(?:\.([0-9]*))?", s.strip(WS))
     if not m or (not m[1] and not m[2]) or len(m[2] or "") > 3:
         return None
@@ -513,12 +893,17 @@ def parse_factor(s: str):  # §7.2: decimal with at most 3 decimals, in thousand
 
 
 def factor_text(product: int, ncols: int) -> str:
+    """§7.2: product / 10^(3 * ncols), trailing zeros of the fraction and then a trailing
+    '.' dropped."""
     digits = 3 * ncols
     i, f = divmod(product, 10**digits)
     return str(i) if f == 0 else f"{i}." + f"{f:0{digits}d}".rstrip("0")
 
 
-def allocate(shares: list[tuple[int, int]], total: int):  # §7.2, shares = (weight, capacity)
+def allocate(shares: list, total: int, steps=None):
+    """§7.2 largest remainder with capacities; shares = [(weight, capacity)] in canonical
+    stratum order. None if the capacities sum to less than total. steps (a list), if
+    given, receives one line per round of the loop."""
     if sum(c for _, c in shares) < total:
         return None
     alloc = [0] * len(shares)
@@ -526,16 +911,12 @@ def allocate(shares: list[tuple[int, int]], total: int):  # §7.2, shares = (wei
     rest = total
     while True:
         W = sum(shares[i][0] for i in active)
-        if rest == 0:
-            return alloc
-        if W == 0:  # not in the spec text; unreachable while factors are > 0 (see report)
-            for i, (_, c) in enumerate(shares):
-                take = min(c - alloc[i], rest)
-                alloc[i] += take
-                rest -= take
-            return alloc
         over = [i for i in active if rest * shares[i][0] > shares[i][1] * W]
         if over:
+            if steps is not None:
+                steps.append(f"R={rest} W={W}: over capacity (R*w_s > c_s*W): "
+                             + ", ".join(f"#{i} ({rest * shares[i][0]} > {shares[i][1] * W})"
+                                         for i in over) + " get their capacity")
             for i in over:
                 alloc[i] = shares[i][1]
                 rest -= shares[i][1]
@@ -547,32 +928,55 @@ def allocate(shares: list[tuple[int, int]], total: int):  # §7.2, shares = (wei
             alloc[i] = q
             rems.append((r, i))
         rems.sort(key=lambda t: (-t[0], t[1]))  # largest remainder, ties in canonical order
-        for _, i in rems[: rest - sum(alloc[i] for i in active)]:
+        extra = rest - sum(alloc[i] for i in active)
+        if steps is not None:
+            steps.append(f"R={rest} W={W}: " + ", ".join(
+                f"#{i} floor({rest}*{shares[i][0]}/{W})={alloc[i]} rem {r}"
+                for r, i in sorted(rems, key=lambda t: t[1]))
+                + f"; {extra} more to " + (", ".join(f"#{i}" for _, i in rems[:extra]) or "none"))
+        for _, i in rems[:extra]:
             alloc[i] += 1
         return alloc
 
 
+def stratum_factor(proc: dict, key) -> int:
+    """§7.2: the product of the oversampling factors of the key's values, in thousandths
+    per column (1000 where none is set; values matched case-insensitively)."""
+    cols = proc["draw"].get("strata", ["stadtbezirk"])
+    over = proc["draw"].get("oversample", {})
+    factor = 1
+    for v, col in zip(key, cols):
+        m = over.get(col, {})
+        hit = [m[k] for k in sorted(m, key=str.encode) if k.lower() == v.lower()]
+        f = parse_factor(hit[0]) if hit else 1000
+        if f is None:
+            raise Failure(f"draw.oversample.{col}: {hit[0]!r} is not a positive decimal with at "
+                          "most 3 decimals")
+        factor *= f
+    return factor
+
+
 def plan(proc: dict, reg: dict, earlier: set, excluded_ids: set, counts):
+    """§6.5, §7: eligibility, the strata (every key a valid resident has, in canonical
+    order) and their allocation (from the counts of a top-up wave's commit if given)."""
     draw = proc["draw"]
-    cols = draw.get("strata", ["stadtbezirk"])
-    over = draw.get("oversample", {})
     hh_rule = draw.get("household_rule", False)
     eligible, excluded, not_in_register = eligibility(proc, reg["people"], earlier, excluded_ids)
     keys = sorted({p["key"] for p in reg["people"]}, key=lambda k: [v.encode() for v in k])
+    members, residents = {k: [] for k in keys}, dict.fromkeys(keys, 0)
+    for p in reg["people"]:
+        residents[p["key"]] += 1
+    for p in eligible:
+        members[p["key"]].append(p)
     strata = []
     for key in keys:
-        factor = 1
-        for v, col in zip(key, cols):
-            m = over.get(col, {})
-            hit = [m[k] for k in sorted(m, key=str.encode) if k.lower() == v.lower()]
-            factor *= (parse_factor(hit[0]) if hit else None) or 1000
-        members = [p for p in eligible if p["key"] == key]
+        factor, mem = stratum_factor(proc, key), members[key]
         # §7.2: distinct households, and every person without a household counts alone.
-        cap = len({p["household"] for p in members if p["household"] is not None}) \
-            + sum(p["household"] is None for p in members) if hh_rule else len(members)
-        strata.append(dict(stratum=" / ".join(key), residents=sum(p["key"] == key for p in reg["people"]),
-                           eligible=len(members), capacity=cap, factor=factor_text(factor, len(key)),
-                           allocated=0, _w=len(members) * factor, _members=members))
+        cap = len({p["household"] for p in mem if p["household"] is not None}) \
+            + sum(p["household"] is None for p in mem) if hh_rule else len(mem)
+        strata.append(dict(stratum=" / ".join(key), residents=residents[key],
+                           eligible=len(mem), capacity=cap, factor=factor_text(factor, len(key)),
+                           allocated=0, _w=len(mem) * factor, _members=mem))
     if counts is None:
         invitations = draw["invitations"]
         alloc = allocate([(s["_w"], s["capacity"]) for s in strata], invitations)
@@ -712,7 +1116,8 @@ BODIES = {  # step -> its struct in entry.rs, fields in declaration order
         "wave": "u32", "process_sha256": "sha256", "register_file_sha256": "sha256",
         "extract_sha256": "sha256", "register_rows": "u64", "blank_rows": "u64",
         "rejected_rows": "u64", "rejects_sha256": ("optional", "sha256"),
-        "residents": "u64", "eligible": "u64", "eligible_sha256": "sha256",
+        "residents": "u64", "partial_birth_dates": "u64",
+        "partial_birth_dates_decided": "u64", "eligible": "u64", "eligible_sha256": "sha256",
         "excluded": COUNTS, "exclusion_list_ids_not_in_register": "u64",
         "invitations": "u64", "household_rule": "bool", "strata_columns": ("list", "str"),
         "strata": ("list", COMMIT_STRATUM), "seed_source": "str", "seed_form": "str",
@@ -1455,25 +1860,25 @@ def load_code_key(rel: str, data: bytes) -> bytes:
 
 
 INVITEES_HEADER = ["wave", "stratum", "draw_rank", "register_id", "application_code",
-                   "family_name", "given_names", "street", "house_number", "postcode", "city",
-                   "age", "age_band", "gender", "nationality", "stadtbezirk"]
+                   "family_name", "given_names", "doctorate", "name_prefix", "street",
+                   "house_number", "house_number_suffix", "house_number_part",
+                   "address_addition", "postcode", "city", "age", "age_band", "gender",
+                   "nationality", "stadtbezirk"]
 
 
 def invitees_csv(proc: dict, reg: dict, pl: dict, per, codes: dict) -> bytes:
-    """invitees.csv as the draw writes it (src/draw/mod.rs invitees_csv): stratum by
-    stratum, draw order within; register cells in canonical form (§6.1)."""
-    edges = proc["draw"].get("age_bands", [16, 25, 35, 45, 55, 65, 75])
-    idx = reg["idx"]
-
-    def cell(p, f):
-        return canon(p["row"][idx[f]]) if idx[f] is not None and idx[f] < len(p["row"]) else ""
+    """invitees.csv as the draw writes it: stratum by stratum, draw order within; every
+    register value the canonical field value of §6.2 (gender after the map, nationality
+    canonical), age the age of §6.5 rule 2, age_band its label (§7.1, never empty).
+    Quoted only where needed (csv_field)."""
+    edges = proc["draw"].get("age_bands", DEFAULT_AGE_BANDS)
     out = [INVITEES_HEADER]
     for s, drawn in zip(pl["strata"], per):
         for rank, p in enumerate(drawn, start=1):
+            v = p["values"]
             out.append([str(pl["wave"]), s["stratum"], str(rank), p["id"], codes[p["id"]],
-                        *(cell(p, f) for f in range(1, 7)), str(p["age"]),
-                        age_band_label(edges, p["age"]) or "",
-                        *(cell(p, f) for f in (8, 9, 10))])
+                        *v[FAMILY:CITY + 1], str(p["age"]), age_band_label(edges, p["age"]),
+                        v[GENDER], v[NATIONALITY], v[BEZIRK]])
     return "".join(",".join(map(csv_field, r)) + "\n" for r in out).encode("utf-8")
 
 
@@ -2026,7 +2431,7 @@ def check_draws(cx: Context, rep: Report, only_wave=None):
     excl = set()
     for f in proc.get("eligibility", {}).get("exclude_lists", []):
         cx.reading = base / f
-        excl |= read_id_list(base / f)
+        excl |= read_id_list(cx.rel(base / f), cx.read(base / f))
     registers, earlier, earlier_codes = {}, set(), set()
     for w in waves:
         d = draws[w]
@@ -2089,6 +2494,20 @@ def check_draws(cx: Context, rep: Report, only_wave=None):
         add("PASS", f"wave {w} commitment", "process file, extract, eligible list and allocation "
             f"are as committed ({len(reg['people'])} residents, {len(pl['eligible'])} eligible, "
             f"{pl['invitations']} invitations in {len(public)} strata)")
+        # Beyond the commitment (§6.1, §6.5): what the commit entry says of the extract.
+        counted = {"register_rows": reg["rows"], "blank_rows": reg["blank_rows"],
+                   "rejected_rows": reg["rejected_rows"], "residents": len(reg["people"]),
+                   "partial_birth_dates": reg["partial_birth_dates"],
+                   "partial_birth_dates_decided": reg["partial_birth_dates_decided"],
+                   "exclusion_list_ids_not_in_register": pl["list_ids_not_in_register"]}
+        wrong = [f"{k} {commit.get(k)} (recomputed {v})" for k, v in counted.items()
+                 if commit.get(k) != v]
+        add("FAIL" if wrong else "PASS", f"wave {w} register counts",
+            f"commit entry {commit['seq']} of {j} records " + "; ".join(wrong) if wrong else
+            f"{reg['rows']} rows: {len(reg['people'])} residents, {reg['blank_rows']} blank, "
+            f"{reg['rejected_rows']} set aside; {reg['partial_birth_dates']} partial birth "
+            f"dates, {reg['partial_birth_dates_decided']} decided by the rule of §6.5, as "
+            "committed")
         per, words = execute(pl, seed, digest)  # §8: the key's context is the commitment
         short = [{"stratum": s["stratum"], "allocated": s["allocated"], "drawn": len(x)}
                  for s, x in zip(pl["strata"], per) if len(x) < s["allocated"]]
@@ -2517,30 +2936,268 @@ def verify_bundle(d: Path, opts) -> int:
 
 
 # ---------------------------------------------------------------- test vectors
-def vectors():
+# The inputs of docs/test-vectors.md (sortes-draw-spec/3 §6-§11); the values are printed
+# by --vectors and written down there.
+VECTOR_RECORD = (  # V6.3-record: one canonical record, the 19 fields of §6.2 in order
+    "R-0042", "Müller-Lüdenscheidt", "Anna Zoë", "Dr.", "von der", "Hauptstraße", "12", "a",
+    "1/2", "c/o Schmidt", "44135", "Dortmund", "1955-07-00", "w", "deutsch/TUR",
+    "Innenstadt-West", "0", "1", "")
+VECTOR_LIST_IDS = ["R2", "R10", "Ä1"]  # V6.4-list: VECTOR_RECORD with these ids, this order
+VECTOR_REFERENCE = datetime.date(2026, 6, 15)
+VECTOR_DATES = ["00.06.2010", "00.00.2010", "2010", "00.07.2010", "00.00.2011", "15.06.2010",
+                "16.06.2010", "00.00.2001", "00.03.2001", "2010-06-00", "00.02.2000",
+                "00.00.2026", "00.06.2026", "00.07.2026", "2026-06-16", "00.00.2027"]
+VECTOR_DATES_MAX = ["00.00.1945", "00.00.1946", "00.06.1945", "00.07.1945", "15.06.1945"]
+VECTOR_COMMIT = {  # V11-commitment: a commit body of the nine keys of §11
+    "wave": 1,
+    "process_sha256": hashlib.sha256(b"process").hexdigest(),
+    "extract_sha256": hashlib.sha256(b"extract").hexdigest(),
+    "eligible": 7,
+    "eligible_sha256": hashlib.sha256(b"eligible").hexdigest(),
+    "excluded": {"invited_earlier": 0, "exclusion_list": 1, "block_51": 1, "block_52": 0,
+                 "under_min_age": 2, "over_max_age": 0, "nationality": 0},
+    "invitations": 3,
+    "household_rule": True,
+    "strata": [
+        {"stratum": "Eving", "residents": 4, "eligible": 3, "capacity": 3, "factor": "1",
+         "allocated": 1},
+        {"stratum": "Hörde", "residents": 7, "eligible": 4, "capacity": 2, "factor": "1.5",
+         "allocated": 2}],
+}
+# V8-draw: the eligible members of the two strata of VECTOR_COMMIT in canonical order,
+# with their households (None: no household).
+VECTOR_DRAW = [[("E1", "h1"), ("E2", None), ("E3", "h3")],
+               [("H1", "h1"), ("H2", "h2"), ("H3", "h2"), ("H4", "h1")]]
+
+
+def _show(s: str) -> str:
+    """A text with white space (but the space), invisible and combining characters
+    written <U+XXXX>, for the vectors."""
+    return "".join(c if c == " " or (c.isprintable() and not c.isspace() and c not in
+                                     "\u200b\ufeff" and not unicodedata.combining(c))
+                   else f"<U+{ord(c):04X}>" for c in s)
+
+
+def vector_lines():
+    """Every vector of docs/test-vectors.md: (id, text) pairs."""
+    out = []
+
+    def v(vid, text):
+        out.append((vid, text))
+    # §2-§5 (unchanged since version 1)
     seed = canonical_seed("3.12.19.27.33.41./7./")
     ctx = "0" * 64
     key = derive_key(LABEL, seed, ctx)
-    print(f"seed input        3.12.19.27.33.41./7./")
-    print(f"canonical seed    {seed}")
-    print(f"context           {ctx}")
-    print(f"label             {LABEL}")
-    print(f"key               {key.hex()}")
+    v("V2-seed", f"3.12.19.27.33.41./7./ -> {seed}")
+    v("V3-key", f"label {LABEL}, context 64 x '0': {key.hex()}")
     s = Stream(key)
-    print("first 8 u32       " + " ".join(f"0x{s.next_u32():08x}" for _ in range(8)))
+    v("V4.1-words", " ".join(f"0x{s.next_u32():08x}" for _ in range(8)))
     s = Stream(key)
-    print("first 4 u64       " + " ".join(f"0x{s.next_u64():016x}" for _ in range(4)))
+    v("V4.2-u64", " ".join(f"0x{s.next_u64():016x}" for _ in range(4)))
     s = Stream(key)
     for n in [1, 2, 3, 10, 612065, 2**63 + 1]:
         before = s.words
-        print(f"below({n})".ljust(27) + f"{s.below(n)}  ({s.words - before} words)")
+        v("V4.3-below", f"below({n}) = {s.below(n)} ({s.words - before} words)")
     s = Stream(key)
-    print(f"sample(5 of 0..19) {sample(s, list(range(20)), 5)}")
+    v("V5.1-sample", f"5 of 0..19: {sample(s, list(range(20)), 5)}")
     z = Stream(bytes(32))
-    first = [z.next_u32() for _ in range(4)]
-    print("RFC 8439 A.1 #1   " + " ".join(f"0x{w:08x}" for w in first)
-          + ("  ok" if first[0] == 0xADE0B876 else "  WRONG"))
-    return 0 if first[0] == 0xADE0B876 else 1
+    v("V4.1-rfc8439", " ".join(f"0x{z.next_u32():08x}" for _ in range(4)))
+    # §6.1 reading the file
+    for cell in ["\u00a0\u3000 Müller \t", " von  der ", "\u2003Jörg\u2028", "\u200bAnna",
+                 "\ufeffAnna", "Mu\u0308ller", "Mu\u0308ller\u00a0"]:
+        got = canon(cell)
+        v("V6.1-trim", f"'{_show(cell)}' -> '{_show(got)}' (UTF-8 {got.encode().hex()})")
+    for line in ['123;"Müller; Sohn";"a""b";x"y;', '"q"r;s', ';;', '"";" "', '1;"abc', '"a""', 'a;"b";"c']:
+        try:
+            got = repr(split_record(line, ";"))
+        except Unclosed as u:
+            got = f"unterminated quote in field {u.args[0] + 1}"
+        except AfterQuote as u:
+            got = f"text after the closing quote of field {u.args[0] + 1}"
+        v("V6.1-split", f"{line} -> {got}")
+    for head in ["a;b,c,d", "a;b,c", "a\tb;c\td", '"a;b",c', "abc"]:
+        v("V6.1-delimiter", f"{head!r} -> {choose_delimiter(head, {})!r}")
+    for what, cell in [("a<U+0009>b", "a\tb"), ("a<U+0000>b", "a\x00b"), ("a<U+000D>b", "a\rb"),
+                       ("Müller<U+0085>", "Müller\x85"), ("a<U+007F>", "a\x7f"),
+                       ("a<U+009F>", "a\x9f"), ("a<U+00A0>b", "a\xa0b"),
+                       ("256 x 'a'", "a" * 256), ("257 x 'a'", "a" * 257),
+                       ("256 x 'ü' (U+00FC, 512 bytes)", "ü" * 256),
+                       ("128 x 'u' U+0308 (256 scalar values, 128 after NFC)", "u\u0308" * 128),
+                       ("129 x 'u' U+0308 (258 scalar values, 129 after NFC)", "u\u0308" * 129)]:
+        v("V6.1-cell", f"{what} -> {cell_problem(cell) or 'allowed'}")
+    # §6.2 canonical values
+    for s in ["1980-04-30", "30.04.1980", "1.2.1980", "00.07.1955", "0.0.1950", "1950",
+              "1955-07-00", "1955-00-00", "0.7.1955", "29.02.2000", "15.00.1990", "31.04.1990",
+              "29.02.1900", "1799", "1955-7-01", "00.13.1990", "1980/04/30", "30.4.80",
+              "2026-06-16", "00.00.2027"]:
+        d = parse_date(s)
+        v("V6.2-date", f"{s!r} -> {d.canonical() if d else 'refused'}")
+    for s in ["0", "7", "007", "130", "131", "+5", "-1", "1 7", "\u0665", ""]:
+        ok = re.fullmatch("[0-9]+", s) and int(s) <= 130
+        v("V6.2-age", f"{s!r} -> {str(int(s)) if ok else 'refused'}")
+    for s in ["M", "männlich", "Maennlich", "W", "F", "weiblich", "D", "divers", "X",
+              "Ohne Angabe", "keine  Angabe", "", "u", "1"]:
+        g = DEFAULT_GENDER_MAP.get(canon(s).lower())
+        v("V6.2-gender", f"{s!r} -> {g!r}" if g is not None else f"{s!r} -> refused")
+    nat_map = DEFAULT_NATIONALITY_MAP
+    for s in ["000", "DEU/TUR", " türkisch , deutsch ;", "D,d", "Deutschland", "", ";/,",
+              "italienisch / 000", "DEU TUR"]:
+        parts = (p.strip(WS) for p in re.split("[,/;]", s))
+        got = "/".join(nat_map.get(p.lower(), p) for p in parts if p)
+        german = any(p.lower() in DEFAULT_GERMAN_VALUES for p in (got.split("/") if got else []))
+        v("V6.2-nationality", f"{s!r} -> {got!r} (citizenship "
+          f"{'deutsch' if german else 'nicht-deutsch'})")
+    for s in ["J", "ja", "X", "Wahr", "y", "1", "N", "nein", "", "0", "Falsch", "vielleicht", "2"]:
+        x = s.lower()
+        got = "1" if x in DEFAULT_BLOCK_VALUES else "0" if x in DEFAULT_NO_BLOCK_VALUES else "refused"
+        v("V6.2-block", f"{s!r} -> {got}")
+    # §6.3, §6.4
+    v("V6.3-record", "fields " + " | ".join(_show(f) for f in VECTOR_RECORD))
+    v("V6.3-record", f"bytes {record_bytes(VECTOR_RECORD).hex()}")
+    v("V6.3-record", f"record_hash {record_hash(VECTOR_RECORD).hex()}")
+    recs = [(i, record_hash((i,) + VECTOR_RECORD[1:])) for i in VECTOR_LIST_IDS]
+    for i, h in recs:
+        v("V6.4-list", f"id {_show(i)} (UTF-8 {i.encode().hex()}): record_hash {h.hex()}")
+    order = sorted(recs, key=lambda r: r[0].encode())
+    v("V6.4-list", "canonical order " + ", ".join(_show(i) for i, _ in order)
+      + f"; list_hash {list_hash(h for _, h in order)}")
+    for st, no, suf, part, pc in [("Hauptstr.", "12", "a", "", "44135"),
+                                  ("Hauptstraße", "12A", "", "", "44135"),
+                                  ("Hauptstraße", "12 a", "", "", "44135"),
+                                  ("HAUPTSTR.", "12", "A", "", "44135"),
+                                  ("Hauptstraße", "12", "", "", "44135"),
+                                  ("haupt strasse", "12", "a", "", "44135"),
+                                  ("Haupt\u00a0 Strasse", "12", "a", "", "44135"),
+                                  ("Hauptstraße", "12", "a", "1/2", "44135"),
+                                  ("Hauptstraße", "12", "a", " 1 / 2 ", "44135"),
+                                  ("Strassburger Str.", "3", "", "", "44139"),
+                                  ("", "12", "", "", "44135"),
+                                  ("Hauptstraße", "", "", "", "44135"),
+                                  ("", "", "a", "1/2", "44135")]:
+        rec = ["" for _ in FIELDS]
+        rec[STREET], rec[NUMBER], rec[SUFFIX], rec[PART], rec[POSTCODE] = st, no, suf, part, pc
+        got = household_key(False, rec)
+        v("V6.4-household", f"street {_show(st)!r} number {no!r} suffix {suf!r} part "
+          f"{part!r} postcode {pc!r} -> {_show(got) if got is not None else 'no household'}")
+    for hh in ["HH-7", ""]:
+        rec = ["" for _ in FIELDS]
+        rec[HOUSEHOLD], rec[STREET], rec[NUMBER] = hh, "Hauptstraße", "12"
+        got = household_key(True, rec)
+        v("V6.4-household", f"explicit household column, cell {hh!r} (street Hauptstraße 12) -> "
+          f"{got if got is not None else 'no household'}")
+    # §6.5
+    for dates, max_age in [(VECTOR_DATES, None), (VECTOR_DATES_MAX, 80)]:
+        for s in dates:
+            d = parse_date(s)
+            a = age_rule(d, VECTOR_REFERENCE, 16, max_age, DEFAULT_AGE_BANDS)
+            vid = "V6.5-age" if max_age is None else "V6.5-age-max"
+            if a is None:
+                v(vid, f"{s} ({d.canonical()}) -> refused: the earliest possible day "
+                  f"{d.earliest()} lies after the reference date")
+                continue
+            reason = "eligible" if 16 <= a["age"] and (max_age is None or a["age"] <= max_age) \
+                else "under_min_age" if a["age"] < 16 else "over_max_age"
+            if a["partial"]:
+                v(vid, f"{s} ({d.canonical()}): dates {d.earliest()}..{min(d.latest(), VECTOR_REFERENCE)}, "
+                  f"age_old {a['age_old']}, age_young {a['age_young']}, middle {a['middle']} -> "
+                  f"age {a['age']}, {reason}, band {age_band_label(DEFAULT_AGE_BANDS, a['age'])}, "
+                  f"{'decided' if a['decided'] else 'not decided'}")
+            else:
+                v(vid, f"{s} ({d.canonical()}): full date -> age {a['age']}, {reason}, band "
+                  f"{age_band_label(DEFAULT_AGE_BANDS, a['age'])}")
+    for name, text in [("csv ;", "\ufeffregister_id;family_name\r\n R1 ;x\r\nR2;\r\n;z\r\n"),
+                       ("csv ,", 'wave,stratum,register_id\n1,"A; B",R3\n1,B,Mu\u0308ller\n'),
+                       ("text", "# earlier forum\nR1 # took part\n\n  R2\t\r\nregister_ID\n"),
+                       ("text", "Register_ID\nR1\n")]:
+        got = sorted(read_id_list("list", text.encode("utf-8")))
+        v("V6.5-exclusion", f"{name}: {text!r} -> {[_show(i) for i in got]}")
+    # §7
+    keys = [("Hörde", "16-24"), ("Hombruch", "75+"), ("Hörde", "unter 16"), ("Hörde", "75+"),
+            ("Innenstadt-West", "25-34"), ("Hörde", "25-34"), ("hörde", "16-24")]
+    order = sorted(keys, key=lambda k: [x.encode() for x in k])
+    v("V7.1-order", " < ".join(_show(" / ".join(k)) for k in order))
+    for edges, ages in [([16, 25, 35, 45, 55, 65, 75], [14, 16, 24, 25, 74, 75, 99]),
+                        ([18, 30, 50], [17, 18, 29, 30, 50])]:
+        v("V7.1-band", f"edges {edges}: " + ", ".join(f"{a} -> {age_band_label(edges, a)}"
+                                                       for a in ages))
+    for factors in [["1"], ["1.5"], ["1.5", "1.3"], ["1", "1"], ["0.5", "0.2"], ["1.001", "1.001"],
+                    ["2", "1.25", "0.8"], ["1.50"], [".5"], ["3."]]:
+        prod = 1
+        for f in factors:
+            prod *= parse_factor(f)
+        v("V7.2-factor", f"{' x '.join(factors)} -> product {prod} in 10^-{3 * len(factors)} "
+          f"-> {factor_text(prod, len(factors))!r}")
+    for f in ["0", "1.2345", "-1", "1e3", "", "1,5"]:
+        v("V7.2-factor", f"{f!r} -> {'refused' if parse_factor(f) is None else parse_factor(f)}")
+    cases = [("V7.2-alloc", [("A", 10, 2000, 4), ("B", 40, 1000, 15), ("C", 30, 1000, 30),
+                             ("D", 24, 1000, 24), ("E", 0, 1000, 0)], 40),
+             ("V7.2-alloc-two", [("A", 10, 2000, 4), ("B", 40, 1000, 11), ("C", 30, 1000, 30),
+                                 ("D", 24, 1000, 24), ("E", 0, 1000, 0)], 40),
+             ("V7.2-alloc-tie", [("X", 1, 1000, 1), ("Y", 1, 1000, 1), ("Z", 1, 1000, 1)], 2)]
+    for vid, strata, n in cases:
+        shares = [(e * f, c) for _, e, f, c in strata]
+        v(vid, f"n = {n}; " + "; ".join(f"#{i} {s}: eligible {e}, factor {f}/1000, capacity {c}, "
+                                       f"w = {e * f}" for i, (s, e, f, c) in enumerate(strata)))
+        steps = []
+        alloc = allocate(shares, n, steps)
+        for line in steps:
+            v(vid, line)
+        v(vid, "allocation " + ", ".join(f"{s[0]} {a}" for s, a in zip(strata, alloc)))
+    # §11, then §8 keyed by that commitment
+    body = canonical_json(VECTOR_COMMIT)
+    digest = sha256(body.encode("utf-8"))
+    v("V11-commitment", f"canonical JSON {body}")
+    v("V11-commitment", f"commitment {digest}")
+    shares = [(s["eligible"] * f, s["capacity"]) for s, f in zip(VECTOR_COMMIT["strata"],
+                                                                  [1000, 1500])]
+    v("V11-commitment", f"allocation of §7.2 for these strata: {allocate(shares, 3)}")
+    seed = canonical_seed("3.12.19.27.33.41./7./")
+    pl = dict(household_rule=True, strata=[
+        dict(stratum=s["stratum"], allocated=s["allocated"],
+             _members=[dict(id=i, household=h) for i, h in m])
+        for s, m in zip(VECTOR_COMMIT["strata"], VECTOR_DRAW)])
+    per, words = execute(pl, seed, digest)
+    v("V8-draw", f"key {derive_key(LABEL, seed, digest).hex()}")
+    for s, d in zip(pl["strata"], per):
+        v("V8-draw", f"{s['stratum']}: allocated {s['allocated']}, drawn "
+          f"{[p['id'] for p in d]}")
+    v("V8-draw", f"words_used {words}; drawn_sha256 {drawn_digest(per)}")
+    short = [{"stratum": s["stratum"], "allocated": s["allocated"], "drawn": len(d)}
+             for s, d in zip(pl["strata"], per) if len(d) < s["allocated"]]
+    v("V8-draw", f"shortfall {canonical_json(short)}")
+    # §9
+    ckey = bytes(range(32))
+    for rid, attempt in [("R-0042", 0), ("R-0042", 1), ("Ä1", 0)]:
+        v("V9-code", f"key 000102…1f, process testforum, id {_show(rid)}, attempt {attempt} -> "
+          f"{application_code(ckey, 'testforum', rid, attempt)}")
+    # §10
+    entry = {"seq": 1, "prev_hash": GENESIS, "time": "2027-01-16T10:00:00Z",
+             "tool": "sortes 0.3.0", "spec": SPEC, "step": "retention", "date": "2028-01-31",
+             "reason": "Frist \"12 Monate\"\tabgelaufen\u2028/ß",
+             "deleted": [{"file": "private/invitees.csv",
+                          "sha256": hashlib.sha256(b"invitees").hexdigest()}]}
+    assert entry_problem({**entry, "entry_hash": entry_hash(entry)}, 1) is None
+    v("V10-entry", f"canonical JSON {_show(canonical_json(entry))}")
+    v("V10-entry", f"entry_hash {entry_hash(entry)}")
+    # §13 (unchanged since version 1)
+    for sd, lsha in [("3.12.19.27.33.41./7./", "0" * 64), ("hex:00ff", "ab" * 32)]:
+        sd = canonical_seed(sd)
+        v("V13-number", f"seed {sd}, L {lsha[:4]}..., m 1000 -> "
+          f"{Stream(derive_key('lottery-number', sd, lsha)).below(1000)}")
+    pool = [f"P{i:04d}" for i in range(1, 21)]
+    v("V13-reserve", " ".join(reserve_order(seed_for_number(187), "0" * 64, 187, pool, [])))
+    return out
+
+
+def vectors():
+    lines = vector_lines()
+    width = max(len(i) for i, _ in lines)
+    for vid, text in lines:
+        print(f"{vid.ljust(width)}  {text}")
+    z = Stream(bytes(32))
+    ok = z.next_u32() == 0xADE0B876  # RFC 8439 A.1 test vector 1
+    print("RFC 8439 A.1 #1 " + ("ok" if ok else "WRONG"))
+    return 0 if ok else 1
 
 
 def main():

@@ -33,7 +33,8 @@ def outputs(*names):
 BODIES = [
     {"step": "commit", "wave": 1, "process_sha256": H, "register_file_sha256": H,
      "extract_sha256": H, "register_rows": 12, "blank_rows": 0, "rejected_rows": 1,
-     "residents": 11, "eligible": 9, "eligible_sha256": H,
+     "residents": 11, "partial_birth_dates": 2, "partial_birth_dates_decided": 1,
+     "eligible": 9, "eligible_sha256": H,
      "excluded": {"block_51": 1, "under_min_age": 1}, "exclusion_list_ids_not_in_register": 0,
      "invitations": 4, "household_rule": False, "strata_columns": ["stadtbezirk"],
      "strata": [{"stratum": "Mitte", "residents": 11, "eligible": 9, "capacity": 9,
@@ -165,6 +166,18 @@ class JournalSchema(unittest.TestCase):
         *_, problems = self.read(journal_text(lambda e: e.update(prev_hash="0" * 63 + "g"), 9))
         self.assertEqual(problems, ["journal entry 9 (report): field 'prev_hash' is not a "
                                     "SHA-256 (64 lower-case hex digits)"])
+
+    def test_spec_version(self):
+        self.assertEqual(V.SPEC, "sortes-draw-spec/3")
+        for step in NUMBER:  # a journal of version 2 is refused, whatever the entry
+            self.refused(step, lambda e: e.update(spec="sortes-draw-spec/2"),
+                         "written under 'sortes-draw-spec/2'")
+        self.refused("commit", lambda e: e.pop("partial_birth_dates"),
+                     "missing field 'partial_birth_dates'")
+        self.refused("commit", lambda e: e.update(partial_birth_dates_decided=-1),
+                     "field 'partial_birth_dates_decided' is not a whole number")
+        self.refused("commit", lambda e: e.update(partial_birth_dates="0"),
+                     "field 'partial_birth_dates' is not a whole number")
 
     def test_wrong_seq(self):
         self.refused("lottery", lambda e: e.update(seq=6), "field 'seq' is 6, expected 5")

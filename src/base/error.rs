@@ -49,7 +49,8 @@ impl fmt::Display for Location {
         if let Some(l) = self.line {
             parts.push(format!("line {l}"));
         }
-        if let Some(c) = &self.column {
+        // An empty column name means the whole line (a row with too many fields).
+        if let Some(c) = self.column.as_ref().filter(|c| !c.is_empty()) {
             parts.push(format!("column {c}"));
         }
         write!(f, "{}", parts.join(", "))

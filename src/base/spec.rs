@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
 /// Version of the draw specification. Recorded in every journal entry.
-pub const SPEC_VERSION: &str = "sortes-draw-spec/2";
+pub const SPEC_VERSION: &str = "sortes-draw-spec/3";
 
 /// Domain-separation prefix of every key derivation.
 const KEY_PREFIX: &[u8] = b"sortes/v1";

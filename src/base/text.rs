@@ -8,6 +8,18 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 /// Canonical form of a cell (spec §6.1): trimmed (Unicode White_Space) and in Unicode
 /// NFC. Borrowed when the text is canonical already (the common case).
 pub fn canonical(s: &str) -> Cow<'_, str> {
+    // Fast path for the common cell: empty, or ASCII printable at both ends and
+    // ASCII throughout (nothing to trim, NFC by definition).
+    let b = s.as_bytes();
+    if b.is_empty()
+        || (b[0] > b' '
+            && b[0] < 0x7F
+            && b[b.len() - 1] > b' '
+            && b[b.len() - 1] < 0x7F
+            && s.is_ascii())
+    {
+        return Cow::Borrowed(s);
+    }
     let t = s.trim();
     // ASCII text is always in NFC; the check over chars is for the rest.
     if t.is_ascii() || is_nfc_quick(t.chars()) == IsNormalized::Yes {

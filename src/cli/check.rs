@@ -16,8 +16,15 @@ pub fn run(a: Args) -> Result<i32> {
     let process = Process::load(&a.process)?;
     let run = crate::base::run::Run::open(process.layout())?;
     let pb = super::spinner("reading the register extract");
-    let loaded = crate::draw::step::load_plan(&process, &run, 1, None, a.keep_going)?;
+    let reg = crate::register::load(&process, a.keep_going);
     pb.finish_and_clear();
+    let reg = reg?;
+    // Each row set aside: line, column and reason, never the row's contents.
+    for r in &reg.rejects {
+        let at = crate::base::error::Location::at(&reg.path, r.line, r.column.clone());
+        println!("  set aside: {at}: {}", r.reason);
+    }
+    let loaded = crate::draw::step::plan_of(&process, &run, reg, 1, None)?;
     println!(
         "{}: {} rows, {} residents, {} rejected rows",
         loaded.reg.path.display(),
@@ -27,5 +34,6 @@ pub fn run(a: Args) -> Result<i32> {
     );
     println!("  extract SHA-256 {}", loaded.reg.extract_sha256);
     super::print_plan(&loaded.plan, None);
+    super::print_partial_dates(&loaded.reg);
     Ok(0)
 }

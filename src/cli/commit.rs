@@ -58,6 +58,7 @@ pub fn run(a: Args) -> Result<i32> {
         r.loaded.plan.wave, process.file.process.name, r.loaded.plan.invitations
     );
     super::print_plan(&r.loaded.plan, None);
+    super::print_partial_dates(&r.loaded.reg);
     if let Some(p) = &r.rejects_file {
         println!(
             "  {} rejected rows written to {} (mode 0600)",

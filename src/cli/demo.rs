@@ -145,6 +145,7 @@ pub fn run(a: Args) -> Result<i32> {
         },
     )?;
     super::print_plan(&c.loaded.plan, None);
+    super::print_partial_dates(&c.loaded.reg);
     println!(
         "  commitment {}  ({:.2} s)",
         c.commitment,
@@ -154,7 +155,7 @@ pub fn run(a: Args) -> Result<i32> {
 
     let t = steps.next(&format!("draw with the public seed {EXAMPLE_SEED}"));
     let seed = Seed::parse(EXAMPLE_SEED)?;
-    let d = crate::draw::step::draw(&process, &seed, None, None, false, false)?;
+    let d = crate::draw::step::draw(&process, &seed, None, None, false)?;
     super::draw::report(&d);
     took(t);
 

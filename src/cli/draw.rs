@@ -17,9 +17,6 @@ pub struct Args {
     /// Allow a second draw on the same commitment, and say why (journaled).
     #[arg(long)]
     redraw_reason: Option<String>,
-    /// The commitment set invalid rows aside (with `commit --rejects`).
-    #[arg(long)]
-    keep_going: bool,
     /// Replace existing outputs.
     #[arg(long)]
     force: bool,
@@ -29,14 +26,7 @@ pub fn run(a: Args) -> Result<i32> {
     let process = Process::load(&a.process)?;
     let seed = Seed::parse(&a.seed)?;
     let pb = super::spinner("reading the register and drawing");
-    let r = crate::draw::step::draw(
-        &process,
-        &seed,
-        a.wave,
-        a.redraw_reason.as_deref(),
-        a.keep_going,
-        a.force,
-    );
+    let r = crate::draw::step::draw(&process, &seed, a.wave, a.redraw_reason.as_deref(), a.force);
     pb.finish_and_clear();
     let r = r?;
     report(&r);
@@ -51,6 +41,7 @@ pub(crate) fn report(r: &crate::draw::step::DrawReport) {
         r.seed.canonical()
     );
     super::print_plan(&r.loaded.plan, Some(&r.drawn));
+    super::print_partial_dates(&r.loaded.reg);
     for (s, d) in r.loaded.plan.strata.iter().zip(&r.drawn.per_stratum) {
         if (d.len() as u64) < s.allocated {
             println!(

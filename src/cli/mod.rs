@@ -120,6 +120,17 @@ pub(crate) fn default_process() -> PathBuf {
     PathBuf::from("forum.toml")
 }
 
+/// Prints how many residents had a partial birth date, and for how many the rule
+/// of spec §6.5 decided eligibility or the age band (counts only).
+pub(crate) fn print_partial_dates(reg: &crate::register::Register) {
+    if reg.partial_dates > 0 {
+        println!(
+            "  partial birth dates: {} residents (day or month unknown), all kept; the rule of spec §6.5 decided eligibility or age band for {}",
+            reg.partial_dates, reg.partial_decided
+        );
+    }
+}
+
 /// Prints the plan: per stratum counts and exclusions (aggregates only).
 pub(crate) fn print_plan(plan: &crate::draw::Plan, drawn: Option<&crate::draw::Drawn>) {
     let w = plan

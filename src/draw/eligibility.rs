@@ -84,19 +84,19 @@ pub fn apply(
     let mut eligible = Vec::with_capacity(reg.people.len());
     let mut found = 0u64;
     for (i, p) in reg.people.iter().enumerate() {
-        let listed = !excluded_ids.is_empty() && excluded_ids.contains(&*p.id);
+        let listed = !excluded_ids.is_empty() && excluded_ids.contains(reg.id(p));
         found += u64::from(listed);
-        let reason = if !earlier.is_empty() && earlier.contains(&*p.id) {
+        let reason = if !earlier.is_empty() && earlier.contains(reg.id(p)) {
             Some(REASONS[0])
         } else if listed {
             Some(REASONS[1])
-        } else if e.exclude_blocked && p.block_51 {
+        } else if e.exclude_blocked && p.block_51() {
             Some(REASONS[2])
-        } else if e.exclude_blocked && p.block_52 {
+        } else if e.exclude_blocked && p.block_52() {
             Some(REASONS[3])
-        } else if p.age < e.min_age {
+        } else if p.age() < e.min_age {
             Some(REASONS[4])
-        } else if e.max_age.is_some_and(|m| p.age > m) {
+        } else if e.max_age.is_some_and(|m| p.age() > m) {
             Some(REASONS[5])
         } else if !nat_ok[p.nationality as usize] {
             Some(REASONS[6])

@@ -9,7 +9,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// The columns, in file order.
-pub const HEADER: [&str; 16] = [
+pub const HEADER: [&str; 21] = [
     "wave",
     "stratum",
     "draw_rank",
@@ -17,8 +17,13 @@ pub const HEADER: [&str; 16] = [
     "application_code",
     "family_name",
     "given_names",
+    "doctorate",
+    "name_prefix",
     "street",
     "house_number",
+    "house_number_suffix",
+    "house_number_part",
+    "address_addition",
     "postcode",
     "city",
     "age",
@@ -39,8 +44,13 @@ pub struct Invitee {
     pub application_code: String,
     pub family_name: String,
     pub given_names: String,
+    pub doctorate: String,
+    pub name_prefix: String,
     pub street: String,
     pub house_number: String,
+    pub house_number_suffix: String,
+    pub house_number_part: String,
+    pub address_addition: String,
     pub postcode: String,
     pub city: String,
     pub age: String,
@@ -65,7 +75,7 @@ impl fmt::Debug for Invitee {
 
 impl Invitee {
     /// The cells in [`HEADER`] order.
-    pub fn cells(&self) -> [&str; 16] {
+    pub fn cells(&self) -> [&str; 21] {
         [
             &self.wave,
             &self.stratum,
@@ -74,8 +84,13 @@ impl Invitee {
             &self.application_code,
             &self.family_name,
             &self.given_names,
+            &self.doctorate,
+            &self.name_prefix,
             &self.street,
             &self.house_number,
+            &self.house_number_suffix,
+            &self.house_number_part,
+            &self.address_addition,
             &self.postcode,
             &self.city,
             &self.age,
@@ -86,7 +101,7 @@ impl Invitee {
         ]
     }
 
-    fn slots(&mut self) -> [&mut String; 16] {
+    fn slots(&mut self) -> [&mut String; 21] {
         [
             &mut self.wave,
             &mut self.stratum,
@@ -95,8 +110,13 @@ impl Invitee {
             &mut self.application_code,
             &mut self.family_name,
             &mut self.given_names,
+            &mut self.doctorate,
+            &mut self.name_prefix,
             &mut self.street,
             &mut self.house_number,
+            &mut self.house_number_suffix,
+            &mut self.house_number_part,
+            &mut self.address_addition,
             &mut self.postcode,
             &mut self.city,
             &mut self.age,

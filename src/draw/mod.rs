@@ -15,7 +15,7 @@ use crate::base::fsio::Sha256;
 use crate::base::journal::{Commit, CommitStratum, Decimal, Draw};
 use crate::base::process::Process;
 use crate::base::spec::{Seed, Stream};
-use crate::register::{Register, list_hash};
+use crate::register::{Field, Register, list_hash};
 use invitees::Invitee;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -61,7 +61,9 @@ pub fn plan(
     counts: Option<&BTreeMap<String, u64>>,
 ) -> Result<Plan> {
     let cfg = &process.file.draw;
+    let t = std::time::Instant::now();
     let elig = eligibility::apply(process, reg, earlier, excluded_ids);
+    crate::base::timing::phase("plan: eligibility", t);
     let eligible_sha256 = list_hash(elig.eligible.iter().map(|&i| &reg.people[i as usize].hash));
     // Strata in canonical order: keys compared value by value, by UTF-8 bytes.
     let mut order: Vec<usize> = (0..reg.strata.len()).collect();
@@ -109,21 +111,30 @@ pub fn plan(
         let p = &reg.people[i as usize];
         strata[pos[p.stratum as usize]].members.push(i);
     }
-    for s in &mut strata {
+    crate::base::timing::phase("plan: strata", t);
+    // Distinct households per stratum: each household marked with the last stratum
+    // that counted it (one pass, no set per stratum).
+    let mut seen = if cfg.household_rule {
+        vec![u32::MAX; reg.households]
+    } else {
+        Vec::new()
+    };
+    for (n, s) in strata.iter_mut().enumerate() {
         s.eligible = s.members.len() as u64;
         s.capacity = if cfg.household_rule {
             // Distinct households, and every person without a household on their own.
-            let hh: BTreeSet<u32> = s
-                .members
-                .iter()
-                .filter_map(|&i| reg.people[i as usize].household)
-                .collect();
-            let alone = s
-                .members
-                .iter()
-                .filter(|&&i| reg.people[i as usize].household.is_none())
-                .count();
-            (hh.len() + alone) as u64
+            let mut capacity = 0u64;
+            for &i in &s.members {
+                match reg.people[i as usize].household() {
+                    Some(h) if seen[h as usize] == n as u32 => {}
+                    Some(h) => {
+                        seen[h as usize] = n as u32;
+                        capacity += 1;
+                    }
+                    None => capacity += 1,
+                }
+            }
+            capacity
         } else {
             s.eligible
         };
@@ -231,7 +242,7 @@ pub fn execute(plan: &Plan, reg: &Register, seed: &Seed, commitment: &str) -> Dr
                 &mut stream,
                 &s.members,
                 s.allocated as usize,
-                |&i| match reg.people[i as usize].household {
+                |&i| match reg.people[i as usize].household() {
                     Some(h) => taken.insert(h),
                     None => true,
                 },
@@ -251,7 +262,7 @@ pub fn execute(plan: &Plan, reg: &Register, seed: &Seed, commitment: &str) -> Dr
 pub fn drawn_digest(reg: &Register, drawn: &Drawn) -> Sha256 {
     let mut text = String::new();
     for (_, _, p) in drawn.all() {
-        text.push_str(&reg.people[p as usize].id);
+        text.push_str(reg.id(&reg.people[p as usize]));
         text.push('\n');
     }
     Sha256::of(text.as_bytes())
@@ -271,7 +282,7 @@ pub fn assign_codes(
     let mut taken = used.clone();
     let mut out = BTreeMap::new();
     for p in ids {
-        let id = &reg.people[p as usize].id;
+        let id = reg.id(&reg.people[p as usize]);
         let mut attempt = 0;
         let code = loop {
             let c = key.code(&process.file.process.id, id, attempt);
@@ -294,9 +305,11 @@ pub fn invitees_csv(
     codes: &BTreeMap<u32, String>,
 ) -> Result<Vec<u8>> {
     let mut rows = Vec::with_capacity(drawn.total());
+    let rules = crate::register::RowRules::of(process)?;
     for (s, rank, p) in drawn.all() {
         let person = &reg.people[p as usize];
-        let t = |f: usize| reg.text.get(f, person.row).into_owned();
+        let mut record = reg.record(&rules, person)?;
+        let mut t = |f: Field| std::mem::take(&mut record[f.index()]);
         let code = codes.get(&p).cloned().ok_or_else(|| {
             Error::internal(format!(
                 "drawn person {} of stratum {} has no code",
@@ -308,19 +321,24 @@ pub fn invitees_csv(
             wave: plan.wave.to_string(),
             stratum: plan.strata[s].label.clone(),
             draw_rank: (rank + 1).to_string(),
-            register_id: person.id.to_string(),
+            register_id: t(Field::RegisterId),
             application_code: code,
-            family_name: t(1),
-            given_names: t(2),
-            street: t(3),
-            house_number: t(4),
-            postcode: t(5),
-            city: t(6),
-            age: person.age.to_string(),
-            age_band: process.age_band(person.age).unwrap_or_default(),
-            gender: t(8),
-            nationality: t(9),
-            stadtbezirk: t(10),
+            family_name: t(Field::FamilyName),
+            given_names: t(Field::GivenNames),
+            doctorate: t(Field::Doctorate),
+            name_prefix: t(Field::NamePrefix),
+            street: t(Field::Street),
+            house_number: t(Field::HouseNumber),
+            house_number_suffix: t(Field::HouseNumberSuffix),
+            house_number_part: t(Field::HouseNumberPart),
+            address_addition: t(Field::AddressAddition),
+            postcode: t(Field::Postcode),
+            city: t(Field::City),
+            age: person.age().to_string(),
+            age_band: process.age_band(person.age()),
+            gender: t(Field::Gender),
+            nationality: t(Field::Nationality),
+            stadtbezirk: t(Field::Stadtbezirk),
             file: None,
             line: 0,
         });

@@ -87,6 +87,8 @@ pub fn commitment_body(
         rejected_rows: reg.rejects.len() as u64,
         rejects_sha256: None,
         residents: reg.people.len() as u64,
+        partial_birth_dates: reg.partial_dates,
+        partial_birth_dates_decided: reg.partial_decided,
         eligible: plan.eligibility.eligible.len() as u64,
         eligible_sha256: plan.eligible_sha256.clone(),
         excluded: plan
@@ -168,8 +170,22 @@ pub fn load_plan(
     counts: Option<&BTreeMap<String, u64>>,
     keep_rejects: bool,
 ) -> Result<Loaded> {
-    let earlier = invitees_of(run, Some(wave))?;
     let reg = register::load(process, keep_rejects)?;
+    let t = std::time::Instant::now();
+    let loaded = plan_of(process, run, reg, wave, counts);
+    crate::base::timing::phase("plan", t);
+    loaded
+}
+
+/// The plan of `wave` for a register already read.
+pub fn plan_of(
+    process: &Process,
+    run: &Run,
+    reg: Register,
+    wave: u32,
+    counts: Option<&BTreeMap<String, u64>>,
+) -> Result<Loaded> {
+    let earlier = invitees_of(run, Some(wave))?;
     let ids: BTreeSet<String> = earlier.iter().map(|i| i.register_id.clone()).collect();
     let earlier_codes = earlier.into_iter().map(|i| i.application_code).collect();
     let excl = exclusions(process)?;
@@ -332,7 +348,6 @@ pub fn draw(
     seed: &Seed,
     wave: Option<u32>,
     redraw_reason: Option<&str>,
-    rejects: bool,
     force: bool,
 ) -> Result<DrawReport> {
     let mut run = Run::begin(process.layout(), Step::Draw)?;
@@ -367,7 +382,10 @@ pub fn draw(
         ))
     })?;
     let counts = topup_counts(&commit);
+    // Rows are set aside exactly when the commitment set them aside (commit --rejects).
+    let rejects = commit.rejects_sha256.is_some();
     let loaded = load_plan(process, &run, wave, counts.as_ref(), rejects)?;
+    let t = std::time::Instant::now();
     let now = commitment_body(process, &loaded.reg, &loaded.plan, "");
     if let Some(diff) = compare_commitment(&commit, &now) {
         return Err(Error::refused(format!(
@@ -381,10 +399,13 @@ pub fn draw(
             "the commitment entry's digest does not match its content; the journal was changed",
         ));
     }
+    crate::base::timing::phase("draw: commitment", t);
     let drawn = super::execute(&loaded.plan, &loaded.reg, seed, &commitment);
+    crate::base::timing::phase("draw: sample", t);
     let key = CodeKey::load_or_create(&run.layout().code_key())?;
     let codes = super::assign_codes(process, &loaded.reg, &drawn, &key, &loaded.earlier_codes);
     let inv_bytes = super::invitees_csv(process, &loaded.reg, &loaded.plan, &drawn, &codes)?;
+    crate::base::timing::phase("draw: invitees", t);
     let counts: Vec<u64> = drawn.per_stratum.iter().map(|d| d.len() as u64).collect();
     let sum_bytes = super::summary_csv(&commit.strata, &counts);
     let inv_hash = fsio::write_atomic(&inv_path, &inv_bytes, Privacy::Personal, force)?;

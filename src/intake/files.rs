@@ -40,13 +40,18 @@ pub fn pool_csv(res: &IntakeResult) -> Result<Vec<u8>> {
 
 /// The columns of `pool-mapping.csv` after `pool_id` (then the contact and
 /// availability columns of the form, then `line`).
-pub const MAPPING_FIXED: [&str; 9] = [
+pub const MAPPING_FIXED: [&str; 14] = [
     "register_id",
     "application_code",
     "family_name",
     "given_names",
+    "doctorate",
+    "name_prefix",
     "street",
     "house_number",
+    "house_number_suffix",
+    "house_number_part",
+    "address_addition",
     "postcode",
     "city",
     "wave",

@@ -376,7 +376,7 @@ pub fn single_name(kind: Kind, number: usize) -> String {
 /// missing (then every letter gets the neutral salutation).
 fn check_columns(recipients: &[Recipient], cfg: &LettersConfig) -> crate::base::error::Result<()> {
     let c = &cfg.columns;
-    let mut needed = vec![
+    let mut needed: Vec<(&str, &String)> = vec![
         ("given_names", &c.given_names),
         ("family_name", &c.family_name),
         ("street", &c.street),
@@ -385,8 +385,17 @@ fn check_columns(recipients: &[Recipient], cfg: &LettersConfig) -> crate::base::
         ("city", &c.city),
         ("code", &c.code),
     ];
-    if let Some(extra) = &c.address_extra {
-        needed.push(("address_extra", extra));
+    // An optional address part is needed only where the process file names its column.
+    for (key, col) in [
+        ("doctorate", &c.doctorate),
+        ("name_prefix", &c.name_prefix),
+        ("house_number_suffix", &c.house_number_suffix),
+        ("house_number_part", &c.house_number_part),
+        ("address_extra", &c.address_extra),
+    ] {
+        if let Some(col) = col {
+            needed.push((key, col));
+        }
     }
     for (i, r) in recipients.iter().enumerate() {
         if let Some((key, col)) = needed.iter().find(|(_, col)| !r.fields.contains_key(*col)) {
@@ -452,7 +461,11 @@ fn build_letter(
 ) -> crate::base::error::Result<Letter> {
     let c = &cfg.columns;
     let f = |col: &str| r.fields.get(col).map(|v| v.trim()).unwrap_or("");
-    let (given, family) = (f(&c.given_names), f(&c.family_name));
+    let opt = |col: &Option<String>, default: &str| f(Columns::optional(col, default));
+    let given = f(&c.given_names);
+    let family = text::surname(opt(&c.name_prefix, "name_prefix"), f(&c.family_name));
+    let family = family.as_str();
+    let title = opt(&c.doctorate, "doctorate");
     let code = f(&c.code).to_string();
     if family.is_empty() && given.is_empty() || f(&c.postcode).is_empty() || f(&c.city).is_empty() {
         return Err(error::data(
@@ -471,23 +484,28 @@ fn build_letter(
     }
     let s = &lang.strings;
     let form = text::Form::of(f(&c.gender), cfg);
-    let (sal, title) = match form {
+    let (sal, anrede) = match form {
         text::Form::Female => (&s.salutation_female, &s.address_title_female),
         text::Form::Male => (&s.salutation_male, &s.address_title_male),
         text::Form::Neutral => (&s.salutation_neutral, &s.address_title_neutral),
     };
-    let salutation = text::fill_name(sal, given, family);
-    let join = |a: &str, b: &str| format!("{a} {b}").trim().to_string();
-    let address: Vec<String> = [
-        title.trim().to_string(),
-        join(given, family),
-        c.address_extra.as_deref().map(f).unwrap_or("").to_string(),
-        join(f(&c.street), f(&c.house_number)),
-        join(f(&c.postcode), f(&c.city)),
-    ]
-    .into_iter()
-    .filter(|l| !l.is_empty())
-    .collect();
+    let sal = match &s.salutation_with_title {
+        Some(t) if !title.is_empty() => t,
+        _ => sal,
+    };
+    let salutation = text::fill_name(sal, title, given, family);
+    let address = text::address_block(
+        anrede,
+        &[title, given, family],
+        opt(&c.address_extra, "address_addition"),
+        (
+            f(&c.street),
+            f(&c.house_number),
+            opt(&c.house_number_suffix, "house_number_suffix"),
+            opt(&c.house_number_part, "house_number_part"),
+        ),
+        (f(&c.postcode), f(&c.city)),
+    );
     let reply_link = cfg.reply_link.replace("{code}", &url_encode(&code));
 
     let mut ctx = lang.common.clone();

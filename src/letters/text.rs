@@ -20,6 +20,11 @@ pub(crate) struct Strings {
     pub salutation_female: String,
     pub salutation_male: String,
     pub salutation_neutral: String,
+    /// Used instead of the three above when the person has a Doktorgrad (e.g.
+    /// English "Dear {title} {family_name},"); without it the gendered pattern is
+    /// used, which may hold `{title}` itself (German "Sehr geehrte Frau {title} …").
+    #[serde(default)]
+    pub salutation_with_title: Option<String>,
     pub address_title_female: String,
     pub address_title_male: String,
     pub address_title_neutral: String,
@@ -319,9 +324,56 @@ impl Form {
     }
 }
 
-/// Fills `{given_names}` and `{family_name}` of a strings.toml pattern. Plain
-/// replacement, so a value is never read as a pattern.
-pub(crate) fn fill_name(pattern: &str, given: &str, family: &str) -> String {
+/// The family name with its Namensvorsatz ("von der Heide"). Registers keep names
+/// unstructured since November 2025, so the family name may already begin with the
+/// prefix: then it is not written twice.
+pub(crate) fn surname(prefix: &str, family: &str) -> String {
+    let starts = family
+        .to_lowercase()
+        .strip_prefix(&prefix.to_lowercase())
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '));
+    if prefix.is_empty() || starts {
+        family.to_string()
+    } else {
+        format!("{prefix} {family}")
+    }
+}
+
+/// The address block of a private person after DIN 5008 (Anschriftzone): the
+/// Anrede line ("Frau", "Herrn"; none for a neutral form), the name with the
+/// Doktorgrad first, the address addition ("c/o …", "bei …"), street and house
+/// number with its suffix written onto it ("12a") and the part number after a space
+/// ("16 1/7"), postcode and city. Empty lines are left out.
+pub(crate) fn address_block(
+    anrede: &str,
+    name: &[&str],
+    addition: &str,
+    (street, number, suffix, part): (&str, &str, &str, &str),
+    (postcode, city): (&str, &str),
+) -> Vec<String> {
+    let words = |w: &[&str]| {
+        w.iter()
+            .filter(|x| !x.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let number = format!("{number}{suffix}");
+    [
+        anrede.trim().to_string(),
+        words(name),
+        addition.to_string(),
+        words(&[street, &number, part]),
+        words(&[postcode, city]),
+    ]
+    .into_iter()
+    .filter(|l| !l.is_empty())
+    .collect()
+}
+
+/// Fills `{title}`, `{given_names}` and `{family_name}` of a strings.toml pattern.
+/// Plain replacement, so a value is never read as a pattern.
+pub(crate) fn fill_name(pattern: &str, title: &str, given: &str, family: &str) -> String {
     let mut out = String::new();
     let mut rest = pattern;
     while let Some(i) = rest.find('{') {
@@ -332,6 +384,9 @@ pub(crate) fn fill_name(pattern: &str, given: &str, family: &str) -> String {
             rest = t;
         } else if let Some(t) = tail.strip_prefix("{family_name}") {
             out.push_str(family);
+            rest = t;
+        } else if let Some(t) = tail.strip_prefix("{title}") {
+            out.push_str(title);
             rest = t;
         } else {
             out.push('{');

@@ -472,9 +472,9 @@ pub fn register_counts(
             .map(|&i| {
                 let p = &reg.people[i as usize];
                 match c.as_str() {
-                    "gender" => reg.text.get(8, p.row).into_owned(),
-                    "stadtbezirk" => reg.text.get(10, p.row).into_owned(),
-                    "age_band" => process.age_band(p.age).unwrap_or_default(),
+                    "gender" => reg.gender(p).to_string(),
+                    "stadtbezirk" => reg.district(p).to_string(),
+                    "age_band" => process.age_band(p.age()),
                     _ => crate::register::citizenship(
                         &reg.nationalities[p.nationality as usize],
                         &german,

@@ -98,6 +98,8 @@ pub fn mapping(grouped: bool) -> Vec<StatsCategory> {
                 StatsValue::whole("m", "male (all ages, 2021)"),
                 StatsValue::whole("w", "female (all ages, 2021)"),
                 StatsValue::zero("d"),
+                // § 22 Abs. 3 PStG: no entry (register exports write X).
+                StatsValue::zero("x"),
             ],
             rest: None,
         },

@@ -1,81 +1,100 @@
 //! Reading the register extract (Einwohnermelderegister) and putting it into
-//! canonical form.
+//! canonical form (spec §6).
 //!
 //! The extract is personal data: nothing here prints a value; errors name the
-//! file, line, column and the problem, and quote a value only where the clerk
-//! needs it to find the cell (a date or age that does not parse).
+//! file, line and column and say what is wrong, and quote a value only where the
+//! clerk needs it to find the cell (a date or age that does not parse, a code that
+//! no map holds). A CSV extract is read in one streaming pass (`csv`): memory holds
+//! each resident in a compact [`Person`] — hash, age, marks, stratum, household and
+//! where the row is — never the names and addresses, which are read again for the
+//! few who are drawn ([`Register::record`]).
 
-pub mod read;
+pub mod csv;
+pub mod dates;
+pub mod fields;
+mod parquet;
+pub mod rows;
+
+pub use fields::{Field, citizenship, nationality_in};
 
 use crate::base::error::{Error, Location, Result};
 use crate::base::fsio::Sha256;
 use crate::base::process::Process;
+pub use rows::RowRules;
+use rows::{ChunkOut, Merge};
 use sha2::Digest;
-use std::collections::HashMap;
+use std::borrow::Cow;
 use std::path::PathBuf;
 
-/// The fields of a canonical record, in the order they enter the record hash (spec §6).
-pub const FIELDS: [&str; 14] = [
-    "register_id",
-    "family_name",
-    "given_names",
-    "street",
-    "house_number",
-    "postcode",
-    "city",
-    "birth_date_or_age",
-    "gender",
-    "nationality",
-    "stadtbezirk",
-    "block_51",
-    "block_52",
-    "household",
-];
+/// Marks of a [`Person`].
+pub mod flags {
+    pub const BLOCK_51: u8 = 1;
+    pub const BLOCK_52: u8 = 2;
+    /// The birth date was partial (spec §6.5).
+    pub const PARTIAL_DATE: u8 = 4;
+    /// The rule for partial dates decided eligibility or the age band.
+    pub const DECIDED: u8 = 8;
+}
 
-/// One resident, in the compact form the draw needs. Names and addresses stay in
-/// [`Register::text`] and are fetched only for the persons who are drawn.
+/// One resident, in the 64 bytes the draw needs (an 18-million-row extract fits
+/// in memory): the register id lives in [`Register::ids`], names and addresses in
+/// the file.
 #[derive(Debug, Clone)]
 pub struct Person {
-    pub id: Box<str>,
-    /// 1-based line in the file (header = line 1), or row + 1 for Parquet.
-    pub line: u64,
-    /// Row index in [`Register::text`].
-    pub row: u32,
-    pub age: u32,
-    pub block_51: bool,
-    pub block_52: bool,
+    /// SHA-256 of the canonical record (spec §6.3).
+    pub hash: [u8; 32],
+    /// Where the row starts: the byte offset of its line (CSV) or its row (Parquet).
+    pub offset: u64,
+    id_start: u32,
+    id_len: u16,
+    age: u8,
+    flags: u8,
     /// Index into [`Register::nationalities`].
     pub nationality: u32,
     /// Index into [`Register::strata`]: the person's stratum key.
     pub stratum: u32,
-    /// Index into the household table, if the register maps an address or household.
-    pub household: Option<u32>,
-    /// SHA-256 of the canonical record.
-    pub hash: [u8; 32],
+    household: u32,
+    gender: u16,
+    district: u16,
 }
 
-/// A row that was set aside (with `--rejects`).
+impl Person {
+    pub fn age(&self) -> u32 {
+        u32::from(self.age)
+    }
+    pub fn block_51(&self) -> bool {
+        self.flags & flags::BLOCK_51 != 0
+    }
+    pub fn block_52(&self) -> bool {
+        self.flags & flags::BLOCK_52 != 0
+    }
+    pub fn partial_date(&self) -> bool {
+        self.flags & flags::PARTIAL_DATE != 0
+    }
+    pub fn decided(&self) -> bool {
+        self.flags & flags::DECIDED != 0
+    }
+    /// The household (an identity only), if the household rule needs one.
+    pub fn household(&self) -> Option<u32> {
+        (self.household != u32::MAX).then_some(self.household)
+    }
+}
+
+/// A row that was set aside (with `commit --rejects`).
 #[derive(Debug, Clone)]
 pub struct Reject {
     pub line: u64,
     pub column: String,
     pub reason: String,
+    /// The file itself is broken here (an unterminated quote, a wrong encoding):
+    /// never a row to set aside.
+    pub broken_file: bool,
 }
 
-/// The text of every mapped field, column by column (row-indexed), as read.
-/// Values are put into canonical form when they are fetched.
-pub struct TextColumns {
-    pub columns: Vec<Option<polars::prelude::StringChunked>>,
-}
-
-impl TextColumns {
-    /// Canonical value of field `f` (index into [`FIELDS`]) for row `row`.
-    pub fn get(&self, f: usize, row: u32) -> std::borrow::Cow<'_, str> {
-        match &self.columns[f] {
-            Some(c) => canonical(c.get(row as usize).unwrap_or("")),
-            None => std::borrow::Cow::Borrowed(""),
-        }
-    }
+/// Where the names and addresses of the drawn are read from.
+enum Source {
+    Csv(Box<csv::CsvFile>),
+    Parquet(parquet::Columns),
 }
 
 pub struct Register {
@@ -86,63 +105,78 @@ pub struct Register {
     pub file_sha256: Sha256,
     /// Data rows in the file.
     pub rows: u64,
-    /// Valid persons, sorted by register id bytes (the canonical order).
+    /// Valid persons, sorted by register id bytes (the canonical order, spec §6.4).
     pub people: Vec<Person>,
+    /// The register ids, one after the other (see [`Register::id`]).
+    ids: Vec<u8>,
     pub rejects: Vec<Reject>,
     /// SHA-256 over the record hashes of all valid persons in canonical order.
     pub extract_sha256: Sha256,
     /// Stratum keys (one value per stratum column), indexed by `Person::stratum`.
     pub strata: Vec<Vec<String>>,
     pub nationalities: Vec<String>,
+    pub genders: Vec<String>,
+    pub districts: Vec<String>,
     pub households: usize,
-    pub text: TextColumns,
+    /// Residents with a partial birth date, and those for whom the rule decided.
+    pub partial_dates: u64,
+    pub partial_decided: u64,
+    source: Source,
 }
 
-/// Numbers distinct values in order of first appearance (the numbers are identities
-/// only; nothing iterates the map).
-struct Interner<K> {
-    ids: HashMap<K, u32>,
-    values: Vec<K>,
-}
+impl Register {
+    /// The register id of a person.
+    pub fn id(&self, p: &Person) -> &str {
+        let b = &self.ids[p.id_start as usize..p.id_start as usize + p.id_len as usize];
+        std::str::from_utf8(b).unwrap_or_default()
+    }
 
-impl<K> Default for Interner<K> {
-    fn default() -> Self {
-        Interner {
-            ids: HashMap::new(),
-            values: Vec::new(),
+    /// The canonical gender and Stadtbezirk of a person.
+    pub fn gender(&self, p: &Person) -> &str {
+        &self.genders[p.gender as usize]
+    }
+    pub fn district(&self, p: &Person) -> &str {
+        &self.districts[p.district as usize]
+    }
+
+    /// The canonical fields of a person's record (spec §6.2), read again from the
+    /// file and checked against the record hash: names and addresses are not kept
+    /// in memory.
+    pub fn record(&self, rules: &RowRules<'_>, p: &Person) -> Result<[String; fields::N]> {
+        let changed = || {
+            Error::changed(
+                Location::file(&self.path),
+                "the register extract changed while sortes read it; run the step again",
+            )
+        };
+        let values: [String; fields::N] = match &self.source {
+            Source::Csv(f) => {
+                let line = f.line_at(p.offset)?;
+                let mut split = csv::Split::default();
+                split.split(&line, f.delimiter).map_err(|_| changed())?;
+                let c = rules
+                    .canonical(|fld| f.columns[fld.index()].map(|i| split.field(&line, i)))
+                    .map_err(|_| changed())?
+                    .ok_or_else(changed)?;
+                c.values.map(Cow::into_owned)
+            }
+            Source::Parquet(cols) => {
+                let row = p.offset as usize;
+                let c = rules
+                    .canonical(|fld| cols.cell(fld, row))
+                    .map_err(|_| changed())?
+                    .ok_or_else(changed)?;
+                c.values.map(Cow::into_owned)
+            }
+        };
+        if rows::record_hash(&values, &mut Vec::new()) != p.hash {
+            return Err(changed());
         }
+        Ok(values)
     }
 }
 
-impl<K: std::hash::Hash + Eq + Clone> Interner<K> {
-    /// Looks up first, so a key is cloned only the first time it is seen.
-    fn id(&mut self, k: K) -> u32 {
-        if let Some(&i) = self.ids.get(&k) {
-            return i;
-        }
-        let i = self.values.len() as u32;
-        self.ids.insert(k.clone(), i);
-        self.values.push(k);
-        i
-    }
-}
-
-const BLANK: &str = "\0blank";
-
-pub use crate::base::text::canonical;
-
-/// Spec §6: record = for each field in [`FIELDS`] order, its canonical UTF-8 bytes
-/// preceded by their length as a 4-byte little-endian integer; hash = SHA-256(record).
-pub fn record_hash(values: &[&str; 14]) -> [u8; 32] {
-    let mut h = sha2::Sha256::new();
-    for v in values {
-        h.update((v.len() as u32).to_le_bytes());
-        h.update(v.as_bytes());
-    }
-    h.finalize().into()
-}
-
-/// Spec §6: SHA-256 over the concatenated record hashes, in canonical order.
+/// Spec §6.4: SHA-256 over the concatenated record hashes, in canonical order.
 pub fn list_hash<'a>(hashes: impl Iterator<Item = &'a [u8; 32]>) -> Sha256 {
     let mut h = sha2::Sha256::new();
     for x in hashes {
@@ -151,506 +185,372 @@ pub fn list_hash<'a>(hashes: impl Iterator<Item = &'a [u8; 32]>) -> Sha256 {
     Sha256::from_digest(h.finalize().into())
 }
 
-/// Household key from the address (spec §6.3): lower-case street with "str." and
-/// "strasse" written "straße", house number without spaces, postcode; joined by '|'.
-pub fn address_key(street: &str, number: &str, postcode: &str) -> String {
-    let mut s = street.to_lowercase();
-    s = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if let Some(stem) = s.strip_suffix("str.") {
-        s = format!("{stem}straße");
-    }
-    s = s.replace("strasse", "straße");
-    let n: String = number
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_lowercase();
-    format!("{s}|{n}|{}", postcode.trim())
-}
-
-/// Parses a birth date as ISO `YYYY-MM-DD` or German `DD.MM.YYYY` (day and month
-/// may have one digit: `3.4.1980`). Nothing else is accepted (spec §6.2).
-pub fn parse_date(s: &str) -> Option<chrono::NaiveDate> {
-    let digits = |p: &str, lo: usize, hi: usize| {
-        (lo..=hi).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())
-    };
-    let (y, m, d) = if let [y, m, d] = s.split('-').collect::<Vec<_>>()[..] {
-        (digits(y, 4, 4) && digits(m, 2, 2) && digits(d, 2, 2)).then_some((y, m, d))?
-    } else if let [d, m, y] = s.split('.').collect::<Vec<_>>()[..] {
-        (digits(y, 4, 4) && digits(m, 1, 2) && digits(d, 1, 2)).then_some((y, m, d))?
-    } else {
-        return None;
-    };
-    let y: i32 = y.parse().ok()?;
-    if y < 1800 {
-        return None;
-    }
-    chrono::NaiveDate::from_ymd_opt(y, m.parse().ok()?, d.parse().ok()?)
-}
-
-/// Age in completed years on `on` (§ 187 Abs. 2, § 188 Abs. 2 BGB: a person is a
-/// year older from the start of their birthday; someone born on 29 February turns a
-/// year older on 1 March in other years).
-pub fn age_on(birth: chrono::NaiveDate, on: chrono::NaiveDate) -> Option<u32> {
-    use chrono::Datelike;
-    if birth > on {
-        return None;
-    }
-    let mut years = on.year() - birth.year();
-    if (on.month(), on.day()) < (birth.month(), birth.day()) {
-        years -= 1;
-    }
-    u32::try_from(years).ok()
-}
-
-/// Whether a nationality cell names one of `wanted` (lower-case): a cell may list
-/// several nationalities separated by `,` `/` `;` (spec §6.4).
-pub fn nationality_in(cell: &str, wanted: &[String]) -> bool {
-    cell.split([',', '/', ';'])
-        .any(|p| wanted.contains(&p.trim().to_lowercase()))
-}
-
-/// Stratum value of the `citizenship` column (spec §7.1).
-pub fn citizenship(cell: &str, german: &[String]) -> &'static str {
-    if nationality_in(cell, german) {
-        "deutsch"
-    } else {
-        "nicht-deutsch"
-    }
-}
-
 /// Reads and canonicalises the extract named by the process file.
 /// With `keep_rejects`, invalid rows are set aside instead of stopping the run.
 pub fn load(process: &Process, keep_rejects: bool) -> Result<Register> {
     let path = process.register_path();
+    if !path.exists() {
+        return Err(Error::input(
+            Location::file(&path),
+            "the register extract was not found (check register.path in the process file)",
+        ));
+    }
+    let format = match &process.file.register.format {
+        Some(f) => f.to_ascii_lowercase(),
+        None => match path.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("parquet") => "parquet".into(),
+            _ => "csv".into(),
+        },
+    };
+    let rules = RowRules::of(process)?;
     let t = std::time::Instant::now();
-    let raw = read::read_table(process, &path)?;
+    let (merge, file_sha256, source) = match format.as_str() {
+        "csv" => read_csv(process, &path, &rules, keep_rejects)?,
+        "parquet" => {
+            let (merge, sha, cols) = parquet::read(&path, &rules, keep_rejects)?;
+            (merge, sha, Source::Parquet(cols))
+        }
+        other => {
+            return Err(Error::input(
+                Location::file(&process.path),
+                format!("register.format {other:?} is not csv or parquet"),
+            ));
+        }
+    };
     crate::base::timing::phase("read", t);
-    build(process, path, raw, keep_rejects)
+    finish(path, merge, file_sha256, source, keep_rejects)
 }
 
-fn build(
+fn read_csv(
     process: &Process,
-    path: PathBuf,
-    raw: read::RawTable,
+    path: &std::path::Path,
+    rules: &RowRules<'_>,
     keep_rejects: bool,
-) -> Result<Register> {
+) -> Result<(Merge, Sha256, Source)> {
     use rayon::prelude::*;
-    let cfg = &process.file;
-    let cols = &cfg.register.columns;
-    let n = raw.rows;
-    let first_line = raw.first_line;
-    let line_of = |row: u32| row as u64 + first_line;
-    let file_sha256 = raw.file_sha256;
-    let text = TextColumns {
-        columns: raw.fields,
+    let delimiter = process.delimiter().ok_or_else(|| {
+        Error::input(
+            Location::file(&process.path),
+            format!(
+                "register.delimiter {:?} is not one of \";\", \",\", \"tab\" or \"auto\"",
+                process.file.register.delimiter
+            ),
+        )
+    })?;
+    let file = csv::CsvFile::open(path, process.is_windows_1252(), delimiter, &rules.mapped)?;
+    let mut merge = Merge::new(keep_rejects);
+    // Data lines start at line 2.
+    let mut next_line = 2u64;
+    let width = file.header.len();
+    let mut merge_in = |merge: &mut Merge, outs: Vec<(ChunkOut, u64)>| -> Result<()> {
+        for (out, lines) in outs {
+            let first = next_line;
+            next_line += lines;
+            merge.push(out, first)?;
+        }
+        Ok(())
     };
-    let has = |f: usize| text.columns[f].is_some();
-    let lower = |v: &[String]| v.iter().map(|s| s.to_lowercase()).collect::<Vec<_>>();
-    let block_yes = lower(&cfg.register.block_values);
-    let block_no = lower(&cfg.register.no_block_values);
-    let german = lower(&cfg.register.german_values);
-    let no_block_empty = block_no.iter().any(String::is_empty);
-    let age_from_birth = cols.birth_date.is_some();
-    let date_col = if age_from_birth {
-        cols.birth_date.clone()
-    } else {
-        cols.age.clone()
+    // Each batch of chunks is worked on while the previous batch is merged (the
+    // merge is sequential: it numbers values and households in file order).
+    let mut pending: Vec<(ChunkOut, u64)> = Vec::new();
+    let sha = file.stream(|chunks| {
+        let (outs, merged) = rayon::join(
+            || {
+                chunks
+                    .par_iter()
+                    .map(|chunk| (read_chunk(chunk, &file, width, rules), chunk.line_count()))
+                    .collect::<Vec<_>>()
+            },
+            || merge_in(&mut merge, std::mem::take(&mut pending)),
+        );
+        merged?;
+        pending = outs;
+        Ok(())
+    })?;
+    merge_in(&mut merge, pending)?;
+    if merge.rows == 0 {
+        return Err(Error::input(
+            Location::file(path),
+            "the file has a header but no data rows",
+        ));
     }
-    .unwrap_or_default();
-    let known: Vec<(String, Option<&Vec<String>>)> = cfg
-        .draw
-        .strata
-        .iter()
-        .map(|s| (s.clone(), cfg.strata.values.get(s)))
-        .collect();
-    // Household keys are needed only by the household rule.
-    let household_mode = if !cfg.draw.household_rule {
-        None
-    } else if cols.household.is_some() {
-        Some(true)
-    } else if has(3) && has(4) && has(5) {
-        Some(false)
-    } else {
-        None
-    };
+    refuse_problems(path, &merge)?;
+    Ok((merge, sha, Source::Csv(Box::new(file))))
+}
 
-    struct Row {
-        id: Box<str>,
-        age: u32,
-        b51: bool,
-        b52: bool,
-        nat: String,
-        key: Vec<String>,
-        household: Option<String>,
-        hash: [u8; 32],
-    }
-    // Per-row validation and hashing, in parallel; results keep row order.
-    let t = std::time::Instant::now();
-    let results: Vec<std::result::Result<Row, Reject>> = (0..n as u32)
-        .into_par_iter()
-        .map(|row| {
-            let line = line_of(row);
-            let rej = |column: &str, reason: String| Reject {
-                line,
-                column: column.to_string(),
-                reason,
-            };
-            let v: [std::borrow::Cow<'_, str>; 14] = std::array::from_fn(|f| text.get(f, row));
-            if v.iter().all(|x| x.is_empty()) {
-                // A blank line (exports often end with some): counted, not a resident.
-                return Err(Reject {
-                    line,
-                    column: String::new(),
-                    reason: BLANK.into(),
-                });
+/// The rows of one chunk.
+fn read_chunk(
+    chunk: &csv::Chunk,
+    file: &csv::CsvFile,
+    width: usize,
+    rules: &RowRules<'_>,
+) -> ChunkOut {
+    let mut out = ChunkOut::default();
+    let mut split = csv::Split::default();
+    let mut buf = String::new();
+    for (i, offset, raw) in chunk.lines() {
+        match read_line(raw, file, width, &mut split, &mut buf) {
+            Ok(Some(line)) => out.add(rules, i, offset, |f| {
+                file.columns[f.index()].map(|c| split.field(line, c))
+            }),
+            Ok(None) => {
+                out.rows_read += 1;
+                out.blank_rows += 1;
             }
-            let id = &*v[0];
-            if id.is_empty() {
-                return Err(rej(&cols.register_id, "the register id is empty".into()));
-            }
-            let when = &*v[7];
-            let age = if age_from_birth {
-                let d = parse_date(when).ok_or_else(|| {
-                    rej(
-                        &date_col,
-                        format!("birth date {when:?} is not a date like 1980-04-30 or 30.04.1980"),
-                    )
-                })?;
-                age_on(d, process.reference_date).ok_or_else(|| {
-                    rej(
-                        &date_col,
-                        format!("birth date {when:?} lies after the reference date"),
-                    )
-                })?
-            } else {
-                match when.parse::<u32>() {
-                    Ok(a) if a <= 130 && when.bytes().all(|b| b.is_ascii_digit()) => a,
-                    _ => {
-                        return Err(rej(
-                            &date_col,
-                            format!("age {when:?} is not a whole number of years between 0 and 130"),
-                        ));
-                    }
-                }
-            };
-            let block = |f: usize, col: &Option<String>| -> std::result::Result<bool, Reject> {
-                // An unmapped block column says nothing: nobody is blocked by it.
-                let Some(col) = col else {
-                    return Ok(false);
-                };
-                let raw = &*v[f];
-                if raw.is_empty() && no_block_empty {
-                    return Ok(false);
-                }
-                let same = |x: &String| x.eq_ignore_ascii_case(raw);
-                if block_no.iter().any(same) {
-                    return Ok(false);
-                }
-                if block_yes.iter().any(same) {
-                    return Ok(true);
-                }
-                let v = raw.to_lowercase();
-                if block_yes.contains(&v) {
-                    Ok(true)
-                } else if block_no.contains(&v) {
-                    Ok(false)
-                } else {
-                    Err(rej(
-                        col,
-                        format!(
-                            "block mark {v:?} is neither a yes ({}) nor a no ({})",
-                            block_yes.join("/"),
-                            block_no
-                                .iter()
-                                .map(|x| if x.is_empty() { "empty" } else { x.as_str() })
-                                .collect::<Vec<_>>()
-                                .join("/")
-                        ),
-                    ))
-                }
-            };
-            let b51 = block(11, &cols.block_51)?;
-            let b52 = block(12, &cols.block_52)?;
-            let nat = v[9].to_string();
-            let mut key = Vec::with_capacity(known.len());
-            for (s, values) in &known {
-                let v = match s.as_str() {
-                    "stadtbezirk" => v[10].to_string(),
-                    "gender" => v[8].to_string(),
-                    "postcode" => v[5].to_string(),
-                    "citizenship" => citizenship(&nat, &german).to_string(),
-                    _ => crate::base::process::age_band_label(&cfg.draw.age_bands, age)
-                        .unwrap_or_else(|| format!("unter {}", cfg.draw.age_bands[0])),
-                };
-                let column = process.field_column(s).unwrap_or(s).to_string();
-                if v.is_empty() && s != "age_band" {
-                    return Err(rej(&column, format!("the {s} value is empty")));
-                }
-                let v = match values {
-                    Some(list) => match list.iter().find(|k| **k == v).or_else(|| {
-                        let lv = v.to_lowercase();
-                        list.iter().find(|k| k.to_lowercase() == lv)
-                    }) {
-                        Some(k) => k.clone(),
-                        None if s == "age_band" || s == "citizenship" => v,
-                        None => {
-                            let hint = crate::base::text::did_you_mean(
-                                &v,
-                                list.iter().map(String::as_str),
-                            );
-                            return Err(rej(
-                                &column,
-                                format!(
-                                    "{s} value {v:?} is not one of the values listed in strata.values.{s}{hint}"
-                                ),
-                            ));
-                        }
+            Err(p) => {
+                out.rows_read += 1;
+                let (column, reason) = p.describe(&file.header, file.windows_1252);
+                out.reject(
+                    i,
+                    rows::RowProblem {
+                        column,
+                        reason,
+                        broken_file: !p.row_only(),
                     },
-                    None => v,
-                };
-                key.push(v);
-            }
-            // An empty household cell, or an address without street and house
-            // number, is no household: such persons are never grouped (spec §6.3).
-            let household = match household_mode {
-                Some(true) if !v[13].is_empty() => Some(v[13].to_string()),
-                Some(false) if !(v[3].is_empty() && v[4].is_empty()) => {
-                    Some(address_key(&v[3], &v[4], &v[5]))
-                }
-                _ => None,
-            };
-            // Spec §6.2 field 8: the birth date as YYYY-MM-DD, or the age in decimal.
-            let canon_when = if age_from_birth {
-                parse_date(when).map(|d| d.to_string()).unwrap_or_default()
-            } else {
-                age.to_string()
-            };
-            let when_field = canon_when.as_str();
-            let values: [&str; 14] = [
-                id,
-                &*v[1],
-                &*v[2],
-                &*v[3],
-                &*v[4],
-                &*v[5],
-                &*v[6],
-                when_field,
-                &*v[8],
-                &*v[9],
-                &*v[10],
-                if b51 { "1" } else { "0" },
-                if b52 { "1" } else { "0" },
-                &*v[13],
-            ];
-            Ok(Row {
-                id: id.into(),
-                age,
-                b51,
-                b52,
-                nat,
-                key,
-                household,
-                hash: record_hash(&values),
-            })
-        })
-        .collect();
-
-    crate::base::timing::phase("rows", t);
-    let t = std::time::Instant::now();
-    let mut rejects = Vec::new();
-    let mut people = Vec::with_capacity(n);
-    let mut strata = Interner::default();
-    let mut nats = Interner::default();
-    let mut households = Interner::default();
-    let mut blank_rows = 0u64;
-    for (row, r) in results.into_iter().enumerate() {
-        match r {
-            Err(rj) if rj.reason == BLANK => blank_rows += 1,
-            Err(rj) => rejects.push(rj),
-            Ok(r) => {
-                let stratum = strata.id(r.key);
-                let nationality = nats.id(r.nat);
-                let household = r.household.map(|h| households.id(h));
-                people.push(Person {
-                    id: r.id,
-                    line: line_of(row as u32),
-                    row: row as u32,
-                    age: r.age,
-                    block_51: r.b51,
-                    block_52: r.b52,
-                    nationality,
-                    stratum,
-                    household,
-                    hash: r.hash,
-                });
+                );
             }
         }
     }
-    crate::base::timing::phase("intern", t);
+    out
+}
+
+/// One line decoded, split and checked (spec §6.1); None: an empty line.
+fn read_line<'a>(
+    raw: &'a [u8],
+    file: &csv::CsvFile,
+    width: usize,
+    split: &mut csv::Split,
+    buf: &'a mut String,
+) -> std::result::Result<Option<&'a str>, csv::LineProblem> {
+    let line = csv::decode_into(raw, file.windows_1252, buf)?;
+    if line.is_empty() {
+        return Ok(None);
+    }
+    split.split(line, file.delimiter)?;
+    if split.len() != width {
+        return Err(csv::LineProblem::Width { found: split.len() });
+    }
+    split.check_cells(line)?;
+    Ok(Some(line))
+}
+
+/// The first problem, unless rows are set aside and none is a broken file; the
+/// message counts the others.
+fn refuse_problems(path: &std::path::Path, m: &Merge) -> Result<()> {
+    if let Some(r) = m.rejects.iter().find(|r| !m.keep_rejects || r.broken_file) {
+        let others = m.rejects.len() as u64 - 1 + m.more_problems;
+        return Err(Error::input(
+            Location::at(path, r.line, r.column.clone()),
+            format!("{}{}", r.reason, more_text(others as usize)),
+        ));
+    }
+    Ok(())
+}
+
+/// Sorts the residents into canonical order, refuses (or sets aside) duplicate ids
+/// and computes the extract hash.
+fn finish(
+    path: PathBuf,
+    mut m: Merge,
+    file_sha256: Sha256,
+    source: Source,
+    keep_rejects: bool,
+) -> Result<Register> {
     let t = std::time::Instant::now();
-    // Canonical order: register id bytes (then line, so duplicates group stably).
-    // Row order of the file never matters. The first 16 id bytes, packed big-endian
-    // into a u128, decide most comparisons without a call to memcmp.
-    let prefix = |id: &str| {
-        let mut b = [0u8; 16];
-        let n = id.len().min(16);
-        b[..n].copy_from_slice(&id.as_bytes()[..n]);
-        u128::from_be_bytes(b)
-    };
-    let mut order: Vec<(u128, u32)> = people
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (prefix(&p.id), i as u32))
-        .collect();
-    order.par_sort_unstable_by(|a, b| {
-        a.0.cmp(&b.0).then_with(|| {
-            let (pa, pb) = (&people[a.1 as usize], &people[b.1 as usize]);
-            pa.id
-                .as_bytes()
-                .cmp(pb.id.as_bytes())
-                .then(pa.line.cmp(&pb.line))
-        })
-    });
-    let mut slots: Vec<Option<Person>> = people.into_iter().map(Some).collect();
-    let mut people: Vec<Person> = order
-        .iter()
-        .filter_map(|&(_, i)| slots[i as usize].take())
-        .collect();
+    let ids = std::mem::take(&mut m.ids);
+    let id_of = |p: &Person| &ids[p.id_start as usize..p.id_start as usize + p.id_len as usize];
+    let keys = canonical_order(&m.people, &ids);
+    crate::base::timing::phase("sort: order", t);
+    // Duplicates are neighbours with the same key; only then are ids compared.
     let mut dup_groups: Vec<Vec<u64>> = Vec::new();
     let mut i = 0;
-    while i < people.len() {
+    while i < keys.len() {
+        let first = &m.people[keys[i].1 as usize];
         let mut j = i + 1;
-        while j < people.len() && people[j].id == people[i].id {
+        while j < keys.len()
+            && keys[j].0 == keys[i].0
+            && id_of(&m.people[keys[j].1 as usize]) == id_of(first)
+        {
             j += 1;
         }
         if j - i > 1 {
-            dup_groups.push(people[i..j].iter().map(|p| p.line).collect());
+            dup_groups.push(
+                keys[i..j]
+                    .iter()
+                    .map(|&(_, k)| m.people[k as usize].offset)
+                    .collect(),
+            );
         }
         i = j;
     }
+    // Residents into canonical order, in place: every later pass (eligibility,
+    // strata, hashes) then reads them in sequence.
+    let mut keys = keys;
+    permute(&mut m.people, &mut keys);
+    crate::base::timing::phase("sort: permute", t);
     if !dup_groups.is_empty() {
-        dup_groups.sort();
+        let lines = |offsets: &[u64]| line_numbers(&path, &source, offsets);
+        let column = match &source {
+            Source::Csv(f) => f.columns[Field::RegisterId.index()]
+                .map(|c| f.header[c].clone())
+                .unwrap_or_default(),
+            Source::Parquet(c) => c.id_column.clone(),
+        };
         if !keep_rejects {
-            let g = &dup_groups[0];
+            dup_groups.sort();
+            let g = lines(&dup_groups[0])?;
             return Err(Error::input(
-                Location::at(&path, g[1], &cols.register_id),
+                Location::at(&path, g[1], column),
                 format!(
                     "the register id on line {} appears already on line {}; each resident must appear once{}",
                     g[1],
                     g[0],
-                    more(dup_groups.len() - 1, "duplicate")
+                    more_text(dup_groups.len() - 1)
                 ),
             ));
         }
         let mut bad = std::collections::BTreeSet::new();
         for g in &dup_groups {
-            let lines = g.iter().map(u64::to_string).collect::<Vec<_>>().join(", ");
-            for &l in g {
-                bad.insert(l);
-                rejects.push(Reject {
+            let ls = lines(g)?;
+            let text = ls.iter().map(u64::to_string).collect::<Vec<_>>().join(", ");
+            for (&o, &l) in g.iter().zip(&ls) {
+                bad.insert(o);
+                m.rejects.push(Reject {
                     line: l,
-                    column: cols.register_id.clone(),
-                    reason: format!("duplicate register id (lines {lines})"),
+                    column: column.clone(),
+                    reason: format!("duplicate register id (lines {text})"),
+                    broken_file: false,
                 });
             }
         }
-        people.retain(|p| !bad.contains(&p.line));
+        m.people.retain(|p| !bad.contains(&p.offset));
     }
-    rejects.sort_by_key(|r| r.line);
-    rejects.dedup_by(|a, b| a.line == b.line && a.reason == b.reason);
-    if !keep_rejects && let Some(first) = rejects.first() {
-        return Err(Error::input(
-            Location::at(&path, first.line, &first.column),
-            format!(
-                "{}{}",
-                first.reason,
-                more(rejects.len() - 1, "row with a problem")
-            ),
-        ));
-    }
-    if people.is_empty() {
+    m.rejects.sort_by_key(|r| r.line);
+    if m.people.is_empty() {
         return Err(Error::input(
             Location::file(&path),
             "no valid resident rows remain".to_string(),
         ));
     }
     crate::base::timing::phase("sort", t);
-    let extract_sha256 = list_hash(people.iter().map(|p| &p.hash));
+    let extract_sha256 = list_hash(m.people.iter().map(|p| &p.hash));
+    let text = |v: Vec<Box<str>>| v.into_iter().map(String::from).collect::<Vec<_>>();
     Ok(Register {
         path,
-        blank_rows,
+        blank_rows: m.blank_rows,
         file_sha256,
-        rows: n as u64,
-        people,
-        rejects,
+        rows: m.rows,
+        partial_dates: m.people.iter().filter(|p| p.partial_date()).count() as u64,
+        partial_decided: m.people.iter().filter(|p| p.decided()).count() as u64,
+        households: m.households(),
         extract_sha256,
-        strata: strata.values,
-        nationalities: nats.values,
-        households: households.values.len(),
-        text,
+        strata: m
+            .strata
+            .values
+            .iter()
+            .map(|k| k.split('\u{1f}').map(String::from).collect())
+            .collect(),
+        nationalities: text(std::mem::take(&mut m.nationalities.values)),
+        genders: text(std::mem::take(&mut m.genders.values)),
+        districts: text(std::mem::take(&mut m.districts.values)),
+        people: m.people,
+        ids,
+        rejects: m.rejects,
+        source,
     })
 }
 
-fn more(n: usize, what: &str) -> String {
-    match n {
-        0 => String::new(),
-        1 => format!(" (and 1 more {what}; use --rejects FILE to set such rows aside)"),
-        _ => format!(" (and {n} more {what}s; use --rejects FILE to set such rows aside)"),
+/// The canonical order (spec §6.4): positions in `people` sorted by register id
+/// bytes, then by file position (so that duplicates group stably). Sorted by keys:
+/// the first eight id bytes as a number (ids hold no NUL, so zero padding keeps the
+/// byte order) decide most comparisons without touching the ids.
+fn canonical_order(people: &[Person], ids: &[u8]) -> Vec<(u64, u32)> {
+    use rayon::prelude::*;
+    let id_of = |p: &Person| &ids[p.id_start as usize..p.id_start as usize + p.id_len as usize];
+    let head = |p: &Person| {
+        let b = id_of(p);
+        match b.get(..8) {
+            Some(h) => u64::from_be_bytes(h.try_into().unwrap_or_default()),
+            None => b.iter().fold(0u64, |k, &x| (k << 8) | u64::from(x)) << (8 * (8 - b.len())),
+        }
+    };
+    let mut keys: Vec<(u64, u32)> = people
+        .par_iter()
+        .enumerate()
+        .map(|(i, p)| (head(p), i as u32))
+        .collect();
+    keys.par_sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0).then_with(|| {
+            let (x, y) = (&people[a.1 as usize], &people[b.1 as usize]);
+            id_of(x).cmp(id_of(y)).then(x.offset.cmp(&y.offset))
+        })
+    });
+    keys
+}
+
+/// Puts `v[order[i].1]` at position i, in place (following each cycle once); marks
+/// `order` as it goes.
+fn permute(v: &mut [Person], order: &mut [(u64, u32)]) {
+    const DONE: u32 = u32::MAX;
+    for i in 0..v.len() {
+        if order[i].1 == DONE {
+            continue;
+        }
+        let first = v[i].clone();
+        let mut j = i;
+        loop {
+            let k = order[j].1 as usize;
+            order[j].1 = DONE;
+            if k == i {
+                v[j] = first;
+                break;
+            }
+            v[j] = v[k].clone();
+            j = k;
+        }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::NaiveDate;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+/// Line numbers of rows given by their offsets (only for messages: counted anew).
+fn line_numbers(path: &std::path::Path, source: &Source, offsets: &[u64]) -> Result<Vec<u64>> {
+    match source {
+        Source::Parquet(_) => Ok(offsets.iter().map(|o| o + 1).collect()),
+        Source::Csv(_) => {
+            use std::io::Read;
+            // Line ends before each offset, counted in one pass over the file.
+            let mut order: Vec<(u64, usize)> = offsets.iter().copied().zip(0..).collect();
+            order.sort_unstable();
+            let mut out = vec![0u64; offsets.len()];
+            let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+            let mut buf = vec![0u8; 1 << 20];
+            let (mut pos, mut lines, mut next) = (0u64, 1u64, 0usize);
+            while next < order.len() {
+                let n = f.read(&mut buf).map_err(|e| Error::io(path, e))?;
+                for &b in &buf[..n] {
+                    while next < order.len() && order[next].0 == pos {
+                        out[order[next].1] = lines;
+                        next += 1;
+                    }
+                    lines += u64::from(b == b'\n');
+                    pos += 1;
+                }
+                if n == 0 {
+                    for &(_, i) in &order[next..] {
+                        out[i] = lines;
+                    }
+                    break;
+                }
+            }
+            Ok(out)
+        }
     }
+}
 
-    #[test]
-    fn age_follows_the_bgb_birthday_rule() {
-        assert_eq!(age_on(d(2010, 3, 5), d(2026, 3, 4)), Some(15));
-        assert_eq!(age_on(d(2010, 3, 5), d(2026, 3, 5)), Some(16));
-        // Born 29 February: a year older on 1 March in a common year.
-        assert_eq!(age_on(d(2008, 2, 29), d(2024, 2, 28)), Some(15));
-        assert_eq!(age_on(d(2008, 2, 29), d(2024, 2, 29)), Some(16));
-        assert_eq!(age_on(d(2008, 2, 29), d(2025, 2, 28)), Some(16));
-        assert_eq!(age_on(d(2009, 2, 28), d(2025, 2, 28)), Some(16));
-        assert_eq!(age_on(d(2030, 1, 1), d(2026, 1, 1)), None);
-    }
-
-    #[test]
-    fn dates_in_both_forms() {
-        assert_eq!(parse_date("1980-04-30"), Some(d(1980, 4, 30)));
-        assert_eq!(parse_date("30.04.1980"), Some(d(1980, 4, 30)));
-        assert_eq!(parse_date("3.4.1980"), Some(d(1980, 4, 3)));
-        assert_eq!(parse_date("31.02.1980"), None);
-        assert_eq!(parse_date("1980"), None);
-    }
-
-    #[test]
-    fn record_hash_is_length_prefixed() {
-        // ("ab","c") and ("a","bc") must differ: the length prefixes separate fields.
-        let mut a = [""; 14];
-        a[0] = "ab";
-        a[1] = "c";
-        let mut b = [""; 14];
-        b[0] = "a";
-        b[1] = "bc";
-        assert_ne!(record_hash(&a), record_hash(&b));
-    }
-
-    #[test]
-    fn address_keys_normalise_spelling() {
-        assert_eq!(
-            address_key("Hauptstr.", "12 a", "44135"),
-            address_key("Hauptstraße", "12A", "44135")
-        );
-        assert_eq!(
-            address_key("Haupt Strasse", "1", "44135"),
-            "haupt straße|1|44135"
-        );
+fn more_text(n: usize) -> String {
+    let hint = "`sortes check --keep-going` lists them all; `sortes commit --rejects FILE` sets such rows aside, out of the draw";
+    match n {
+        0 => String::new(),
+        1 => format!(" (and 1 more row with a problem; {hint})"),
+        _ => format!(" (and {n} more rows with problems; {hint})"),
     }
 }

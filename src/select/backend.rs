@@ -7,7 +7,8 @@
 
 use good_lp::variable::UnsolvedProblem;
 use good_lp::{
-    Constraint, ResolutionError, Solution, SolutionStatus, SolverModel, Variable, microlp,
+    Constraint, ResolutionError, Solution, SolutionStatus, SolverModel, Variable, WithMipGap,
+    microlp,
 };
 
 use super::Solver;
@@ -43,9 +44,23 @@ impl Solver {
     }
 }
 
+/// Relative optimality gap at which microlp's branch and bound may stop (`|best bound −
+/// incumbent| ≤ MICROLP_MIP_GAP · |incumbent|`).
+///
+/// Why not 0: the weights of the pricing ILP span many orders of magnitude (multiplicative
+/// weights shrink to 1e-17 and below; duals of fixed agents are ~0), and with hundreds of
+/// interchangeable types the last 1e-9 of the objective can take millions of nodes to prove
+/// (measured: a demo pool of 233 applicants ran for more than 16 minutes at gap 0 and
+/// stopped after 5 nodes at 1e-7, with the gap at 1.0e-8). 1e-7 of the pricing value is far
+/// below the column-generation tolerance (`eps` = 5e-4 on the same scale), and callers that
+/// turn the value into a bound add the gap (`leximin.rs`). The stop is deterministic: it
+/// depends on the node sequence only, never on time.
+pub(crate) const MICROLP_MIP_GAP: f64 = 1e-7;
+
 /// Solves `problem` subject to `constraints` with `solver` and returns the values of `vars`.
 ///
-/// Only a proven optimum counts as success. HiGHS runs with `mip_rel_gap = mip_abs_gap = 0`
+/// Only a proven optimum counts as success (for microlp: proven within
+/// [`MICROLP_MIP_GAP`]). HiGHS runs with `mip_rel_gap = mip_abs_gap = 0`
 /// (its defaults, 1e-4 and 1e-6, would accept sub-optimal panels and could end column
 /// generation too early). Even then HiGHS closes the search tree up to its internal
 /// tolerances and reports model status `Optimal` with a residual relative gap (observed
@@ -61,7 +76,13 @@ pub(crate) fn solve(
     vars: &[Variable],
 ) -> Result<Vec<f64>, ResolutionError> {
     match solver {
-        Solver::Microlp => run(problem.using(microlp), constraints, vars, false),
+        Solver::Microlp => {
+            let model = problem
+                .using(microlp)
+                .with_mip_gap(MICROLP_MIP_GAP as f32)
+                .map_err(|e| ResolutionError::Str(e.to_string()))?;
+            run(model, constraints, vars, true)
+        }
         #[cfg(feature = "highs")]
         Solver::Highs => run(
             problem
@@ -85,7 +106,7 @@ fn run<M: SolverModel<Error = ResolutionError>>(
     mut model: M,
     constraints: Vec<Constraint>,
     vars: &[Variable],
-    zero_gap_limits: bool,
+    gap_limit_is_optimal: bool,
 ) -> Result<Vec<f64>, ResolutionError> {
     for c in constraints {
         model.add_constraint(c);
@@ -94,7 +115,7 @@ fn run<M: SolverModel<Error = ResolutionError>>(
     let status = sol.status();
     let optimal = match status {
         SolutionStatus::Optimal => true,
-        SolutionStatus::GapLimit => zero_gap_limits,
+        SolutionStatus::GapLimit => gap_limit_is_optimal,
         SolutionStatus::TimeLimit => false,
     };
     if !optimal {

@@ -215,9 +215,11 @@ fn run(
                 .ok_or_else(|| crate::base::error::Error::solver("pricing ILP infeasible"))?;
             t_ilp += tl.elapsed().as_secs_f64();
             let v: f64 = p.iter().zip(&d.u).map(|(&m, &u)| m as f64 * u).sum();
-            // Weak duality: (y, v) is feasible for the full dual, so obj − ŷ + v bounds the
-            // value of this stage from above; obj is achieved by the current columns.
-            let upper = d.obj - d.yhat + v;
+            // Weak duality: (y, v*) is feasible for the full dual, so obj − ŷ + v* bounds the
+            // value of this stage from above; obj is achieved by the current columns. The
+            // pricing ILP is solved to a relative gap (backend::MICROLP_MIP_GAP; 0 for
+            // HiGHS), so v* ≤ v·(1 + gap) (v ≥ 0: the duals are non-negative).
+            let upper = d.obj - d.yhat + v * (1.0 + super::backend::MICROLP_MIP_GAP);
             progress(&Progress {
                 phase: Phase::ColumnGeneration,
                 outer_iteration: outer,

@@ -276,7 +276,8 @@ pub fn check_panel(inst: &Instance, panel: &[u32]) -> crate::base::error::Result
 
 /// Maximum-weight panel (the pricing problem of column generation): maximise
 /// `Σ_{i∈P} weights[i]` over all panels `P` satisfying size, quotas and households, solved
-/// exactly by `solver`. Returns the sorted agent indices, `Ok(None)` if no panel is
+/// by `solver` to optimality (microlp: within a relative gap of 1e-7, see
+/// `backend::MICROLP_MIP_GAP`). Returns the sorted agent indices, `Ok(None)` if no panel is
 /// feasible.
 ///
 /// When interchangeable agents (see `types.rs`) have equal weights — as the duals in

@@ -66,28 +66,12 @@ pub fn write_register(
     crate::base::fsio::check_new(&pq_path, force)?;
     let people = synth::generate(cfg);
     let bytes = synth::to_csv_windows1252(&people, b';').map_err(Error::internal)?;
+    let cells: Vec<[String; 18]> = people.iter().map(synth::SynthPerson::cells).collect();
     let columns: Vec<Column> = synth::HEADER
         .iter()
         .enumerate()
         .map(|(i, name)| {
-            let values: Vec<String> = people
-                .iter()
-                .map(|p| match i {
-                    0 => p.register_id.clone(),
-                    1 => p.family_name.clone(),
-                    2 => p.given_names.clone(),
-                    3 => p.street.clone(),
-                    4 => p.house_number.clone(),
-                    5 => p.postcode.clone(),
-                    6 => p.city.clone(),
-                    7 => p.birth_date.format("%d.%m.%Y").to_string(),
-                    8 => p.gender.to_string(),
-                    9 => p.nationality.clone(),
-                    10 => p.stadtbezirk.to_string(),
-                    11 => if p.block_51 { "ja" } else { "" }.to_string(),
-                    _ => if p.block_52 { "ja" } else { "" }.to_string(),
-                })
-                .collect();
+            let values: Vec<&str> = cells.iter().map(|c| c[i].as_str()).collect();
             Column::new(PlSmallStr::from(*name), values)
         })
         .collect();

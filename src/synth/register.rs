@@ -49,12 +49,24 @@ pub struct SynthPerson {
     pub register_id: String,
     pub family_name: String,
     pub given_names: String,
+    /// Doktorgrad ("Dr." or empty).
+    pub doctorate: &'static str,
+    /// Namensvorsatz ("von der", or empty).
+    pub name_prefix: &'static str,
     pub street: String,
     pub house_number: String,
+    /// The letter of "12a", in its own column as registers keep it.
+    pub house_number_suffix: String,
+    /// Teilnummer ("1/2", or empty).
+    pub house_number_part: &'static str,
+    /// Adresszusatz ("c/o Kaya", "Gebäude B; 2. OG", or empty).
+    pub address_addition: String,
     pub postcode: String,
     pub city: String,
     pub birth_date: NaiveDate,
-    /// "m", "w" or "d".
+    /// How much of the birth date the register knows (day and month may be unknown).
+    pub birth_known: Known,
+    /// "M", "W", "D" or "X" (ohne Angabe), as register exports write it.
     pub gender: &'static str,
     /// German adjective as in the register, e.g. "deutsch", "türkisch".
     pub nationality: String,
@@ -65,13 +77,29 @@ pub struct SynthPerson {
     pub block_52: bool,
 }
 
-/// Column names of the CSV export, in field order.
-pub const HEADER: [&str; 13] = [
+/// How much of a birth date a register knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Known {
+    Date,
+    /// The day is unknown: `00.07.1955`.
+    Month,
+    /// Day and month are unknown: `00.00.1950`.
+    Year,
+}
+
+/// Column names of the CSV export, in field order (the names German register
+/// exports use, see docs/register-exports.md).
+pub const HEADER: [&str; 18] = [
     "Ordnungsmerkmal",
     "Familienname",
     "Vornamen",
+    "Doktorgrad",
+    "Namensvorsatz",
     "Straße",
     "Hausnummer",
+    "Hausnummerzusatz",
+    "Teilnummer",
+    "Adresszusatz",
     "PLZ",
     "Ort",
     "Geburtsdatum",
@@ -82,13 +110,116 @@ pub const HEADER: [&str; 13] = [
     "Sperrvermerk",
 ];
 
+impl SynthPerson {
+    /// The cells in [`HEADER`] order, as the export writes them: dates
+    /// `DD.MM.YYYY` with `00` for what is unknown, blocks `J`/`N`.
+    pub fn cells(&self) -> [String; 18] {
+        let d = &self.birth_date;
+        let date = match self.birth_known {
+            Known::Date => format!("{:02}.{:02}.{:04}", d.day(), d.month(), d.year()),
+            Known::Month => format!("00.{:02}.{:04}", d.month(), d.year()),
+            Known::Year => format!("00.00.{:04}", d.year()),
+        };
+        let mark = |b: bool| if b { "J" } else { "N" }.to_string();
+        [
+            self.register_id.clone(),
+            self.family_name.clone(),
+            self.given_names.clone(),
+            self.doctorate.to_string(),
+            self.name_prefix.to_string(),
+            self.street.clone(),
+            self.house_number.clone(),
+            self.house_number_suffix.clone(),
+            self.house_number_part.to_string(),
+            self.address_addition.clone(),
+            self.postcode.clone(),
+            self.city.clone(),
+            date,
+            self.gender.to_string(),
+            self.nationality.clone(),
+            self.stadtbezirk.to_string(),
+            mark(self.block_51),
+            mark(self.block_52),
+        ]
+    }
+}
+
 /// Generates exactly `cfg.population` residents of the 12 Stadtbezirke
 /// (2023 populations, scaled by largest remainder when the size differs).
 ///
 /// Rows come grouped by Stadtbezirk and building (like an address-sorted
 /// extract); members of a household are adjacent.
 pub fn generate(cfg: &SynthConfig) -> Vec<SynthPerson> {
-    generate_with_households(cfg).0
+    let (mut people, households) = generate_with_households(cfg);
+    export_details(&mut people, &households, cfg.seed);
+    people
+}
+
+/// What real exports carry beyond the basics, at rates of that order (from their
+/// own stream, so the residents themselves do not change): a Doktorgrad for some
+/// adults, a name prefix for some German families, the house-number letter in its
+/// own column, a few part numbers and address additions (one with a `;`, which the
+/// export must quote), gender X (ohne Angabe), and partial birth dates, most often
+/// for people born abroad.
+fn export_details(people: &mut [SynthPerson], households: &[Range<usize>], seed: u64) {
+    use super::Draws;
+    let mut r = Draw::new(seed ^ 0x6578_706f_7274_2d31);
+    const PREFIXES: [&str; 5] = ["von", "von der", "van", "de", "zu"];
+    const PARTS: [&str; 2] = ["1/2", "1/3"];
+    for h in households {
+        let prefix = (r.chance(6, 1000) && people[h.start].nationality == "deutsch")
+            .then(|| *r.pick(&PREFIXES));
+        let part = r.chance(3, 1000).then(|| *r.pick(&PARTS));
+        let family = people[h.start].family_name.clone();
+        for p in &mut people[h.clone()] {
+            if let Some(pre) = prefix
+                && p.family_name == family
+            {
+                p.name_prefix = pre;
+            }
+            if let Some(part) = part {
+                p.house_number_part = part;
+            }
+        }
+    }
+    let families: Vec<String> = people.iter().map(|p| p.family_name.clone()).collect();
+    for p in people.iter_mut() {
+        let split = p.house_number.find(|c: char| !c.is_ascii_digit());
+        if let Some(i) = split {
+            p.house_number_suffix = p.house_number[i..].to_string();
+            p.house_number.truncate(i);
+        }
+        // Adults of 30 and more (on the default reference date).
+        if p.birth_date.year() <= 1996 && r.chance(15, 1000) {
+            p.doctorate = "Dr.";
+        }
+        let w = r.below(1000);
+        p.address_addition = if w < 5 {
+            format!("c/o {}", r.pick(&families))
+        } else if w < 7 {
+            "Gebäude B; 2. OG".to_string()
+        } else if w < 9 {
+            format!("bei {}", r.pick(&families))
+        } else {
+            String::new()
+        };
+        p.gender = match p.gender {
+            _ if r.chance(5, 10_000) => "X",
+            "m" => "M",
+            "w" => "W",
+            _ => "D",
+        };
+        let partial = if p.nationality == "deutsch" {
+            r.chance(5, 10_000)
+        } else {
+            r.chance(2, 100)
+        };
+        p.birth_known = match (partial, r.chance(7, 10)) {
+            (false, _) => Known::Date,
+            (true, true) => Known::Month,
+            (true, false) => Known::Year,
+        };
+    }
 }
 
 /// One row per person after a header row, fields in [`HEADER`] order, CRLF
@@ -97,7 +228,7 @@ pub fn generate(cfg: &SynthConfig) -> Vec<SynthPerson> {
 /// delimiter, a quote or a line break.
 pub fn to_csv_utf8(people: &[SynthPerson], delimiter: u8) -> String {
     let delim = char::from(delimiter);
-    let mut out = String::with_capacity(128 * (people.len() + 1));
+    let mut out = String::with_capacity(160 * (people.len() + 1));
     for (i, h) in HEADER.iter().enumerate() {
         if i > 0 {
             out.push(delim);
@@ -106,31 +237,10 @@ pub fn to_csv_utf8(people: &[SynthPerson], delimiter: u8) -> String {
     }
     out.push_str("\r\n");
     for p in people {
-        let fields: [&str; 7] = [
-            &p.register_id,
-            &p.family_name,
-            &p.given_names,
-            &p.street,
-            &p.house_number,
-            &p.postcode,
-            &p.city,
-        ];
-        for (i, f) in fields.iter().enumerate() {
+        for (i, f) in p.cells().iter().enumerate() {
             if i > 0 {
                 out.push(delim);
             }
-            push_field(&mut out, f, delim);
-        }
-        out.push(delim);
-        push_date(&mut out, p.birth_date);
-        for f in [
-            p.gender,
-            &p.nationality,
-            p.stadtbezirk,
-            if p.block_51 { "ja" } else { "" },
-            if p.block_52 { "ja" } else { "" },
-        ] {
-            out.push(delim);
             push_field(&mut out, f, delim);
         }
         out.push_str("\r\n");
@@ -182,26 +292,6 @@ fn push_field(out: &mut String, field: &str, delim: char) {
         out.push('"');
     } else {
         out.push_str(field);
-    }
-}
-
-fn push_date(out: &mut String, d: NaiveDate) {
-    push_padded(out, d.day(), 2);
-    out.push('.');
-    push_padded(out, d.month(), 2);
-    out.push('.');
-    if (0..=9999).contains(&d.year()) {
-        push_padded(out, d.year().unsigned_abs(), 4);
-    } else {
-        out.push_str(&d.year().to_string());
-    }
-}
-
-fn push_padded(out: &mut String, value: u32, width: u32) {
-    let mut div = 10u32.pow(width - 1);
-    while div > 0 {
-        out.push(char::from(b'0' + ((value / div) % 10) as u8));
-        div /= 10;
     }
 }
 
@@ -1401,11 +1491,17 @@ fn generate_with_households(cfg: &SynthConfig) -> (Vec<SynthPerson>, Vec<Range<u
                         register_id: register_id(register_number(index, &id_keys)),
                         family_name: p.family_name,
                         given_names: p.given_names,
+                        doctorate: "",
+                        name_prefix: "",
                         street: street.name.clone(),
                         house_number: house_number.clone(),
+                        house_number_suffix: String::new(),
+                        house_number_part: "",
+                        address_addition: String::new(),
                         postcode: street.postcode.to_string(),
                         city: "Dortmund".to_string(),
                         birth_date: p.birth_date,
+                        birth_known: Known::Date,
                         gender: p.gender.code(),
                         nationality: p.nationality.to_string(),
                         stadtbezirk: district.name.as_str(),
@@ -1568,7 +1664,7 @@ mod tests {
         let cfg = small(11);
         let people = generate(&cfg);
         let n = people.len();
-        let male = share(people.iter().filter(|p| p.gender == "m").count(), n);
+        let male = share(people.iter().filter(|p| p.gender == "M").count(), n);
         assert!((male - 0.492).abs() < 0.015, "male share {male}");
         let foreign = share(
             people.iter().filter(|p| p.nationality != "deutsch").count(),
@@ -1753,7 +1849,11 @@ mod tests {
             assert!(text.contains(c), "{c}");
         }
         assert!(bytes.contains(&0xDF) && bytes.contains(&0xFC));
-        assert!(text.starts_with("Ordnungsmerkmal;Familienname;Vornamen;Straße;"));
+        assert!(
+            text.starts_with(
+                "Ordnungsmerkmal;Familienname;Vornamen;Doktorgrad;Namensvorsatz;Straße;"
+            )
+        );
         assert!(text.ends_with("\r\n"));
         assert_eq!(text.matches("\r\n").count(), people.len() + 1);
     }

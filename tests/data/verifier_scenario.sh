@@ -62,7 +62,7 @@ for i in range(300):
                  "Dortmund", date, r.choice("mw"), r.choice(nat), b,
                  "ja" if i % 37 == 5 else "", "ja" if i % 53 == 7 else ""])
 r.shuffle(rows)
-rows[40:40] = [[], [""] * 13, ["  "]]                    # blank lines: not residents
+rows[40:40] = [[], [""] * 13, ["  "] * 13]            # blank lines: not residents
 hdr = ["Ordnungsmerkmal", "Familienname", "Vornamen", "Straße", "Hausnummer", "PLZ", "Ort",
        "Geburtsdatum", "Geschlecht", "Staatsangehörigkeit", "Stadtbezirk", "Auskunftssperre",
        "Sperrvermerk"]

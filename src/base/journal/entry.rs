@@ -190,6 +190,10 @@ pub struct Commit {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rejects_sha256: Option<Sha256>,
     pub residents: u64,
+    /// Residents with a partial birth date, and those of them for whom the rule of
+    /// spec §6.5 decided eligibility or the age band.
+    pub partial_birth_dates: u64,
+    pub partial_birth_dates_decided: u64,
     pub eligible: u64,
     pub eligible_sha256: Sha256,
     /// Excluded residents by first reason (every reason listed, also with 0).

@@ -208,9 +208,19 @@ pub struct Privacy {
 pub struct Columns {
     pub given_names: String,
     pub family_name: String,
+    /// The optional address parts below: a column named here must be in the data;
+    /// left out, the invitees.csv column of that name is used where the data has it.
+    /// Doktorgrad, before the given names and in the salutation.
+    pub doctorate: Option<String>,
+    /// Namensvorsatz ("von der"), before the family name.
+    pub name_prefix: Option<String>,
     pub street: String,
     pub house_number: String,
-    /// Extra address line (c/o, apartment), if the data has one.
+    /// House-number suffix, written onto the number ("12a").
+    pub house_number_suffix: Option<String>,
+    /// Teilnummer, after the number ("16 1/7").
+    pub house_number_part: Option<String>,
+    /// Address addition ("c/o …", "bei …"), a line between name and street.
     pub address_extra: Option<String>,
     pub postcode: String,
     pub city: String,
@@ -218,13 +228,24 @@ pub struct Columns {
     pub code: String,
 }
 
+impl Columns {
+    /// The column of an optional address part: as configured, else its invitees.csv name.
+    pub fn optional<'a>(configured: &'a Option<String>, default: &'a str) -> &'a str {
+        configured.as_deref().unwrap_or(default)
+    }
+}
+
 impl Default for Columns {
     fn default() -> Self {
         Columns {
             given_names: "given_names".into(),
             family_name: "family_name".into(),
+            doctorate: None,
+            name_prefix: None,
             street: "street".into(),
             house_number: "house_number".into(),
+            house_number_suffix: None,
+            house_number_part: None,
             address_extra: None,
             postcode: "postcode".into(),
             city: "city".into(),

@@ -98,6 +98,13 @@ pub struct RegisterConfig {
     /// Nationality values counted as German for the `citizenship` stratum.
     #[serde(default = "default_german")]
     pub german_values: Vec<String>,
+    /// What the export writes for gender → the canonical value (spec §6.2); replaces
+    /// the default map (M/W/D/X, männlich/weiblich/divers/ohne Angabe, empty → x).
+    pub gender_map: Option<BTreeMap<String, String>>,
+    /// What the export writes for a nationality → the canonical value (spec §6.2);
+    /// replaces the default map (000, D, DE, DEU, … → deutsch). Values it does not
+    /// hold are kept as they are.
+    pub nationality_map: Option<BTreeMap<String, String>>,
 }
 
 fn default_encoding() -> String {
@@ -107,7 +114,7 @@ fn default_delimiter() -> String {
     "auto".into()
 }
 fn default_true_values() -> Vec<String> {
-    ["ja", "j", "x", "1", "true", "yes", "wahr"]
+    ["ja", "j", "x", "1", "true", "yes", "y", "wahr"]
         .map(String::from)
         .to_vec()
 }
@@ -129,8 +136,18 @@ pub struct Columns {
     pub register_id: String,
     pub family_name: Option<String>,
     pub given_names: Option<String>,
+    /// Doktorgrad ("Dr.", "Prof. Dr."): on the letter and in the salutation.
+    pub doctorate: Option<String>,
+    /// Namensvorsatz ("von der"): before the family name.
+    pub name_prefix: Option<String>,
     pub street: Option<String>,
     pub house_number: Option<String>,
+    /// Hausnummerzusatz / Buchstabe ("a" of 12a): part of the address and the household.
+    pub house_number_suffix: Option<String>,
+    /// Teilnummer der Hausnummer ("1/2"): part of the address and the household.
+    pub house_number_part: Option<String>,
+    /// Adresszusatz ("c/o Müller", "Gebäude B"): a line of the address block.
+    pub address_addition: Option<String>,
     pub postcode: Option<String>,
     pub city: Option<String>,
     /// ISO (YYYY-MM-DD) or German (DD.MM.YYYY) birth date …
@@ -448,10 +465,19 @@ impl Process {
         crate::base::run::Layout::at(self.out_dir())
     }
 
-    /// Label of the age band containing `age` (e.g. "25-34", "75+"), or None below the first edge.
-    pub fn age_band(&self, age: u32) -> Option<String> {
-        age_band_label(&self.file.draw.age_bands, age)
+    /// Label of the age band containing `age` (e.g. "25-34", "75+"); below the first
+    /// edge `unter <first edge>` (spec §7.1), the label the strata use too.
+    pub fn age_band(&self, age: u32) -> String {
+        band_label(&self.file.draw.age_bands, age)
     }
+}
+
+/// [`age_band_label`], or `unter <first edge>` below the first edge.
+pub fn band_label(edges: &[u32], age: u32) -> String {
+    age_band_label(edges, age).unwrap_or_else(|| match edges.first() {
+        Some(first) => format!("unter {first}"),
+        None => String::new(),
+    })
 }
 
 pub fn age_band_label(edges: &[u32], age: u32) -> Option<String> {
