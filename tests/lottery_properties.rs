@@ -56,6 +56,39 @@ proptest! {
         prop_assert!(r.max_deviation <= r.start_deviation);
         prop_assert!(r.max_deviation >= r.lower_bound);
     }
+
+    /// Agent n (added to every panel) has π = 1 and agent n + 1 (on no panel) π = 0;
+    /// whatever panels the generator offers — here arbitrary ones, mostly without the
+    /// first and with the second — they end with m and 0 tickets.
+    #[test]
+    fn certain_agents_get_m_tickets_and_impossible_ones_none(
+        (n, panels, probs, m) in rounding_case(),
+        offers in proptest::collection::vec(proptest::collection::vec(any::<bool>(), 14), 0..40)
+    ) {
+        let (sure, never) = (n as u32, n as u32 + 1);
+        let panels: Vec<Vec<u32>> = panels
+            .into_iter()
+            .map(|mut p| {
+                p.push(sure);
+                p
+            })
+            .collect();
+        let mut offers = offers.into_iter().map(|bits| {
+            (0..n as u32 + 2).filter(|&i| bits[i as usize]).collect::<Vec<u32>>()
+        });
+        let r = round(&panels, &probs, n + 2, m, &mut |_| offers.next());
+        let tickets = |i: u32| -> u64 {
+            r.panels
+                .iter()
+                .zip(&r.counts)
+                .filter(|(p, _)| p.contains(&i))
+                .map(|(_, &c)| u64::from(c))
+                .sum()
+        };
+        prop_assert_eq!(tickets(sure), u64::from(m));
+        prop_assert_eq!(tickets(never), 0);
+        prop_assert_eq!(r.counts.iter().map(|&c| u64::from(c)).sum::<u64>(), u64::from(m));
+    }
 }
 
 /// Two categories (a: 2 values, b: 2 values), n agents, panel size k.

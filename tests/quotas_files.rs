@@ -10,7 +10,7 @@ use sortes::base::error::{Error, Location};
 use sortes::quotas::dortmund::{self, DISTRICT_GROUPS, DISTRICTS};
 use sortes::quotas::{
     QuotaFile, StatsCategory, StatsValue, Tolerance, apportion, check_against_k,
-    counts_from_statistics, derive, derive_category, read_pool, read_quota_file,
+    counts_from_statistics, derive, derive_category, propose_for_k, read_pool, read_quota_file,
     read_research_pool, write_quota_file,
 };
 use sortes::select::instance::build as build_instance;
@@ -226,6 +226,46 @@ fn sums_against_k_are_checked_per_category() {
         msg.contains("\"gender\"") && msg.contains("add up to 4") && msg.contains("minimums"),
         "{msg}"
     );
+}
+
+/// The case: age minimums adding up to 76 for k = 75 get a concrete proposal
+/// (by hand: the largest minimum, 16-29 at 22, drops by one). Flex bounds are respected,
+/// maximums are raised at the largest one, and an impossible flex says so.
+#[test]
+fn sums_against_k_come_with_the_smallest_change() {
+    let (_d, p) = temp(
+        "q.csv",
+        "category,value,min,max,min_flex,max_flex\nage,16-29,22,30,22,30\nage,30-49,20,30,,\nage,50-64,22,30,,\nage,65+,12,30,,\n",
+    );
+    let qf = read_quota_file(&p).expect("valid");
+    // 16-29 is held at 22 by its min_flex, so the first value with the largest minimum
+    // that may move is 50-64.
+    let (_, msg) = input_err(check_against_k(&qf, 75, &p).expect_err("76 > 75"));
+    assert!(
+        msg.contains("smallest change: 50-64 minimum 22 -> 21"),
+        "{msg}"
+    );
+    assert_eq!(
+        propose_for_k(&qf.categories[0], 73),
+        Some(vec![
+            "30-49 minimum 20 -> 19".to_string(),
+            "50-64 minimum 22 -> 20".to_string(),
+        ])
+    );
+    // Maximums: Σ max = 120 < 121 → the largest maximum (first of the ties, 16-29, held
+    // at 30 by max_flex) → 30-49.
+    assert_eq!(
+        propose_for_k(&qf.categories[0], 121).map(|v| v[..1].to_vec()),
+        Some(vec!["30-49 maximum 30 -> 31".to_string()])
+    );
+    let (_d2, p2) = temp(
+        "q.csv",
+        "category,value,min,max,min_flex,max_flex\ng,a,3,4,3,4\ng,b,3,4,3,4\n",
+    );
+    let qf2 = read_quota_file(&p2).expect("valid");
+    assert_eq!(propose_for_k(&qf2.categories[0], 5), None);
+    let (_, msg) = input_err(check_against_k(&qf2, 5, &p2).expect_err("6 > 5"));
+    assert!(msg.contains("min_flex/max_flex do not allow"), "{msg}");
 }
 
 // ---------------------------------------------------------------------------------------

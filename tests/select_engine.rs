@@ -457,6 +457,47 @@ fn jointly_infeasible_quotas_get_minimal_relaxation() {
     assert!(!err.conflicts.is_empty());
 }
 
+/// The two "a" applicants share a household; the quota needs both. The quotas alone can
+/// be met, so the explanation must blame the household rule, not the quotas, and the
+/// relaxation (worked out by hand: a's minimum 2 -> 1) must respect households.
+#[test]
+fn household_rule_is_named_when_it_breaks_the_quotas() {
+    let value = |name: &str, min, max| QuotaValue {
+        name: name.into(),
+        min,
+        max,
+    };
+    let inst = Instance {
+        k: 2,
+        categories: vec![Category {
+            name: "g".into(),
+            values: vec![value("a", 2, 2), value("b", 0, 2)],
+        }],
+        agents: vec![vec![0], vec![0], vec![1], vec![1]],
+        households: Some(vec![Some(7), Some(7), None, None]),
+    };
+    let err = feasibility(&inst).expect_err("infeasible");
+    assert!(
+        err.conflicts.iter().any(|c| c.contains("household rule")),
+        "{err}"
+    );
+    assert!(
+        !err.conflicts
+            .iter()
+            .any(|c| c.contains("quotas of several")),
+        "{err}"
+    );
+    let relax = err.relaxation.clone().expect("relaxation");
+    assert_eq!(relax.len(), 1, "{err}");
+    assert_eq!((relax[0].value.as_str(), relax[0].new_min), ("a", 1));
+    // Without the shared household the same quotas are feasible.
+    let apart = Instance {
+        households: None,
+        ..inst
+    };
+    assert!(feasibility(&apart).is_ok());
+}
+
 #[test]
 fn feasible_instance_passes_feasibility() {
     assert!(feasibility(&small20()).is_ok());

@@ -31,6 +31,13 @@
 //!
 //! Every panel in the lottery comes from the distribution or from the pricing ILP, so
 //! every numbered panel meets the quotas (checked again before writing).
+//!
+//! Certain stays certain: an agent with π_i = 1 (target exactly m tickets) is on every
+//! panel of positive probability, and one with π_i = 0 on none. A ticket only ever moves
+//! to a panel that keeps both (an *admissible* panel): step 3 forces them in and out of
+//! the generated panel and drops a generated panel that does not comply, and step 2 never
+//! moves a ticket to a distribution panel of probability 0 that does not comply. So their
+//! deviation stays 0: m tickets and 0 tickets, always.
 //! Lower bound reported with the result: `max_i dist(m π_i, ℤ)`: an agent's ticket
 //! count is an integer, so no rounding can come closer than that.
 
@@ -98,7 +105,7 @@ pub fn round(
     for &j in order.iter().take(extra) {
         counts[j] += 1;
     }
-    let mut s = Search::new(n, target);
+    let mut s = Search::new(n, target, mi);
     for (p, &c) in panels.iter().zip(&counts) {
         s.add_panel(p.clone(), c);
     }
@@ -134,18 +141,30 @@ struct Search {
     counts: Vec<i128>,
     /// d_i = tickets_i·U − m π_i.
     d: Vec<i128>,
+    /// Agents with π_i = 1 and with π_i = 0 (see the module docs).
+    certain: Vec<usize>,
+    impossible: Vec<usize>,
+    /// Per panel: it holds every certain agent and no impossible one.
+    admissible: Vec<bool>,
 }
 
 impl Search {
-    fn new(n: usize, target: Vec<i128>) -> Search {
+    fn new(n: usize, target: Vec<i128>, m: i128) -> Search {
         Search {
             n,
             words: n.div_ceil(64),
             panels: Vec::new(),
             bits: Vec::new(),
             counts: Vec::new(),
+            certain: (0..n).filter(|&i| target[i] == m * UNIT).collect(),
+            impossible: (0..n).filter(|&i| target[i] == 0).collect(),
+            admissible: Vec::new(),
             d: target.iter().map(|&t| -t).collect(),
         }
+    }
+
+    fn has(&self, j: usize, i: usize) -> bool {
+        self.bits[j][i / 64] & (1 << (i % 64)) != 0
     }
 
     fn add_panel(&mut self, p: Vec<u32>, c: i128) {
@@ -157,6 +176,10 @@ impl Search {
         self.panels.push(p);
         self.bits.push(b);
         self.counts.push(c);
+        let j = self.panels.len() - 1;
+        let ok = self.certain.iter().all(|&i| self.has(j, i))
+            && !self.impossible.iter().any(|&i| self.has(j, i));
+        self.admissible.push(ok);
     }
 
     /// Step 3: one generated panel and move; false when no try lowers the key.
@@ -184,8 +207,12 @@ impl Search {
             for a in sources {
                 let weights: Vec<f64> = (0..self.n)
                     .map(|i| {
-                        let in_a = self.bits[a][i / 64] & (1 << (i % 64)) != 0;
-                        if i == w {
+                        let in_a = self.has(a, i);
+                        if self.certain.binary_search(&i).is_ok() {
+                            big
+                        } else if self.impossible.binary_search(&i).is_ok() {
+                            -big
+                        } else if i == w {
                             if over { -big } else { big }
                         } else if in_a && self.d[i] - UNIT <= -dmax {
                             big
@@ -206,7 +233,7 @@ impl Search {
                 let b = self.panels.len();
                 self.add_panel(p.clone(), 0);
                 let (mx, cnt) = self.max_after(a, b, &self.by_abs());
-                if (mx, cnt) < key {
+                if self.admissible[b] && (mx, cnt) < key {
                     seen.insert(p);
                     self.apply(a, b);
                     return true;
@@ -221,6 +248,7 @@ impl Search {
         self.panels.pop();
         self.bits.pop();
         self.counts.pop();
+        self.admissible.pop();
     }
 
     fn max_abs(&self) -> i128 {
@@ -332,7 +360,7 @@ impl Search {
     }
 
     /// Candidate moves: every source (with a ticket, passing `src`) and target
-    /// (passing `dst`); when that is more than TOP² pairs, the `TOP` panels that lose a
+    /// (admissible, passing `dst`); when that is more than TOP² pairs, the `TOP` panels that lose a
     /// ticket most cheaply (smallest `minus`) and the `TOP` that gain one most cheaply
     /// (smallest `plus`). The overlap term only lowers a pair's Σ d² change, so the
     /// best pairs are almost always among these; the limit keeps a step at
@@ -349,7 +377,12 @@ impl Search {
             .copied()
             .filter(|&a| self.counts[a] > 0 && src(a))
             .collect();
-        let mut to: Vec<usize> = sorted.1.iter().copied().filter(|&b| dst(b)).collect();
+        let mut to: Vec<usize> = sorted
+            .1
+            .iter()
+            .copied()
+            .filter(|&b| self.admissible[b] && dst(b))
+            .collect();
         if from.len() * to.len() > TOP * TOP {
             from.truncate(TOP);
             to.truncate(TOP);
@@ -446,5 +479,33 @@ mod tests {
         let r = round(&panels, &probs, 3, 4, &mut |_| None);
         assert_eq!(r.counts, vec![2, 1, 1]);
         assert_eq!(r.max_deviation, 0);
+    }
+
+    #[test]
+    fn generated_panels_keep_certain_agents_in_and_impossible_ones_out() {
+        // m = 2. Agent 0 has π = 1 (target 2 tickets), agent 5 π = 0; agents 1, 2 want
+        // 0.5 tickets, agents 3, 4 want 1.5. Panel A = {0,1,2} holds both tickets, so
+        // agents 1–4 are 1.5 tickets off and step 3 runs. The generator first offers
+        // {2,3,4}, which would lower the key but drops agent 0, then {0,3,4}; only the
+        // second may be used.
+        let u = UNIT;
+        let mut s = Search::new(6, vec![2 * u, u / 2, u / 2, 3 * u / 2, 3 * u / 2, 0], 2);
+        s.add_panel(vec![0, 1, 2], 2);
+        let mut offers = vec![vec![0, 3, 4], vec![2, 3, 4]];
+        let mut seen = std::collections::BTreeSet::new();
+        let moved = s.generate(
+            &mut |w: &[f64]| {
+                // Forcing weights: agent 0 in, agent 5 out.
+                assert!(w[0] > 1e6 && w[5] < -1e6);
+                offers.pop()
+            },
+            &mut seen,
+        );
+        assert!(moved);
+        assert_eq!(s.panels.last().unwrap(), &vec![0, 3, 4]);
+        assert_eq!(s.counts, vec![1, 1]);
+        assert_eq!(s.d[0], 0);
+        assert_eq!(s.d[5], 0);
+        assert_eq!(s.max_abs(), u / 2);
     }
 }

@@ -181,19 +181,24 @@ fn parse_bound(s: &str, column: &str, loc: Location) -> Result<u32> {
 /// Checks every category against the panel size `k`: the minimums of a category must not add
 /// up to more than `k` and its maximums not to less than `k` (otherwise no panel of `k` people
 /// can meet them). `path` names the quota file in the error, whose line is the category's first
-/// row.
+/// row. The error proposes the smallest change ([`propose_for_k`]).
 pub fn check_against_k(qf: &QuotaFile, k: usize, path: &Path) -> Result<()> {
     for c in &qf.categories {
         let sum_min: u64 = c.values.iter().map(|v| u64::from(v.min)).sum();
         let sum_max: u64 = c.values.iter().map(|v| u64::from(v.max)).sum();
         let line = c.values.first().map_or(0, |v| v.line);
         let loc = Location::line(path, line);
+        let proposal = |c: &QuotaCategory| match propose_for_k(c, k) {
+            Some(changes) => format!("smallest change: {}", changes.join(", ")),
+            None => "even min_flex/max_flex do not allow it; change the category or k".to_string(),
+        };
         if sum_min > k as u64 {
             return Err(Error::input(
                 loc,
                 format!(
-                    "in category \"{}\" the minimums add up to {sum_min}, more than the panel size {k}; lower some minimums",
-                    c.name
+                    "in category \"{}\" the minimums add up to {sum_min}, more than the panel size {k}; lower some minimums ({})",
+                    c.name,
+                    proposal(c)
                 ),
             ));
         }
@@ -201,13 +206,52 @@ pub fn check_against_k(qf: &QuotaFile, k: usize, path: &Path) -> Result<()> {
             return Err(Error::input(
                 loc,
                 format!(
-                    "in category \"{}\" the maximums add up to {sum_max}, less than the panel size {k}; raise some maximums",
-                    c.name
+                    "in category \"{}\" the maximums add up to {sum_max}, less than the panel size {k}; raise some maximums ({})",
+                    c.name,
+                    proposal(c)
                 ),
             ));
         }
     }
     Ok(())
+}
+
+/// The smallest change of one category's bounds that lets its minimums add up to at most
+/// `k` and its maximums to at least `k`, as readable changes (`16-29 minimum 22 -> 21`);
+/// `None` if min_flex/max_flex forbid it. Nothing is needed → empty list.
+///
+/// Rule: the total change is the excess (Σ min − k, or k − Σ max), which no change can
+/// undercut; it is taken one seat at a time from the value with the largest minimum
+/// (raised at the one with the largest maximum), ties to the first in the file, never
+/// below min_flex or above max_flex. The largest values lose the smallest share per seat.
+/// Whether the pool can fill the proposal is the selection's question (its relaxation ILP
+/// sees the applicants).
+pub fn propose_for_k(c: &QuotaCategory, k: usize) -> Option<Vec<String>> {
+    let mut min: Vec<u64> = c.values.iter().map(|v| u64::from(v.min)).collect();
+    let mut max: Vec<u64> = c.values.iter().map(|v| u64::from(v.max)).collect();
+    let k = k as u64;
+    while min.iter().sum::<u64>() > k {
+        let i = (0..min.len())
+            .filter(|&i| min[i] > c.values[i].min_flex.map_or(0, u64::from))
+            .max_by(|&a, &b| min[a].cmp(&min[b]).then(b.cmp(&a)))?;
+        min[i] -= 1;
+    }
+    while max.iter().sum::<u64>() < k {
+        let i = (0..max.len())
+            .filter(|&i| c.values[i].max_flex.is_none_or(|f| max[i] < u64::from(f)))
+            .max_by(|&a, &b| max[a].cmp(&max[b]).then(b.cmp(&a)))?;
+        max[i] += 1;
+    }
+    let mut out = Vec::new();
+    for (i, v) in c.values.iter().enumerate() {
+        if min[i] != u64::from(v.min) {
+            out.push(format!("{} minimum {} -> {}", v.value, v.min, min[i]));
+        }
+        if max[i] != u64::from(v.max) {
+            out.push(format!("{} maximum {} -> {}", v.value, v.max, max[i]));
+        }
+    }
+    Some(out)
 }
 
 /// Writes a quota file in the sortes layout `category,value,min,max,min_flex,max_flex`

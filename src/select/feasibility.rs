@@ -174,6 +174,22 @@ pub(crate) fn explain(inst: &Instance) -> Infeasibility {
         }
     }
     let relaxation = relax(inst, None).ok().flatten();
+    if conflicts.is_empty() && inst.households.is_some() {
+        // The quotas alone may be satisfiable, the household rule being what breaks them.
+        let alone = Instance {
+            households: None,
+            ..inst.clone()
+        };
+        let tm = TypeModel::build(&alone, true);
+        if let Ok(Some(_)) =
+            Pricer::new(&alone, &tm, Solver::Microlp).best_panel(&vec![0.0; tm.len()])
+        {
+            conflicts.push(
+                "the household rule makes it impossible: the quotas could be met, but only by selecting two or more people of one household (at most one per household may be selected)"
+                    .to_string(),
+            );
+        }
+    }
     if conflicts.is_empty() {
         let which: Vec<String> = relaxation
             .iter()
