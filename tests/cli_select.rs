@@ -452,3 +452,75 @@ fn leximin_finishes_on_the_demo_pool_with_tiny_weights() {
     assert!(panels > 0);
     assert!((mass - 1.0).abs() < 1e-6, "probabilities sum to {mass}");
 }
+
+/// Goldilocks through a process: `select --algorithm goldilocks --gamma 0.5 --compare`
+/// journals the algorithm, γ and the comparison, the lottery is built on its distribution, and `sortes verify` and the
+/// independent Python verifier both pass. A γ that is not a positive number is refused.
+#[test]
+fn goldilocks_is_journaled_and_verified() {
+    let p = example();
+    p.drawn();
+    let apps = p.applications();
+    p.run(&["intake", "--applications", apps.to_str().unwrap()])
+        .success();
+    for bad in ["0", "-1", "abc", "1e3", "0.1234567890123"] {
+        let a = p
+            .run(&[
+                "select",
+                "--algorithm",
+                "goldilocks",
+                &format!("--gamma={bad}"),
+            ])
+            .failure();
+        assert!(stderr_of(&a).contains("gamma"), "{bad}: {}", stderr_of(&a));
+    }
+    let a = p
+        .run(&[
+            "select",
+            "--algorithm",
+            "goldilocks",
+            "--gamma",
+            "0.5",
+            "--compare",
+        ])
+        .success();
+    let out = stdout_of(&a);
+    assert!(out.contains("goldilocks selection"), "{out}");
+    assert!(out.contains("comparison (γ = 0.5"), "{out}");
+    // The comparison: one row per algorithm, journaled as an output of the selection.
+    let cmp = std::fs::read_to_string(p.path("out/public/selection/comparison.csv")).unwrap();
+    let names: Vec<&str> = cmp
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(names, ["legacy", "leximin", "goldilocks"]);
+    let journal = std::fs::read_to_string(p.path("out/journal.jsonl")).unwrap();
+    let select = journal
+        .lines()
+        .find(|l| l.contains("\"step\":\"select\""))
+        .expect("select entry");
+    assert!(select.contains("\"algorithm\":\"goldilocks\""), "{select}");
+    assert!(select.contains("\"gamma\":\"0.500000000000\""), "{select}");
+    assert!(select.contains("comparison.csv"), "{select}");
+    // The probabilities sum to k = 6 (read from the published file).
+    let probs = std::fs::read_to_string(p.path("out/public/selection/probabilities.csv")).unwrap();
+    let sum: f64 = probs
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().parse::<f64>().unwrap())
+        .sum();
+    assert!((sum - 6.0).abs() < 1e-6, "{sum}");
+    p.build_lottery().success();
+    p.run(&["verify"]).success();
+    let root = env!("CARGO_MANIFEST_DIR");
+    let py = std::process::Command::new("python3")
+        .arg(format!("{root}/docs/verifier/sortes_verify.py"))
+        .arg("--process")
+        .arg(&p.toml)
+        .output()
+        .expect("python3 is installed");
+    let out = String::from_utf8_lossy(&py.stdout);
+    assert!(py.status.success(), "{out}");
+    assert!(!out.contains("FAIL"), "{out}");
+}

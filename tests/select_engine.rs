@@ -6,8 +6,9 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 use sortes::base::error::Kind;
 use sortes::select::{
-    Category, Distribution, Instance, Options, QuotaValue, check_panel, feasibility,
-    legacy_probabilities, leximin, marginals, maximin,
+    Category, Distribution, Instance, Options, QuotaValue, check_panel, feasibility, goldilocks,
+    goldilocks_value, goldilocks_with_certificate, legacy_probabilities, leximin, marginals,
+    maximin,
 };
 
 /// Alternate(200, 20), generated from its published definition.
@@ -195,14 +196,7 @@ fn exact_leximin(n: usize, panels: &[Vec<u32>]) -> Vec<f64> {
         let mut vars = ProblemVariables::new();
         let lam: Vec<Variable> = panels.iter().map(|_| vars.add(variable().min(0))).collect();
         let z = vars.add(variable().min(0).max(1));
-        let pi = |i: usize| -> Expression {
-            panels
-                .iter()
-                .zip(&lam)
-                .filter(|(p, _)| p.contains(&(i as u32)))
-                .map(|(_, &v)| Expression::from(v))
-                .sum()
-        };
+        let pi = |i: usize| pi_expr(panels, &lam, i);
         let obj: Expression = match target {
             Some(i) => pi(i),
             None => z.into(),
@@ -368,6 +362,231 @@ fn progress_is_reported() {
 }
 
 // ---------------------------------------------------------------- infeasibility
+
+// ---------------------------------------------------------------- Goldilocks
+
+/// Independent Goldilocks optimum over enumerated panels. With G(b) = min { max_i π_i :
+/// π_i ≥ b for every coverable i } (an LP, microlp's simplex), the optimum is
+/// min over b ∈ (0, b*] of F(b) = (n/k)·G(b) + γ·(k/n)/b, b* the maximin. G is the value
+/// of a parametric LP in its right-hand side, hence convex, and 1/b is convex, so a
+/// golden-section search over b finds it (no cone solver, no column generation).
+/// π_i = Σ_{P∋i} λ_P as an LP expression.
+fn pi_expr(panels: &[Vec<u32>], lam: &[Variable], i: usize) -> Expression {
+    panels
+        .iter()
+        .zip(lam)
+        .filter(|(p, _)| p.contains(&(i as u32)))
+        .map(|(_, &v)| Expression::from(v))
+        .sum()
+}
+
+fn exact_goldilocks(n: usize, k: usize, panels: &[Vec<u32>], gamma: f64) -> f64 {
+    let coverable: Vec<usize> = (0..n)
+        .filter(|&i| panels.iter().any(|p| p.contains(&(i as u32))))
+        .collect();
+    // floor = Some(b): G(b); None: the maximin b*.
+    let lp = |floor: Option<f64>| -> f64 {
+        let mut vars = ProblemVariables::new();
+        let lam: Vec<Variable> = panels.iter().map(|_| vars.add(variable().min(0))).collect();
+        let a = vars.add(variable().min(0).max(1));
+        let pi = |i: usize| pi_expr(panels, &lam, i);
+        let mut m = match floor {
+            Some(_) => vars.minimise(a).using(microlp),
+            None => vars.maximise(a).using(microlp),
+        };
+        let total: Expression = lam.iter().map(|&v| Expression::from(v)).sum();
+        m.add_constraint(total.eq(1.0));
+        for &i in &coverable {
+            match floor {
+                Some(b) => {
+                    m.add_constraint((pi(i) - a).leq(0.0));
+                    m.add_constraint(pi(i).geq(b));
+                }
+                None => {
+                    m.add_constraint((pi(i) - a).geq(0.0));
+                }
+            }
+        }
+        m.solve().expect("exact Goldilocks LP").value(a)
+    };
+    let bstar = lp(None) * (1.0 - 1e-9);
+    let (nf, kf) = (n as f64, k as f64);
+    let f = |b: f64| nf / kf * lp(Some(b)) + gamma * kf / nf / b;
+    let r = (5f64.sqrt() - 1.0) / 2.0;
+    let (mut lo, mut hi) = (bstar * 1e-3, bstar);
+    let (mut x1, mut x2) = (hi - r * (hi - lo), lo + r * (hi - lo));
+    let (mut f1, mut f2) = (f(x1), f(x2));
+    for _ in 0..60 {
+        if f1 <= f2 {
+            hi = x2;
+            (x2, f2) = (x1, f1);
+            x1 = hi - r * (hi - lo);
+            f1 = f(x1);
+        } else {
+            lo = x1;
+            (x1, f1) = (x2, f2);
+            x2 = lo + r * (hi - lo);
+            f2 = f(x2);
+        }
+    }
+    f1.min(f2).min(f(bstar))
+}
+
+#[test]
+fn goldilocks_alternate_200_20_reaches_one_and_one() {
+    // Every agent can have k/n = 0.1 at once, so both terms reach their ideal 1.
+    let inst = small20();
+    let (d, cert) = goldilocks_with_certificate(&inst, 1.0, &Options::default(), &mut quiet())
+        .expect("goldilocks");
+    check_distribution(&inst, &d);
+    let pi = marginals(&inst, &d);
+    for (i, p) in pi.iter().enumerate() {
+        assert!((p - 0.1).abs() < 1e-6, "agent {i}: {p}");
+    }
+    let value = goldilocks_value(&pi, inst.k, 1.0).unwrap();
+    assert!((value - 2.0).abs() < 1e-5, "{value}");
+    assert!(
+        (cert.objective - 2.0).abs() < 1e-5 && cert.gap < 1e-3,
+        "{cert:?}"
+    );
+}
+
+#[test]
+fn goldilocks_matches_exact_enumeration() {
+    let opts = Options {
+        eps: 1e-7,
+        ..Options::default()
+    };
+    let mut compared = 0;
+    for seed in 0..40 {
+        for (households, gamma) in [(false, 1.0), (true, 0.5)] {
+            let inst = random_small(seed, households);
+            let panels = all_feasible_panels(&inst);
+            if panels.is_empty() {
+                continue;
+            }
+            let d = goldilocks(&inst, gamma, &opts, &mut quiet())
+                .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+            check_distribution(&inst, &d);
+            let pi = marginals(&inst, &d);
+            check_types_equal(&inst, &pi, 1e-9);
+            let got = goldilocks_value(&pi, inst.k, gamma).unwrap();
+            let exact = exact_goldilocks(inst.agents.len(), inst.k, &panels, gamma);
+            assert!(
+                got >= exact * (1.0 - 1e-6) && got <= exact * (1.0 + 1e-4),
+                "seed {seed} households {households}: {got} vs exact {exact}\n{pi:?}"
+            );
+            // Never worse than LEXIMIN's distribution on the same objective.
+            let lex = marginals(&inst, &leximin(&inst, &opts, &mut quiet()).unwrap());
+            let lex_value = goldilocks_value(&lex, inst.k, gamma).unwrap();
+            assert!(
+                got <= lex_value * (1.0 + 1e-6),
+                "seed {seed}: {got} vs leximin {lex_value}"
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 30, "only {compared} feasible instances");
+}
+
+/// The paper's claim on a real-like pool: the largest probability drops well below
+/// LEXIMIN's, the smallest stays close; and Goldilocks beats LEXIMIN and the legacy
+/// algorithm on its own objective.
+#[test]
+fn goldilocks_lowers_the_top_and_keeps_the_floor_on_the_fixture() {
+    let inst = fixture();
+    let gl = marginals(
+        &inst,
+        &goldilocks(&inst, 1.0, &Options::default(), &mut quiet()).unwrap(),
+    );
+    let lex = marginals(
+        &inst,
+        &leximin(&inst, &Options::default(), &mut quiet()).unwrap(),
+    );
+    let legacy = legacy_probabilities(&inst, 10_000, [3; 32]).unwrap().probs;
+    let max = |p: &[f64]| p.iter().copied().fold(0.0, f64::max);
+    let min = |p: &[f64]| p.iter().copied().fold(f64::INFINITY, f64::min);
+    let value = |p: &[f64]| goldilocks_value(p, inst.k, 1.0).unwrap();
+    eprintln!(
+        "goldilocks min {:.4} max {:.4} value {:.4}; leximin min {:.4} max {:.4} value {:.4}; legacy min {:.4} max {:.4} value {:.4}",
+        min(&gl),
+        max(&gl),
+        value(&gl),
+        min(&lex),
+        max(&lex),
+        value(&lex),
+        min(&legacy),
+        max(&legacy),
+        value(&legacy)
+    );
+    assert!(
+        max(&gl) < 0.8 * max(&lex),
+        "max {} vs leximin {}",
+        max(&gl),
+        max(&lex)
+    );
+    assert!(
+        min(&gl) > 0.8 * min(&lex),
+        "min {} vs leximin {}",
+        min(&gl),
+        min(&lex)
+    );
+    assert!(value(&gl) <= value(&lex) * (1.0 + 1e-6));
+    assert!(value(&gl) <= value(&legacy));
+}
+
+#[test]
+fn statistics_of_the_comparison_by_hand() {
+    use sortes::select::compare::Stats;
+    // [0, 0, 1, 1]: Σ_i Σ_j |x_i − x_j| = 8 ordered pairs of 1, mean 0.5, n = 4:
+    // Gini = 8 / (2·16·0.5) = 0.5; median (0 + 1)/2.
+    let s = Stats::of(&[1.0, 0.0, 1.0, 0.0]);
+    assert_eq!((s.min, s.max, s.median), (0.0, 1.0, 0.5));
+    assert!((s.gini - 0.5).abs() < 1e-12, "{}", s.gini);
+    // [0.1, 0.2, 0.6]: pairs 0.1, 0.5, 0.4 (×2) = 2.0; mean 0.3: 2.0 / (2·9·0.3) = 0.37037.
+    let s = Stats::of(&[0.6, 0.1, 0.2]);
+    assert_eq!(s.median, 0.2);
+    assert!((s.gini - 2.0 / 5.4).abs() < 1e-12, "{}", s.gini);
+    assert_eq!(Stats::of(&[0.1; 5]).gini, 0.0);
+}
+
+#[test]
+fn comparison_on_alternate_200_20() {
+    // LEXIMIN and Goldilocks both reach 0.1 for everyone, so both ratios are 1; the legacy
+    // estimate's minimum is far below (published: ≤ 1.21 %).
+    let c = sortes::select::compare::compare(
+        &small20(),
+        1.0,
+        2_000,
+        &Options::default(),
+        None,
+        &mut quiet(),
+    )
+    .expect("comparison");
+    assert!((c.maximin_optimal - 0.1).abs() < 1e-6 && (c.minimax_optimal - 0.1).abs() < 1e-6);
+    let row = |name: &str| c.rows.iter().find(|r| r.algorithm == name).unwrap();
+    for name in ["leximin", "goldilocks"] {
+        let r = row(name);
+        assert!(
+            (r.min_ratio - 1.0).abs() < 1e-5 && (r.max_ratio - 1.0).abs() < 1e-5,
+            "{r:?}"
+        );
+        assert!(r.stats.gini < 1e-5, "{r:?}");
+    }
+    assert!(row("legacy").min_ratio < 0.5, "{:?}", row("legacy"));
+    assert!(row("legacy").stats.gini > row("leximin").stats.gini);
+    let csv = sortes::select::compare::comparison_csv(&c);
+    assert_eq!(csv.lines().count(), 4);
+    assert!(csv.starts_with("algorithm,min,max,median,gini,"));
+}
+
+#[test]
+fn goldilocks_refuses_a_bad_gamma() {
+    for g in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        let e = goldilocks(&small20(), g, &Options::default(), &mut quiet()).unwrap_err();
+        assert_eq!(e.kind(), Kind::Input, "{g}");
+    }
+}
 
 #[test]
 fn infeasible_quota_is_explained() {

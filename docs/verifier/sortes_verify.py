@@ -1136,7 +1136,8 @@ BODIES = {  # step -> its struct in entry.rs, fields in declaration order
     "select": {
         "process_sha256": "sha256", "pool_file": "str", "pool_sha256": "sha256",
         "quotas_sha256": "sha256", "k": "u64",
-        "algorithm": ("enum", ("leximin", "maximin", "legacy")), "applicants": "u64",
+        "algorithm": ("enum", ("leximin", "maximin", "goldilocks", "legacy")),
+        "gamma": ("optional", "decimal"), "applicants": "u64",
         "panels": ("optional", "u64"), "min_probability": "decimal", "outputs": FILES,
         "output_sha256": HASHES},
     "lottery": {
@@ -1170,7 +1171,7 @@ BODIES = {  # step -> its struct in entry.rs, fields in declaration order
 STEP_OUTPUTS = {  # entry.rs Step::outputs: (required, optional) output names
     "draw": (("invitees", "summary"), ()),
     "intake": (("pool", "summary", "mapping", "rejects"), ()),
-    "select": (("probabilities", "quota_table"), ("distribution",)),  # see rule_problem
+    "select": (("probabilities", "quota_table"), ("distribution", "comparison")),  # see rule_problem
     "lottery": (("lottery", "report"), ()),
     "lottery-draw": (("panel", "reserves"), ()),
     "replace": (("panel",), ()),

@@ -25,15 +25,24 @@ pub struct Args {
     /// Household column of the pool file (at most one member per household).
     #[arg(long)]
     household_column: Option<String>,
-    /// leximin (default), maximin or legacy.
+    /// leximin (default), goldilocks, maximin or legacy.
     #[arg(long)]
     algorithm: Option<String>,
+    /// Goldilocks: γ, the weight of "nobody too low" against "nobody too high" (default 1,
+    /// or `[selection] gamma`).
+    #[arg(long)]
+    gamma: Option<String>,
     /// Output directory (default: <output dir>/public/selection, or ./selection).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Samples for the legacy baseline's probability estimate.
     #[arg(long, default_value_t = 10_000)]
     legacy_samples: usize,
+    /// Also run legacy, LEXIMIN and Goldilocks side by side and write comparison.csv (min,
+    /// max, median, Gini, min ÷ maximin-optimal, max ÷ minimax-optimal), journaled with the
+    /// selection.
+    #[arg(long)]
+    compare: bool,
     /// Replace existing outputs.
     #[arg(long)]
     force: bool,
@@ -41,6 +50,7 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<i32> {
     let algorithm = a.algorithm.as_deref().map(parse_algorithm).transpose()?;
+    let gamma = a.gamma.as_deref().map(run::parse_gamma).transpose()?;
     let name = algorithm.map_or("selection", |al| al.name());
     let pb = super::spinner(&format!("{name} selection"));
     let mut last = std::time::Instant::now();
@@ -69,6 +79,8 @@ pub fn run(a: Args) -> Result<i32> {
                 pool: a.pool.clone(),
                 force: a.force,
                 legacy_samples: a.legacy_samples,
+                gamma,
+                compare: a.compare,
             };
             let r = run::step(&process, &opts, &mut progress);
             pb.finish_and_clear();
@@ -101,6 +113,10 @@ pub fn run(a: Args) -> Result<i32> {
                     algorithm,
                 )?;
                 inputs.legacy_samples = a.legacy_samples;
+                if let Some(g) = gamma {
+                    inputs.gamma = g;
+                }
+                inputs.compare = a.compare;
                 let o = run::select(inputs, &mut progress)?;
                 let w = run::write(&o, &out, a.force)?;
                 Ok::<_, Error>((o, w))
@@ -131,6 +147,30 @@ fn print(o: &Outcome, written: &run::Written, k: usize, algorithm: run::Algorith
         o.max_probability(),
         o.probabilities.iter().sum::<f64>()
     );
+    if let Some(c) = &o.comparison {
+        println!(
+            "  comparison (γ = {}; maximin optimum {:.4}, minimax optimum {:.4}):",
+            c.gamma, c.maximin_optimal, c.minimax_optimal
+        );
+        println!(
+            "    {:<11} {:>7} {:>7} {:>7} {:>6} {:>13} {:>13} {:>11}",
+            "algorithm", "min", "max", "median", "Gini", "min÷maximin", "max÷minimax", "objective"
+        );
+        for r in &c.rows {
+            println!(
+                "    {:<11} {:>7.4} {:>7.4} {:>7.4} {:>6.3} {:>13.3} {:>13.3} {:>11}",
+                r.algorithm,
+                r.stats.min,
+                r.stats.max,
+                r.stats.median,
+                r.stats.gini,
+                r.min_ratio,
+                r.max_ratio,
+                r.goldilocks_value
+                    .map_or("infinite".to_string(), |v| format!("{v:.4}"))
+            );
+        }
+    }
     for (_, p, _) in &written.files {
         println!("  wrote {}", p.display());
     }
@@ -163,8 +203,10 @@ fn for_process(
         id_column: None,
         household_column: None,
         algorithm: algorithm.map(str::to_string),
+        gamma: None,
         out,
         legacy_samples: 10_000,
+        compare: false,
         force,
     }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use super::expand::expand;
 use super::feasibility::explain;
-use super::lp::{final_primal, solve_dual};
+use super::lp::{final_weights, solve_dual};
 use super::pricing::Pricer;
 use super::types::TypeModel;
 use super::{Distribution, Instance, Options, Phase, Progress, validate};
@@ -41,13 +41,13 @@ pub fn maximin(
 const EXTRA_COLUMNS: usize = 8;
 
 /// Column pool with de-duplication (BTreeSet: deterministic).
-struct Columns {
-    list: Vec<Vec<u32>>,
+pub(crate) struct Columns {
+    pub list: Vec<Vec<u32>>,
     seen: BTreeSet<Vec<u32>>,
 }
 
 impl Columns {
-    fn add(&mut self, c: Vec<u32>) -> bool {
+    pub fn add(&mut self, c: Vec<u32>) -> bool {
         if self.seen.insert(c.clone()) {
             self.list.push(c);
             true
@@ -57,21 +57,31 @@ impl Columns {
     }
 }
 
-fn run(
-    inst: &Instance,
-    opts: &Options,
-    progress: &mut dyn FnMut(&Progress),
-    mode: Mode,
-) -> crate::base::error::Result<Distribution> {
-    validate(inst)?;
-    opts.solver.check_available()?;
-    let t0 = std::time::Instant::now();
-    let tm = TypeModel::build(inst, opts.collapse_types);
-    let pricer = Pricer::new(inst, &tm, opts.solver);
-    let counts = tm.counts();
-    let nt = tm.len();
-    let n = inst.agents.len();
+/// Rounds of multiplicative weights for the initial columns.
+fn rounds(opts: &Options, mode: Mode, nt: usize) -> usize {
+    // MAXIMIN has a single stage, and measured faster with few initial columns
+    // (column generation supplies the rest; Dortmund-like pool: 0.9 s with 10 rounds,
+    // 2.7 s with 3·types); LEXIMIN re-solves the LP once per stage and profits from
+    // the 3·types rounds of the reference implementation.
+    opts.mw_rounds.unwrap_or(match mode {
+        Mode::Leximin => 3 * nt,
+        Mode::Maximin => (3 * nt).min(10),
+    })
+}
 
+/// The initial columns of column generation (shared with Goldilocks): a feasible panel,
+/// `rounds` of multiplicative weights, and a panel for every type not yet covered. Types
+/// that no feasible panel contains come back fixed at 0; all others `None`. An infeasible
+/// instance is refused with its explanation.
+pub(crate) fn initial_columns(
+    inst: &Instance,
+    pricer: &Pricer<'_>,
+    counts: &[u32],
+    rounds: usize,
+    progress: &mut dyn FnMut(&Progress),
+) -> crate::base::error::Result<(Columns, Vec<Option<f64>>)> {
+    let nt = counts.len();
+    let n = inst.agents.len();
     // Feasibility: best_panel with a zero objective.
     let first = match pricer.best_panel(&vec![0.0; nt])? {
         Some(p) => p,
@@ -93,14 +103,6 @@ fn run(
     // Type level: a member of t is on P with probability m_t/c_t, so the type's (common)
     // weight is multiplied by the average factor 1 − 0.2·m_t/c_t.
     let mut w = vec![1.0f64; nt];
-    // MAXIMIN has a single stage, and measured faster with few initial columns
-    // (column generation supplies the rest; Dortmund-like pool: 0.9 s with 10 rounds,
-    // 2.7 s with 3·types); LEXIMIN re-solves the LP once per stage and profits from
-    // the 3·types rounds of the reference implementation.
-    let rounds = opts.mw_rounds.unwrap_or(match mode {
-        Mode::Leximin => 3 * nt,
-        Mode::Maximin => (3 * nt).min(10),
-    });
     for r in 0..rounds {
         let p = pricer.best_panel(&w)?.ok_or_else(|| {
             crate::base::error::Error::solver("pricing ILP infeasible after feasible")
@@ -148,6 +150,26 @@ fn run(
         }
     }
 
+    Ok((cols, fixed))
+}
+
+fn run(
+    inst: &Instance,
+    opts: &Options,
+    progress: &mut dyn FnMut(&Progress),
+    mode: Mode,
+) -> crate::base::error::Result<Distribution> {
+    validate(inst)?;
+    opts.solver.check_available()?;
+    let t0 = std::time::Instant::now();
+    let tm = TypeModel::build(inst, opts.collapse_types);
+    let pricer = Pricer::new(inst, &tm, opts.solver);
+    let counts = tm.counts();
+    let nt = tm.len();
+    let n = inst.agents.len();
+
+    let (mut cols, mut fixed) =
+        initial_columns(inst, &pricer, &counts, rounds(opts, mode, nt), progress)?;
     crate::base::timing::phase(
         &format!(
             "select initial columns ({} types, {} panels)",
@@ -301,21 +323,7 @@ fn run(
     crate::base::timing::phase("select up to the final LP", t0);
     // ---- Step 4: final primal over C. ----
     let target: Vec<f64> = fixed.iter().map(|f| f.unwrap_or(0.0)).collect();
-    let lambda = final_primal(&cols.list, &counts, &target, opts.lp_tolerance, opts.solver)?;
-    // Clip λ to [0, 1] and renormalise.
-    let mut lambda: Vec<f64> = lambda
-        .iter()
-        .map(|&l| if l > 1e-12 { l.min(1.0) } else { 0.0 })
-        .collect();
-    let s: f64 = lambda.iter().sum();
-    if s <= 0.0 {
-        return Err(crate::base::error::Error::solver(
-            "final primal LP gave no probability mass",
-        ));
-    }
-    for l in lambda.iter_mut() {
-        *l /= s;
-    }
+    let lambda = final_weights(&cols.list, &counts, &target, opts.lp_tolerance, opts.solver)?;
     progress(&Progress {
         phase: Phase::FinalLp,
         outer_iteration: outer,

@@ -7,7 +7,8 @@
 
 use clarabel::algebra::CscMatrix;
 use clarabel::solver::{
-    DefaultSettingsBuilder, DefaultSolver, IPSolver, NonnegativeConeT, SolverStatus, ZeroConeT,
+    DefaultSettingsBuilder, DefaultSolver, IPSolver, NonnegativeConeT, SecondOrderConeT,
+    SolverStatus, ZeroConeT,
 };
 use good_lp::{Constraint, Expression, ProblemVariables, Variable, variable};
 
@@ -24,8 +25,9 @@ pub(crate) struct DualSolution {
     pub u: Vec<f64>,
 }
 
-/// Sparse LP `min q'x  s.t.  A x + s = b,  s ∈ {0}^{n_eq} × ℝ_+^{rest}`, solved by clarabel.
-struct ConeLp {
+/// Sparse conic program `min q'x  s.t.  A x + s = b,  s ∈ {0}^{n_eq} × ℝ_+^{…} × SOC`
+/// (the second-order cone, if any, on the last rows), solved by clarabel.
+pub(crate) struct ConeLp {
     n: usize,
     q: Vec<f64>,
     rows: usize,
@@ -36,7 +38,7 @@ struct ConeLp {
 }
 
 impl ConeLp {
-    fn new(n: usize, q: Vec<f64>) -> ConeLp {
+    pub fn new(n: usize, q: Vec<f64>) -> ConeLp {
         ConeLp {
             n,
             q,
@@ -48,7 +50,7 @@ impl ConeLp {
         }
     }
 
-    fn row(&mut self, coefs: impl IntoIterator<Item = (usize, f64)>, rhs: f64) {
+    pub fn row(&mut self, coefs: impl IntoIterator<Item = (usize, f64)>, rhs: f64) {
         for (j, v) in coefs {
             if v != 0.0 {
                 self.ti.push(self.rows);
@@ -62,9 +64,25 @@ impl ConeLp {
 
     /// Solves with the first `n_eq` rows as equalities; `None` unless (almost) optimal.
     fn solve(self, n_eq: usize, tol: f64) -> crate::base::error::Result<Option<(Vec<f64>, f64)>> {
+        Ok(self.solve_conic(n_eq, 0, tol)?.map(|c| (c.x, c.obj)))
+    }
+
+    /// Solves with the first `n_eq` rows as equalities and the last `n_soc` rows as one
+    /// second-order cone (`s_0 ≥ ‖s_1..‖`); `None` unless (almost) optimal. Returns the
+    /// primal point, the duals (clarabel's convention: `q + Aᵀz = 0` on the linear part,
+    /// z in the dual cone) and the objective value.
+    pub fn solve_conic(
+        self,
+        n_eq: usize,
+        n_soc: usize,
+        tol: f64,
+    ) -> crate::base::error::Result<Option<Conic>> {
         let p = CscMatrix::<f64>::zeros((self.n, self.n));
         let a = CscMatrix::new_from_triplets(self.rows, self.n, self.ti, self.tj, self.tv);
-        let cones = [ZeroConeT(n_eq), NonnegativeConeT(self.rows - n_eq)];
+        let mut cones = vec![ZeroConeT(n_eq), NonnegativeConeT(self.rows - n_eq - n_soc)];
+        if n_soc > 0 {
+            cones.push(SecondOrderConeT(n_soc));
+        }
         let settings = DefaultSettingsBuilder::default()
             .verbose(false)
             .max_iter(500)
@@ -78,12 +96,21 @@ impl ConeLp {
         solver.solve();
         let sol = &solver.solution;
         match sol.status {
-            SolverStatus::Solved | SolverStatus::AlmostSolved => {
-                Ok(Some((sol.x.clone(), sol.obj_val)))
-            }
+            SolverStatus::Solved | SolverStatus::AlmostSolved => Ok(Some(Conic {
+                x: sol.x.clone(),
+                z: sol.z.clone(),
+                obj: sol.obj_val,
+            })),
             _ => Ok(None),
         }
     }
+}
+
+/// Solution of a [`ConeLp`]: primal point, duals, objective value.
+pub(crate) struct Conic {
+    pub x: Vec<f64>,
+    pub z: Vec<f64>,
+    pub obj: f64,
 }
 
 /// Restricted dual LP of one leximin stage (algorithms.md step 2), at type level:
@@ -161,6 +188,32 @@ pub(crate) fn final_primal(
         Ok(l) => Ok(l),
         Err(_) => final_primal_ipm(columns, counts, target, tol),
     }
+}
+
+/// [`final_primal`]'s λ clipped to [0, 1] (below 1e-12: 0) and renormalised to sum 1:
+/// the weights of the final distribution.
+pub(crate) fn final_weights(
+    columns: &[Vec<u32>],
+    counts: &[u32],
+    target: &[f64],
+    tol: f64,
+    solver: Solver,
+) -> crate::base::error::Result<Vec<f64>> {
+    let lambda = final_primal(columns, counts, target, tol, solver)?;
+    let mut lambda: Vec<f64> = lambda
+        .iter()
+        .map(|&l| if l > 1e-12 { l.min(1.0) } else { 0.0 })
+        .collect();
+    let s: f64 = lambda.iter().sum();
+    if s <= 0.0 {
+        return Err(crate::base::error::Error::solver(
+            "final primal LP gave no probability mass",
+        ));
+    }
+    for l in lambda.iter_mut() {
+        *l /= s;
+    }
+    Ok(lambda)
 }
 
 fn final_primal_simplex(

@@ -3,6 +3,8 @@
 //! * [`leximin`] — LEXIMIN by column generation (Flanigan, Gölz, Gupta, Hennig, Procaccia,
 //!   *Fair algorithms for selecting citizens' assemblies*, Nature 2021).
 //! * [`maximin`] — the first stage of the same method (maximise the minimum probability).
+//! * [`goldilocks`] — nobody's probability too low and nobody's too high (Baharav &
+//!   Flanigan, EC 2024), by column generation over a second-order cone master problem.
 //! * [`legacy_probabilities`] — Monte-Carlo estimate of the Sortition Foundation's greedy
 //!   "legacy" algorithm (a baseline only).
 //! * [`feasibility`] — explains infeasible quotas and proposes a minimal relaxation.
@@ -24,9 +26,11 @@
 //! canonical ordering of types (by lowest member index) and of panels (lexicographic).
 
 mod backend;
+pub mod compare;
 mod expand;
 mod feasibility;
 pub mod files;
+mod goldilocks;
 pub mod instance;
 mod legacy;
 mod leximin;
@@ -37,6 +41,9 @@ mod types;
 
 pub use feasibility::{
     Infeasibility, QuotaChange, feasibility, feasibility_with, feasibility_within_flex,
+};
+pub use goldilocks::{
+    Certificate, goldilocks, goldilocks_value, goldilocks_with_certificate, minimax,
 };
 pub use legacy::{LegacyEstimate, legacy_probabilities};
 pub use leximin::{leximin, maximin};

@@ -17,16 +17,38 @@ use std::path::{Path, PathBuf};
 
 pub use crate::base::journal::Algorithm;
 
+/// The legacy estimate's panels are drawn from ChaCha20 keyed with SHA-256 of this text
+/// (a baseline, not a draw: fixed so that its figures replay).
+pub const LEGACY_SEED: &[u8] = b"sortes/v1/legacy-baseline";
+
 /// The algorithm named on the command line or in the process file.
 pub fn parse_algorithm(s: &str) -> Result<Algorithm> {
     match s.to_ascii_lowercase().as_str() {
         "leximin" => Ok(Algorithm::Leximin),
         "maximin" => Ok(Algorithm::Maximin),
+        "goldilocks" => Ok(Algorithm::Goldilocks),
         "legacy" => Ok(Algorithm::Legacy),
         _ => Err(Error::refused(format!(
-            "unknown algorithm {s:?}; use leximin, maximin or legacy"
+            "unknown algorithm {s:?}; use leximin, goldilocks, maximin or legacy"
         ))),
     }
+}
+
+/// γ of Goldilocks as given (command line or process file): a positive number with at
+/// most 12 decimals (it is journaled exactly). Default 1.
+pub fn parse_gamma(s: &str) -> Result<f64> {
+    let bad = || {
+        Error::refused(format!(
+            "gamma {s:?} is not a positive number with at most 12 decimals (e.g. 1 or 0.5)"
+        ))
+    };
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    let digits = |x: &str| x.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() || !digits(int) || !digits(frac) || frac.len() > 12 || int.len() > 6 {
+        return Err(bad());
+    }
+    let g: f64 = s.parse().map_err(|_| bad())?;
+    if g > 0.0 { Ok(g) } else { Err(bad()) }
 }
 
 /// What a selection needs: the pool and the quota file, read (with their hashes).
@@ -40,6 +62,10 @@ pub struct Inputs {
     pub algorithm: Algorithm,
     /// Samples for the legacy estimate (legacy is a Monte-Carlo baseline).
     pub legacy_samples: usize,
+    /// γ of Goldilocks (ignored by the other algorithms).
+    pub gamma: f64,
+    /// Also compare legacy, LEXIMIN and Goldilocks (`comparison.csv`).
+    pub compare: bool,
 }
 
 impl Inputs {
@@ -66,6 +92,8 @@ impl Inputs {
             k,
             algorithm,
             legacy_samples: 10_000,
+            gamma: 1.0,
+            compare: false,
         })
     }
 }
@@ -78,6 +106,8 @@ pub struct Outcome {
     pub distribution: Option<Distribution>,
     pub probabilities: Vec<f64>,
     pub seconds: f64,
+    /// With [`Inputs::compare`]: the algorithms side by side.
+    pub comparison: Option<super::compare::Comparison>,
 }
 
 impl Outcome {
@@ -117,9 +147,13 @@ pub fn select(inp: Inputs, progress: &mut dyn FnMut(&Progress)) -> Result<Outcom
             let p = super::marginals(&inst, &d);
             (Some(d), p)
         }
+        Algorithm::Goldilocks => {
+            let d = super::goldilocks(&inst, inp.gamma, &opts, progress).map_err(engine)?;
+            let p = super::marginals(&inst, &d);
+            (Some(d), p)
+        }
         Algorithm::Legacy => {
-            let seed: [u8; 32] =
-                <sha2::Sha256 as sha2::Digest>::digest(b"sortes/v1/legacy-baseline").into();
+            let seed: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(LEGACY_SEED).into();
             let est =
                 super::legacy_probabilities(&inst, inp.legacy_samples, seed).map_err(engine)?;
             (None, est.probs)
@@ -132,6 +166,15 @@ pub fn select(inp: Inputs, progress: &mut dyn FnMut(&Progress)) -> Result<Outcom
             })?;
         }
     }
+    let comparison = if inp.compare {
+        let known = Some((inp.algorithm.name(), &probabilities[..]));
+        Some(
+            super::compare::compare(&inst, inp.gamma, inp.legacy_samples, &opts, known, progress)
+                .map_err(engine)?,
+        )
+    } else {
+        None
+    };
     Ok(Outcome {
         pool: inp.pool,
         quotas: inp.quotas,
@@ -139,14 +182,16 @@ pub fn select(inp: Inputs, progress: &mut dyn FnMut(&Progress)) -> Result<Outcom
         distribution,
         probabilities,
         seconds: t.elapsed().as_secs_f64(),
+        comparison,
     })
 }
 
 /// The output files: (journal name, file name).
-const FILES: [(&str, &str); 3] = [
+const FILES: [(&str, &str); 4] = [
     ("distribution", "distribution.csv"),
     ("probabilities", "probabilities.csv"),
     ("quota_table", "quota-table.csv"),
+    ("comparison", "comparison.csv"),
 ];
 
 pub struct Written {
@@ -167,13 +212,21 @@ pub fn write(o: &Outcome, dir: &Path, force: bool) -> Result<Written> {
     check_outputs(dir, force)?;
     let mut files = Vec::new();
     for (name, file) in FILES {
-        let text = match name {
-            "distribution" if o.distribution.is_none() => continue,
-            "distribution" => distribution_csv(o),
-            "probabilities" => probabilities_csv(o),
-            _ => quota_table_csv(o),
-        };
         let p = dir.join(file);
+        let text = match name {
+            "distribution" => o.distribution.as_ref().map(|_| distribution_csv(o)),
+            "comparison" => o.comparison.as_ref().map(super::compare::comparison_csv),
+            "probabilities" => Some(probabilities_csv(o)),
+            _ => Some(quota_table_csv(o)),
+        };
+        let Some(text) = text else {
+            // Not an output this time: an earlier run's file (replaced under --force, as
+            // check_outputs allowed) must not stay beside outputs it does not belong to.
+            if p.exists() {
+                std::fs::remove_file(&p).map_err(|e| Error::io(&p, e))?;
+            }
+            continue;
+        };
         let h = fsio::write_atomic(&p, text.as_bytes(), Privacy::Public, force)?;
         files.push((name.to_string(), p, h));
     }
@@ -193,6 +246,10 @@ pub struct StepOptions {
     pub force: bool,
     /// Samples of the legacy estimate.
     pub legacy_samples: usize,
+    /// γ of Goldilocks (default: `[selection] gamma`, else 1).
+    pub gamma: Option<f64>,
+    /// Also compare the algorithms (`comparison.csv`, journaled with the selection).
+    pub compare: bool,
 }
 
 /// What the selection step of a process did.
@@ -282,6 +339,14 @@ pub fn step(
         algorithm,
     )?;
     inputs.legacy_samples = opts.legacy_samples;
+    inputs.gamma = match (opts.gamma, &sel.gamma) {
+        (Some(g), _) => g,
+        (None, Some(g)) => parse_gamma(g)?,
+        (None, None) => 1.0,
+    };
+    inputs.compare = opts.compare;
+    let gamma =
+        (algorithm == Algorithm::Goldilocks).then(|| Decimal::units(units_of(inputs.gamma)));
     let (pool_sha256, quotas_sha256) = (inputs.pool_sha256.clone(), inputs.quotas_sha256.clone());
     let outcome = select(inputs, progress)?;
     let written = write(&outcome, &out, force)?;
@@ -293,6 +358,7 @@ pub fn step(
         quotas_sha256,
         k: sel.k as u64,
         algorithm,
+        gamma,
         applicants: outcome.pool.ids.len() as u64,
         panels: outcome.distribution.as_ref().map(|d| d.panels.len() as u64),
         min_probability: Decimal::units(units_of(outcome.min_probability())),

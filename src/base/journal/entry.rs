@@ -142,7 +142,10 @@ impl Step {
             Step::Draw => (&["invitees", "summary"], &[]),
             Step::Intake => (&["pool", "summary", "mapping", "rejects"], &[]),
             // legacy has no distribution (checked in Body::check).
-            Step::Select => (&["probabilities", "quota_table"], &["distribution"]),
+            Step::Select => (
+                &["probabilities", "quota_table"],
+                &["distribution", "comparison"],
+            ),
             Step::Lottery => (&["lottery", "report"], &[]),
             Step::LotteryDraw => (&["panel", "reserves"], &[]),
             Step::Replace => (&["panel"], &[]),
@@ -285,6 +288,7 @@ pub struct FileHash {
 pub enum Algorithm {
     Leximin,
     Maximin,
+    Goldilocks,
     Legacy,
 }
 
@@ -293,6 +297,7 @@ impl Algorithm {
         match self {
             Algorithm::Leximin => "leximin",
             Algorithm::Maximin => "maximin",
+            Algorithm::Goldilocks => "goldilocks",
             Algorithm::Legacy => "legacy",
         }
     }
@@ -313,6 +318,9 @@ pub struct Select {
     pub quotas_sha256: Sha256,
     pub k: u64,
     pub algorithm: Algorithm,
+    /// Goldilocks only: its γ (weight of the floor against the ceiling), 12 decimals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gamma: Option<Decimal>,
     pub applicants: u64,
     /// Panels in the distribution (none for legacy).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -52,9 +52,13 @@ pub struct SelectionConfig {
     pub k: usize,
     /// Quota file (relative to the process file).
     pub quotas: PathBuf,
-    /// `leximin` (default), `maximin` or `legacy`.
+    /// `leximin` (default), `goldilocks`, `maximin` or `legacy`.
     #[serde(default = "default_algorithm")]
     pub algorithm: String,
+    /// Goldilocks: γ, the weight of the floor against the ceiling, as text ("1", "0.5";
+    /// default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gamma: Option<String>,
     /// At most one panel member per household.
     #[serde(default = "yes")]
     pub household_rule: bool,
