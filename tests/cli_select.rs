@@ -503,6 +503,7 @@ fn goldilocks_is_journaled_and_verified() {
     assert!(select.contains("\"algorithm\":\"goldilocks\""), "{select}");
     assert!(select.contains("\"gamma\":\"0.500000000000\""), "{select}");
     assert!(select.contains("comparison.csv"), "{select}");
+    assert!(select.contains("\"pricing_gap\":\"0.0"), "{select}");
     // The probabilities sum to k = 6 (read from the published file).
     let probs = std::fs::read_to_string(p.path("out/public/selection/probabilities.csv")).unwrap();
     let sum: f64 = probs
@@ -512,6 +513,14 @@ fn goldilocks_is_journaled_and_verified() {
         .sum();
     assert!((sum - 6.0).abs() < 1e-6, "{sum}");
     p.build_lottery().success();
+    // The report names the algorithm and states the certificate.
+    p.run(&["report"]).success();
+    let report = std::fs::read_to_string(p.path("out/public/report-en.html")).unwrap();
+    assert!(
+        report.contains("Goldilocks (Baharav &amp; Flanigan 2024)"),
+        "report intro"
+    );
+    assert!(report.contains("Certificate of optimality: the result is at most 0"));
     p.run(&["verify"]).success();
     let root = env!("CARGO_MANIFEST_DIR");
     let py = std::process::Command::new("python3")

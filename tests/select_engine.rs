@@ -7,8 +7,8 @@ use rand_core::{RngCore, SeedableRng};
 use sortes::base::error::Kind;
 use sortes::select::{
     Category, Distribution, Instance, Options, QuotaValue, check_panel, feasibility, goldilocks,
-    goldilocks_value, goldilocks_with_certificate, legacy_probabilities, leximin, marginals,
-    maximin,
+    goldilocks_value, goldilocks_with_certificate, legacy_probabilities, leximin,
+    leximin_with_certificate, marginals, maximin,
 };
 
 /// Alternate(200, 20), generated from its published definition.
@@ -85,6 +85,19 @@ fn alternate_200_20_leximin_is_uniform() {
     for (i, p) in marginals(&inst, &d).iter().enumerate() {
         assert!((p - 0.1).abs() < 1e-6, "agent {i}: {p}");
     }
+}
+
+/// The certificate: the lowest probability reached and a pricing gap below ε.
+#[test]
+fn leximin_states_its_certificate() {
+    let (d, c) = leximin_with_certificate(&small20(), &Options::default(), &mut quiet()).unwrap();
+    check_distribution(&small20(), &d);
+    assert!((c.objective - 0.1).abs() < 1e-6, "{c:?}");
+    assert!(
+        c.gap >= 0.0 && c.gap <= Options::default().eps * 1.01,
+        "{c:?}"
+    );
+    assert!(c.rounds > 0);
 }
 
 #[test]

@@ -1137,7 +1137,8 @@ BODIES = {  # step -> its struct in entry.rs, fields in declaration order
         "process_sha256": "sha256", "pool_file": "str", "pool_sha256": "sha256",
         "quotas_sha256": "sha256", "k": "u64",
         "algorithm": ("enum", ("leximin", "maximin", "goldilocks", "legacy")),
-        "gamma": ("optional", "decimal"), "applicants": "u64",
+        "gamma": ("optional", "decimal"), "pricing_gap": ("optional", "decimal"),
+        "applicants": "u64",
         "panels": ("optional", "u64"), "min_probability": "decimal", "outputs": FILES,
         "output_sha256": HASHES},
     "lottery": {

@@ -147,6 +147,12 @@ fn print(o: &Outcome, written: &run::Written, k: usize, algorithm: run::Algorith
         o.max_probability(),
         o.probabilities.iter().sum::<f64>()
     );
+    if let Some(c) = &o.certificate {
+        println!(
+            "  certificate: within {:.2e} of the optimum ({} column-generation rounds)",
+            c.gap, c.rounds
+        );
+    }
     if let Some(c) = &o.comparison {
         println!(
             "  comparison (γ = {}; maximin optimum {:.4}, minimax optimum {:.4}):",

@@ -102,6 +102,9 @@ pub struct Probabilities {
     pub legacy: Option<Vec<f64>>,
     /// Number of panels in the distribution.
     pub panels: Option<u64>,
+    /// The certificate of the selection (journal `pricing_gap`), as decimal text.
+    #[serde(default)]
+    pub pricing_gap: Option<String>,
 }
 
 /// What a seed or hash is; the renderer translates the label.

@@ -847,9 +847,22 @@ fn probabilities(h: &mut String, cx: &Ctx) -> crate::base::error::Result<()> {
         );
         return Ok(());
     }
-    let _ = writeln!(h, "<p>{}</p>", escape(s.get(Key::ProbIntro)));
+    let intro = match p.algorithm.as_deref() {
+        Some("goldilocks") => Key::ProbIntroGoldilocks,
+        _ => Key::ProbIntro,
+    };
+    let _ = writeln!(h, "<p>{}</p>", escape(s.get(intro)));
+    if let Some(gap) = &p.pricing_gap {
+        let gap = gap.trim_end_matches('0').trim_end_matches('.');
+        let _ = writeln!(
+            h,
+            "<p>{}</p>",
+            escape(&s.get(Key::ProbCertificate).replace("{gap}", gap))
+        );
+    }
     let main_label = match p.algorithm.as_deref() {
         None | Some("leximin") => s.get(Key::SeriesLeximin).to_string(),
+        Some("goldilocks") => s.get(Key::SeriesGoldilocks).to_string(),
         Some(other) => other.to_uppercase(),
     };
     let mut curves = Vec::new();

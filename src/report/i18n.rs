@@ -120,6 +120,9 @@ keys!(
     SeriesLeximin,
     SeriesLegacy,
     SeriesUniform,
+    SeriesGoldilocks,
+    ProbIntroGoldilocks,
+    ProbCertificate,
     ProbIntro,
     StatMin,
     StatMedian,
@@ -264,6 +267,15 @@ const DE: &[(Key, &str)] = &[
     (Key::SeriesLeximin, "LEXIMIN"),
     (Key::SeriesLegacy, "Herkömmliches Verfahren"),
     (Key::SeriesUniform, "Gleiche Chancen (k/n)"),
+    (Key::SeriesGoldilocks, "Goldilocks"),
+    (
+        Key::ProbIntroGoldilocks,
+        "Goldilocks (Baharav & Flanigan 2024) hält jede Auswahlwahrscheinlichkeit von beiden Seiten nahe am fairen Anteil k/n: niemandes Chance zu klein und niemandes zu groß. Das macht die Auswahl auch schwer zu steuern, wenn jemand falsche Angaben macht. Die Quoten verhindern völlig gleiche Chancen; die Linie zeigt, wie nah das Verfahren ihnen kommt.",
+    ),
+    (
+        Key::ProbCertificate,
+        "Nachweis der Optimalität: Das Ergebnis liegt höchstens {gap} vom bestmöglichen Wert entfernt (Schranke der Spaltengenerierung, im Protokoll festgehalten).",
+    ),
     (
         Key::ProbIntro,
         "LEXIMIN macht die kleinste Auswahlwahrscheinlichkeit so groß wie möglich, dann die zweitkleinste und so fort. Die Quoten verhindern völlig gleiche Chancen; die Linie zeigt, wie nah das Verfahren ihnen kommt.",
@@ -438,6 +450,15 @@ const EN: &[(Key, &str)] = &[
     (Key::SeriesLeximin, "LEXIMIN"),
     (Key::SeriesLegacy, "Legacy algorithm"),
     (Key::SeriesUniform, "Equal chances (k/n)"),
+    (Key::SeriesGoldilocks, "Goldilocks"),
+    (
+        Key::ProbIntroGoldilocks,
+        "Goldilocks (Baharav & Flanigan 2024) keeps every selection probability close to the fair share k/n from both sides: nobody's chance too small and nobody's too large. This also makes the selection hard to steer by giving false answers. The quotas rule out exactly equal chances; the line shows how close the selection comes.",
+    ),
+    (
+        Key::ProbCertificate,
+        "Certificate of optimality: the result is at most {gap} away from the best possible value (the column-generation bound, recorded in the journal).",
+    ),
     (
         Key::ProbIntro,
         "LEXIMIN makes the smallest selection probability as large as possible, then the second smallest, and so on. The quotas rule out exactly equal chances; the line shows how close the selection comes.",

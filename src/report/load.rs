@@ -181,6 +181,7 @@ pub fn load(run: &Run) -> Result<ReportData> {
                 data.funnel.panel = Some(s.k);
                 data.probabilities.algorithm = Some(s.algorithm.name().to_string());
                 data.probabilities.panels = s.panels;
+                data.probabilities.pricing_gap = s.pricing_gap.as_ref().map(|g| g.to_string());
                 push_hash(
                     &mut data.seeds_hashes,
                     HashKind::Quotas,

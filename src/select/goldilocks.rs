@@ -59,19 +59,8 @@ use super::leximin::initial_columns;
 use super::lp::{ConeLp, final_weights};
 use super::pricing::Pricer;
 use super::types::TypeModel;
-use super::{Distribution, Instance, Options, Phase, Progress, validate};
+use super::{Certificate, Distribution, Instance, Options, Phase, Progress, validate};
 use crate::base::error::{Error, Result};
-
-/// What [`goldilocks_with_certificate`] returns beside the distribution.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Certificate {
-    /// Value of the objective reached by the master problem.
-    pub objective: f64,
-    /// No distribution over all panels does better than `objective − gap`.
-    pub gap: f64,
-    /// Column-generation rounds.
-    pub rounds: usize,
-}
 
 /// The MINIMAX distribution (the smallest possible largest probability), the denominator of
 /// the Goldilocks ratio "max ÷ minimax-optimal": the master without the floor (an LP,

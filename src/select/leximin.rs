@@ -10,7 +10,7 @@ use super::feasibility::explain;
 use super::lp::{final_weights, solve_dual};
 use super::pricing::Pricer;
 use super::types::TypeModel;
-use super::{Distribution, Instance, Options, Phase, Progress, validate};
+use super::{Certificate, Distribution, Instance, Options, Phase, Progress, validate};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -25,6 +25,17 @@ pub fn leximin(
     opts: &Options,
     progress: &mut dyn FnMut(&Progress),
 ) -> crate::base::error::Result<Distribution> {
+    run(inst, opts, progress, Mode::Leximin).map(|(d, _)| d)
+}
+
+/// [`leximin`] and its certificate: `objective` is the lowest probability reached and
+/// `gap` the largest pricing gap at the end of any stage — no stage's level could have been
+/// higher by more than `gap` given the levels fixed before it.
+pub fn leximin_with_certificate(
+    inst: &Instance,
+    opts: &Options,
+    progress: &mut dyn FnMut(&Progress),
+) -> crate::base::error::Result<(Distribution, Certificate)> {
     run(inst, opts, progress, Mode::Leximin)
 }
 
@@ -34,7 +45,7 @@ pub fn maximin(
     opts: &Options,
     progress: &mut dyn FnMut(&Progress),
 ) -> crate::base::error::Result<Distribution> {
-    run(inst, opts, progress, Mode::Maximin)
+    run(inst, opts, progress, Mode::Maximin).map(|(d, _)| d)
 }
 
 /// Extra pricing ILPs per column-generation round (see the loop in `run`).
@@ -158,7 +169,7 @@ fn run(
     opts: &Options,
     progress: &mut dyn FnMut(&Progress),
     mode: Mode,
-) -> crate::base::error::Result<Distribution> {
+) -> crate::base::error::Result<(Distribution, Certificate)> {
     validate(inst)?;
     opts.solver.check_available()?;
     let t0 = std::time::Instant::now();
@@ -181,6 +192,7 @@ fn run(
     let (mut t_lp, mut t_ilp) = (0.0f64, 0.0f64);
     // ---- Steps 2–3: outer loop (fix types) with inner column generation. ----
     let mut outer = 0usize;
+    let (mut certificate_gap, mut rounds) = (0.0f64, 0usize);
     let mut iteration = 0usize;
     let mut relaxations = 0usize;
     let mut consecutive_failures = 0usize;
@@ -256,6 +268,10 @@ fn run(
             // Stopping rule: v ≤ ŷ + EPS ⇒ the columns suffice for this stage. (A duplicate
             // column can only come back through numerical noise; stop as well.)
             let stop = v <= d.yhat + opts.eps || !cols.add(p.clone());
+            if stop {
+                certificate_gap = certificate_gap.max(upper - d.obj);
+                rounds = iteration;
+            }
             if !stop {
                 // Extra columns per LP solve: a few multiplicative-weights steps started at
                 // the dual u (w ← w·(1 − 0.2 m_t/c_t) after each panel) give further
@@ -337,5 +353,17 @@ fn run(
     });
     crate::base::timing::phase("select final LP", t0);
     // ---- Step 5: expand into concrete panels (equal marginals inside each type). ----
-    Ok(expand(&tm, &cols.list, &lambda))
+    let objective = target
+        .iter()
+        .copied()
+        .filter(|&t| t > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    Ok((
+        expand(&tm, &cols.list, &lambda),
+        Certificate {
+            objective,
+            gap: certificate_gap,
+            rounds,
+        },
+    ))
 }

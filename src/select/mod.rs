@@ -42,11 +42,23 @@ mod types;
 pub use feasibility::{
     Infeasibility, QuotaChange, feasibility, feasibility_with, feasibility_within_flex,
 };
-pub use goldilocks::{
-    Certificate, goldilocks, goldilocks_value, goldilocks_with_certificate, minimax,
-};
+pub use goldilocks::{goldilocks, goldilocks_value, goldilocks_with_certificate, minimax};
 pub use legacy::{LegacyEstimate, legacy_probabilities};
-pub use leximin::{leximin, maximin};
+pub use leximin::{leximin, leximin_with_certificate, maximin};
+
+/// How far from optimal a LEXIMIN or Goldilocks result can be, from the pricing bound of
+/// column generation (weak duality; see `leximin.rs` and `goldilocks.rs`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Certificate {
+    /// LEXIMIN: the lowest probability reached; Goldilocks: the objective of the master.
+    pub objective: f64,
+    /// LEXIMIN: the largest pricing gap at the end of a stage (no stage's level could be
+    /// higher by more than this, given the levels before it); Goldilocks: no distribution
+    /// over all panels has an objective below `objective − gap`.
+    pub gap: f64,
+    /// Column-generation rounds.
+    pub rounds: usize,
+}
 
 /// A selection problem: choose `k` agents such that every quota holds.
 #[derive(Debug, Clone, PartialEq)]

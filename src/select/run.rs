@@ -108,6 +108,8 @@ pub struct Outcome {
     pub seconds: f64,
     /// With [`Inputs::compare`]: the algorithms side by side.
     pub comparison: Option<super::compare::Comparison>,
+    /// LEXIMIN and Goldilocks: how far from optimal the result can be.
+    pub certificate: Option<super::Certificate>,
 }
 
 impl Outcome {
@@ -136,9 +138,11 @@ pub fn select(inp: Inputs, progress: &mut dyn FnMut(&Progress)) -> Result<Outcom
     let t = std::time::Instant::now();
     let opts = Options::default();
     let engine = |e: Error| e.context("selection failed");
+    let mut certificate = None;
     let (distribution, probabilities) = match inp.algorithm {
         Algorithm::Leximin => {
-            let d = super::leximin(&inst, &opts, progress).map_err(engine)?;
+            let (d, c) = super::leximin_with_certificate(&inst, &opts, progress).map_err(engine)?;
+            certificate = Some(c);
             let p = super::marginals(&inst, &d);
             (Some(d), p)
         }
@@ -148,7 +152,9 @@ pub fn select(inp: Inputs, progress: &mut dyn FnMut(&Progress)) -> Result<Outcom
             (Some(d), p)
         }
         Algorithm::Goldilocks => {
-            let d = super::goldilocks(&inst, inp.gamma, &opts, progress).map_err(engine)?;
+            let (d, c) = super::goldilocks_with_certificate(&inst, inp.gamma, &opts, progress)
+                .map_err(engine)?;
+            certificate = Some(c);
             let p = super::marginals(&inst, &d);
             (Some(d), p)
         }
@@ -183,6 +189,7 @@ pub fn select(inp: Inputs, progress: &mut dyn FnMut(&Progress)) -> Result<Outcom
         probabilities,
         seconds: t.elapsed().as_secs_f64(),
         comparison,
+        certificate,
     })
 }
 
@@ -359,6 +366,10 @@ pub fn step(
         k: sel.k as u64,
         algorithm,
         gamma,
+        pricing_gap: outcome
+            .certificate
+            .as_ref()
+            .map(|c| Decimal::units(units_of(c.gap))),
         applicants: outcome.pool.ids.len() as u64,
         panels: outcome.distribution.as_ref().map(|d| d.panels.len() as u64),
         min_probability: Decimal::units(units_of(outcome.min_probability())),

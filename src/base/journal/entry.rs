@@ -321,6 +321,10 @@ pub struct Select {
     /// Goldilocks only: its γ (weight of the floor against the ceiling), 12 decimals.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gamma: Option<Decimal>,
+    /// LEXIMIN and Goldilocks: the certificate, how far from optimal the result can be
+    /// (the final pricing gap of column generation, see docs/selection.md), 12 decimals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing_gap: Option<Decimal>,
     pub applicants: u64,
     /// Panels in the distribution (none for legacy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
