@@ -593,6 +593,21 @@ fn comparison_on_alternate_200_20() {
     assert!(csv.starts_with("algorithm,min,max,median,gini,"));
 }
 
+/// The balanced γ of the paper: (n/k)²·(maximin optimum)·(minimax optimum); on
+/// Alternate(200,20) both optima are 0.1, so γ = 100·0.01 = 1 (by hand).
+#[test]
+fn balanced_gamma_by_hand() {
+    use sortes::select::run::{Gamma, parse_gamma};
+    assert_eq!(parse_gamma("balanced").unwrap(), Gamma::Balanced);
+    assert_eq!(parse_gamma("0.25").unwrap(), Gamma::Fixed(0.25));
+    let g = Gamma::Balanced
+        .value(&small20(), &Options::default(), &mut quiet())
+        .unwrap();
+    assert!((g - 1.0).abs() < 1e-6, "{g}");
+    // Rounded to 12 decimals, as journaled.
+    assert_eq!((g * 1e12).round() / 1e12, g);
+}
+
 #[test]
 fn goldilocks_refuses_a_bad_gamma() {
     for g in [0.0, -1.0, f64::NAN, f64::INFINITY] {

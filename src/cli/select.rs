@@ -29,7 +29,8 @@ pub struct Args {
     #[arg(long)]
     algorithm: Option<String>,
     /// Goldilocks: γ, the weight of "nobody too low" against "nobody too high" (default 1,
-    /// or `[selection] gamma`).
+    /// or `[selection] gamma`); `balanced`: (n/k)²·(maximin optimum)·(minimax optimum),
+    /// which weighs both at their best possible values (computed, then journaled).
     #[arg(long)]
     gamma: Option<String>,
     /// Output directory (default: <output dir>/public/selection, or ./selection).
@@ -147,6 +148,9 @@ fn print(o: &Outcome, written: &run::Written, k: usize, algorithm: run::Algorith
         o.max_probability(),
         o.probabilities.iter().sum::<f64>()
     );
+    if algorithm == run::Algorithm::Goldilocks {
+        println!("  γ = {}", o.gamma);
+    }
     if let Some(c) = &o.certificate {
         println!(
             "  certificate: within {:.2e} of the optimum ({} column-generation rounds)",

@@ -34,12 +34,59 @@ pub fn parse_algorithm(s: &str) -> Result<Algorithm> {
     }
 }
 
+/// γ of Goldilocks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Gamma {
+    /// A positive number with at most 12 decimals (journaled exactly).
+    Fixed(f64),
+    /// The paper's balanced choice γ = (n/k)²·(maximin optimum)·(minimax optimum): both
+    /// terms of the objective weigh the same at their individual optima. Computed from
+    /// the pool (MAXIMIN and MINIMAX are solved first), rounded to 12 decimals and
+    /// journaled as the number used.
+    Balanced,
+}
+
+impl Gamma {
+    /// The γ to use on `inst`: the fixed value, or the balanced one (rounded to 12
+    /// decimals, so that the journaled number reproduces the run).
+    pub fn value(
+        self,
+        inst: &Instance,
+        opts: &Options,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<f64> {
+        match self {
+            Gamma::Fixed(g) => Ok(g),
+            Gamma::Balanced => {
+                let lo = super::marginals(inst, &super::maximin(inst, opts, progress)?);
+                let lo = lo
+                    .iter()
+                    .copied()
+                    .filter(|&p| p > 0.0)
+                    .fold(f64::INFINITY, f64::min);
+                let (hi, _) = super::minimax(inst, opts, progress)?;
+                let hi = super::marginals(inst, &hi)
+                    .iter()
+                    .copied()
+                    .fold(0.0, f64::max);
+                let r = inst.agents.len() as f64 / inst.k as f64;
+                let g = r * r * lo * hi;
+                Ok(units_of(g) as f64 / crate::base::text::UNIT as f64)
+            }
+        }
+    }
+}
+
 /// γ of Goldilocks as given (command line or process file): a positive number with at
-/// most 12 decimals (it is journaled exactly). Default 1.
-pub fn parse_gamma(s: &str) -> Result<f64> {
+/// most 12 decimals (it is journaled exactly), or `balanced` ([`Gamma::Balanced`]).
+/// Default 1.
+pub fn parse_gamma(s: &str) -> Result<Gamma> {
+    if s.eq_ignore_ascii_case("balanced") {
+        return Ok(Gamma::Balanced);
+    }
     let bad = || {
         Error::refused(format!(
-            "gamma {s:?} is not a positive number with at most 12 decimals (e.g. 1 or 0.5)"
+            "gamma {s:?} is not a positive number with at most 12 decimals (e.g. 1 or 0.5) or \"balanced\""
         ))
     };
     let (int, frac) = s.split_once('.').unwrap_or((s, ""));
@@ -48,7 +95,11 @@ pub fn parse_gamma(s: &str) -> Result<f64> {
         return Err(bad());
     }
     let g: f64 = s.parse().map_err(|_| bad())?;
-    if g > 0.0 { Ok(g) } else { Err(bad()) }
+    if g > 0.0 {
+        Ok(Gamma::Fixed(g))
+    } else {
+        Err(bad())
+    }
 }
 
 /// What a selection needs: the pool and the quota file, read (with their hashes).
@@ -62,8 +113,8 @@ pub struct Inputs {
     pub algorithm: Algorithm,
     /// Samples for the legacy estimate (legacy is a Monte-Carlo baseline).
     pub legacy_samples: usize,
-    /// γ of Goldilocks (ignored by the other algorithms).
-    pub gamma: f64,
+    /// γ of Goldilocks (ignored by the other algorithms unless comparing).
+    pub gamma: Gamma,
     /// Also compare legacy, LEXIMIN and Goldilocks (`comparison.csv`).
     pub compare: bool,
 }
@@ -92,7 +143,7 @@ impl Inputs {
             k,
             algorithm,
             legacy_samples: 10_000,
-            gamma: 1.0,
+            gamma: Gamma::Fixed(1.0),
             compare: false,
         })
     }
@@ -110,6 +161,8 @@ pub struct Outcome {
     pub comparison: Option<super::compare::Comparison>,
     /// LEXIMIN and Goldilocks: how far from optimal the result can be.
     pub certificate: Option<super::Certificate>,
+    /// The γ used by Goldilocks and the comparison.
+    pub gamma: f64,
 }
 
 impl Outcome {
@@ -138,6 +191,11 @@ pub fn select(inp: Inputs, progress: &mut dyn FnMut(&Progress)) -> Result<Outcom
     let t = std::time::Instant::now();
     let opts = Options::default();
     let engine = |e: Error| e.context("selection failed");
+    let gamma = if inp.algorithm == Algorithm::Goldilocks || inp.compare {
+        inp.gamma.value(&inst, &opts, progress).map_err(engine)?
+    } else {
+        1.0
+    };
     let mut certificate = None;
     let (distribution, probabilities) = match inp.algorithm {
         Algorithm::Leximin => {
@@ -152,7 +210,7 @@ pub fn select(inp: Inputs, progress: &mut dyn FnMut(&Progress)) -> Result<Outcom
             (Some(d), p)
         }
         Algorithm::Goldilocks => {
-            let (d, c) = super::goldilocks_with_certificate(&inst, inp.gamma, &opts, progress)
+            let (d, c) = super::goldilocks_with_certificate(&inst, gamma, &opts, progress)
                 .map_err(engine)?;
             certificate = Some(c);
             let p = super::marginals(&inst, &d);
@@ -175,7 +233,7 @@ pub fn select(inp: Inputs, progress: &mut dyn FnMut(&Progress)) -> Result<Outcom
     let comparison = if inp.compare {
         let known = Some((inp.algorithm.name(), &probabilities[..]));
         Some(
-            super::compare::compare(&inst, inp.gamma, inp.legacy_samples, &opts, known, progress)
+            super::compare::compare(&inst, gamma, inp.legacy_samples, &opts, known, progress)
                 .map_err(engine)?,
         )
     } else {
@@ -190,6 +248,7 @@ pub fn select(inp: Inputs, progress: &mut dyn FnMut(&Progress)) -> Result<Outcom
         seconds: t.elapsed().as_secs_f64(),
         comparison,
         certificate,
+        gamma,
     })
 }
 
@@ -254,7 +313,7 @@ pub struct StepOptions {
     /// Samples of the legacy estimate.
     pub legacy_samples: usize,
     /// γ of Goldilocks (default: `[selection] gamma`, else 1).
-    pub gamma: Option<f64>,
+    pub gamma: Option<Gamma>,
     /// Also compare the algorithms (`comparison.csv`, journaled with the selection).
     pub compare: bool,
 }
@@ -349,13 +408,13 @@ pub fn step(
     inputs.gamma = match (opts.gamma, &sel.gamma) {
         (Some(g), _) => g,
         (None, Some(g)) => parse_gamma(g)?,
-        (None, None) => 1.0,
+        (None, None) => Gamma::Fixed(1.0),
     };
     inputs.compare = opts.compare;
-    let gamma =
-        (algorithm == Algorithm::Goldilocks).then(|| Decimal::units(units_of(inputs.gamma)));
     let (pool_sha256, quotas_sha256) = (inputs.pool_sha256.clone(), inputs.quotas_sha256.clone());
     let outcome = select(inputs, progress)?;
+    let gamma =
+        (algorithm == Algorithm::Goldilocks).then(|| Decimal::units(units_of(outcome.gamma)));
     let written = write(&outcome, &out, force)?;
     let rel = |p: &Path| run.layout().rel(p);
     let body = Select {

@@ -55,8 +55,8 @@ pub struct SelectionConfig {
     /// `leximin` (default), `goldilocks`, `maximin` or `legacy`.
     #[serde(default = "default_algorithm")]
     pub algorithm: String,
-    /// Goldilocks: γ, the weight of the floor against the ceiling, as text ("1", "0.5";
-    /// default 1).
+    /// Goldilocks: γ, the weight of the floor against the ceiling, as text ("1", "0.5",
+    /// "balanced"; default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gamma: Option<String>,
     /// At most one panel member per household.
