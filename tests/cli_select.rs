@@ -521,6 +521,14 @@ fn goldilocks_is_journaled_and_verified() {
         "report intro"
     );
     assert!(report.contains("Certificate of optimality: the result is at most 0"));
+    // The comparison from comparison.csv, one row per algorithm.
+    assert!(report.contains("The algorithms were compared before the selection"));
+    for name in ["Legacy algorithm", "LEXIMIN", "Goldilocks"] {
+        assert!(
+            report.contains(&format!("<tr><th scope=\"row\">{name}</th>")),
+            "{name}"
+        );
+    }
     p.run(&["verify"]).success();
     let root = env!("CARGO_MANIFEST_DIR");
     let py = std::process::Command::new("python3")

@@ -105,6 +105,22 @@ pub struct Probabilities {
     /// The certificate of the selection (journal `pricing_gap`), as decimal text.
     #[serde(default)]
     pub pricing_gap: Option<String>,
+    /// The algorithms compared with the selection (`select --compare`), if they were.
+    #[serde(default)]
+    pub comparison: Vec<ComparisonRow>,
+}
+
+/// One algorithm of `comparison.csv`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct ComparisonRow {
+    pub algorithm: String,
+    pub min: f64,
+    pub max: f64,
+    pub median: f64,
+    pub gini: f64,
+    /// min ÷ maximin-optimal, max ÷ minimax-optimal.
+    pub min_ratio: f64,
+    pub max_ratio: f64,
 }
 
 /// What a seed or hash is; the renderer translates the label.

@@ -954,7 +954,41 @@ fn probabilities(h: &mut String, cx: &Ctx) -> crate::base::error::Result<()> {
         }
         h.push_str("</tr>\n");
     }
-    h.push_str("</tbody></table>\n</section>\n");
+    h.push_str("</tbody></table>\n");
+    if !p.comparison.is_empty() {
+        let _ = writeln!(h, "<p>{}</p>", escape(s.get(Key::CompareIntro)));
+        let cols = [
+            (s.get(Key::ColAlgorithm), false),
+            (s.get(Key::StatMin), true),
+            (s.get(Key::StatMax), true),
+            (s.get(Key::StatMedian), true),
+            (s.get(Key::ColGini), true),
+            (s.get(Key::ColMinRatio), true),
+            (s.get(Key::ColMaxRatio), true),
+        ];
+        table_start(h, "data", s.get(Key::CompareIntro), &cols);
+        for r in &p.comparison {
+            let name = match r.algorithm.as_str() {
+                "leximin" => s.get(Key::SeriesLeximin).to_string(),
+                "goldilocks" => s.get(Key::SeriesGoldilocks).to_string(),
+                "legacy" => s.get(Key::SeriesLegacy).to_string(),
+                other => other.to_string(),
+            };
+            let _ = writeln!(
+                h,
+                "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                escape(&name),
+                s.pct(r.min, 2),
+                s.pct(r.max, 2),
+                s.pct(r.median, 2),
+                s.dec(r.gini, 3),
+                s.dec(r.min_ratio, 3),
+                s.dec(r.max_ratio, 3)
+            );
+        }
+        h.push_str("</tbody></table>\n");
+    }
+    h.push_str("</section>\n");
     Ok(())
 }
 

@@ -16,7 +16,7 @@
 use super::data::{
     Category, HashKind, Lottery, Replacement, ReportData, ResponseRate, SeedHash, ValueRow,
 };
-use crate::base::error::{Error, Result};
+use crate::base::error::{Error, Location, Result};
 use crate::base::journal::{Body, Entry, LotteryBuild, LotteryDraw, Replace, Select};
 use crate::base::run::Run;
 use crate::base::table::{Options, Row, Table};
@@ -104,6 +104,44 @@ fn probabilities(run: &Run, e: &Entry) -> Result<Vec<f64>> {
         .into_iter()
         .map(|(_, u)| u as f64 / crate::base::text::UNIT as f64)
         .collect())
+}
+
+/// The rows of the selection's `comparison.csv` (read after its recorded hash is checked).
+fn comparison(run: &Run, e: &Entry) -> Result<Vec<crate::report::data::ComparisonRow>> {
+    let (path, bytes) = run.output(e, "comparison")?;
+    let t = Table::parse(&path, &bytes, &Options::csv())?;
+    let names = [
+        "algorithm",
+        "min",
+        "max",
+        "median",
+        "gini",
+        "min_over_maximin_optimal",
+        "max_over_minimax_optimal",
+    ];
+    let wanted: Vec<(&str, &str)> = names.iter().map(|n| (*n, "comparison")).collect();
+    let c = t.columns(&wanted)?;
+    let mut out = Vec::new();
+    for row in &t.rows {
+        let num = |i: usize| -> Result<f64> {
+            row.get(c[i]).parse::<f64>().map_err(|_| {
+                Error::input(
+                    Location::line(&path, row.line),
+                    format!("{} is not a number", names[i]),
+                )
+            })
+        };
+        out.push(crate::report::data::ComparisonRow {
+            algorithm: row.get(c[0]).to_string(),
+            min: num(1)?,
+            max: num(2)?,
+            median: num(3)?,
+            gini: num(4)?,
+            min_ratio: num(5)?,
+            max_ratio: num(6)?,
+        });
+    }
+    Ok(out)
 }
 
 /// Builds the report data from the journal of `run` and the files it records.
@@ -350,6 +388,9 @@ pub fn load(run: &Run) -> Result<ReportData> {
 
     // --- probabilities ------------------------------------------------------------
     if let Some((e, s)) = main {
+        if s.outputs.contains_key("comparison") {
+            data.probabilities.comparison = comparison(run, e)?;
+        }
         let p = probabilities(run, e)?;
         if s.algorithm.has_distribution() {
             data.probabilities.leximin = p;
