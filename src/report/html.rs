@@ -860,11 +860,7 @@ fn probabilities(h: &mut String, cx: &Ctx) -> crate::base::error::Result<()> {
             escape(&s.get(Key::ProbCertificate).replace("{gap}", gap))
         );
     }
-    let main_label = match p.algorithm.as_deref() {
-        None | Some("leximin") => s.get(Key::SeriesLeximin).to_string(),
-        Some("goldilocks") => s.get(Key::SeriesGoldilocks).to_string(),
-        Some(other) => other.to_uppercase(),
-    };
+    let main_label = algorithm_label(s, p.algorithm.as_deref().unwrap_or("leximin"));
     let mut curves = Vec::new();
     let mut legend = Vec::new();
     let mut columns: Vec<(String, Vec<f64>)> = Vec::new();
@@ -968,12 +964,7 @@ fn probabilities(h: &mut String, cx: &Ctx) -> crate::base::error::Result<()> {
         ];
         table_start(h, "data", s.get(Key::CompareIntro), &cols);
         for r in &p.comparison {
-            let name = match r.algorithm.as_str() {
-                "leximin" => s.get(Key::SeriesLeximin).to_string(),
-                "goldilocks" => s.get(Key::SeriesGoldilocks).to_string(),
-                "legacy" => s.get(Key::SeriesLegacy).to_string(),
-                other => other.to_string(),
-            };
+            let name = algorithm_label(s, &r.algorithm);
             let _ = writeln!(
                 h,
                 "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
@@ -990,6 +981,16 @@ fn probabilities(h: &mut String, cx: &Ctx) -> crate::base::error::Result<()> {
     }
     h.push_str("</section>\n");
     Ok(())
+}
+
+/// The series name of a selection algorithm (journal name) in the report's language.
+fn algorithm_label(s: &Strings, algorithm: &str) -> String {
+    match algorithm {
+        "leximin" => s.get(Key::SeriesLeximin).to_string(),
+        "goldilocks" => s.get(Key::SeriesGoldilocks).to_string(),
+        "legacy" => s.get(Key::SeriesLegacy).to_string(),
+        other => other.to_uppercase(),
+    }
 }
 
 fn hash_label(s: &Strings, k: &HashKind) -> String {

@@ -110,15 +110,7 @@ fn probabilities(run: &Run, e: &Entry) -> Result<Vec<f64>> {
 fn comparison(run: &Run, e: &Entry) -> Result<Vec<crate::report::data::ComparisonRow>> {
     let (path, bytes) = run.output(e, "comparison")?;
     let t = Table::parse(&path, &bytes, &Options::csv())?;
-    let names = [
-        "algorithm",
-        "min",
-        "max",
-        "median",
-        "gini",
-        "min_over_maximin_optimal",
-        "max_over_minimax_optimal",
-    ];
+    let names = &crate::select::compare::COLUMNS[..7];
     let wanted: Vec<(&str, &str)> = names.iter().map(|n| (*n, "comparison")).collect();
     let c = t.columns(&wanted)?;
     let mut out = Vec::new();

@@ -151,11 +151,23 @@ pub fn compare(
     })
 }
 
+/// The columns of `comparison.csv`, in order (written here, read by the report).
+pub const COLUMNS: [&str; 9] = [
+    "algorithm",
+    "min",
+    "max",
+    "median",
+    "gini",
+    "min_over_maximin_optimal",
+    "max_over_minimax_optimal",
+    "goldilocks_value",
+    "gamma",
+];
+
 /// `comparison.csv`: one row per algorithm (aggregates only, no applicant).
 pub fn comparison_csv(c: &Comparison) -> String {
-    let mut s = String::from(
-        "algorithm,min,max,median,gini,min_over_maximin_optimal,max_over_minimax_optimal,goldilocks_value,gamma\n",
-    );
+    let mut s = COLUMNS.join(",");
+    s.push('\n');
     for r in &c.rows {
         s.push_str(&format!(
             "{},{:.6},{:.6},{:.6},{:.6},{:.4},{:.4},{},{}\n",

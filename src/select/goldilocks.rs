@@ -56,7 +56,7 @@
 use super::backend::MICROLP_MIP_GAP;
 use super::expand::expand;
 use super::leximin::initial_columns;
-use super::lp::{ConeLp, final_weights};
+use super::lp::{ConeLp, final_primal};
 use super::pricing::Pricer;
 use super::types::TypeModel;
 use super::{Certificate, Distribution, Instance, Options, Phase, Progress, validate};
@@ -162,7 +162,7 @@ fn solve(
     for (i, &t) in live.iter().enumerate() {
         target[t] = master.pi[i];
     }
-    let lambda = final_weights(&cols.list, &counts, &target, opts.lp_tolerance, opts.solver)?;
+    let lambda = final_primal(&cols.list, &counts, &target, opts.lp_tolerance, opts.solver)?;
     progress(&Progress {
         phase: Phase::FinalLp,
         outer_iteration: 1,
@@ -235,30 +235,28 @@ fn solve_master(
     let mut lp = ConeLp::new(j + 3, q);
     // Row 0: Σ λ = 1.
     lp.row((0..j).map(|p| (p, 1.0)), 1.0);
+    // (P, a_{P,t}) for every known panel P.
+    let share = |t: usize| {
+        let c = counts[t] as f64;
+        columns
+            .iter()
+            .enumerate()
+            .map(move |(p, col)| (p, col[t] as f64 / c))
+    };
     // Rows 1..=L: Σ_P a_{P,t} λ_P − a ≤ 0.
     for &t in live {
-        let c = counts[t] as f64;
-        lp.row(
-            columns
-                .iter()
-                .enumerate()
-                .map(|(p, col)| (p, col[t] as f64 / c))
-                .chain(std::iter::once((ia, -1.0))),
-            0.0,
-        );
+        lp.row(share(t).chain(std::iter::once((ia, -1.0))), 0.0);
     }
-    // Rows L+1..=2L: b − Σ_P a_{P,t} λ_P ≤ 0.
-    let floors = if scale.floor.is_some() { live } else { &[][..] };
-    for &t in floors {
-        let c = counts[t] as f64;
-        lp.row(
-            columns
-                .iter()
-                .enumerate()
-                .map(|(p, col)| (p, -(col[t] as f64) / c))
-                .chain(std::iter::once((ib, 1.0))),
-            0.0,
-        );
+    // Rows L+1..=2L: b − Σ_P a_{P,t} λ_P ≤ 0 (only with a floor).
+    if scale.floor.is_some() {
+        for &t in live {
+            lp.row(
+                share(t)
+                    .map(|(p, a)| (p, -a))
+                    .chain(std::iter::once((ib, 1.0))),
+                0.0,
+            );
+        }
     }
     // −λ ≤ 0.
     for p in 0..j {
@@ -282,23 +280,15 @@ fn solve_master(
         return Ok(None);
     };
     let l = live.len();
-    let lf = floors.len();
     let pi = live
         .iter()
-        .map(|&t| {
-            let c = counts[t] as f64;
-            columns
-                .iter()
-                .zip(&sol.x)
-                .map(|(col, &x)| x * col[t] as f64 / c)
-                .sum()
-        })
+        .map(|&t| share(t).map(|(p, a)| a * sol.x[p]).sum())
         .collect();
     Ok(Some(Master {
         obj: sol.obj,
         nu: sol.z[0],
         z: sol.z[1..=l].iter().map(|&v| v.max(0.0)).collect(),
-        y: if lf == l {
+        y: if scale.floor.is_some() {
             sol.z[l + 1..=2 * l].iter().map(|&v| v.max(0.0)).collect()
         } else {
             vec![0.0; l]

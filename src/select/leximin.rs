@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use super::expand::expand;
 use super::feasibility::explain;
-use super::lp::{final_weights, solve_dual};
+use super::lp::{final_primal, solve_dual};
 use super::pricing::Pricer;
 use super::types::TypeModel;
 use super::{Certificate, Distribution, Instance, Options, Phase, Progress, validate};
@@ -339,7 +339,7 @@ fn run(
     crate::base::timing::phase("select up to the final LP", t0);
     // ---- Step 4: final primal over C. ----
     let target: Vec<f64> = fixed.iter().map(|f| f.unwrap_or(0.0)).collect();
-    let lambda = final_weights(&cols.list, &counts, &target, opts.lp_tolerance, opts.solver)?;
+    let lambda = final_primal(&cols.list, &counts, &target, opts.lp_tolerance, opts.solver)?;
     progress(&Progress {
         phase: Phase::FinalLp,
         outer_iteration: outer,

@@ -176,7 +176,8 @@ pub(crate) fn solve_dual(
 ///
 /// Solved first with the simplex method of the chosen backend (microlp or HiGHS), whose
 /// basic optimal solution has at most (#types + 1) non-zero λ (a small support); clarabel
-/// is the fallback.
+/// is the fallback. Returns the weights of the final distribution: λ clipped to [0, 1]
+/// (below 1e-12: 0) and renormalised to sum 1.
 pub(crate) fn final_primal(
     columns: &[Vec<u32>],
     counts: &[u32],
@@ -184,22 +185,10 @@ pub(crate) fn final_primal(
     tol: f64,
     solver: Solver,
 ) -> crate::base::error::Result<Vec<f64>> {
-    match final_primal_simplex(columns, counts, target, solver) {
-        Ok(l) => Ok(l),
-        Err(_) => final_primal_ipm(columns, counts, target, tol),
-    }
-}
-
-/// [`final_primal`]'s λ clipped to [0, 1] (below 1e-12: 0) and renormalised to sum 1:
-/// the weights of the final distribution.
-pub(crate) fn final_weights(
-    columns: &[Vec<u32>],
-    counts: &[u32],
-    target: &[f64],
-    tol: f64,
-    solver: Solver,
-) -> crate::base::error::Result<Vec<f64>> {
-    let lambda = final_primal(columns, counts, target, tol, solver)?;
+    let lambda = match final_primal_simplex(columns, counts, target, solver) {
+        Ok(l) => l,
+        Err(_) => final_primal_ipm(columns, counts, target, tol)?,
+    };
     let mut lambda: Vec<f64> = lambda
         .iter()
         .map(|&l| if l > 1e-12 { l.min(1.0) } else { 0.0 })
