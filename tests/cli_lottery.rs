@@ -509,3 +509,110 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// Issue 14, "exact when exactness exists": 300 applicants, k = 45, three categories
+/// whose quotas are ⌊0.15·count⌋..⌈0.15·count⌉, so everyone can have 0.15 = 150/1000.
+/// LEXIMIN gives everyone 0.15 (up to its decimals) over a rotation-expanded
+/// distribution of many panels; the lottery of m = 1000 must give every applicant
+/// exactly 150 tickets (hand calculation: m·k/n), with every panel inside the quotas
+/// (counted here, not by the library).
+#[test]
+fn lottery_is_exact_where_exactness_exists() {
+    let s = setup(
+        &register_rows(30),
+        "",
+        r#"
+[selection]
+k = 45
+quotas = "quotas.csv"
+algorithm = "leximin"
+"#,
+    );
+    let mut x: u64 = 12345;
+    let mut rows = Vec::new();
+    let mut counts: BTreeMap<(usize, usize), u32> = BTreeMap::new();
+    for i in 0..300 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let g = [0, 0, 0, 1, 1, 1, 0, 1, 2, 1][(x >> 33) as usize % 10];
+        let a = ((x >> 40) % 6) as usize;
+        let d = ((x >> 50) % 4) as usize;
+        for (c, v) in [(0, g), (1, a), (2, d)] {
+            *counts.entry((c, v)).or_default() += 1;
+        }
+        rows.push(format!("A{i:03},,g{g},a{a},d{d}"));
+    }
+    let names = ["gender", "age", "district"];
+    let mut quotas = String::from("category,value,min,max\n");
+    for (&(c, v), &n) in &counts {
+        let p = ["g", "a", "d"][c];
+        // ⌊0.15 n⌋ and ⌈0.15 n⌉ in integers: 15 n / 100.
+        let (lo, hi) = (15 * n / 100, (15 * n).div_ceil(100));
+        quotas.push_str(&format!("{},{p}{v},{lo},{hi}\n", names[c]));
+    }
+    std::fs::write(s.path("quotas.csv"), quotas).unwrap();
+    std::fs::create_dir_all(s.path("out/audit")).unwrap();
+    let pool = s.path("out/audit/pool.csv");
+    std::fs::write(
+        &pool,
+        format!(
+            "pool_id,household,gender,age,district\n{}\n",
+            rows.join("\n")
+        ),
+    )
+    .unwrap();
+    on(
+        &s,
+        &["select", "--pool", pool.to_str().expect("UTF-8 path")],
+    )
+    .success();
+    on(
+        &s,
+        &[
+            "lottery",
+            "build",
+            "--m",
+            "1000",
+            "--seed-source",
+            "three urns",
+            "--seed-form",
+            "ceremony",
+        ],
+    )
+    .success();
+    let t = tickets(&s);
+    assert_eq!(t.len(), 1000);
+    let attrs: BTreeMap<String, [String; 3]> = rows
+        .iter()
+        .map(|r| {
+            let f: Vec<&str> = r.split(',').collect();
+            (f[0].to_string(), [f[2].into(), f[3].into(), f[4].into()])
+        })
+        .collect();
+    let mut per_agent: BTreeMap<&str, u32> = BTreeMap::new();
+    for p in &t {
+        assert_eq!(p.len(), 45);
+        let mut per_value: BTreeMap<(usize, &str), u32> = BTreeMap::new();
+        for id in p {
+            *per_agent.entry(id).or_default() += 1;
+            for (c, v) in attrs[id].iter().enumerate() {
+                *per_value.entry((c, v)).or_default() += 1;
+            }
+        }
+        for (&(c, v), &n) in &counts {
+            let name = format!("{}{v}", ["g", "a", "d"][c]);
+            let got = per_value.get(&(c, name.as_str())).copied().unwrap_or(0);
+            assert!(
+                15 * n / 100 <= got && got <= (15 * n).div_ceil(100),
+                "{name}: {got} of {n}"
+            );
+        }
+    }
+    assert_eq!(per_agent.len(), 300, "everyone is on some panel");
+    assert!(
+        per_agent.values().all(|&c| c == 150),
+        "tickets: {:?}",
+        per_agent.values().collect::<BTreeSet<_>>()
+    );
+}

@@ -512,6 +512,25 @@ fn goldilocks_is_journaled_and_verified() {
         .map(|l| l.split(',').nth(1).unwrap().parse::<f64>().unwrap())
         .sum();
     assert!((sum - 6.0).abs() < 1e-6, "{sum}");
+    // The curves: one column per algorithm; Goldilocks' is probabilities.csv sorted.
+    let curves =
+        std::fs::read_to_string(p.path("out/public/selection/comparison-curves.csv")).unwrap();
+    assert!(select.contains("comparison-curves.csv"), "{select}");
+    let mut lines = curves.lines();
+    assert_eq!(lines.next(), Some("rank,legacy,leximin,goldilocks"));
+    let gl: Vec<f64> = lines
+        .map(|l| l.split(',').nth(3).unwrap().parse::<f64>().unwrap())
+        .collect();
+    let mut own: Vec<f64> = probs
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().parse::<f64>().unwrap())
+        .collect();
+    own.sort_by(f64::total_cmp);
+    assert_eq!(gl.len(), own.len());
+    for (a, b) in gl.iter().zip(&own) {
+        assert!((a - b).abs() < 1e-6, "{a} vs {b}");
+    }
     p.build_lottery().success();
     // The report names the algorithm and states the certificate.
     p.run(&["report"]).success();
@@ -521,8 +540,13 @@ fn goldilocks_is_journaled_and_verified() {
         "report intro"
     );
     assert!(report.contains("Certificate of optimality: the result is at most 0"));
-    // The comparison from comparison.csv, one row per algorithm.
+    // The comparison from comparison.csv, one row per algorithm, and the other
+    // algorithms' curves beside Goldilocks' in the chart's legend.
     assert!(report.contains("The algorithms were compared before the selection"));
+    let lower = report.to_lowercase();
+    for colour in ["#009e73", "#d55e00"] {
+        assert!(lower.contains(colour), "curve {colour} in the chart");
+    }
     for name in ["Legacy algorithm", "LEXIMIN", "Goldilocks"] {
         assert!(
             report.contains(&format!("<tr><th scope=\"row\">{name}</th>")),

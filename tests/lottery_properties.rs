@@ -36,7 +36,7 @@ proptest! {
     fn rounding_hands_out_m_tickets_and_never_does_worse_than_largest_remainder(
         (n, panels, probs, m) in rounding_case()
     ) {
-        let r = round(&panels, &probs, n, m, &mut |_| None);
+        let r = round(&panels, &probs, n, m, None, &mut |_| None);
         prop_assert_eq!(r.counts.iter().map(|&c| u64::from(c)).sum::<u64>(), u64::from(m));
         prop_assert_eq!(r.panels.len(), panels.len(), "no generator, no new panels");
         // Recompute every agent's deviation from scratch.
@@ -76,7 +76,7 @@ proptest! {
         let mut offers = offers.into_iter().map(|bits| {
             (0..n as u32 + 2).filter(|&i| bits[i as usize]).collect::<Vec<u32>>()
         });
-        let r = round(&panels, &probs, n + 2, m, &mut |_| offers.next());
+        let r = round(&panels, &probs, n + 2, m, None, &mut |_| offers.next());
         let tickets = |i: u32| -> u64 {
             r.panels
                 .iter()
@@ -175,6 +175,94 @@ proptest! {
             }
             (Err(e), None) => prop_assert!(!e.conflicts.is_empty()),
             (g, b) => prop_assert!(false, "replace {:?} vs brute force {:?}", g, b),
+        }
+    }
+}
+
+/// All panels of `inst` by brute force (n ≤ 12).
+fn all_feasible_panels(inst: &Instance) -> Vec<Vec<u32>> {
+    let n = inst.agents.len();
+    (0u32..1 << n)
+        .filter(|s| s.count_ones() as usize == inst.k)
+        .map(|s| {
+            (0..n as u32)
+                .filter(|&i| s & (1 << i) != 0)
+                .collect::<Vec<u32>>()
+        })
+        .filter(|p| check_panel(inst, p).is_ok())
+        .collect()
+}
+
+/// An instance with one or two categories of few values (so that agents repeat their
+/// attributes) and, optionally, two-person households.
+fn exact_case() -> impl Strategy<Value = (Instance, Vec<usize>, u32)> {
+    (6usize..12, 2usize..5, 1usize..3, any::<bool>(), 2u32..40).prop_flat_map(
+        |(n, k, cats, households, m)| {
+            (
+                proptest::collection::vec(proptest::collection::vec(0usize..2, cats), n),
+                proptest::collection::vec(0usize..1000, m as usize),
+                Just((k, households, m)),
+            )
+                .prop_map(move |(agents, picks, (k, households, m))| {
+                    let categories = (0..cats)
+                        .map(|c| Category {
+                            name: format!("c{c}"),
+                            values: (0..2)
+                                .map(|v| QuotaValue {
+                                    name: format!("v{v}"),
+                                    min: 1,
+                                    max: k as u32 - 1,
+                                })
+                                .collect(),
+                        })
+                        .collect();
+                    let households = households
+                        .then(|| (0..n).map(|i| (i < 4).then_some(i as u32 / 2)).collect());
+                    let inst = Instance {
+                        k,
+                        categories,
+                        agents,
+                        households,
+                    };
+                    (inst, picks, m)
+                })
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(150))]
+
+    /// Targets made from m feasible panels, so an exact lottery exists. Whenever the exact
+    /// phase answers, its panels meet the quotas (the library's check_panel), there are
+    /// m tickets and every agent has exactly its target; without households and with at
+    /// most two categories it always answers (the module's total-unimodularity argument).
+    #[test]
+    fn exact_phase_is_exact_and_feasible((inst, picks, m) in exact_case()) {
+        use sortes::lottery::exact::{classes, exact};
+        let feasible = all_feasible_panels(&inst);
+        prop_assume!(!feasible.is_empty());
+        let n = inst.agents.len();
+        let mut target = vec![0i128; n];
+        for &x in &picks {
+            for &a in &feasible[x % feasible.len()] {
+                target[a as usize] += UNIT;
+            }
+        }
+        let got = exact(&inst, &target, &classes(&inst), m);
+        if inst.households.is_none() {
+            prop_assert!(got.is_some(), "no exact lottery found");
+        }
+        if let Some((panels, counts)) = got {
+            prop_assert_eq!(counts.iter().map(|&c| u64::from(c)).sum::<u64>(), u64::from(m));
+            let mut tickets = vec![0i128; n];
+            for (p, &c) in panels.iter().zip(&counts) {
+                prop_assert!(check_panel(&inst, p).is_ok(), "panel {:?} breaks a quota", p);
+                for &a in p {
+                    tickets[a as usize] += i128::from(c) * UNIT;
+                }
+            }
+            prop_assert_eq!(tickets, target);
         }
     }
 }

@@ -1172,7 +1172,7 @@ BODIES = {  # step -> its struct in entry.rs, fields in declaration order
 STEP_OUTPUTS = {  # entry.rs Step::outputs: (required, optional) output names
     "draw": (("invitees", "summary"), ()),
     "intake": (("pool", "summary", "mapping", "rejects"), ()),
-    "select": (("probabilities", "quota_table"), ("distribution", "comparison")),  # see rule_problem
+    "select": (("probabilities", "quota_table"), ("distribution", "comparison", "comparison_curves")),  # see rule_problem
     "lottery": (("lottery", "report"), ()),
     "lottery-draw": (("panel", "reserves"), ()),
     "replace": (("panel",), ()),

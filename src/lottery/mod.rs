@@ -8,6 +8,7 @@
 //! files and the journal.
 
 pub mod draw;
+pub mod exact;
 pub mod replace;
 pub mod round;
 pub mod step;

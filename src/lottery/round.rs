@@ -29,8 +29,14 @@
 //!    move is made if it lowers the key, and step 2 resumes. At most
 //!    [`MAX_NEW_PANELS`] panels are added.
 //!
-//! Every panel in the lottery comes from the distribution or from the pricing ILP, so
-//! every numbered panel meets the quotas (checked again before writing).
+//! 4. Exact when exactness exists: when every target is within [`EXACT_TOLERANCE`] of a
+//!    whole number of tickets and steps 1–3 did not reach the lower bound, the exact phase
+//!    ([`super::exact`]) builds the lottery anew at the level of interchangeable groups;
+//!    its lottery replaces the search's when it gives every agent exactly its target.
+//!
+//! Every panel in the lottery comes from the distribution, from the pricing ILP or from
+//! step 4's quota-constrained ILP, so every numbered panel meets the quotas (checked again
+//! before writing).
 //!
 //! Certain stays certain: an agent with π_i = 1 (target exactly m tickets) is on every
 //! panel of positive probability, and one with π_i = 0 on none. A ticket only ever moves
@@ -47,6 +53,11 @@ pub use crate::base::text::UNIT;
 /// Moves considered per step: all pairs, or when there are more than TOP² of them,
 /// the TOP best source and target panels (see `Search::candidates`).
 const TOP: usize = 64;
+
+/// Step 4 (the exact phase, `super::exact`) runs when every agent's target is within
+/// this many units (10⁻⁶ ticket) of a whole number of tickets and the search did not
+/// reach the lower bound.
+pub const EXACT_TOLERANCE: i128 = UNIT / 1_000_000;
 
 /// Panels added by step 3 at most.
 pub const MAX_NEW_PANELS: usize = 200;
@@ -75,6 +86,7 @@ pub fn round(
     probs: &[i128],
     n: usize,
     m: u32,
+    exact: Option<(&crate::select::Instance, &[u32])>,
     new_panel: &mut dyn FnMut(&[f64]) -> Option<Vec<u32>>,
 ) -> Rounding {
     let mi = m as i128;
@@ -123,6 +135,19 @@ pub fn round(
         }
         new_panels += 1;
     }
+    if s.max_abs() > lower_bound
+        && lower_bound <= EXACT_TOLERANCE
+        && let Some((inst, classes)) = exact
+        && let Some((panels, counts)) = super::exact::exact(inst, &s.target(), classes, m)
+    {
+        let mut e = Search::new(n, s.target(), mi);
+        for (p, c) in panels.into_iter().zip(counts) {
+            e.add_panel(p, c as i128);
+        }
+        if e.max_abs() < s.max_abs() {
+            s = e;
+        }
+    }
     Rounding {
         max_deviation: s.max_abs(),
         lower_bound,
@@ -161,6 +186,17 @@ impl Search {
             admissible: Vec::new(),
             d: target.iter().map(|&t| -t).collect(),
         }
+    }
+
+    /// m π_i in units, back from d_i and the tickets.
+    fn target(&self) -> Vec<i128> {
+        let mut t: Vec<i128> = self.d.iter().map(|&d| -d).collect();
+        for (p, &c) in self.panels.iter().zip(&self.counts) {
+            for &a in p {
+                t[a as usize] += c * UNIT;
+            }
+        }
+        t
     }
 
     fn has(&self, j: usize, i: usize) -> bool {
@@ -476,7 +512,7 @@ mod tests {
         // Three panels at 1/2, 1/4, 1/4 with m = 4: counts 2, 1, 1, no deviation.
         let panels = vec![vec![0, 1], vec![0, 2], vec![1, 2]];
         let probs = vec![UNIT / 2, UNIT / 4, UNIT / 4];
-        let r = round(&panels, &probs, 3, 4, &mut |_| None);
+        let r = round(&panels, &probs, 3, 4, None, &mut |_| None);
         assert_eq!(r.counts, vec![2, 1, 1]);
         assert_eq!(r.max_deviation, 0);
     }

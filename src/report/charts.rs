@@ -24,6 +24,10 @@ pub const C_INVITEES: RGBColor = RGBColor(0x56, 0xB4, 0xE9);
 pub const C_APPLICANTS: RGBColor = RGBColor(0xE6, 0x9F, 0x00);
 pub const C_PANEL: RGBColor = RGBColor(0x00, 0x72, 0xB2);
 pub const C_LEGACY: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
+/// LEXIMIN and Goldilocks in a comparison, when not the chosen algorithm (Okabe–Ito
+/// bluish green and reddish purple).
+pub const C_LEXIMIN: RGBColor = RGBColor(0x00, 0x9E, 0x73);
+pub const C_GOLDILOCKS: RGBColor = RGBColor(0xCC, 0x79, 0xA7);
 const C_TEXT: RGBColor = RGBColor(0x22, 0x22, 0x22);
 const C_MUTED: RGBColor = RGBColor(0x55, 0x55, 0x55);
 const C_GRID: RGBColor = RGBColor(0xDD, 0xDD, 0xDD);

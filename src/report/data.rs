@@ -108,6 +108,10 @@ pub struct Probabilities {
     /// The algorithms compared with the selection (`select --compare`), if they were.
     #[serde(default)]
     pub comparison: Vec<ComparisonRow>,
+    /// The compared algorithms' sorted probabilities (`comparison-curves.csv`):
+    /// (algorithm name, probabilities ascending).
+    #[serde(default)]
+    pub curves: Vec<(String, Vec<f64>)>,
 }
 
 /// One algorithm of `comparison.csv`.

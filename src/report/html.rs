@@ -883,6 +883,27 @@ fn probabilities(h: &mut String, cx: &Ctx) -> crate::base::error::Result<()> {
         ));
         columns.push((s.get(Key::SeriesLegacy).to_string(), l.clone()));
     }
+    // The other algorithms of `select --compare`, beside the chosen one: the other fair
+    // algorithm always, the legacy estimate where no legacy run is shown already.
+    let main_name = p.algorithm.as_deref().unwrap_or("leximin");
+    for (name, v) in &p.curves {
+        let shown = name == main_name || (name == "legacy" && p.legacy.is_some());
+        if shown || v.is_empty() {
+            continue;
+        }
+        let colour = match name.as_str() {
+            "legacy" => charts::C_LEGACY,
+            "leximin" => charts::C_LEXIMIN,
+            _ => charts::C_GOLDILOCKS,
+        };
+        let label = algorithm_label(s, name);
+        curves.push(Curve {
+            colour,
+            values: v.clone(),
+        });
+        legend.push((charts::hex(colour), label.clone()));
+        columns.push((label, v.clone()));
+    }
     let n = columns.first().map(|c| c.1.len()).unwrap_or(0);
     let uniform = cx.k().filter(|_| n > 0).map(|k| k as f64 / n as f64);
     if let Some(u) = uniform {

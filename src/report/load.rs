@@ -106,6 +106,36 @@ fn probabilities(run: &Run, e: &Entry) -> Result<Vec<f64>> {
         .collect())
 }
 
+/// The columns of the selection's `comparison-curves.csv` (read after its recorded hash
+/// is checked): every column but `rank`, numbers in [0, 1].
+fn curves(run: &Run, e: &Entry) -> Result<Vec<(String, Vec<f64>)>> {
+    let (path, bytes) = run.output(e, "comparison_curves")?;
+    let t = Table::parse(&path, &bytes, &Options::csv())?;
+    let mut out: Vec<(String, Vec<f64>)> = t
+        .header
+        .iter()
+        .skip(1)
+        .map(|h| (h.to_string(), Vec::with_capacity(t.rows.len())))
+        .collect();
+    for row in &t.rows {
+        for (i, (name, v)) in out.iter_mut().enumerate() {
+            let x = row
+                .get(i + 1)
+                .parse::<f64>()
+                .ok()
+                .filter(|x| (0.0..=1.0).contains(x));
+            let x = x.ok_or_else(|| {
+                Error::input(
+                    Location::line(&path, row.line),
+                    format!("{name} is not a probability"),
+                )
+            })?;
+            v.push(x);
+        }
+    }
+    Ok(out)
+}
+
 /// The rows of the selection's `comparison.csv` (read after its recorded hash is checked).
 fn comparison(run: &Run, e: &Entry) -> Result<Vec<crate::report::data::ComparisonRow>> {
     let (path, bytes) = run.output(e, "comparison")?;
@@ -382,6 +412,9 @@ pub fn load(run: &Run) -> Result<ReportData> {
     if let Some((e, s)) = main {
         if s.outputs.contains_key("comparison") {
             data.probabilities.comparison = comparison(run, e)?;
+        }
+        if s.outputs.contains_key("comparison_curves") {
+            data.probabilities.curves = curves(run, e)?;
         }
         let p = probabilities(run, e)?;
         if s.algorithm.has_distribution() {

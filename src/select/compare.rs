@@ -31,6 +31,9 @@ pub struct Comparison {
     pub maximin_optimal: f64,
     pub minimax_optimal: f64,
     pub rows: Vec<Row>,
+    /// Each algorithm's probabilities sorted ascending (the report's curves), in the
+    /// order of `rows`.
+    pub curves: Vec<Vec<f64>>,
 }
 
 /// Summary statistics of a probability vector.
@@ -139,6 +142,11 @@ pub fn compare(
             stats,
         }
     };
+    let sorted = |p: &[f64]| {
+        let mut v = p.to_vec();
+        v.sort_by(f64::total_cmp);
+        v
+    };
     Ok(Comparison {
         gamma,
         maximin_optimal,
@@ -148,6 +156,7 @@ pub fn compare(
             row("leximin", &lex),
             row("goldilocks", &gl),
         ],
+        curves: vec![sorted(&legacy), sorted(&lex), sorted(&gl)],
     })
 }
 
@@ -163,6 +172,27 @@ pub const COLUMNS: [&str; 9] = [
     "goldilocks_value",
     "gamma",
 ];
+
+/// `comparison-curves.csv`: `rank` (1 = lowest) and one column per algorithm (the
+/// algorithm names of `comparison.csv`), each column the algorithm's probabilities sorted
+/// ascending on its own — a row is a rank, not an applicant.
+pub fn curves_csv(c: &Comparison) -> String {
+    let mut s = String::from("rank");
+    for r in &c.rows {
+        s.push(',');
+        s.push_str(r.algorithm);
+    }
+    s.push('\n');
+    let n = c.curves.iter().map(Vec::len).min().unwrap_or(0);
+    for i in 0..n {
+        s.push_str(&(i + 1).to_string());
+        for v in &c.curves {
+            s.push_str(&format!(",{:.6}", v[i]));
+        }
+        s.push('\n');
+    }
+    s
+}
 
 /// `comparison.csv`: one row per algorithm (aggregates only, no applicant).
 pub fn comparison_csv(c: &Comparison) -> String {

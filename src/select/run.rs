@@ -253,11 +253,12 @@ pub fn select(inp: Inputs, progress: &mut dyn FnMut(&Progress)) -> Result<Outcom
 }
 
 /// The output files: (journal name, file name).
-const FILES: [(&str, &str); 4] = [
+const FILES: [(&str, &str); 5] = [
     ("distribution", "distribution.csv"),
     ("probabilities", "probabilities.csv"),
     ("quota_table", "quota-table.csv"),
     ("comparison", "comparison.csv"),
+    ("comparison_curves", "comparison-curves.csv"),
 ];
 
 pub struct Written {
@@ -282,6 +283,7 @@ pub fn write(o: &Outcome, dir: &Path, force: bool) -> Result<Written> {
         let text = match name {
             "distribution" => o.distribution.as_ref().map(|_| distribution_csv(o)),
             "comparison" => o.comparison.as_ref().map(super::compare::comparison_csv),
+            "comparison_curves" => o.comparison.as_ref().map(super::compare::curves_csv),
             "probabilities" => Some(probabilities_csv(o)),
             _ => Some(quota_table_csv(o)),
         };

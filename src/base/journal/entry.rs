@@ -144,7 +144,7 @@ impl Step {
             // legacy has no distribution (checked in Body::check).
             Step::Select => (
                 &["probabilities", "quota_table"],
-                &["distribution", "comparison"],
+                &["distribution", "comparison", "comparison_curves"],
             ),
             Step::Lottery => (&["lottery", "report"], &[]),
             Step::LotteryDraw => (&["panel", "reserves"], &[]),
