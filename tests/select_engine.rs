@@ -6,8 +6,8 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 use sortes::base::error::Kind;
 use sortes::select::{
-    Category, Distribution, Instance, Options, QuotaValue, check_panel, feasibility, goldilocks,
-    goldilocks_value, goldilocks_with_certificate, legacy_probabilities, leximin,
+    Category, Distribution, Instance, LpMethod, Options, QuotaValue, check_panel, feasibility,
+    goldilocks, goldilocks_value, goldilocks_with_certificate, legacy_probabilities, leximin,
     leximin_with_certificate, marginals, maximin,
 };
 
@@ -249,11 +249,18 @@ fn exact_leximin(n: usize, panels: &[Vec<u32>]) -> Vec<f64> {
 }
 
 fn compare_with_exact(seed: u64, households: bool, collapse: bool) -> bool {
+    compare_with_exact_by(seed, households, collapse, LpMethod::Simplex)
+        & compare_with_exact_by(seed, households, collapse, LpMethod::InteriorPoint)
+}
+
+/// LEXIMIN and MAXIMIN against exact enumeration with the stage LP solved by `lp`.
+fn compare_with_exact_by(seed: u64, households: bool, collapse: bool, lp: LpMethod) -> bool {
     let inst = random_small(seed, households);
     let panels = all_feasible_panels(&inst);
     let opts = Options {
         eps: 1e-7,
         collapse_types: collapse,
+        lp,
         ..Options::default()
     };
     let res = leximin(&inst, &opts, &mut quiet());
@@ -272,7 +279,7 @@ fn compare_with_exact(seed: u64, households: bool, collapse: bool) -> bool {
     for i in 0..pi.len() {
         assert!(
             (pi[i] - exact[i]).abs() < 1e-5,
-            "seed {seed} households {households} collapse {collapse}: agent {i}: {} vs exact {}\n{:?}\n{:?}",
+            "seed {seed} households {households} collapse {collapse} {lp:?}: agent {i}: {} vs exact {}\n{:?}\n{:?}",
             pi[i],
             exact[i],
             pi,
@@ -322,6 +329,81 @@ fn leximin_matches_exact_enumeration_with_households() {
 fn agent_level_and_type_level_agree_with_exact() {
     for seed in 200..230 {
         compare_with_exact(seed, seed % 2 == 0, false);
+    }
+}
+
+/// The warm simplex and the interior-point path agree on the LEXIMIN probabilities
+/// (unique) of the fixtures and of random skewed pools, within the LP tolerances.
+#[test]
+fn simplex_and_interior_point_agree() {
+    let mut cases = vec![small20(), fixture()];
+    for seed in 0..4 {
+        cases.push(random_skewed(seed));
+    }
+    for (c, inst) in cases.iter().enumerate() {
+        let run = |lp| {
+            let opts = Options {
+                lp,
+                ..Options::default()
+            };
+            marginals(inst, &leximin(inst, &opts, &mut quiet()).expect("leximin"))
+        };
+        let (a, b) = (run(LpMethod::Simplex), run(LpMethod::InteriorPoint));
+        for i in 0..a.len() {
+            assert!(
+                (a[i] - b[i]).abs() < 1e-5,
+                "case {c}, agent {i}: simplex {} vs interior point {}",
+                a[i],
+                b[i]
+            );
+        }
+    }
+}
+
+/// A pool of 60 with three skewed categories (value v weighs v + 1), k = 12, quotas
+/// k/values ± 1 — many levels, so many LEXIMIN stages.
+fn random_skewed(seed: u64) -> Instance {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = |m: usize| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let total = m * (m + 1) / 2;
+        let mut r = (x % total as u64) as usize;
+        let mut v = 0;
+        while r > v {
+            r -= v + 1;
+            v += 1;
+        }
+        v
+    };
+    let sizes = [2usize, 3, 4];
+    let agents: Vec<Vec<usize>> = (0..60)
+        .map(|_| sizes.iter().map(|&m| next(m)).collect())
+        .collect();
+    let k = 12;
+    let categories = sizes
+        .iter()
+        .enumerate()
+        .map(|(c, &m)| Category {
+            name: format!("c{c}"),
+            values: (0..m)
+                .map(|v| {
+                    let have = agents.iter().filter(|a| a[c] == v).count() as u32;
+                    QuotaValue {
+                        name: format!("v{v}"),
+                        min: ((k / m) as u32).saturating_sub(1).min(have),
+                        max: (k / m) as u32 + 1,
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    Instance {
+        k,
+        categories,
+        agents,
+        households: None,
     }
 }
 

@@ -36,6 +36,7 @@ mod legacy;
 mod leximin;
 mod lp;
 mod pricing;
+mod simplex;
 pub mod run;
 mod types;
 
@@ -124,6 +125,19 @@ pub struct Options {
     pub collapse_types: bool,
     /// Backend of the pricing ILP and of the final primal LP.
     pub solver: Solver,
+    /// Method of LEXIMIN's and MAXIMIN's restricted LP.
+    pub lp: LpMethod,
+}
+
+/// How the restricted LP of a LEXIMIN stage is solved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LpMethod {
+    /// The warm-started primal simplex (`simplex.rs`), vertex duals; the interior-point
+    /// path where it reports trouble or the pool has more than `simplex::MAX_ROWS` types.
+    #[default]
+    Simplex,
+    /// clarabel's interior-point method only (strictly complementary duals).
+    InteriorPoint,
 }
 
 /// MILP/LP backend (via `good_lp`) of the pricing ILP and the final primal LP.
@@ -153,6 +167,7 @@ impl Default for Options {
             mw_rounds: None,
             collapse_types: true,
             solver: Solver::Microlp,
+            lp: LpMethod::default(),
         }
     }
 }

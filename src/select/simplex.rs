@@ -1,0 +1,564 @@
+//! A warm-started primal simplex for the restricted LP of one LEXIMIN stage (issue 14).
+//!
+//! The LP, at type level (notation of `lp.rs`; one row per type t, scaled by c_t so that
+//! the row's dual is the per-agent dual u_t):
+//!
+//! `min −z`
+//! `s.t. Σ_P m_{P,t} λ_P − c_t z − s_t = 0          t ∉ F   (π_t ≥ z)`
+//! `     Σ_P m_{P,t} λ_P       − s_t = c_t p_t      t ∈ F   (π_t ≥ p_t)`
+//! `     Σ_P λ_P + s_c = 1                                 (convexity)`
+//! `     λ, z, s ≥ 0`.
+//!
+//! Its dual is the restricted dual LP of `lp.rs`: with row duals y (cost c_B B⁻¹),
+//! `u_t = y_t`, `ŷ = −y_c`, and the reduced cost of a panel is `ŷ − Σ_t m_{P,t} u_t`, so
+//! a panel prices in exactly when the pricing ILP finds `v > ŷ`.
+//!
+//! Why a primal simplex and not the interior-point method: between two solves of a stage
+//! only columns are added (new panels), so the last optimal basis stays primal feasible
+//! and a few pivots re-optimise it; between stages, the types just fixed move from
+//! `π_t ≥ z` to `π_t ≥ p_t` with p_t = z*, which the last optimal point still satisfies
+//! (same λ, same slacks), so if the old basis stays non-singular in the new matrix it is
+//! still a feasible basis. Otherwise (or when a basis goes bad) the stage starts cold from
+//! the slack basis with artificial variables on the rows with `c_t p_t > 0`, priced at
+//! [`BIG_M`] (big-M method; every variable lies in [0, 1]·c_t, so M = 10⁴ dominates).
+//!
+//! Vertex duals instead of interior ones: a type with u_t > 0 in *some* optimal dual
+//! binds in every optimal primal (complementary slackness), so fixing it is correct; a
+//! vertex dual may leave types of the same level unfixed, which the next stage fixes at
+//! the same level (more, but cheap, stages).
+//!
+//! Numerical policy (written down because a simplex needs one):
+//! * dense explicit basis inverse B⁻¹ (rows = types + 1, at most [`MAX_ROWS`]), updated
+//!   by the product form after every pivot and recomputed from scratch (Gauss–Jordan with
+//!   partial pivoting) every [`REFACTOR`] pivots and before reporting a result;
+//! * entering variable: most negative reduced cost below −[`OPT_TOL`] (Dantzig); after
+//!   [`STALL`] pivots without objective progress, Bland's rule (lowest index) until the
+//!   objective moves, which rules out cycling;
+//! * ratio test: Harris' two passes with primal tolerance [`PRIMAL_TOL`]; pivots with
+//!   |α| < [`PIVOT_TOL`] are never taken; basic values pushed below 0 by round-off are
+//!   set to 0;
+//! * a pivot on a singular basis, an iteration limit ([`MAX_PIVOTS`]) or a residual
+//!   `‖B x_B − b‖∞` above 1e-7 after refactorisation is reported as trouble, and the caller
+//!   falls back to the interior-point path (`lp::solve_dual`).
+
+use super::lp::DualSolution;
+
+/// Cost of an artificial variable (big-M).
+const BIG_M: f64 = 1.0e4;
+/// Largest number of rows (types + 1) for which the dense inverse is used.
+pub const MAX_ROWS: usize = 2500;
+/// Pivots between two refactorisations.
+const REFACTOR: usize = 100;
+/// Pivots without progress before Bland's rule.
+const STALL: usize = 30;
+const OPT_TOL: f64 = 1e-10;
+const PRIMAL_TOL: f64 = 1e-10;
+const PIVOT_TOL: f64 = 1e-9;
+/// A warm basis whose values are above −WARM_TOL is accepted (values clamped to 0).
+const WARM_TOL: f64 = 1e-7;
+const MAX_PIVOTS: usize = 50_000;
+/// Size of the right-hand-side perturbation (per agent of the type).
+const PERTURB: f64 = 1e-9;
+
+/// ε_t / c_t: distinct for neighbouring types (no ties in the ratio test), in
+/// [PERTURB, 2·PERTURB).
+fn perturbation(t: usize) -> f64 {
+    PERTURB * (1.0 + ((t * 7919) % 1000) as f64 / 1000.0)
+}
+
+/// A variable of the LP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Var {
+    Panel(usize),
+    Z,
+    /// Surplus of a type row (−1) or slack of the convexity row (+1).
+    Slack(usize),
+    Artificial(usize),
+    /// The single artificial that restores feasibility of a warm basis (Wolfe): its
+    /// column is `StageLp::restore`.
+    Restore,
+}
+
+/// Outcome of one solve.
+pub(crate) enum Solve {
+    Optimal(DualSolution),
+    /// The fixed levels cannot all be met (an artificial stays positive).
+    Infeasible,
+    /// Numerical trouble: use the interior-point path.
+    Trouble,
+}
+
+/// The stage LP with its last basis, kept between solves.
+pub(crate) struct StageLp {
+    counts: Vec<f64>,
+    /// Sparse panel columns (type, m_{P,t}), the convexity entry implied.
+    panels: Vec<Vec<(usize, f64)>>,
+    /// Fixed levels of the last solve (to detect a new stage).
+    fixed: Vec<Option<f64>>,
+    basis: Vec<Var>,
+    binv: Vec<f64>,
+    /// Column of [`Var::Restore`] while it is basic.
+    restore: Vec<(usize, f64)>,
+    /// Product-form updates since the last refactorisation.
+    stale: usize,
+}
+
+impl StageLp {
+    pub fn new(counts: &[u32]) -> StageLp {
+        StageLp {
+            counts: counts.iter().map(|&c| c as f64).collect(),
+            panels: Vec::new(),
+            fixed: Vec::new(),
+            basis: Vec::new(),
+            binv: Vec::new(),
+            restore: Vec::new(),
+            stale: 0,
+        }
+    }
+
+    fn rows(&self) -> usize {
+        self.counts.len() + 1
+    }
+
+    /// Column of a variable as (row, value) pairs.
+    fn column(&self, v: Var, out: &mut Vec<(usize, f64)>) {
+        let nt = self.counts.len();
+        out.clear();
+        match v {
+            Var::Panel(j) => {
+                out.extend_from_slice(&self.panels[j]);
+                out.push((nt, 1.0));
+            }
+            Var::Z => {
+                for t in 0..nt {
+                    if self.fixed[t].is_none() {
+                        out.push((t, -self.counts[t]));
+                    }
+                }
+            }
+            Var::Slack(r) => out.push((r, if r == nt { 1.0 } else { -1.0 })),
+            Var::Artificial(r) => out.push((r, 1.0)),
+            Var::Restore => out.extend_from_slice(&self.restore),
+        }
+    }
+
+    fn cost(v: Var) -> f64 {
+        match v {
+            Var::Z => -1.0,
+            Var::Artificial(_) | Var::Restore => BIG_M,
+            _ => 0.0,
+        }
+    }
+
+    /// Right-hand side; `perturbed` subtracts ε_t from every type row (see [`PERTURB`]).
+    fn rhs(&self, perturbed: bool) -> Vec<f64> {
+        let nt = self.counts.len();
+        let mut b: Vec<f64> = (0..nt)
+            .map(|t| {
+                let e = if perturbed {
+                    perturbation(t) * self.counts[t]
+                } else {
+                    0.0
+                };
+                self.fixed[t].map_or(0.0, |p| self.counts[t] * p) - e
+            })
+            .collect();
+        b.push(1.0);
+        b
+    }
+
+    /// The slack basis, with an artificial on every row whose right-hand side is positive.
+    fn cold_basis(&self) -> Vec<Var> {
+        let nt = self.counts.len();
+        let b = self.rhs(true);
+        (0..=nt)
+            .map(|r| {
+                if r < nt && b[r] > 0.0 {
+                    Var::Artificial(r)
+                } else {
+                    Var::Slack(r)
+                }
+            })
+            .collect()
+    }
+
+    /// B⁻¹ of the current basis by Gauss–Jordan with partial pivoting; false if singular.
+    fn refactor(&mut self) -> bool {
+        let m = self.rows();
+        let mut a = vec![0.0; m * m];
+        let mut col = Vec::new();
+        for (i, &v) in self.basis.iter().enumerate() {
+            self.column(v, &mut col);
+            for &(r, x) in &col {
+                a[r * m + i] = x;
+            }
+        }
+        let mut inv = vec![0.0; m * m];
+        for i in 0..m {
+            inv[i * m + i] = 1.0;
+        }
+        for c in 0..m {
+            let p = (c..m)
+                .max_by(|&x, &y| a[x * m + c].abs().total_cmp(&a[y * m + c].abs()))
+                .unwrap_or(c);
+            if a[p * m + c].abs() < 1e-11 {
+                return false;
+            }
+            if p != c {
+                for k in 0..m {
+                    a.swap(p * m + k, c * m + k);
+                    inv.swap(p * m + k, c * m + k);
+                }
+            }
+            let d = 1.0 / a[c * m + c];
+            // Columns left of c are unit vectors already: only k ≥ c of a changes, and
+            // only the non-zeros of inv's pivot row matter.
+            for k in c..m {
+                a[c * m + k] *= d;
+            }
+            let nz: Vec<usize> = (0..m).filter(|&k| inv[c * m + k] != 0.0).collect();
+            for &k in &nz {
+                inv[c * m + k] *= d;
+            }
+            for r in 0..m {
+                let f = a[r * m + c];
+                if r != c && f != 0.0 {
+                    for k in c..m {
+                        a[r * m + k] -= f * a[c * m + k];
+                    }
+                    for &k in &nz {
+                        inv[r * m + k] -= f * inv[c * m + k];
+                    }
+                }
+            }
+        }
+        // a is now the identity: inv = B⁻¹ (rows of inv belong to basis positions).
+        self.binv = inv;
+        self.stale = 0;
+        true
+    }
+
+    /// Basis repair: the basic columns that have no pivot (linearly dependent on the
+    /// others) are replaced by the slacks of rows that got no pivot. Elimination with
+    /// partial pivoting over the unused rows; the pivoted columns are independent and
+    /// unit columns complete them to a basis.
+    fn repair(&mut self) {
+        let m = self.rows();
+        let mut a = vec![0.0; m * m];
+        let mut col = Vec::new();
+        for (i, &v) in self.basis.iter().enumerate() {
+            self.column(v, &mut col);
+            for &(r, x) in &col {
+                a[r * m + i] = x;
+            }
+        }
+        let mut used = vec![false; m];
+        let mut failed = Vec::new();
+        // z last: if the basis became singular because z lost the fixed rows, z is the
+        // column dropped (set to 0, which keeps the old point feasible: the unfixed rows
+        // only get more slack), never a panel the old point uses.
+        let mut order: Vec<usize> = (0..m).filter(|&i| self.basis[i] != Var::Z).collect();
+        order.extend((0..m).filter(|&i| self.basis[i] == Var::Z));
+        for c in order {
+            let p = (0..m)
+                .filter(|&r| !used[r])
+                .max_by(|&x, &y| a[x * m + c].abs().total_cmp(&a[y * m + c].abs()));
+            let Some(p) = p.filter(|&p| a[p * m + c].abs() >= 1e-9) else {
+                failed.push(c);
+                continue;
+            };
+            used[p] = true;
+            for r in 0..m {
+                let f = a[r * m + c] / a[p * m + c];
+                if r != p && f != 0.0 {
+                    for k in 0..m {
+                        a[r * m + k] -= f * a[p * m + k];
+                    }
+                }
+            }
+        }
+        let free: Vec<usize> = (0..m).filter(|&r| !used[r]).collect();
+        for (&c, &r) in failed.iter().zip(&free) {
+            self.basis[c] = Var::Slack(r);
+        }
+    }
+
+    /// Makes the current (factored) basis feasible with one pivot when some basic values
+    /// are negative (Wolfe's single artificial): the artificial's column is
+    /// `h = −Σ_{i: x_i<0} B e_i`, so B⁻¹h = −v (v the indicator of the negative positions)
+    /// and entering it at θ = max_i(−x_i) lifts every negative value to ≥ 0, the most
+    /// negative position leaving. Priced at BIG_M, the simplex then drives it out.
+    /// False when the basis cannot be used (an artificial already restores it).
+    fn restore_feasibility(&mut self, b: &[f64]) -> bool {
+        let m = self.rows();
+        let x = self.primal(b);
+        let negative: Vec<usize> = (0..m).filter(|&i| x[i] < -WARM_TOL).collect();
+        if negative.is_empty() {
+            return true;
+        }
+        if self.basis.contains(&Var::Restore) {
+            return false;
+        }
+        let mut h = vec![0.0; m];
+        let mut col = Vec::new();
+        for &i in &negative {
+            self.column(self.basis[i], &mut col);
+            for &(r, a) in &col {
+                h[r] -= a;
+            }
+        }
+        self.restore = (0..m).filter(|&r| h[r] != 0.0).map(|r| (r, h[r])).collect();
+        let l = negative
+            .iter()
+            .copied()
+            .min_by(|&a, &c| x[a].total_cmp(&x[c]))
+            .unwrap_or(negative[0]);
+        self.basis[l] = Var::Restore;
+        // Product-form update with α = B⁻¹h = −v, pivot α_l = −1.
+        for k in 0..m {
+            self.binv[l * m + k] = -self.binv[l * m + k];
+        }
+        for &i in negative.iter().filter(|&&i| i != l) {
+            for k in 0..m {
+                self.binv[i * m + k] += self.binv[l * m + k];
+            }
+        }
+        self.stale += 1;
+        true
+    }
+
+    /// x_B = B⁻¹ b.
+    fn primal(&self, b: &[f64]) -> Vec<f64> {
+        let m = self.rows();
+        (0..m)
+            .map(|i| (0..m).map(|r| self.binv[i * m + r] * b[r]).sum())
+            .collect()
+    }
+
+    /// y = c_B B⁻¹.
+    fn duals(&self) -> Vec<f64> {
+        let m = self.rows();
+        let mut y = vec![0.0; m];
+        for (i, &v) in self.basis.iter().enumerate() {
+            let c = Self::cost(v);
+            if c != 0.0 {
+                for (yr, &b) in y.iter_mut().zip(&self.binv[i * m..(i + 1) * m]) {
+                    *yr += c * b;
+                }
+            }
+        }
+        y
+    }
+
+    /// Solves the stage LP over `columns` (type-count vectors; the list only grows
+    /// between calls) with the levels `fixed`.
+    pub fn solve(&mut self, columns: &[Vec<u32>], fixed: &[Option<f64>]) -> Solve {
+        if self.rows() > MAX_ROWS {
+            return Solve::Trouble;
+        }
+        for col in &columns[self.panels.len().min(columns.len())..] {
+            self.panels.push(
+                col.iter()
+                    .enumerate()
+                    .filter(|(_, m)| **m > 0)
+                    .map(|(t, &m)| (t, m as f64))
+                    .collect(),
+            );
+        }
+        if self.panels.len() != columns.len() {
+            return Solve::Trouble;
+        }
+        let new_stage = self.fixed != fixed;
+        self.fixed = fixed.to_vec();
+        let b = self.rhs(true);
+        // A new stage keeps the last basis where it is still a feasible basis; z (now
+        // without the fixed rows) usually becomes dependent and is swapped for a slack by
+        // the repair, which leaves z = 0 and the same panels: the simplex raises z again.
+        let warm = !self.basis.is_empty()
+            && (!new_stage
+                || ((self.refactor() || {
+                    self.repair();
+                    self.refactor()
+                }) && self.restore_feasibility(&b)));
+        if !warm {
+            self.basis = self.cold_basis();
+            if !self.refactor() {
+                return Solve::Trouble;
+            }
+        }
+        if self.iterate(&b) != Some(true) {
+            return Solve::Trouble;
+        }
+        if self.stale > 0 && !self.refactor() {
+            return Solve::Trouble;
+        }
+        // The optimal basis of the perturbed LP, checked without the perturbation: the
+        // duals do not depend on b, so a basis that stays primal feasible is optimal.
+        let b = self.rhs(false);
+        let x = self.primal(&b);
+        // Residual check of the final basis.
+        let m = self.rows();
+        let mut res = b.clone();
+        let mut col = Vec::new();
+        for (i, &v) in self.basis.iter().enumerate() {
+            self.column(v, &mut col);
+            for &(r, a) in &col {
+                res[r] -= a * x[i];
+            }
+        }
+        if res.iter().any(|r| r.abs() > 1e-7) || x.iter().any(|&v| v < -1e-7) {
+            return Solve::Trouble;
+        }
+        let artificial: f64 = self
+            .basis
+            .iter()
+            .zip(&x)
+            .filter(|(v, _)| matches!(v, Var::Artificial(_) | Var::Restore))
+            .map(|(_, &x)| x)
+            .sum();
+        if artificial > 1e-9 {
+            return Solve::Infeasible;
+        }
+        let z = self
+            .basis
+            .iter()
+            .zip(&x)
+            .find(|(v, _)| **v == Var::Z)
+            .map_or(0.0, |(_, &x)| x);
+        let y = self.duals();
+        let nt = m - 1;
+        Solve::Optimal(DualSolution {
+            obj: z,
+            yhat: -y[nt],
+            u: y[..nt].iter().map(|&u| u.max(0.0)).collect(),
+        })
+    }
+
+    /// Primal simplex from the current (feasible) basis. Some(true) at the optimum,
+    /// Some(false) when a pivot fails, None at the pivot limit.
+    fn iterate(&mut self, b: &[f64]) -> Option<bool> {
+        let m = self.rows();
+        let mut x = self.primal(b);
+        for v in x.iter_mut() {
+            *v = v.max(0.0);
+        }
+        let mut in_basis: std::collections::BTreeSet<Var> = self.basis.iter().copied().collect();
+        let mut since_progress = 0usize;
+        let mut objective: f64 = self
+            .basis
+            .iter()
+            .zip(&x)
+            .map(|(&v, &x)| Self::cost(v) * x)
+            .sum();
+        let mut col = Vec::new();
+        let mut alpha = vec![0.0; m];
+        for _ in 0..MAX_PIVOTS {
+            let y = self.duals();
+            let bland = since_progress >= STALL;
+            // Candidates in a fixed order: panels, z, slacks (artificials never re-enter).
+            let reduced = |this: &StageLp, v: Var, col: &mut Vec<(usize, f64)>| -> f64 {
+                this.column(v, col);
+                Self::cost(v) - col.iter().map(|&(r, a)| y[r] * a).sum::<f64>()
+            };
+            let mut entering: Option<(Var, f64)> = None;
+            let candidates = (0..self.panels.len())
+                .map(Var::Panel)
+                .chain(std::iter::once(Var::Z))
+                .chain((0..m).map(Var::Slack));
+            for v in candidates {
+                if in_basis.contains(&v) {
+                    continue;
+                }
+                let d = reduced(self, v, &mut col);
+                if d < -OPT_TOL {
+                    if bland {
+                        entering = Some((v, d));
+                        break;
+                    }
+                    if entering.is_none_or(|(_, e)| d < e) {
+                        entering = Some((v, d));
+                    }
+                }
+            }
+            let Some((q, dq)) = entering else {
+                return Some(true);
+            };
+            // α = B⁻¹ a_q.
+            self.column(q, &mut col);
+            for (i, a) in alpha.iter_mut().enumerate() {
+                *a = col.iter().map(|&(r, v)| self.binv[i * m + r] * v).sum();
+            }
+            // Harris ratio test; under Bland's rule the exact minimum ratio (ties to the
+            // lowest variable), which Bland's anti-cycling argument needs.
+            let slack = if bland { 0.0 } else { PRIMAL_TOL };
+            let mut bound = f64::INFINITY;
+            for i in 0..m {
+                if alpha[i] > PIVOT_TOL {
+                    bound = bound.min((x[i] + slack) / alpha[i]);
+                }
+            }
+            if !bound.is_finite() {
+                // Unbounded cannot happen (z ≤ max_t …, λ in the simplex); trouble.
+                return Some(false);
+            }
+            let mut leave: Option<usize> = None;
+            for i in 0..m {
+                if alpha[i] > PIVOT_TOL && x[i] / alpha[i] <= bound {
+                    let better = match leave {
+                        None => true,
+                        Some(l) if bland => self.basis[i] < self.basis[l],
+                        Some(l) => alpha[i] > alpha[l],
+                    };
+                    if better {
+                        leave = Some(i);
+                    }
+                }
+            }
+            let Some(l) = leave else {
+                return Some(false);
+            };
+            let theta = (x[l] / alpha[l]).max(0.0);
+            for i in 0..m {
+                x[i] = (x[i] - theta * alpha[i]).max(0.0);
+            }
+            x[l] = theta;
+            // Product-form update of B⁻¹: row l ÷ α_l, other rows − α_i · row l.
+            let p = alpha[l];
+            for k in 0..m {
+                self.binv[l * m + k] /= p;
+            }
+            let pivot_row: Vec<f64> = self.binv[l * m..(l + 1) * m].to_vec();
+            for (i, &f) in alpha.iter().enumerate() {
+                if i != l && f != 0.0 {
+                    for (b, &r) in self.binv[i * m..(i + 1) * m].iter_mut().zip(&pivot_row) {
+                        *b -= f * r;
+                    }
+                }
+            }
+            self.stale += 1;
+            in_basis.remove(&self.basis[l]);
+            in_basis.insert(q);
+            self.basis[l] = q;
+            let new_objective = objective + theta * dq;
+            if new_objective < objective - 1e-12 {
+                since_progress = 0;
+            } else {
+                since_progress += 1;
+            }
+            objective = new_objective;
+            if self.stale >= REFACTOR {
+                if !self.refactor() {
+                    return Some(false);
+                }
+                x = self.primal(b);
+                if x.iter().any(|&v| v < -1e-7) {
+                    return Some(false);
+                }
+                for v in x.iter_mut() {
+                    *v = v.max(0.0);
+                }
+            }
+        }
+        None
+    }
+}
