@@ -182,8 +182,8 @@ impl StageLp {
             .collect()
     }
 
-    /// B⁻¹ of the current basis by Gauss–Jordan with partial pivoting; false if singular.
-    fn refactor(&mut self) -> bool {
+    /// The basis matrix B, dense, row-major (column i = basic variable i).
+    fn dense_basis(&self) -> Vec<f64> {
         let m = self.rows();
         let mut a = vec![0.0; m * m];
         let mut col = Vec::new();
@@ -193,6 +193,13 @@ impl StageLp {
                 a[r * m + i] = x;
             }
         }
+        a
+    }
+
+    /// B⁻¹ of the current basis by Gauss–Jordan with partial pivoting; false if singular.
+    fn refactor(&mut self) -> bool {
+        let m = self.rows();
+        let mut a = self.dense_basis();
         let mut inv = vec![0.0; m * m];
         for i in 0..m {
             inv[i * m + i] = 1.0;
@@ -244,14 +251,7 @@ impl StageLp {
     /// unit columns complete them to a basis.
     fn repair(&mut self) {
         let m = self.rows();
-        let mut a = vec![0.0; m * m];
-        let mut col = Vec::new();
-        for (i, &v) in self.basis.iter().enumerate() {
-            self.column(v, &mut col);
-            for &(r, x) in &col {
-                a[r * m + i] = x;
-            }
-        }
+        let mut a = self.dense_basis();
         let mut used = vec![false; m];
         let mut failed = Vec::new();
         // z last: if the basis became singular because z lost the fixed rows, z is the
