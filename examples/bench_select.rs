@@ -11,7 +11,9 @@
 //! pool (the demo pipeline: synthetic register → draw 2,000 → synthetic replies →
 //! intake; k = 50, 5 categories, households), random skewed 500/75 and 750/112 pools (one
 //! with households) and a national Bürgerrat-sized pool (2,200/160, 6 categories). Peak
-//! memory (VmHWM, reset per algorithm) is printed beside each time.
+//! memory (VmHWM, reset per algorithm) is printed beside each time. `--lp interior-point`
+//! runs LEXIMIN and MAXIMIN with the interior-point LP only; SORTES_MW=N sets the rounds
+//! of initial multiplicative weights (default: the engine's).
 //! For each it times sortes' LEXIMIN and MAXIMIN (median of 3 runs) and, where the
 //! Sortition Foundation's `sortition-algorithms` is installed in a virtual
 //! environment outside the repository (SORTES_PEER_PYTHON, default
@@ -238,13 +240,12 @@ fn lottery(inst: &Instance, d: &Distribution) -> (f64, f64, f64, f64, usize, f64
                 .ok()
                 .flatten()
         };
-        let classes = sortes::lottery::exact::classes(inst);
         let r = round(
             &d.panels,
             &probs,
             inst.agents.len(),
             1000,
-            Some((inst, &classes)),
+            Some(inst),
             &mut generate,
         );
         times.push(t.elapsed().as_secs_f64());

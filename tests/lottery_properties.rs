@@ -1,6 +1,9 @@
 //! Invariants of the lottery's rounding and of the replacement rule, on random
 //! small instances, against brute force.
 
+mod common;
+
+use common::all_feasible_panels;
 use proptest::prelude::*;
 use sortes::lottery::replace::replace;
 use sortes::lottery::round::{UNIT, round};
@@ -179,20 +182,6 @@ proptest! {
     }
 }
 
-/// All panels of `inst` by brute force (n ≤ 12).
-fn all_feasible_panels(inst: &Instance) -> Vec<Vec<u32>> {
-    let n = inst.agents.len();
-    (0u32..1 << n)
-        .filter(|s| s.count_ones() as usize == inst.k)
-        .map(|s| {
-            (0..n as u32)
-                .filter(|&i| s & (1 << i) != 0)
-                .collect::<Vec<u32>>()
-        })
-        .filter(|p| check_panel(inst, p).is_ok())
-        .collect()
-}
-
 /// An instance with one or two categories of few values (so that agents repeat their
 /// attributes) and, optionally, two-person households.
 fn exact_case() -> impl Strategy<Value = (Instance, Vec<usize>, u32)> {
@@ -239,7 +228,7 @@ proptest! {
     /// most two categories it always answers (the module's total-unimodularity argument).
     #[test]
     fn exact_phase_is_exact_and_feasible((inst, picks, m) in exact_case()) {
-        use sortes::lottery::exact::{classes, exact};
+        use sortes::lottery::exact::exact;
         let feasible = all_feasible_panels(&inst);
         prop_assume!(!feasible.is_empty());
         let n = inst.agents.len();
@@ -249,7 +238,7 @@ proptest! {
                 target[a as usize] += UNIT;
             }
         }
-        let got = exact(&inst, &target, &classes(&inst), m);
+        let got = exact(&inst, &target, m);
         if inst.households.is_none() {
             prop_assert!(got.is_some(), "no exact lottery found");
         }

@@ -1,5 +1,8 @@
 //! Tests of the selection engine (`sortes::select`).
 
+mod common;
+
+use common::all_feasible_panels;
 use good_lp::{Expression, ProblemVariables, Solution, SolverModel, Variable, microlp, variable};
 use proptest::prelude::*;
 use rand_chacha::ChaCha20Rng;
@@ -174,21 +177,6 @@ fn random_small(seed: u64, households: bool) -> Instance {
         agents,
         households,
     }
-}
-
-fn all_feasible_panels(inst: &Instance) -> Vec<Vec<u32>> {
-    let n = inst.agents.len() as u32;
-    let mut out = Vec::new();
-    for mask in 0u32..(1 << n) {
-        if mask.count_ones() as usize != inst.k {
-            continue;
-        }
-        let p: Vec<u32> = (0..n).filter(|i| mask >> i & 1 == 1).collect();
-        if check_panel(inst, &p).is_ok() {
-            out.push(p);
-        }
-    }
-    out
 }
 
 /// Independent exact leximin on enumerated panels (simplex LPs via microlp):

@@ -7,8 +7,8 @@
 //! deviation of one ticket spread over many agents is a local optimum it cannot leave.
 //! Exactness is a property of the *group-level* problem, so it is solved there:
 //!
-//! 1. Groups: agents that are interchangeable for the quotas (the caller's `classes`:
-//!    same value in every category, no household) and want the same number of tickets
+//! 1. Groups: agents of one type (`select::agent_types`: the same value in every
+//!    category, not in a household with another applicant) who want the same number of tickets
 //!    `w_i = round(m π_i)` form one group g of size c_g; the lottery must give the group
 //!    `R_g = c_g · w` seats over its m numbered panels.
 //! 2. Sequential balanced rounding: with r panels still to make and residual seats R_g,
@@ -43,21 +43,17 @@ use super::round::UNIT;
 use crate::select::Instance;
 
 /// Tickets per panel of an exact lottery, or None when the sequential rounding finds
-/// none. `target` in units (m·π_i·UNIT); `classes` from [`classes`].
-pub fn exact(
-    inst: &Instance,
-    target: &[i128],
-    classes: &[u32],
-    m: u32,
-) -> Option<(Vec<Vec<u32>>, Vec<u32>)> {
+/// none. `target` in units (m·π_i·UNIT).
+pub fn exact(inst: &Instance, target: &[i128], m: u32) -> Option<(Vec<Vec<u32>>, Vec<u32>)> {
     let n = target.len();
+    let types = crate::select::agent_types(inst);
     // Nearest whole ticket count (ties down: either is as far from the target).
     let want: Vec<i128> = target.iter().map(|&t| (t + UNIT / 2 - 1) / UNIT).collect();
     // Groups in order of their first member.
     let mut group_of: BTreeMap<(u32, i128), usize> = BTreeMap::new();
     let mut members: Vec<Vec<u32>> = Vec::new();
     for i in 0..n {
-        let g = *group_of.entry((classes[i], want[i])).or_insert_with(|| {
+        let g = *group_of.entry((types[i], want[i])).or_insert_with(|| {
             members.push(Vec::new());
             members.len() - 1
         });
@@ -159,7 +155,7 @@ fn balanced_panel(
         }
     }
     if let Some(h) = &inst.households {
-        // Household members are groups of one (see `classes`).
+        // Members of a household of two or more are types, so groups, of one.
         let mut by_household: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
         for g in 0..members.len() {
             if let Some(id) = h[first(g)] {
@@ -184,27 +180,4 @@ fn balanced_panel(
             .map(|(&f, x)| f + x.map_or(0, |x| sol.var_value(x).round() as i64))
             .collect(),
     )
-}
-
-/// Class of each agent for [`exact`]: agents with the same value in every category and
-/// no household share a class (they are interchangeable for every quota); an agent in
-/// a household is a class alone (the household rule tells them apart).
-pub fn classes(inst: &crate::select::Instance) -> Vec<u32> {
-    let mut ids: BTreeMap<&[usize], u32> = BTreeMap::new();
-    let mut next = 0u32;
-    (0..inst.agents.len())
-        .map(|i| {
-            let alone = inst.households.as_ref().is_some_and(|h| h[i].is_some());
-            let fresh = |next: &mut u32| {
-                *next += 1;
-                *next - 1
-            };
-            if alone {
-                fresh(&mut next)
-            } else {
-                *ids.entry(&inst.agents[i])
-                    .or_insert_with(|| fresh(&mut next))
-            }
-        })
-        .collect()
 }

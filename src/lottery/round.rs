@@ -86,7 +86,7 @@ pub fn round(
     probs: &[i128],
     n: usize,
     m: u32,
-    exact: Option<(&crate::select::Instance, &[u32])>,
+    exact: Option<&crate::select::Instance>,
     new_panel: &mut dyn FnMut(&[f64]) -> Option<Vec<u32>>,
 ) -> Rounding {
     let mi = m as i128;
@@ -117,7 +117,7 @@ pub fn round(
     for &j in order.iter().take(extra) {
         counts[j] += 1;
     }
-    let mut s = Search::new(n, target, mi);
+    let mut s = Search::new(n, target.clone(), mi);
     for (p, &c) in panels.iter().zip(&counts) {
         s.add_panel(p.clone(), c);
     }
@@ -137,10 +137,10 @@ pub fn round(
     }
     if s.max_abs() > lower_bound
         && lower_bound <= EXACT_TOLERANCE
-        && let Some((inst, classes)) = exact
-        && let Some((panels, counts)) = super::exact::exact(inst, &s.target(), classes, m)
+        && let Some(inst) = exact
+        && let Some((panels, counts)) = super::exact::exact(inst, &target, m)
     {
-        let mut e = Search::new(n, s.target(), mi);
+        let mut e = Search::new(n, target, mi);
         for (p, c) in panels.into_iter().zip(counts) {
             e.add_panel(p, c as i128);
         }
@@ -186,17 +186,6 @@ impl Search {
             admissible: Vec::new(),
             d: target.iter().map(|&t| -t).collect(),
         }
-    }
-
-    /// m π_i in units, back from d_i and the tickets.
-    fn target(&self) -> Vec<i128> {
-        let mut t: Vec<i128> = self.d.iter().map(|&d| -d).collect();
-        for (p, &c) in self.panels.iter().zip(&self.counts) {
-            for &a in p {
-                t[a as usize] += c * UNIT;
-            }
-        }
-        t
     }
 
     fn has(&self, j: usize, i: usize) -> bool {

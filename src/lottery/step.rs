@@ -246,15 +246,7 @@ pub fn build(
             .ok()
             .flatten()
     };
-    let classes = super::exact::classes(&f.inst);
-    let r = round::round(
-        &panels,
-        &dist.probs,
-        n,
-        m,
-        Some((&f.inst, &classes)),
-        &mut new_panel,
-    );
+    let r = round::round(&panels, &dist.probs, n, m, Some(&f.inst), &mut new_panel);
     // Tickets: panels with at least one ticket, ordered by their member lists (ids
     // sorted by bytes, lists compared lexicographically), each repeated per ticket.
     let mut used: Vec<(Vec<String>, u32)> = r

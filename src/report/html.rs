@@ -860,7 +860,8 @@ fn probabilities(h: &mut String, cx: &Ctx) -> crate::base::error::Result<()> {
             escape(&s.get(Key::ProbCertificate).replace("{gap}", gap))
         );
     }
-    let main_label = algorithm_label(s, p.algorithm.as_deref().unwrap_or("leximin"));
+    let main_name = p.algorithm.as_deref().unwrap_or("leximin");
+    let main_label = algorithm_label(s, main_name);
     let mut curves = Vec::new();
     let mut legend = Vec::new();
     let mut columns: Vec<(String, Vec<f64>)> = Vec::new();
@@ -885,7 +886,6 @@ fn probabilities(h: &mut String, cx: &Ctx) -> crate::base::error::Result<()> {
     }
     // The other algorithms of `select --compare`, beside the chosen one: the other fair
     // algorithm always, the legacy estimate where no legacy run is shown already.
-    let main_name = p.algorithm.as_deref().unwrap_or("leximin");
     for (name, v) in &p.curves {
         let shown = name == main_name || (name == "legacy" && p.legacy.is_some());
         if shown || v.is_empty() {

@@ -357,6 +357,22 @@ pub fn best_panel(
     }))
 }
 
+/// The type of every agent (types numbered by lowest member): agents of one type are
+/// interchangeable for every quota and the household rule (`types.rs`).
+pub fn agent_types(inst: &Instance) -> Vec<u32> {
+    let mut of = vec![0u32; inst.agents.len()];
+    for (t, members) in types::TypeModel::build(inst, true)
+        .members
+        .iter()
+        .enumerate()
+    {
+        for &i in members {
+            of[i as usize] = t as u32;
+        }
+    }
+    of
+}
+
 /// Per-agent selection probability under `d` (sums to `k` for a valid distribution).
 pub fn marginals(inst: &Instance, d: &Distribution) -> Vec<f64> {
     let mut pi = vec![0.0; inst.agents.len()];

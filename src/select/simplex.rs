@@ -314,17 +314,31 @@ impl StageLp {
             .min_by(|&a, &c| x[a].total_cmp(&x[c]))
             .unwrap_or(negative[0]);
         self.basis[l] = Var::Restore;
-        // Product-form update with α = B⁻¹h = −v, pivot α_l = −1.
-        for k in 0..m {
-            self.binv[l * m + k] = -self.binv[l * m + k];
+        let mut alpha = vec![0.0; m];
+        for &i in &negative {
+            alpha[i] = -1.0;
         }
-        for &i in negative.iter().filter(|&&i| i != l) {
-            for k in 0..m {
-                self.binv[i * m + k] += self.binv[l * m + k];
+        self.update_inverse(&alpha, l);
+        true
+    }
+
+    /// Product-form update of B⁻¹ after the column with B⁻¹a = `alpha` replaced basis
+    /// position `l`: row l ÷ α_l, every other row − α_i · (new row l).
+    fn update_inverse(&mut self, alpha: &[f64], l: usize) {
+        let m = self.rows();
+        let p = alpha[l];
+        for v in &mut self.binv[l * m..(l + 1) * m] {
+            *v /= p;
+        }
+        let pivot_row: Vec<f64> = self.binv[l * m..(l + 1) * m].to_vec();
+        for (i, &f) in alpha.iter().enumerate() {
+            if i != l && f != 0.0 {
+                for (b, &r) in self.binv[i * m..(i + 1) * m].iter_mut().zip(&pivot_row) {
+                    *b -= f * r;
+                }
             }
         }
         self.stale += 1;
-        true
     }
 
     /// x_B = B⁻¹ b.
@@ -352,11 +366,12 @@ impl StageLp {
 
     /// Solves the stage LP over `columns` (type-count vectors; the list only grows
     /// between calls) with the levels `fixed`.
+    /// The caller keeps the number of types below [`MAX_ROWS`].
     pub fn solve(&mut self, columns: &[Vec<u32>], fixed: &[Option<f64>]) -> Solve {
-        if self.rows() > MAX_ROWS {
+        if columns.len() < self.panels.len() {
             return Solve::Trouble;
         }
-        for col in &columns[self.panels.len().min(columns.len())..] {
+        for col in &columns[self.panels.len()..] {
             self.panels.push(
                 col.iter()
                     .enumerate()
@@ -364,9 +379,6 @@ impl StageLp {
                     .map(|(t, &m)| (t, m as f64))
                     .collect(),
             );
-        }
-        if self.panels.len() != columns.len() {
-            return Solve::Trouble;
         }
         let new_stage = self.fixed != fixed;
         self.fixed = fixed.to_vec();
@@ -522,20 +534,7 @@ impl StageLp {
                 x[i] = (x[i] - theta * alpha[i]).max(0.0);
             }
             x[l] = theta;
-            // Product-form update of B⁻¹: row l ÷ α_l, other rows − α_i · row l.
-            let p = alpha[l];
-            for k in 0..m {
-                self.binv[l * m + k] /= p;
-            }
-            let pivot_row: Vec<f64> = self.binv[l * m..(l + 1) * m].to_vec();
-            for (i, &f) in alpha.iter().enumerate() {
-                if i != l && f != 0.0 {
-                    for (b, &r) in self.binv[i * m..(i + 1) * m].iter_mut().zip(&pivot_row) {
-                        *b -= f * r;
-                    }
-                }
-            }
-            self.stale += 1;
+            self.update_inverse(&alpha, l);
             in_basis.remove(&self.basis[l]);
             in_basis.insert(q);
             self.basis[l] = q;

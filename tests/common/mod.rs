@@ -272,3 +272,14 @@ pub fn example() -> Example {
         toml: p,
     }
 }
+
+/// Every panel of `inst` that meets its quotas and household rule, by brute force over
+/// all subsets of size k (n ≤ 20): the oracle of the selection and lottery tests.
+pub fn all_feasible_panels(inst: &sortes::select::Instance) -> Vec<Vec<u32>> {
+    let n = inst.agents.len() as u32;
+    (0u32..1 << n)
+        .filter(|mask| mask.count_ones() as usize == inst.k)
+        .map(|mask| (0..n).filter(|i| mask >> i & 1 == 1).collect::<Vec<u32>>())
+        .filter(|p| sortes::select::check_panel(inst, p).is_ok())
+        .collect()
+}
