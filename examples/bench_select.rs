@@ -338,6 +338,13 @@ fn main() {
             .collect(),
     );
     cases.push(("random 500/75 households", hh, true));
+    // A regional forum with the national pool's six categories: the step between the
+    // random pools and the national one (about 500 types).
+    cases.push((
+        "regional 600/50",
+        skewed_instance(600, 50, 4, &[2, 5, 3, 2, 16, 4]),
+        true,
+    ));
     // A national Bürgerrat: 19,327 letters, 11.5 % replies → 2,200 applicants, k = 160,
     // six categories (gender 2, age 5, education 3, migration 2, Land 16, municipality
     // size 4), skewed as above.

@@ -19,6 +19,7 @@
 //! synth      synthetic registers, applications and instances (demo, tests)
 //! bundle     the audit bundle
 //! verify     every check of a process folder or an audit bundle
+//! serve      the coordinators' workbench (local web pages), a thin layer like the CLI
 //! cli        the command line, a thin layer over the above
 //! ```
 
@@ -35,4 +36,5 @@ pub mod retention;
 pub mod synth;
 pub mod bundle;
 pub mod verify;
+pub mod serve;
 pub mod cli;

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 /// The top-level modules in pipeline order (lib.rs declares them in this order).
-const MODULES: [&str; 14] = [
+const MODULES: [&str; 15] = [
     "base",
     "register",
     "draw",
@@ -20,6 +20,7 @@ const MODULES: [&str; 14] = [
     "synth",
     "bundle",
     "verify",
+    "serve",
     "cli",
 ];
 

@@ -16,6 +16,7 @@ mod replace;
 mod report;
 mod retention;
 mod select;
+mod serve;
 mod verify;
 
 use clap::{Parser, Subcommand};
@@ -69,6 +70,8 @@ enum Command {
     Letters(letters::Command),
     /// Delete the personal data after its retention period, and journal what was deleted.
     Retention(retention::Args),
+    /// The coordinators' workbench: the whole process in a local web page.
+    Serve(serve::Args),
 }
 
 /// Runs the CLI and returns the process exit code. Errors are printed as one
@@ -98,6 +101,7 @@ pub fn main() -> i32 {
         Command::Report(a) => report::run(a),
         Command::Letters(c) => letters::run(c),
         Command::Retention(a) => retention::run(a),
+        Command::Serve(a) => serve::run(a),
     };
     match r {
         Ok(code) => code,

@@ -47,6 +47,9 @@ pub struct Args {
     /// Replace existing outputs.
     #[arg(long)]
     force: bool,
+    /// Progress as `progress {json}` lines on stderr (for the workbench).
+    #[arg(long, hide = true)]
+    progress_lines: bool,
 }
 
 pub fn run(a: Args) -> Result<i32> {
@@ -55,9 +58,25 @@ pub fn run(a: Args) -> Result<i32> {
     let name = algorithm.map_or("selection", |al| al.name());
     let pb = super::spinner(&format!("{name} selection"));
     let mut last = std::time::Instant::now();
+    let lines = a.progress_lines;
     let mut progress = |p: &crate::select::Progress| {
         if last.elapsed().as_millis() >= 100 {
             last = std::time::Instant::now();
+            if lines {
+                eprintln!(
+                    "progress {}",
+                    serde_json::json!({
+                        "phase": format!("{:?}", p.phase),
+                        "outer_iteration": p.outer_iteration,
+                        "iteration": p.iteration,
+                        "columns": p.columns,
+                        "fixed_agents": p.fixed_agents,
+                        "n_agents": p.n_agents,
+                        "bound": p.bound,
+                        "gap": p.gap,
+                    })
+                );
+            }
             pb.set_message(format!(
                 "{name}: {:?} round {} · iteration {} · {} panels · {}/{} fixed · bound {:.5} · gap {:.2e}",
                 p.phase,
@@ -218,5 +237,6 @@ fn for_process(
         legacy_samples: 10_000,
         compare: false,
         force,
+        progress_lines: false,
     }
 }

@@ -678,6 +678,23 @@ pub fn choose(
 }
 
 /// Replaces `dropped` members; journals the round and writes the new panel.
+/// Who would replace `dropped` (with `unavailable` skipped), without writing or
+/// journaling anything: the workbench shows it before the coordinator confirms.
+pub fn replace_preview(
+    setup: &Setup,
+    dropped: &[String],
+    unavailable: &[String],
+) -> Result<Vec<String>> {
+    if dropped.is_empty() {
+        return Err(Error::refused("name at least one member who dropped out"));
+    }
+    let run = Run::open(setup.layout.clone())?;
+    let c = committed(&run, setup)?;
+    let st = standing(run.journal())?;
+    let reserve = reserves(&run)?;
+    choose(&c.frame, &st, &reserve, dropped, unavailable)
+}
+
 pub fn replace_step(
     setup: &Setup,
     dropped: &[String],

@@ -30,13 +30,19 @@
 //! Numerical policy (written down because a simplex needs one):
 //! * dense explicit basis inverse B⁻¹ (rows = types + 1, at most [`MAX_ROWS`]), updated
 //!   by the product form after every pivot and recomputed from scratch (Gauss–Jordan with
-//!   partial pivoting) every [`REFACTOR`] pivots and before reporting a result;
+//!   partial pivoting) every max([`REFACTOR`], rows/2) pivots, and before reporting a
+//!   result unless the product-form inverse checks to 10⁻⁹;
 //! * entering variable: most negative reduced cost below −[`OPT_TOL`] (Dantzig); after
 //!   [`STALL`] pivots without objective progress, Bland's rule (lowest index) until the
 //!   objective moves, which rules out cycling;
 //! * ratio test: Harris' two passes with primal tolerance [`PRIMAL_TOL`]; pivots with
 //!   |α| < [`PIVOT_TOL`] are never taken; basic values pushed below 0 by round-off are
-//!   set to 0;
+//!   set to 0, and after a refactorisation by bound shifting ([`StageLp::shift`]: the
+//!   right-hand side moves by at most [`SHIFT_MAX`] per value);
+//! * the optimal basis of the perturbed LP is re-checked on the true right-hand side;
+//!   basic values below −[`CLEAN_TOL`] (an ill-conditioned basis magnifies the
+//!   perturbation) are removed by dual simplex pivots ([`StageLp::dual_cleanup`]), which
+//!   keep the basis optimal;
 //! * a pivot on a singular basis, an iteration limit ([`MAX_PIVOTS`]) or a residual
 //!   `‖B x_B − b‖∞` above 1e-7 after refactorisation is reported as trouble, and the caller
 //!   falls back to the interior-point path (`lp::solve_dual`).
@@ -49,6 +55,11 @@ const BIG_M: f64 = 1.0e4;
 pub const MAX_ROWS: usize = 2500;
 /// Pivots between two refactorisations.
 const REFACTOR: usize = 100;
+/// On large bases a refactorisation (O(m³)) costs as much as m/… product-form updates
+/// (O(m²) each): at most every rows/2 pivots.
+fn refactor_every(rows: usize) -> usize {
+    REFACTOR.max(rows / 2)
+}
 /// Pivots without progress before Bland's rule.
 const STALL: usize = 30;
 const OPT_TOL: f64 = 1e-10;
@@ -57,6 +68,14 @@ const PIVOT_TOL: f64 = 1e-9;
 /// A warm basis whose values are above −WARM_TOL is accepted (values clamped to 0).
 const WARM_TOL: f64 = 1e-7;
 const MAX_PIVOTS: usize = 50_000;
+/// Largest negative basic value that bound shifting absorbs.
+const SHIFT_MAX: f64 = 1e-5;
+/// The same at the start of a solve, from the last solve's basis.
+const START_SHIFT_MAX: f64 = 1e-3;
+/// Dual simplex pivots allowed to remove the perturbation's negative basic values.
+const MAX_CLEANUP: usize = 1_000;
+/// Basic values below −CLEAN_TOL are removed by the dual clean-up.
+const CLEAN_TOL: f64 = 1e-9;
 /// Size of the right-hand-side perturbation (per agent of the type).
 const PERTURB: f64 = 1e-9;
 
@@ -86,6 +105,21 @@ pub(crate) enum Solve {
     Infeasible,
     /// Numerical trouble: use the interior-point path.
     Trouble,
+}
+
+/// Says why a solve fails, with `SORTES_TIMING` set.
+fn note(why: &str) {
+    if crate::base::timing::enabled() {
+        eprintln!("simplex: {why}");
+    }
+}
+
+/// Reports trouble (and why, with `SORTES_TIMING` set).
+fn trouble(why: &str) -> Solve {
+    if crate::base::timing::enabled() {
+        eprintln!("simplex trouble: {why}");
+    }
+    Solve::Trouble
 }
 
 /// The stage LP with its last basis, kept between solves.
@@ -369,7 +403,7 @@ impl StageLp {
     /// The caller keeps the number of types below [`MAX_ROWS`].
     pub fn solve(&mut self, columns: &[Vec<u32>], fixed: &[Option<f64>]) -> Solve {
         if columns.len() < self.panels.len() {
-            return Solve::Trouble;
+            return trouble("column list shrank");
         }
         for col in &columns[self.panels.len()..] {
             self.panels.push(
@@ -395,32 +429,45 @@ impl StageLp {
         if !warm {
             self.basis = self.cold_basis();
             if !self.refactor() {
-                return Solve::Trouble;
+                return trouble("cold basis singular");
             }
         }
         if self.iterate(&b) != Some(true) {
-            return Solve::Trouble;
-        }
-        if self.stale > 0 && !self.refactor() {
-            return Solve::Trouble;
+            return trouble("iteration failed or hit the pivot limit");
         }
         // The optimal basis of the perturbed LP, checked without the perturbation: the
-        // duals do not depend on b, so a basis that stays primal feasible is optimal.
+        // duals do not depend on b, so a basis that stays primal feasible is optimal. An
+        // ill-conditioned basis can turn the 10⁻⁹ perturbation into basic values of
+        // −10⁻⁶ or so; a few dual simplex pivots on the true right-hand side remove them
+        // while the basis stays optimal (dual feasible). The product-form inverse is
+        // trusted when the result checks to 10⁻⁹ (primal residual ‖B x_B − b‖∞ and dual
+        // residual ‖c_B − yB‖∞); otherwise the basis is refactorised and checked to 10⁻⁷.
         let b = self.rhs(false);
-        let x = self.primal(&b);
-        // Residual check of the final basis.
-        let m = self.rows();
-        let mut res = b.clone();
-        let mut col = Vec::new();
-        for (i, &v) in self.basis.iter().enumerate() {
-            self.column(v, &mut col);
-            for &(r, a) in &col {
-                res[r] -= a * x[i];
+        let mut x = None;
+        for tol in [1e-9, 1e-7] {
+            if tol > 1e-9 {
+                if self.stale == 0 {
+                    break;
+                }
+                if !self.refactor() {
+                    return trouble("refactorisation failed");
+                }
+            }
+            if !self.dual_cleanup(&b) {
+                continue;
+            }
+            let (primal, worst) = self.check(&b);
+            if worst <= tol && primal.iter().all(|&v| v >= -tol) {
+                x = Some(primal);
+                break;
+            }
+            if crate::base::timing::enabled() {
+                note(&format!("check {worst:.1e} at tolerance {tol:.0e}"));
             }
         }
-        if res.iter().any(|r| r.abs() > 1e-7) || x.iter().any(|&v| v < -1e-7) {
-            return Solve::Trouble;
-        }
+        let Some(x) = x else {
+            return trouble("no basis checks on the true right-hand side");
+        };
         let artificial: f64 = self
             .basis
             .iter()
@@ -438,7 +485,7 @@ impl StageLp {
             .find(|(v, _)| **v == Var::Z)
             .map_or(0.0, |(_, &x)| x);
         let y = self.duals();
-        let nt = m - 1;
+        let nt = self.rows() - 1;
         Solve::Optimal(DualSolution {
             obj: z,
             yhat: -y[nt],
@@ -446,13 +493,119 @@ impl StageLp {
         })
     }
 
+    /// x_B = B⁻¹b and the larger of the primal residual ‖B x_B − b‖∞ and the dual
+    /// residual ‖c_B − yB‖∞ of the current inverse.
+    fn check(&self, b: &[f64]) -> (Vec<f64>, f64) {
+        let x = self.primal(b);
+        let y = self.duals();
+        let mut res = b.to_vec();
+        let mut worst = 0.0f64;
+        let mut col = Vec::new();
+        for (i, &v) in self.basis.iter().enumerate() {
+            self.column(v, &mut col);
+            let mut d = Self::cost(v);
+            for &(r, a) in &col {
+                res[r] -= a * x[i];
+                d -= y[r] * a;
+            }
+            worst = worst.max(d.abs());
+        }
+        (x, res.iter().fold(worst, |a, r| a.max(r.abs())))
+    }
+
+    /// Dual simplex from an optimal (dual feasible) basis until it is primal feasible for
+    /// `b`: the most negative basic value leaves; the entering variable is the nonbasic
+    /// one with α_rj < 0 (row r of B⁻¹A) that minimises d_j / −α_rj, which keeps every
+    /// reduced cost d ≥ 0, ties to the largest |α_rj|. False when no variable can enter
+    /// (the basis cannot be made feasible) or after [`MAX_CLEANUP`] pivots.
+    fn dual_cleanup(&mut self, b: &[f64]) -> bool {
+        let m = self.rows();
+        let mut col = Vec::new();
+        let mut alpha = vec![0.0; m];
+        for _ in 0..MAX_CLEANUP {
+            if self.stale >= refactor_every(m) && !self.refactor() {
+                return false;
+            }
+            let x = self.primal(b);
+            let Some(r) = (0..m)
+                .filter(|&i| x[i] < -CLEAN_TOL)
+                .min_by(|&i, &j| x[i].total_cmp(&x[j]))
+            else {
+                return true;
+            };
+            let y = self.duals();
+            let in_basis: std::collections::BTreeSet<Var> = self.basis.iter().copied().collect();
+            let mut best: Option<(Var, f64, f64)> = None;
+            let candidates = (0..self.panels.len())
+                .map(Var::Panel)
+                .chain(std::iter::once(Var::Z))
+                .chain((0..m).map(Var::Slack));
+            for v in candidates {
+                if in_basis.contains(&v) {
+                    continue;
+                }
+                self.column(v, &mut col);
+                let row = &self.binv[r * m..(r + 1) * m];
+                let a_r: f64 = col.iter().map(|&(i, a)| row[i] * a).sum();
+                if a_r >= -PIVOT_TOL {
+                    continue;
+                }
+                let d = (Self::cost(v) - col.iter().map(|&(i, a)| y[i] * a).sum::<f64>()).max(0.0);
+                let ratio = d / -a_r;
+                let better = match best {
+                    None => true,
+                    Some((_, br, ba)) => ratio < br - 1e-12 || (ratio <= br + 1e-12 && -a_r > ba),
+                };
+                if better {
+                    best = Some((v, ratio, -a_r));
+                }
+            }
+            let Some((q, _, _)) = best else {
+                return false;
+            };
+            self.column(q, &mut col);
+            for (i, a) in alpha.iter_mut().enumerate() {
+                *a = col.iter().map(|&(r, v)| self.binv[i * m + r] * v).sum();
+            }
+            self.update_inverse(&alpha, r);
+            self.basis[r] = q;
+        }
+        false
+    }
+
+    /// Bound shifting: basic values that round-off (or an ill-conditioned basis) pushed
+    /// below 0 are set to 0 by moving the right-hand side by B·δ (δ_i = −x_i), i.e. the
+    /// simplex goes on with a slightly larger perturbation; the final check on the true
+    /// right-hand side and the dual clean-up remove it. False when a value is below
+    /// −`limit` (then the basis is not trusted).
+    fn shift(&self, b: &mut [f64], x: &mut [f64], limit: f64) -> bool {
+        let mut col = Vec::new();
+        for (i, v) in x.iter_mut().enumerate() {
+            if *v < -limit {
+                return false;
+            }
+            if *v < 0.0 {
+                self.column(self.basis[i], &mut col);
+                for &(r, a) in &col {
+                    b[r] -= a * *v;
+                }
+                *v = 0.0;
+            }
+        }
+        true
+    }
+
     /// Primal simplex from the current (feasible) basis. Some(true) at the optimum,
     /// Some(false) when a pivot fails, None at the pivot limit.
     fn iterate(&mut self, b: &[f64]) -> Option<bool> {
         let m = self.rows();
-        let mut x = self.primal(b);
-        for v in x.iter_mut() {
-            *v = v.max(0.0);
+        let mut b = b.to_vec();
+        let mut x = self.primal(&b);
+        // A basis kept from the last solve is optimal for the true right-hand side; an
+        // ill-conditioned one can put the perturbed values well below 0: shifted as well.
+        if !self.shift(&mut b, &mut x, START_SHIFT_MAX) {
+            note("shift refused at start");
+            return Some(false);
         }
         let mut in_basis: std::collections::BTreeSet<Var> = self.basis.iter().copied().collect();
         let mut since_progress = 0usize;
@@ -511,6 +664,7 @@ impl StageLp {
             }
             if !bound.is_finite() {
                 // Unbounded cannot happen (z ≤ max_t …, λ in the simplex); trouble.
+                note("unbounded");
                 return Some(false);
             }
             let mut leave: Option<usize> = None;
@@ -527,6 +681,7 @@ impl StageLp {
                 }
             }
             let Some(l) = leave else {
+                note("no leaving row");
                 return Some(false);
             };
             let theta = (x[l] / alpha[l]).max(0.0);
@@ -545,19 +700,19 @@ impl StageLp {
                 since_progress += 1;
             }
             objective = new_objective;
-            if self.stale >= REFACTOR {
+            if self.stale >= refactor_every(m) {
                 if !self.refactor() {
+                    note("refactor failed");
                     return Some(false);
                 }
-                x = self.primal(b);
-                if x.iter().any(|&v| v < -1e-7) {
+                x = self.primal(&b);
+                if !self.shift(&mut b, &mut x, SHIFT_MAX) {
+                    note("shift refused after refactor");
                     return Some(false);
-                }
-                for v in x.iter_mut() {
-                    *v = v.max(0.0);
                 }
             }
         }
+        note("pivot limit");
         None
     }
 }

@@ -84,6 +84,30 @@ impl Lock {
     }
 }
 
+/// Which step holds the lock of `out` right now, as its lock file says; None when
+/// nobody does (the probe takes and releases the lock at once, without writing).
+pub fn holder(out: &Path) -> Option<String> {
+    let path = out.join(LOCK_FILE);
+    let mut file = OpenOptions::new().read(true).open(path).ok()?;
+    match file.try_lock_shared() {
+        Ok(()) => {
+            let _ = file.unlock();
+            None
+        }
+        Err(TryLockError::WouldBlock) => {
+            let mut text = String::new();
+            let _ = file.read_to_string(&mut text);
+            let text = text.trim();
+            Some(if text.is_empty() {
+                "a step is starting".to_string()
+            } else {
+                text.to_string()
+            })
+        }
+        Err(TryLockError::Error(_)) => None,
+    }
+}
+
 impl Drop for Lock {
     fn drop(&mut self) {
         // Say that nobody holds it (the lock itself ends with the file handle).
@@ -102,7 +126,13 @@ mod tests {
         let e = Lock::take(dir.path(), Step::Report).unwrap_err();
         assert_eq!(e.kind(), crate::base::error::Kind::Locked);
         assert!(e.to_string().contains("the select step"), "{e}");
+        assert!(
+            holder(dir.path()).is_some_and(|h| h.contains("the select step")),
+            "{:?}",
+            holder(dir.path())
+        );
         drop(first);
+        assert_eq!(holder(dir.path()), None);
         Lock::take(dir.path(), Step::Report).expect("free again");
     }
 }
