@@ -77,32 +77,39 @@ fn small_cell_data() -> ReportData {
 }
 
 #[test]
-fn small_cells_are_suppressed_with_a_complement() {
+fn small_cells_are_merged_into_a_large_one() {
     let html = render(&small_cell_data(), Lang::De, &ReportOptions::default());
     let from = "sr-only\">farbe";
-    // Primary: 2 invitees and 0 applicants of "blau".
+    // blau (2 invitees, 0 applicants) counts with rot, the partner with the most
+    // persons (min(1001, 120) = 120 > min(997, 80) = 80).
     let blau = row_after(&html, from, "blau");
-    // Invitees, applicants, and the expected panel count (≤ applicants) are "< 3";
-    // the rate between two hidden counts is hidden too.
-    assert_eq!(blau.matches("&lt;&nbsp;3").count(), 3, "{blau}");
-    // Complementary: the smallest other count in each column (997 invitees, 80 applicants).
-    let gruen = row_after(&html, from, "grün");
-    assert!(!gruen.contains("997") && !gruen.contains(">80<"), "{gruen}");
-    assert_eq!(
-        gruen.matches('•').count(),
-        4,
-        "invitees, applicants, rate, expected: {gruen}"
+    // Invitees, applicants and the expected panel count; the rate points to rot.
+    assert_eq!(blau.matches("&lt;&nbsp;3 (bei rot)").count(), 3, "{blau}");
+    assert!(
+        blau.contains("<span class=\"supp\">(bei rot)</span>"),
+        "{blau}"
     );
-    // The third value stays visible.
     let rot = row_after(&html, from, "rot");
-    assert!(rot.contains("1.001") && rot.contains(">120<"), "{rot}");
-    // Expected panel counts are hidden where the applicants are (blau, grün).
-    assert!(!gruen.contains("8,0"), "{gruen}");
-    assert!(rot.contains("12,0"), "{rot}");
-    // The chart draws only shown shares: rot's invitee and applicant bars, and
-    // rot's expected bar (blau and grün have none).
+    // 1001 + 2 invitees, 120 + 0 applicants, 120 / 1003 = 12,0 %, expected 12,0 + 0,0.
+    assert!(
+        rot.contains("1.003&nbsp;<span class=\"merged\">(+&nbsp;blau)</span>"),
+        "{rot}"
+    );
+    assert!(rot.contains(">120&nbsp;<span class=\"merged\">"), "{rot}");
+    assert!(
+        rot.contains("12,0\u{202f}%&nbsp;") && rot.contains(">12,0&nbsp;"),
+        "{rot}"
+    );
+    // Nothing of grün is hidden (the former rule hid 997 and 80).
+    let gruen = row_after(&html, from, "grün");
+    assert!(
+        gruen.contains(">997<") && gruen.contains(">80<") && gruen.contains(">8,0<"),
+        "{gruen}"
+    );
+    assert!(!gruen.contains("supp"), "{gruen}");
+    // Bars: invitees, applicants and expected of rot and grün; blau only a mark.
     let marks = expected_marks(&html);
-    assert_eq!(marks.get("chart-cat-0"), Some(&3), "{marks:?}");
+    assert_eq!(marks.get("chart-cat-0"), Some(&6), "{marks:?}");
 }
 
 #[test]
@@ -110,13 +117,24 @@ fn response_rates_are_suppressed_too() {
     let html = render(&small_cell_data(), Lang::En, &ReportOptions::default());
     let insel = row_after(&html, "id=\"response\"", "Insel");
     assert!(
-        insel.contains("&lt;&nbsp;3") && !insel.contains("100"),
+        insel.contains("&lt;&nbsp;3 (in Nord)") && !insel.contains("100"),
         "{insel}"
     );
-    // Süd is the complement in both columns: 998 and 48 are hidden.
+    // Nord takes Insel in: 1,000 + 2 invited, 150 + 2 applied, 152 / 1,002 = 15.2%.
+    let nord = row_after(&html, "id=\"response\"", "Nord");
+    assert!(
+        nord.contains("1,002&nbsp;<span class=\"merged\">(+&nbsp;Insel)</span>")
+            && nord.contains(">152&nbsp;")
+            && nord.contains("15.2%"),
+        "{nord}"
+    );
+    // Süd stays visible (the former rule hid it as the complement).
     let sued = row_after(&html, "id=\"response\"", "Süd");
-    assert!(!sued.contains("998") && !sued.contains(">48<"), "{sued}");
-    assert_eq!(expected_marks(&html).get("chart-response"), Some(&1));
+    assert!(
+        sued.contains(">998<") && sued.contains(">48<") && sued.contains("4.8%"),
+        "{sued}"
+    );
+    assert_eq!(expected_marks(&html).get("chart-response"), Some(&2));
 }
 
 #[test]
@@ -126,11 +144,20 @@ fn the_threshold_is_configurable() {
         ..ReportOptions::default()
     };
     let html = render(&small_cell_data(), Lang::De, &o);
-    // Applicants 120, 0, 80: two are below 100, so 120 becomes their complement.
+    // Invitees: blau (2) goes into rot (1001 − max(120, 100) = 881 ≥ 99 to spare).
     let rot = row_after(&html, "sr-only\">farbe", "rot");
-    assert!(rot.contains("1.001") && !rot.contains(">120<"), "{rot}");
+    assert!(
+        rot.contains("1.003&nbsp;<span class=\"merged\">(+&nbsp;blau)</span>"),
+        "{rot}"
+    );
+    // Applicants 120, 0, 80: two below 100, and 120 has only 20 to spare above 100,
+    // so no value can take them in and the column is hidden whole.
+    assert!(!rot.contains(">120") && rot.contains('•'), "{rot}");
     let gruen = row_after(&html, "sr-only\">farbe", "grün");
-    assert!(gruen.contains("&lt;&nbsp;100"), "80 < 100: {gruen}");
+    assert!(
+        gruen.contains(">997<") && !gruen.contains(">80<"),
+        "{gruen}"
+    );
     o.small_cell_threshold = 0;
     let html = render(&small_cell_data(), Lang::De, &o);
     let blau = row_after(&html, "sr-only\">farbe", "blau");
@@ -138,6 +165,42 @@ fn the_threshold_is_configurable() {
         !blau.contains("&lt;&nbsp;"),
         "threshold 0 shows everything: {blau}"
     );
+}
+
+/// The issue's requirement on the demo: gender value d (1 invitee, 0 applicants) is
+/// protected without hiding m or w anywhere, and the panel is shown whole.
+#[test]
+fn the_demo_hides_no_large_count() {
+    for (d, panel) in [(demo_data(), false), (full_data(), true)] {
+        let html = render(&d, Lang::De, &options(Lang::De));
+        let from = "sr-only\">Geschlecht";
+        // m has more applicants than w (120 > 100), so d counts with m.
+        let m = row_after(&html, from, "m");
+        assert!(
+            m.contains(">990&nbsp;<span class=\"merged\">(+&nbsp;d)</span>"),
+            "{m}"
+        );
+        assert!(
+            m.contains(">120&nbsp;<span class=\"merged\">(+&nbsp;d)</span>"),
+            "{m}"
+        );
+        let w = row_after(&html, from, "w");
+        assert!(
+            w.contains("1.010") && w.contains(">100<") && !w.contains("supp"),
+            "{w}"
+        );
+        let dd = row_after(&html, from, "d");
+        let marks = dd.matches("&lt;&nbsp;3 (bei m)").count();
+        assert_eq!(marks, if panel { 2 } else { 3 }, "{dd}");
+        if panel {
+            // The panel column is public: 0 members with d, shown as 0.
+            assert!(dd.ends_with("<td class=\"num\">0</td>"), "{dd}");
+        }
+        // Nothing on the page is hidden outright; the gender chart has m and w bars
+        // in each of its three series.
+        assert!(!html.contains("<span class=\"supp\">•</span>"));
+        assert_eq!(expected_marks(&html).get("chart-cat-0"), Some(&6));
+    }
 }
 
 /// True if `s` contains a pool id: 'P' followed by four digits.

@@ -456,11 +456,12 @@ fn the_workbench_writes_what_the_cli_writes() {
     // Quotas: feasible as they are; a minimum above the pool is infeasible, in plain words.
     let q = b.get("/quotas").text();
     assert!(q.contains("id=\"quotas\""), "{q}");
-    let check = |min_w: u32| -> serde_json::Value {
+    // The gender rows (m, w, d) as (min, max), checked by the server.
+    let check_rows = |rows: [(u64, u64); 3]| -> serde_json::Value {
         let rows = serde_json::json!({"rows": [
-            {"category": "gender", "value": "m", "min": 2, "max": 4},
-            {"category": "gender", "value": "w", "min": min_w, "max": 6},
-            {"category": "gender", "value": "d", "min": 0, "max": 1},
+            {"category": "gender", "value": "m", "min": rows[0].0, "max": rows[0].1},
+            {"category": "gender", "value": "w", "min": rows[1].0, "max": rows[1].1},
+            {"category": "gender", "value": "d", "min": rows[2].0, "max": rows[2].1},
         ]});
         let r = request(
             b.port,
@@ -477,10 +478,24 @@ fn the_workbench_writes_what_the_cli_writes() {
         assert_eq!(r.status, 200, "{}", r.text());
         serde_json::from_slice(&r.body).unwrap()
     };
+    let check = |min_w: u64| check_rows([(2, 4), (min_w, 6), (0, 1)]);
     assert_eq!(check(2)["ok"], true);
     let v = check(5);
     assert_eq!(v["ok"], false);
     assert!(v["message"].as_str().unwrap().contains('w'), "{v}");
+    // The rows at fault are marked and the smallest change is offered: applied, it is
+    // feasible (checked again by the server's own feasibility ILP).
+    assert!(v["fault"].as_array().unwrap().contains(&1.into()), "{v}");
+    let proposal = v["proposal"].as_array().unwrap();
+    assert!(!proposal.is_empty(), "{v}");
+    let mut rows = [(2u64, 4u64), (5, 6), (0, 1)];
+    for p in proposal {
+        let r = p["row"].as_u64().unwrap() as usize;
+        rows[r] = (p["min"].as_u64().unwrap(), p["max"].as_u64().unwrap());
+    }
+    assert!(rows[1].0 < 5, "the w minimum is lowered: {v}");
+    let again = check_rows(rows);
+    assert_eq!(again["ok"], true, "{again}");
 
     // Selection in the background, then the same command on the twin.
     let r = b.post("/selection/start", &[("algorithm", "leximin")]);
@@ -494,6 +509,25 @@ fn the_workbench_writes_what_the_cli_writes() {
         sel.contains("id=\"curve\"") && sel.contains("<svg"),
         "{sel}"
     );
+
+    // A quota file other than the one the selection read is saved only when the
+    // coordinator says the selection will be run again.
+    let quota_file = ex.path("quotas.csv");
+    let original = std::fs::read(&quota_file).unwrap();
+    let q = b.get("/quotas").text();
+    assert!(q.contains("id=\"reselect\""), "{q}");
+    let r = b.post("/quotas/save", &[("max_0", "5")]);
+    assert!(r.text().contains("id=\"error\""), "{}", r.text());
+    assert_eq!(
+        std::fs::read(&quota_file).unwrap(),
+        original,
+        "refused: unchanged"
+    );
+    let r = b.post("/quotas/save", &[("max_0", "5"), ("reselect", "1")]);
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_ne!(std::fs::read(&quota_file).unwrap(), original, "saved");
+    assert!(b.get("/quotas").text().contains("id=\"reselect\""));
+    std::fs::write(&quota_file, &original).unwrap();
 
     // The lottery: built, numbers that differ are refused, then drawn.
     let build = [
@@ -529,6 +563,14 @@ fn the_workbench_writes_what_the_cli_writes() {
     same_as_cli(&ex, twin, &["lottery", "draw", "--number", "7"]);
     let lot = b.get("/lottery").text();
     assert!(lot.contains("id=\"panel\""), "{lot}");
+    // After the public draw the quotas stay as they were drawn under.
+    let r = b.post("/quotas/save", &[("max_0", "5"), ("reselect", "1")]);
+    assert!(r.text().contains("id=\"error\""), "{}", r.text());
+    assert_eq!(
+        std::fs::read(&quota_file).unwrap(),
+        original,
+        "fixed after the draw"
+    );
 
     // Replacement: the preview names who would come in, and writes nothing.
     let panel = std::fs::read_to_string(ex.path("out/public/lottery/panel.csv")).unwrap();
@@ -584,6 +626,44 @@ fn the_workbench_writes_what_the_cli_writes() {
     let journal = std::fs::read_to_string(ex.path("out/journal.jsonl")).unwrap();
     let hash = sortes::base::fsio::sha256_hex(&r.body);
     assert!(journal.contains(&hash), "the download is the recorded file");
+
+    // Panel letters: generated, and their first pages shown as pictures of A4 pages
+    // (96 dpi: 210 mm × 297 mm → 793 × 1122 pixels) with something printed on them.
+    assert_eq!(
+        b.post("/outputs/generate", &[("what", "panel-letters")])
+            .status,
+        303
+    );
+    assert_eq!(b.wait_job()["state"], "done");
+    same_as_cli(&ex, twin, &["letters", "panel"]);
+    let out = b.get("/outputs").text();
+    let i = out.find("src=\"/preview/").expect(&out);
+    let src_end = i + 5 + out[i + 5..].find('"').unwrap();
+    let src = &out[i + 5..src_end];
+    let r = b.get(src);
+    assert_eq!(r.status, 200, "{src}");
+    assert_eq!(r.header("content-type"), Some("image/png"));
+    let decoder = png::Decoder::new(std::io::Cursor::new(r.body.clone()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!(
+        (info.width, info.height),
+        (
+            (210.0f64 / 25.4 * 96.0) as u32,
+            (297.0f64 / 25.4 * 96.0) as u32
+        )
+    );
+    let dark = buf
+        .chunks(4)
+        .filter(|px| u32::from(px[0]) + u32::from(px[1]) + u32::from(px[2]) < 300)
+        .count();
+    assert!(dark > 2_000, "the page shows text ({dark} dark pixels)");
+    assert_eq!(
+        b.get("/preview/1/pdf/9").status,
+        404,
+        "only the first pages"
+    );
 
     // Verify from the process page: every check passes.
     let v = b.post("/verify", &[]).text();

@@ -49,7 +49,7 @@ pub fn invitees_of(run: &Run, before: Option<u32>) -> Result<Vec<Invitee>> {
 }
 
 /// Exclusion ids of the process file's lists.
-fn exclusions(process: &Process) -> Result<BTreeSet<String>> {
+pub(crate) fn exclusions(process: &Process) -> Result<BTreeSet<String>> {
     let mut ids = BTreeSet::new();
     for f in &process.file.eligibility.exclude_lists {
         ids.extend(super::eligibility::read_id_list(&process.resolve(f))?);

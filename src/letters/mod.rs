@@ -14,6 +14,7 @@ mod error;
 mod html;
 pub mod markup;
 pub mod step;
+pub mod preview;
 mod text;
 mod typeset;
 

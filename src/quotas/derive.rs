@@ -436,6 +436,37 @@ fn parse_figure(s: &str, total: u64, loc: Location) -> Result<u64> {
     u64::try_from(scaled).map_err(|_| bad())
 }
 
+/// The register categories [`register_counts`] knows.
+pub const REGISTER_CATEGORIES: [&str; 4] = ["gender", "age_band", "stadtbezirk", "citizenship"];
+
+/// Eligible residents per value of those `categories` that are register categories
+/// (others are left out: the register does not know education or migration background),
+/// from the process file's register extract, read as the draw reads it. `Ok(None)` when
+/// none of the categories is in the register; an error when the extract cannot be read.
+pub fn population_counts(
+    process: &crate::base::process::Process,
+    categories: &[String],
+) -> Result<Option<BTreeMap<String, BTreeMap<String, u64>>>> {
+    let known: Vec<String> = categories
+        .iter()
+        .filter(|c| REGISTER_CATEGORIES.contains(&c.as_str()))
+        .cloned()
+        .collect();
+    if known.is_empty() {
+        return Ok(None);
+    }
+    let reg = crate::register::load(process, false)?;
+    let plan = crate::draw::plan(
+        process,
+        &reg,
+        &std::collections::BTreeSet::new(),
+        &crate::draw::step::exclusions(process)?,
+        1,
+        None,
+    )?;
+    register_counts(process, &reg, &plan, &known).map(Some)
+}
+
 /// Eligible residents per category value (aggregates only): one text column per
 /// category over the eligible records (age band and citizenship need the process file's
 /// rules, so they are computed here), then a polars group-by per category counts them.
@@ -453,9 +484,8 @@ pub fn register_counts(
         .iter()
         .map(|s| s.to_lowercase())
         .collect();
-    const KNOWN: [&str; 4] = ["gender", "age_band", "stadtbezirk", "citizenship"];
     for (n, c) in categories.iter().enumerate() {
-        if !KNOWN.contains(&c.as_str()) {
+        if !REGISTER_CATEGORIES.contains(&c.as_str()) {
             return Err(Error::refused(format!(
                 "{c:?} is not a register category; use gender, age_band, stadtbezirk or citizenship"
             )));

@@ -227,6 +227,22 @@ pub fn check_against_k(qf: &QuotaFile, k: usize, path: &Path) -> Result<()> {
 /// Whether the pool can fill the proposal is the selection's question (its relaxation ILP
 /// sees the applicants).
 pub fn propose_for_k(c: &QuotaCategory, k: usize) -> Option<Vec<String>> {
+    let (min, max) = bounds_for_k(c, k)?;
+    let mut out = Vec::new();
+    for (i, v) in c.values.iter().enumerate() {
+        if min[i] != v.min {
+            out.push(format!("{} minimum {} -> {}", v.value, v.min, min[i]));
+        }
+        if max[i] != v.max {
+            out.push(format!("{} maximum {} -> {}", v.value, v.max, max[i]));
+        }
+    }
+    Some(out)
+}
+
+/// The new minimums and maximums of [`propose_for_k`], value by value in file order
+/// (unchanged where no change is needed); `None` if min_flex/max_flex forbid it.
+pub fn bounds_for_k(c: &QuotaCategory, k: usize) -> Option<(Vec<u32>, Vec<u32>)> {
     let mut min: Vec<u64> = c.values.iter().map(|v| u64::from(v.min)).collect();
     let mut max: Vec<u64> = c.values.iter().map(|v| u64::from(v.max)).collect();
     let k = k as u64;
@@ -242,16 +258,12 @@ pub fn propose_for_k(c: &QuotaCategory, k: usize) -> Option<Vec<String>> {
             .max_by(|&a, &b| max[a].cmp(&max[b]).then(b.cmp(&a)))?;
         max[i] += 1;
     }
-    let mut out = Vec::new();
-    for (i, v) in c.values.iter().enumerate() {
-        if min[i] != u64::from(v.min) {
-            out.push(format!("{} minimum {} -> {}", v.value, v.min, min[i]));
-        }
-        if max[i] != u64::from(v.max) {
-            out.push(format!("{} maximum {} -> {}", v.value, v.max, max[i]));
-        }
-    }
-    Some(out)
+    // Minimums only fall and maximums only rise from u32 values (and a rise stops at
+    // k ≤ usize, checked against max_flex), so both fit back into u32.
+    let narrow = |v: Vec<u64>| -> Option<Vec<u32>> {
+        v.into_iter().map(|x| u32::try_from(x).ok()).collect()
+    };
+    Some((narrow(min)?, narrow(max)?))
 }
 
 /// Writes a quota file in the sortes layout `category,value,min,max,min_flex,max_flex`

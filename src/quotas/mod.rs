@@ -24,10 +24,11 @@ mod pool;
 
 pub use derive::{
     StatsCategory, StatsValue, Tolerance, apportion, counts_from_statistics,
-    counts_from_statistics_text, derive, derive_category, register_counts,
+    counts_from_statistics_text, derive, derive_category, population_counts, register_counts,
 };
 pub use file::{
-    check_against_k, parse_quota_file, propose_for_k, read_quota_file, write_quota_file,
+    bounds_for_k, check_against_k, parse_quota_file, propose_for_k, read_quota_file,
+    write_quota_file,
 };
 pub use pool::{Pool, parse_pool, parse_research_pool, read_pool, read_research_pool};
 

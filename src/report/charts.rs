@@ -11,7 +11,7 @@
 //! in a chart uses (legends are HTML, outside the SVG). The browser test counts
 //! `.mark` elements against the number the renderer says it drew.
 
-use super::i18n::Strings;
+use super::i18n::{Key, Strings};
 use crate::base::text::html_escape as escape;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -68,6 +68,9 @@ pub enum Bar {
     Small,
     /// Suppressed to protect a small cell: no bar, a "•" mark.
     Complement,
+    /// Suppressed below the threshold and counted in row `.0`'s bar: no bar, a
+    /// "< t (in m)" mark.
+    Merged(usize),
     /// Not known: nothing drawn.
     Missing,
 }
@@ -271,8 +274,21 @@ pub fn grouped_hbar(
                         drawn += 1;
                         if let Some(f) = value_text {
                             let (px, py) = chart.backend_coord(&(v, yc));
+                            // A partner's bar covers the rows merged into it.
+                            let merged: Vec<&str> = se
+                                .bars
+                                .iter()
+                                .enumerate()
+                                .filter(|(_, b)| **b == Bar::Merged(i))
+                                .filter_map(|(k, _)| rows.get(k).map(|r| r.as_str()))
+                                .collect();
+                            let label = if merged.is_empty() {
+                                f(v)
+                            } else {
+                                format!("{} (+ {})", f(v), merged.join(", "))
+                            };
                             root.draw(&Text::new(
-                                f(v),
+                                label,
                                 (px + 5, py),
                                 text_style(13.0, &C_TEXT, HPos::Left),
                             ))
@@ -280,11 +296,15 @@ pub fn grouped_hbar(
                         }
                     }
                     Bar::Value(_) | Bar::Missing => {}
-                    mark @ (Bar::Small | Bar::Complement) => {
-                        let text = if mark == Bar::Small {
-                            format!("< {threshold}")
-                        } else {
-                            "•".to_string()
+                    mark @ (Bar::Small | Bar::Complement | Bar::Merged(_)) => {
+                        let text = match mark {
+                            Bar::Small => format!("< {threshold}"),
+                            Bar::Merged(h) => format!(
+                                "< {threshold} ({})",
+                                s.get(Key::MergedInto)
+                                    .replace("{v}", rows.get(h).map_or("", |r| r.as_str()))
+                            ),
+                            _ => "•".to_string(),
                         };
                         let (px, py) = chart.backend_coord(&(0.0, yc));
                         root.draw(&Text::new(

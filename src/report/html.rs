@@ -6,7 +6,9 @@ use super::ReportOptions;
 use super::charts::{self, Bar, BarStyle, Chart, ChartText, Curve, Series, Stage};
 use super::data::{Category, HashKind, ReportData, ValueRow};
 use super::i18n::{Key, Lang, Strings};
-use super::suppress::{Cell, suppress_column, suppress_single};
+use super::suppress::{
+    self, Bounds, Cell, Column, shown_whole, suppress_category, suppress_single,
+};
 use std::fmt::Write as _;
 
 use crate::base::text::html_escape as escape;
@@ -38,17 +40,68 @@ struct CatCells {
 }
 
 /// Each column has exactly one cell per value of `cat`, so the renderer indexes the
-/// columns by value position.
+/// columns by value position. Eligible, invitees and applicants are suppressed
+/// together (one merge partner per category where possible, see `suppress`); the
+/// panel is shown whole, and its counts, the quota minimums and the neighbouring
+/// stages are what the page tells about each count besides its own column.
 fn cat_cells(cat: &Category, t: u64) -> CatCells {
-    let col = |f: &dyn Fn(&ValueRow) -> Option<u64>| {
-        let raw: Vec<Option<u64>> = cat.values.iter().map(f).collect();
-        suppress_column(&raw, t)
+    let col = |f: fn(&ValueRow) -> Option<u64>| -> Vec<Option<u64>> {
+        cat.values.iter().map(f).collect()
     };
+    let (el, inv, app, pan) = (
+        col(|v| v.eligible),
+        col(|v| v.invitees),
+        col(|v| v.applicants),
+        col(|v| v.panel),
+    );
+    // Public whatever the columns show: every stage holds the panel, and the panel
+    // meets the quota minimums.
+    let public: Vec<u64> = cat
+        .values
+        .iter()
+        .map(|v| v.panel.unwrap_or(0).max(v.min.unwrap_or(0)))
+        .collect();
+    // expected ≤ applicants, where an expected count is printed.
+    let exp_floor: Vec<u64> = cat
+        .values
+        .iter()
+        .map(|v| v.expected.map_or(0, |e| (e - 1e-6).ceil().max(0.0) as u64))
+        .collect();
+    let bounds = |lower: &dyn Fn(usize) -> u64, upper: &dyn Fn(usize) -> Option<u64>| {
+        (0..cat.values.len())
+            .map(|i| Bounds {
+                public_lower: public[i],
+                lower: public[i].max(lower(i)),
+                upper: upper(i),
+            })
+            .collect::<Vec<_>>()
+    };
+    let b_el = bounds(&|i| inv[i].unwrap_or(0), &|_| None);
+    let b_inv = bounds(&|i| app[i].unwrap_or(0), &|i| el[i]);
+    let b_app = bounds(&|i| exp_floor[i], &|i| inv[i]);
+    let mut cols = suppress_category(
+        &[
+            Column {
+                counts: &el,
+                bounds: &b_el,
+            },
+            Column {
+                counts: &inv,
+                bounds: &b_inv,
+            },
+            Column {
+                counts: &app,
+                bounds: &b_app,
+            },
+        ],
+        t,
+    )
+    .into_iter();
     CatCells {
-        eligible: col(&|v| v.eligible),
-        invitees: col(&|v| v.invitees),
-        applicants: col(&|v| v.applicants),
-        panel: col(&|v| v.panel),
+        eligible: cols.next().unwrap_or_default(),
+        invitees: cols.next().unwrap_or_default(),
+        applicants: cols.next().unwrap_or_default(),
+        panel: shown_whole(&pan),
     }
 }
 
@@ -80,13 +133,55 @@ impl Ctx<'_> {
             .any(|c| c.values.iter().any(|v| v.panel.is_some()))
     }
 
-    /// A table cell's HTML for a suppressed or shown count.
+    /// A table cell's HTML for a count standing alone (a funnel stage, the panel).
     fn count(&self, c: Cell) -> String {
         match c {
-            Cell::Shown(n) => self.s.int(n),
-            Cell::Small => format!("<span class=\"supp\">&lt;&nbsp;{}</span>", self.t),
+            Cell::Shown(n) | Cell::Sum(n) => self.s.int(n),
+            Cell::Small | Cell::With(_) => {
+                format!("<span class=\"supp\">&lt;&nbsp;{}</span>", self.t)
+            }
             Cell::Complement => "<span class=\"supp\">•</span>".to_string(),
             Cell::Unknown => escape(self.s.get(Key::NotKnown)),
+        }
+    }
+
+    /// Cell `i` of a column whose rows are `labels`: a merged sum is marked
+    /// "(+ d)", a small count merged into row m "< 3 (in m)".
+    fn count_at(&self, col: &[Cell], i: usize, labels: &[String]) -> String {
+        match col[i] {
+            Cell::Sum(n) => format!("{}{}", self.s.int(n), merged_note(col, i, labels)),
+            Cell::With(h) => format!(
+                "<span class=\"supp\">&lt;&nbsp;{} {}</span>",
+                self.t,
+                self.with_note(h, labels)
+            ),
+            c => self.count(c),
+        }
+    }
+
+    /// "(in m)" / "(bei m)", escaped.
+    fn with_note(&self, host: usize, labels: &[String]) -> String {
+        let name = labels.get(host).map_or("", |l| l.as_str());
+        format!(
+            "({})",
+            escape(&self.s.get(Key::MergedInto).replace("{v}", name))
+        )
+    }
+
+    /// `part / whole` for row `i` as percent text, only from printed totals: over
+    /// row `i` and the values merged into it in either column (then marked "(+ d)").
+    /// A row merged into another points there where that row's rate is printed.
+    fn rate_at(&self, part: &[Cell], whole: &[Cell], i: usize, labels: &[String]) -> String {
+        let hidden = "<span class=\"supp\">•</span>".to_string();
+        if let Some((r, g)) = group_rate(part, whole, i) {
+            return format!("{}{}", self.s.pct(r, 1), plus_note(&g, i, labels));
+        }
+        match (part[i], whole[i]) {
+            (Cell::Unknown, _) | (_, Cell::Unknown) => escape(self.s.get(Key::NotKnown)),
+            (Cell::With(h), _) | (_, Cell::With(h)) if group_rate(part, whole, h).is_some() => {
+                format!("<span class=\"supp\">{}</span>", self.with_note(h, labels))
+            }
+            _ => hidden,
         }
     }
 
@@ -100,11 +195,46 @@ impl Ctx<'_> {
     }
 }
 
+/// The rate `part / whole` (0..=1) of row `i` together with the values merged into it
+/// in either column, and those values; `None` where the page prints no such pair.
+fn group_rate(part: &[Cell], whole: &[Cell], i: usize) -> Option<(f64, Vec<usize>)> {
+    let g = suppress::row_group(&[part, whole], i)?;
+    match (suppress::total(part, &g)?, suppress::total(whole, &g)?) {
+        (p, w) if w > 0 => Some((p as f64 / w as f64, g)),
+        _ => None,
+    }
+}
+
+/// " (+ d, x)": the values of `group` other than `host`, escaped; empty if none.
+fn plus_note(group: &[usize], host: usize, labels: &[String]) -> String {
+    let names: Vec<String> = group
+        .iter()
+        .filter(|&&j| j != host)
+        .filter_map(|&j| labels.get(j))
+        .map(|l| escape(l))
+        .collect();
+    if names.is_empty() {
+        return String::new();
+    }
+    format!(
+        "&nbsp;<span class=\"merged\">(+&nbsp;{})</span>",
+        names.join(", ")
+    )
+}
+
+/// The note of a merged sum at row `host` of `col`.
+fn merged_note(col: &[Cell], host: usize, labels: &[String]) -> String {
+    plus_note(&suppress::members(col, host), host, labels)
+}
+
 /// A bar for a share of a printed total, following its cell's suppression.
 fn share_bar(c: Cell, total: Option<u64>) -> Bar {
     match (c, total) {
-        (Cell::Shown(n), Some(tot)) if tot > 0 => Bar::Value(n as f64 / tot as f64 * 100.0),
+        (Cell::Shown(n) | Cell::Sum(n), Some(tot)) if tot > 0 => {
+            Bar::Value(n as f64 / tot as f64 * 100.0)
+        }
         (Cell::Small, _) => Bar::Small,
+        (Cell::With(h), _) => Bar::Merged(h),
         (Cell::Complement, _) => Bar::Complement,
         _ => Bar::Missing,
     }
@@ -379,15 +509,19 @@ fn categories(h: &mut String, cx: &Ctx) -> crate::base::error::Result<()> {
         let label = cx.cat_label(&cat.name);
         let rows: Vec<String> = cat.values.iter().map(|v| v.value.clone()).collect();
         let mut series = Vec::new();
-        // Population: from the share, hidden where its eligible count is.
+        // Population: from the share, hidden or merged where its eligible count is.
         if cat.values.iter().any(|v| v.population_share.is_some()) {
-            let bars = cat
-                .values
+            let shares: Vec<Option<f64>> = cat.values.iter().map(|v| v.population_share).collect();
+            let bars = cells
+                .eligible
                 .iter()
-                .zip(&cells.eligible)
-                .map(|(v, e)| match (e, v.population_share) {
+                .enumerate()
+                .map(|(i, e)| match (e, shares.get(i).copied().flatten()) {
                     (Cell::Small, _) => Bar::Small,
+                    (Cell::With(h), _) => Bar::Merged(*h),
                     (Cell::Complement, _) => Bar::Complement,
+                    (Cell::Sum(_), _) => suppress::group_sum(&cells.eligible, i, &shares)
+                        .map_or(Bar::Missing, |sh| Bar::Value(sh * 100.0)),
                     (_, Some(sh)) => Bar::Value(sh * 100.0),
                     _ => Bar::Missing,
                 })
@@ -444,6 +578,7 @@ fn categories(h: &mut String, cx: &Ctx) -> crate::base::error::Result<()> {
                     .map(|e| match e {
                         Exp::Value(x) => Bar::Value(x / k as f64 * 100.0),
                         Exp::Hidden(Cell::Small) => Bar::Small,
+                        Exp::Hidden(Cell::With(h)) => Bar::Merged(*h),
                         Exp::Hidden(_) => Bar::Complement,
                         Exp::Missing => Bar::Missing,
                     })
@@ -491,7 +626,7 @@ fn categories(h: &mut String, cx: &Ctx) -> crate::base::error::Result<()> {
             &cells.panel,
         ]
         .iter()
-        .any(|col| col.iter().any(|c| c.is_suppressed()));
+        .any(|col| col.iter().any(|c| c.is_suppressed() || c.is_merged()));
         if any_hidden {
             suppressed_legend(h, cx);
         }
@@ -512,6 +647,8 @@ fn suppressed_legend(h: &mut String, cx: &Ctx) {
 /// An expected panel count as it may be shown.
 #[derive(Clone, Copy)]
 enum Exp {
+    /// The value's expected count; at a merged row, that of the merged values together
+    /// (shown alone, the partner's would give the small one away: Σ expected = k).
     Value(f64),
     /// Hidden because the applicants cell is (expected ≤ applicants would bound it).
     Hidden(Cell),
@@ -519,21 +656,29 @@ enum Exp {
 }
 
 fn expected_cells(cat: &Category, cells: &CatCells) -> Vec<Exp> {
-    cat.values
-        .iter()
+    let exp: Vec<Option<f64>> = cat.values.iter().map(|v| v.expected).collect();
+    exp.iter()
         .zip(&cells.applicants)
-        .map(|(v, a)| match (v.expected, a) {
+        .enumerate()
+        .map(|(i, (e, a))| match (e, a) {
             (None, _) => Exp::Missing,
-            (Some(_), c @ (Cell::Small | Cell::Complement)) => Exp::Hidden(*c),
-            (Some(x), _) => Exp::Value(x),
+            (Some(_), c @ (Cell::Small | Cell::With(_) | Cell::Complement)) => Exp::Hidden(*c),
+            (Some(_), Cell::Sum(_)) => {
+                suppress::group_sum(&cells.applicants, i, &exp).map_or(Exp::Missing, Exp::Value)
+            }
+            (Some(x), _) => Exp::Value(*x),
         })
         .collect()
 }
 
-fn exp_html(cx: &Ctx, e: Exp) -> String {
+/// An expected count's HTML; `app`/`i`/`labels` name the merged values.
+fn exp_html(cx: &Ctx, e: Exp, app: &[Cell], i: usize, labels: &[String]) -> String {
     match e {
-        Exp::Value(x) => cx.s.dec(x, 1),
-        Exp::Hidden(c) => cx.count(c),
+        Exp::Value(x) => match app.get(i) {
+            Some(Cell::Sum(_)) => format!("{}{}", cx.s.dec(x, 1), merged_note(app, i, labels)),
+            _ => cx.s.dec(x, 1),
+        },
+        Exp::Hidden(_) => cx.count_at(app, i, labels),
         Exp::Missing => escape(cx.s.get(Key::NotKnown)),
     }
 }
@@ -575,6 +720,9 @@ fn category_table(
         &format!("{} – {}", label, s.get(Key::FunnelPerCategory)),
         &cols,
     );
+    // Row labels, for the "(+ d)" and "(bei m)" notes of merged cells.
+    let labels: Vec<String> = cat.values.iter().map(|v| v.value.clone()).collect();
+    let shares: Vec<Option<f64>> = cat.values.iter().map(|v| v.population_share).collect();
     for (i, v) in cat.values.iter().enumerate() {
         let _ = write!(h, "<tr><th scope=\"row\">{}</th>", escape(&v.value));
         let td = |h: &mut String, x: String| {
@@ -582,28 +730,41 @@ fn category_table(
         };
         if has_pop {
             let x = match (cells.eligible[i], v.population_share) {
-                (c @ (Cell::Small | Cell::Complement), _) => cx.count(c),
+                (Cell::Small | Cell::With(_) | Cell::Complement, _) => {
+                    cx.count_at(&cells.eligible, i, &labels)
+                }
+                (Cell::Sum(_), _) => match suppress::group_sum(&cells.eligible, i, &shares) {
+                    Some(sh) => format!(
+                        "{}{}",
+                        s.pct(sh, 1),
+                        merged_note(&cells.eligible, i, &labels)
+                    ),
+                    None => escape(s.get(Key::NotKnown)),
+                },
                 (_, Some(sh)) => s.pct(sh, 1),
                 _ => escape(s.get(Key::NotKnown)),
             };
             td(h, x);
         }
         if has_elig {
-            td(h, cx.count(cells.eligible[i]));
+            td(h, cx.count_at(&cells.eligible, i, &labels));
         }
         if has_inv {
-            td(h, cx.count(cells.invitees[i]));
+            td(h, cx.count_at(&cells.invitees, i, &labels));
         }
         if has_app {
-            td(h, cx.count(cells.applicants[i]));
+            td(h, cx.count_at(&cells.applicants, i, &labels));
         }
         if has_inv && has_app {
-            td(h, cx.rate(cells.applicants[i], cells.invitees[i]));
+            td(
+                h,
+                cx.rate_at(&cells.applicants, &cells.invitees, i, &labels),
+            );
         }
         if panel_known {
             td(h, cx.count(cells.panel[i]));
         } else if has_exp {
-            td(h, exp_html(cx, expected[i]));
+            td(h, exp_html(cx, expected[i], &cells.applicants, i, &labels));
         }
         h.push_str("</tr>\n");
     }
@@ -660,6 +821,7 @@ fn quotas(h: &mut String, cx: &Ctx) {
         let cells = cat_cells(cat, cx.t);
         let expected = expected_cells(cat, &cells);
         let label = cx.cat_label(&cat.name);
+        let labels: Vec<String> = cat.values.iter().map(|v| v.value.clone()).collect();
         for (i, v) in cat.values.iter().enumerate() {
             // The category name is printed on its first row only (grouped rows).
             let cat_cell = if i == 0 {
@@ -676,9 +838,13 @@ fn quotas(h: &mut String, cx: &Ctx) {
                     .unwrap_or_else(|| escape(s.get(Key::NotKnown)))
             };
             let (achieved, raw) = if panel_known {
+                // The panel is shown whole (`shown_whole`): always the number.
                 (cx.count(cells.panel[i]), v.panel.map(|p| p as f64))
             } else {
-                (exp_html(cx, expected[i]), v.expected)
+                (
+                    exp_html(cx, expected[i], &cells.applicants, i, &labels),
+                    v.expected,
+                )
             };
             // Whether the bound holds is public anyway (every panel meets the quotas),
             // so it is shown even where the achieved number is hidden.
@@ -715,6 +881,98 @@ fn quotas(h: &mut String, cx: &Ctx) {
     h.push_str("</tbody></table>\n</section>\n");
 }
 
+/// The invited and applied cells of the response table. The strata are usually a
+/// category too, with the same counts; both tables must then hide and merge alike
+/// (or one would undo the other), so that category's cells are taken, re-indexed
+/// to the table's rows. Otherwise the two columns are suppressed on their own.
+fn response_cells(cx: &Ctx) -> (Vec<Cell>, Vec<Cell>) {
+    let rr = &cx.data.response_rates;
+    for cat in &cx.data.categories {
+        if cat.values.len() != rr.len() {
+            continue;
+        }
+        // pos[j]: the category's index of table row j.
+        let pos: Option<Vec<usize>> = rr
+            .iter()
+            .map(|r| {
+                cat.values.iter().position(|v| {
+                    v.value == r.stratum
+                        && v.invitees == Some(r.invited)
+                        && v.applicants == Some(r.applied)
+                })
+            })
+            .collect();
+        let Some(pos) = pos else { continue };
+        let mut seen = pos.clone();
+        seen.sort_unstable();
+        seen.dedup();
+        if seen.len() != pos.len() {
+            continue;
+        }
+        let row_of = |ci: usize| pos.iter().position(|&p| p == ci).unwrap_or(ci);
+        let cells = cat_cells(cat, cx.t);
+        let reindex = |col: &[Cell]| -> Vec<Cell> {
+            pos.iter()
+                .map(|&p| match col[p] {
+                    Cell::With(h) => Cell::With(row_of(h)),
+                    c => c,
+                })
+                .collect()
+        };
+        return (reindex(&cells.invitees), reindex(&cells.applicants));
+    }
+    let inv: Vec<Option<u64>> = rr.iter().map(|r| Some(r.invited)).collect();
+    let app: Vec<Option<u64>> = rr.iter().map(|r| Some(r.applied)).collect();
+    let b_inv: Vec<Bounds> = rr
+        .iter()
+        .map(|r| Bounds {
+            lower: r.applied,
+            ..Bounds::default()
+        })
+        .collect();
+    let b_app: Vec<Bounds> = rr
+        .iter()
+        .map(|r| Bounds {
+            upper: Some(r.invited),
+            ..Bounds::default()
+        })
+        .collect();
+    let mut cols = suppress_category(
+        &[
+            Column {
+                counts: &inv,
+                bounds: &b_inv,
+            },
+            Column {
+                counts: &app,
+                bounds: &b_app,
+            },
+        ],
+        cx.t,
+    )
+    .into_iter();
+    (
+        cols.next().unwrap_or_default(),
+        cols.next().unwrap_or_default(),
+    )
+}
+
+/// The response chart's bars: the rate of each row's printed group.
+fn response_bars(inv: &[Cell], app: &[Cell]) -> Vec<Bar> {
+    (0..inv.len())
+        .map(|i| match group_rate(app, inv, i) {
+            Some((r, _)) => Bar::Value(r * 100.0),
+            None => match (inv[i], app[i]) {
+                (Cell::With(h), _) | (_, Cell::With(h)) if group_rate(app, inv, h).is_some() => {
+                    Bar::Merged(h)
+                }
+                (Cell::Small, _) | (_, Cell::Small) => Bar::Small,
+                _ => Bar::Complement,
+            },
+        })
+        .collect()
+}
+
 fn response(h: &mut String, cx: &Ctx) -> crate::base::error::Result<()> {
     let s = &cx.s;
     let rr = &cx.data.response_rates;
@@ -731,23 +989,8 @@ fn response(h: &mut String, cx: &Ctx) -> crate::base::error::Result<()> {
         );
         return Ok(());
     }
-    let inv = suppress_column(
-        &rr.iter().map(|r| Some(r.invited)).collect::<Vec<_>>(),
-        cx.t,
-    );
-    let app = suppress_column(
-        &rr.iter().map(|r| Some(r.applied)).collect::<Vec<_>>(),
-        cx.t,
-    );
-    let bars: Vec<Bar> = inv
-        .iter()
-        .zip(&app)
-        .map(|(i, a)| match (i, a) {
-            (Cell::Shown(i), Cell::Shown(a)) if *i > 0 => Bar::Value(*a as f64 / *i as f64 * 100.0),
-            (Cell::Small, _) | (_, Cell::Small) => Bar::Small,
-            _ => Bar::Complement,
-        })
-        .collect();
+    let (inv, app) = response_cells(cx);
+    let bars = response_bars(&inv, &app);
     let tot_inv: u64 = rr.iter().map(|r| r.invited).sum();
     let tot_app: u64 = rr.iter().map(|r| r.applied).sum();
     let overall = (tot_inv > 0).then(|| tot_app as f64 / tot_inv as f64 * 100.0);
@@ -800,9 +1043,9 @@ fn response(h: &mut String, cx: &Ctx) -> crate::base::error::Result<()> {
             h,
             "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             escape(&r.stratum),
-            cx.count(inv[i]),
-            cx.count(app[i]),
-            cx.rate(app[i], inv[i])
+            cx.count_at(&inv, i, &rows),
+            cx.count_at(&app, i, &rows),
+            cx.rate_at(&app, &inv, i, &rows)
         );
     }
     let ti = suppress_single(Some(tot_inv), cx.t);
@@ -815,7 +1058,11 @@ fn response(h: &mut String, cx: &Ctx) -> crate::base::error::Result<()> {
         cx.count(ta),
         cx.rate(ta, ti)
     );
-    if inv.iter().chain(&app).any(|c| c.is_suppressed()) {
+    if inv
+        .iter()
+        .chain(&app)
+        .any(|c| c.is_suppressed() || c.is_merged())
+    {
         suppressed_legend(h, cx);
     }
     h.push_str("</section>\n");

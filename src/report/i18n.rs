@@ -6,7 +6,7 @@
 //! test `every_key_in_both_tables` checks both tables), so a missing translation is
 //! an error, never an empty string on the page.
 //!
-//! Placeholders: `{t}` threshold, `{c}` category, `{n}` a number.
+//! Placeholders: `{t}` threshold, `{c}` category, `{n}` a number, `{v}` a value.
 
 use serde::{Deserialize, Serialize};
 
@@ -166,6 +166,7 @@ keys!(
     MethodDerived,
     MethodExceptions,
     SuppressedLegend,
+    MergedInto,
     NotKnown,
     Footer,
 );
@@ -180,7 +181,7 @@ const DE: &[(Key, &str)] = &[
     (Key::Process, "Verfahren"),
     (
         Key::DataNote,
-        "Datenschutz: Der Bericht enthält keine Namen, Anschriften oder Kennungen einzelner Personen. Zahlen unter {t} werden nicht ausgewiesen.",
+        "Datenschutz: Der Bericht enthält keine Namen, Anschriften oder Kennungen einzelner Personen. Zahlen unter {t} werden nicht ausgewiesen (ausgenommen die Zusammensetzung des Gremiums, die öffentlich ist).",
     ),
     (Key::SecOverview, "Überblick"),
     (Key::SecFunnel, "Von der Einwohnerschaft zum Gremium"),
@@ -340,20 +341,21 @@ const DE: &[(Key, &str)] = &[
     ),
     (
         Key::MethodComplement,
-        "Weil die Summe jedes Merkmals bekannt ist, wird in jeder Spalte mit einer solchen Zahl zusätzlich die kleinste übrige Zahl ausgeblendet; die ausgeblendeten Werte lassen sich so nicht aus der Summe zurückrechnen.",
+        "Weil die Summe jedes Merkmals bekannt ist, ließe sich eine einzelne kleine Zahl aus ihr zurückrechnen. Sie wird deshalb mit der größten Ausprägung derselben Spalte zusammengezählt, die genug Abstand zu allem hat, was der Bericht sonst über sie sagt: Diese Zeile zeigt die Summe, markiert mit „(+ …)“, die kleine Zeile „< {t} (bei …)“. So lässt sich keine ausgeblendete Zahl zurückrechnen, und keine Zahl ab {t} wird ausgeblendet; nur wenn keine Ausprägung dafür groß genug ist, wird die ganze Spalte ausgeblendet („•“).",
     ),
     (
         Key::MethodDerived,
-        "Anteile, Rücklaufquoten und Balken werden nur aus ausgewiesenen Zahlen berechnet; für ausgeblendete Werte gibt es keinen Balken, sondern nur die Markierung „< {t}“ oder „•“. Die erwartete Zahl im Gremium wird ausgeblendet, wo die Zahl im Pool ausgeblendet ist.",
+        "Anteile, Rücklaufquoten, erwartete Zahlen und Balken werden nur aus ausgewiesenen Zahlen berechnet, bei zusammengezählten Zeilen aus der Summe (markiert „(+ …)“); für ausgeblendete Werte gibt es keinen Balken, sondern nur die Markierung „< {t}“ oder „•“. Die erwartete Zahl im Gremium wird ausgeblendet oder zusammengezählt wie die Zahl im Pool.",
     ),
     (
         Key::MethodExceptions,
-        "Nicht ausgeblendet werden die Quotengrenzen (öffentliche Vorgaben), die Auswahlwahrscheinlichkeiten (ohne Kennung) und die Zahl der Nachbesetzungen (ohne Merkmale).",
+        "Nicht ausgeblendet werden die Zusammensetzung des Gremiums (sie ist öffentlich und muss sich an den Quoten prüfen lassen), die Quotengrenzen (öffentliche Vorgaben), die Auswahlwahrscheinlichkeiten (ohne Kennung) und die Zahl der Nachbesetzungen (ohne Merkmale).",
     ),
     (
         Key::SuppressedLegend,
-        "„< {t}“: weniger als {t} Personen. „•“: ausgeblendet, damit sich eine kleine Zahl nicht aus der Summe zurückrechnen lässt (siehe Methodik).",
+        "„< {t} (bei …)“: weniger als {t} Personen, mitgezählt in der genannten Zeile, die mit „(+ …)“ markiert ist. „•“: ausgeblendet, damit sich keine kleine Zahl zurückrechnen lässt (siehe Methodik).",
     ),
+    (Key::MergedInto, "bei {v}"),
     (Key::NotKnown, "–"),
     (
         Key::Footer,
@@ -371,7 +373,7 @@ const EN: &[(Key, &str)] = &[
     (Key::Process, "Process"),
     (
         Key::DataNote,
-        "Data protection: this report contains no names, addresses or identifiers of individuals. Counts below {t} are not shown.",
+        "Data protection: this report contains no names, addresses or identifiers of individuals. Counts below {t} are not shown (except the panel's composition, which is public).",
     ),
     (Key::SecOverview, "Overview"),
     (Key::SecFunnel, "From residents to panel"),
@@ -531,20 +533,21 @@ const EN: &[(Key, &str)] = &[
     ),
     (
         Key::MethodComplement,
-        "Because the total of each attribute is known, every column with such a count also hides its smallest other count, so the hidden values cannot be recomputed from the total.",
+        "Because the total of each attribute is known, a single small count could be recomputed from it. It is therefore counted together with the largest value of the same column that is far enough from everything else the report says about it: that row shows the sum, marked \u{201c}(+ …)\u{201d}, the small row \u{201c}< {t} (in …)\u{201d}. No hidden count can be recomputed, and no count of {t} or more is hidden; only where no value is large enough is the whole column hidden (\u{201c}•\u{201d}).",
     ),
     (
         Key::MethodDerived,
-        "Shares, rates and bars are computed from shown counts only; a hidden value has no bar, just the mark \u{201c}< {t}\u{201d} or \u{201c}•\u{201d}. The expected number on the panel is hidden where the number in the pool is.",
+        "Shares, response rates, expected numbers and bars are computed from shown counts only, for a combined row from the sum (marked \u{201c}(+ …)\u{201d}); a hidden value has no bar, just the mark \u{201c}< {t}\u{201d} or \u{201c}•\u{201d}. The expected number on the panel is hidden or combined as the number in the pool is.",
     ),
     (
         Key::MethodExceptions,
-        "Not hidden: the quota bounds (public parameters), the selection probabilities (without identifiers) and the number of replacements (without attributes).",
+        "Not hidden: the panel's composition (public, and it must be checkable against the quotas), the quota bounds (public parameters), the selection probabilities (without identifiers) and the number of replacements (without attributes).",
     ),
     (
         Key::SuppressedLegend,
-        "\u{201c}< {t}\u{201d}: fewer than {t} people. \u{201c}•\u{201d}: hidden so that a small number cannot be recomputed from the total (see method).",
+        "\u{201c}< {t} (in …)\u{201d}: fewer than {t} people, counted in the row named, which is marked \u{201c}(+ …)\u{201d}. \u{201c}•\u{201d}: hidden so that no small number can be recomputed (see method).",
     ),
+    (Key::MergedInto, "in {v}"),
     (Key::NotKnown, "–"),
     (
         Key::Footer,

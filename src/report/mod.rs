@@ -7,8 +7,9 @@
 //! so every file is checked against the journal first; never `out/private/`).
 //!
 //! Only aggregate figures reach the page, and small counts are suppressed by the
-//! rule documented in [`suppress`] (primary cells below the threshold, plus a
-//! complementary cell per column so that no hidden count can be recomputed).
+//! rule documented in [`suppress`] (cells below the threshold are merged into a large
+//! value of their column, so that no hidden count can be recomputed and no large one
+//! is hidden; the panel's composition is public and shown whole).
 
 mod charts;
 mod data;

@@ -197,6 +197,7 @@ fn run(
     let mut simplex = (opts.lp == super::LpMethod::Simplex && nt < super::simplex::MAX_ROWS)
         .then(|| super::simplex::StageLp::new(&counts));
     let (mut simplex_solves, mut ipm_solves) = (0usize, 0usize);
+    let mut simplex_cold_retries = 0usize;
     // ---- Steps 2–3: outer loop (fix types) with inner column generation. ----
     let mut outer = 0usize;
     let (mut certificate_gap, mut rounds) = (0.0f64, 0usize);
@@ -225,11 +226,18 @@ fn run(
                     opts.max_column_rounds
                 )));
             }
-            // Restricted LP over the current columns C: the simplex's vertex duals, or the
-            // interior point's central ones where the simplex reports trouble (then for
-            // the rest of the run).
+            // Restricted LP over the current columns C: the simplex's vertex duals; after
+            // trouble from a warm start, once more from a cold basis; where that fails
+            // too, the interior point's central ones (then for the rest of the run).
             let tl = std::time::Instant::now();
-            let solved = simplex.as_mut().map(|s| s.solve(&cols.list, &fixed));
+            let solved = simplex.as_mut().map(|s| match s.solve(&cols.list, &fixed) {
+                super::simplex::Solve::Trouble => {
+                    s.forget_basis();
+                    simplex_cold_retries += 1;
+                    s.solve(&cols.list, &fixed)
+                }
+                done => done,
+            });
             let dual = match solved {
                 Some(super::simplex::Solve::Optimal(d)) => {
                     simplex_solves += 1;
@@ -356,7 +364,7 @@ fn run(
 
     if crate::base::timing::enabled() {
         eprintln!(
-            "timing select column generation: {outer} outer, {iteration} rounds, {} panels, LP {t_lp:.3} s ({simplex_solves} simplex, {ipm_solves} interior point), pricing {t_ilp:.3} s",
+            "timing select column generation: {outer} outer, {iteration} rounds, {} panels, LP {t_lp:.3} s ({simplex_solves} simplex, {simplex_cold_retries} cold retries, {ipm_solves} interior point), pricing {t_ilp:.3} s",
             cols.list.len()
         );
     }

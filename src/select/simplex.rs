@@ -31,7 +31,10 @@
 //! * dense explicit basis inverse B⁻¹ (rows = types + 1, at most [`MAX_ROWS`]), updated
 //!   by the product form after every pivot and recomputed from scratch (Gauss–Jordan with
 //!   partial pivoting) every max([`REFACTOR`], rows/2) pivots, and before reporting a
-//!   result unless the product-form inverse checks to 10⁻⁹;
+//!   result unless the product-form inverse checks to 10⁻⁹ (primal residual, and dual
+//!   residual relative to 1 + ‖y‖∞, after up to [`REFINE`] steps of iterative
+//!   refinement of x_B and y, since products with an explicit inverse lose accuracy with
+//!   the condition of B);
 //! * entering variable: most negative reduced cost below −[`OPT_TOL`] (Dantzig); after
 //!   [`STALL`] pivots without objective progress, Bland's rule (lowest index) until the
 //!   objective moves, which rules out cycling;
@@ -60,6 +63,19 @@ const REFACTOR: usize = 100;
 fn refactor_every(rows: usize) -> usize {
     REFACTOR.max(rows / 2)
 }
+/// Steps of iterative refinement when a basis is checked.
+const REFINE: usize = 2;
+
+/// A basic solution and duals after iterative refinement, with their residuals.
+struct Refined {
+    x: Vec<f64>,
+    y: Vec<f64>,
+    /// ‖b − B x‖∞.
+    primal: f64,
+    /// ‖c_B − y B‖∞ / (1 + ‖y‖∞).
+    dual: f64,
+}
+
 /// Pivots without progress before Bland's rule.
 const STALL: usize = 30;
 const OPT_TOL: f64 = 1e-10;
@@ -398,6 +414,14 @@ impl StageLp {
         y
     }
 
+    /// Drops the basis: the next [`StageLp::solve`] starts cold (after trouble from a
+    /// warm start, whose basis may have become ill-conditioned).
+    pub fn forget_basis(&mut self) {
+        self.basis.clear();
+        self.binv.clear();
+        self.stale = 0;
+    }
+
     /// Solves the stage LP over `columns` (type-count vectors; the list only grows
     /// between calls) with the levels `fixed`.
     /// The caller keeps the number of types below [`MAX_ROWS`].
@@ -462,7 +486,12 @@ impl StageLp {
                 break;
             }
             if crate::base::timing::enabled() {
-                note(&format!("check {worst:.1e} at tolerance {tol:.0e}"));
+                let r = self.refined(&b);
+                let low = primal.iter().fold(0.0f64, |a, &v| a.min(v));
+                note(&format!(
+                    "check at tolerance {tol:.0e}: primal residual {:.1e}, relative dual residual {:.1e}, lowest basic value {low:.1e}",
+                    r.primal, r.dual
+                ));
             }
         }
         let Some(x) = x else {
@@ -484,7 +513,7 @@ impl StageLp {
             .zip(&x)
             .find(|(v, _)| **v == Var::Z)
             .map_or(0.0, |(_, &x)| x);
-        let y = self.duals();
+        let y = self.refined(&b).y;
         let nt = self.rows() - 1;
         Solve::Optimal(DualSolution {
             obj: z,
@@ -495,22 +524,70 @@ impl StageLp {
 
     /// x_B = B⁻¹b and the larger of the primal residual ‖B x_B − b‖∞ and the dual
     /// residual ‖c_B − yB‖∞ of the current inverse.
+    ///
+    /// The dual residual is taken relative to 1 + ‖y‖∞: the duals carry the big-M cost of
+    /// an artificial variable left basic at 0, and round-off in c_B − yB grows with them.
     fn check(&self, b: &[f64]) -> (Vec<f64>, f64) {
-        let x = self.primal(b);
-        let y = self.duals();
-        let mut res = b.to_vec();
-        let mut worst = 0.0f64;
+        let r = self.refined(b);
+        (r.x, r.primal.max(r.dual))
+    }
+
+    /// x_B = B⁻¹b and y = c_B B⁻¹ with up to [`REFINE`] steps of iterative refinement
+    /// each (x ← x + B⁻¹(b − Bx), y ← y + (c_B − yB)B⁻¹): products with an explicit
+    /// inverse are not backward stable, their residuals grow with the condition of B
+    /// (on the national 2,200/160 pool's first optimal basis, 1,295 rows: a primal
+    /// residual of 1.4·10⁻⁷ right after refactorisation).
+    fn refined(&self, b: &[f64]) -> Refined {
+        let m = self.rows();
         let mut col = Vec::new();
-        for (i, &v) in self.basis.iter().enumerate() {
-            self.column(v, &mut col);
-            let mut d = Self::cost(v);
-            for &(r, a) in &col {
-                res[r] -= a * x[i];
-                d -= y[r] * a;
+        let mut x = self.primal(b);
+        let mut y = self.duals();
+        let mut out = Refined {
+            x: Vec::new(),
+            y: Vec::new(),
+            primal: f64::INFINITY,
+            dual: f64::INFINITY,
+        };
+        for step in 0..=REFINE {
+            // r = b − B x and d = c_B − y B (one entry per basic column).
+            let mut r = b.to_vec();
+            let mut d = vec![0.0; m];
+            for (i, &v) in self.basis.iter().enumerate() {
+                self.column(v, &mut col);
+                d[i] = Self::cost(v);
+                for &(row, a) in &col {
+                    r[row] -= a * x[i];
+                    d[i] -= y[row] * a;
+                }
             }
-            worst = worst.max(d.abs());
+            let scale = 1.0 + y.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+            let primal = r.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+            let dual = d.iter().fold(0.0f64, |a, v| a.max(v.abs())) / scale;
+            // Keep the best pair seen: refinement cannot help a nearly singular basis.
+            if primal.max(dual) < out.primal.max(out.dual) {
+                out = Refined {
+                    x: x.clone(),
+                    y: y.clone(),
+                    primal,
+                    dual,
+                };
+            }
+            if step == REFINE || primal.max(dual) <= 1e-13 {
+                break;
+            }
+            let dx = self.primal(&r);
+            for (xi, di) in x.iter_mut().zip(&dx) {
+                *xi += di;
+            }
+            for (i, &di) in d.iter().enumerate() {
+                if di != 0.0 {
+                    for (yr, &bi) in y.iter_mut().zip(&self.binv[i * m..(i + 1) * m]) {
+                        *yr += di * bi;
+                    }
+                }
+            }
         }
-        (x, res.iter().fold(worst, |a, r| a.max(r.abs())))
+        out
     }
 
     /// Dual simplex from an optimal (dual feasible) basis until it is primal feasible for

@@ -45,7 +45,14 @@ pub(crate) struct App {
     pub exe: PathBuf,
     pub guard: guard::Guard,
     pub jobs: jobs::Jobs,
+    /// Eligible residents per register category value, by register file (path, size,
+    /// time stamp): aggregates only, read once because a city's register takes seconds.
+    pub population: std::sync::Mutex<Option<(PopulationKey, Option<PopulationCounts>)>>,
 }
+
+pub(crate) type PopulationKey = (PathBuf, u64, Option<std::time::SystemTime>);
+pub(crate) type PopulationCounts =
+    Arc<std::collections::BTreeMap<String, std::collections::BTreeMap<String, u64>>>;
 
 /// Refuses any address that is not a loopback address.
 pub fn check_bind(bind: IpAddr) -> Result<()> {
@@ -96,6 +103,7 @@ pub fn serve(
             exe: opts.exe.clone(),
             guard: guard::Guard::new(addr, token.clone()),
             jobs: jobs::Jobs::default(),
+            population: std::sync::Mutex::new(None),
         });
         let url = format!("http://{}/login?token={token}", guard::host_of(addr));
         ready(&url, addr);

@@ -42,6 +42,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/outputs", get(outputs_page))
         .route("/outputs/generate", post(outputs_generate))
         .route("/download/{seq}/{name}", get(download))
+        .route("/preview/{seq}/{name}/{page}", get(preview))
         .route("/download/audit-bundle.zip", get(bundle_zip))
         .route("/lang/{lang}", get(set_lang))
         .route("/static/app.js", get(app_js))
@@ -104,6 +105,7 @@ fn base(app: &App, s: &Session, page: &str) -> tera::Context {
     c.insert("csrf", &s.csrf);
     c.insert("page", page);
     c.insert("personal", &false);
+    c.insert("ceremony", &false);
     c.insert("error", &None::<String>);
     if let Ok(p) = Process::load(&app.process) {
         c.insert("lock", &crate::base::journal::lock::holder(&p.out_dir()));
@@ -474,6 +476,10 @@ struct QuotaEdit {
     max_flex: Option<u32>,
     #[serde(default)]
     pool: u64,
+    /// Share of the eligible population in percent (one decimal), where the register
+    /// knows the category.
+    #[serde(default)]
+    population: Option<String>,
 }
 
 /// The quota file, its rows, k and the pool counts per value.
@@ -500,10 +506,55 @@ fn quota_rows(
                     .get(&(cat.name.clone(), v.value.clone()))
                     .copied()
                     .unwrap_or(0),
+                population: None,
             });
         }
     }
     Ok((path, rows, sel.k))
+}
+
+/// Eligible residents per register category value, read once per register file (its
+/// size and time stamp) and kept for the server's life: reading a city's register takes
+/// seconds. `Err` says why there is none (no register here, or it cannot be read).
+fn population(
+    app: &App,
+    p: &Process,
+    categories: &[String],
+) -> Result<Option<super::PopulationCounts>, String> {
+    let path = p.register_path();
+    let meta = std::fs::metadata(&path).map_err(|_| {
+        "the register extract is not on this computer (population shares need it)".to_string()
+    })?;
+    let key = (path, meta.len(), meta.modified().ok());
+    let mut cache = app
+        .population
+        .lock()
+        .map_err(|_| "population cache poisoned".to_string())?;
+    if let Some((k, counts)) = cache.as_ref()
+        && *k == key
+    {
+        return Ok(counts.clone());
+    }
+    let counts = crate::quotas::population_counts(p, categories)
+        .map_err(|e| e.to_string())?
+        .map(Arc::new);
+    *cache = Some((key, counts.clone()));
+    Ok(counts)
+}
+
+/// Fills each row's population share (percent of the eligible residents, one decimal).
+fn with_population(rows: &mut [QuotaEdit], counts: &BTreeMap<String, BTreeMap<String, u64>>) {
+    for r in rows {
+        if let Some(values) = counts.get(&r.category) {
+            let total: u64 = values.values().sum();
+            let n = values.get(&r.value).copied().unwrap_or(0);
+            if total > 0 {
+                // Integer arithmetic, rounded half up, for one decimal.
+                let tenths = (n * 2000 + total) / (2 * total);
+                r.population = Some(format!("{}.{}", tenths / 10, tenths % 10));
+            }
+        }
+    }
 }
 
 /// Applicants per (category, value) in the pool (aggregates only).
@@ -538,61 +589,197 @@ fn quota_text(rows: &[QuotaEdit]) -> String {
     s
 }
 
+/// What the latest selection and public draw used, for saving a changed quota file.
+#[derive(Serialize, Default)]
+struct QuotaUse {
+    /// SHA-256 of the quota file the latest selection read, if there is one.
+    selected_with: Option<String>,
+    /// Whether the panel has been drawn (then the quotas are fixed for the year).
+    drawn: bool,
+}
+
+fn quota_use(app: &App) -> QuotaUse {
+    use crate::base::journal::entry::{LotteryDraw, Select};
+    let Ok((_, Some(run))) = open(app) else {
+        return QuotaUse::default();
+    };
+    let j = run.journal();
+    QuotaUse {
+        selected_with: j.last::<Select>().map(|(_, s)| s.quotas_sha256.to_string()),
+        drawn: j.last::<LotteryDraw>().is_some(),
+    }
+}
+
 async fn quotas_page(State(app): AppState, headers: HeaderMap) -> Response {
     let s = session(&app, &headers);
+    let a = app.clone();
+    let r = tokio::task::spawn_blocking(move || quotas_context(&a)).await;
     let mut c = base(&app, &s, "quotas");
-    let p = match Process::load(&app.process) {
-        Ok(p) => p,
+    match r {
+        Ok(Ok(extra)) => c.extend(extra),
+        Ok(Err(e)) => return error_page(&app, &s, "quotas", &e),
         Err(e) => return error_page(&app, &s, "quotas", &e),
-    };
+    }
+    render("quotas.html", &c)
+}
+
+fn quotas_context(app: &App) -> crate::base::error::Result<tera::Context> {
+    let p = Process::load(&app.process)?;
+    let mut c = tera::Context::new();
     match quota_rows(&p) {
-        Ok((path, rows, k)) => {
+        Ok((path, mut rows, k)) => {
+            let categories: Vec<String> = rows.iter().fold(Vec::new(), |mut v, r| {
+                if !v.contains(&r.category) {
+                    v.push(r.category.clone());
+                }
+                v
+            });
+            match population(app, &p, &categories) {
+                Ok(Some(counts)) => {
+                    with_population(&mut rows, &counts);
+                    c.insert("population_note", &None::<String>);
+                }
+                Ok(None) => c.insert("population_note", &None::<String>),
+                Err(why) => c.insert("population_note", &Some(why)),
+            }
+            let verdict = feasibility(&p, &rows, k);
+            let quota_use = quota_use(app);
+            let current = crate::base::fsio::sha256_file(&path)
+                .map(|h| h.to_string())
+                .ok();
+            c.insert(
+                "changed_since_selection",
+                &(quota_use.selected_with.is_some() && quota_use.selected_with != current),
+            );
+            c.insert("quota_use", &quota_use);
             c.insert("rows", &rows);
             c.insert("k", &k);
             c.insert(
                 "file",
                 &path.file_name().map(|f| f.to_string_lossy().into_owned()),
             );
-            c.insert("verdict", &feasibility(&p, &rows, k));
+            // Tera has no JSON filter: the page's script reads these from attributes.
+            c.insert(
+                "proposal_json",
+                &serde_json::to_string(&verdict.proposal).unwrap_or_else(|_| "[]".into()),
+            );
+            c.insert(
+                "fault_json",
+                &serde_json::to_string(&verdict.fault).unwrap_or_else(|_| "[]".into()),
+            );
+            c.insert("verdict", &verdict);
         }
         Err(e) => {
             c.insert("rows", &Vec::<QuotaEdit>::new());
             c.insert("k", &0);
             c.insert("file", &None::<String>);
-            c.insert(
-                "verdict",
-                &Verdict {
-                    ok: false,
-                    message: e.to_string(),
-                },
-            );
+            c.insert("population_note", &None::<String>);
+            c.insert("changed_since_selection", &false);
+            c.insert("quota_use", &QuotaUse::default());
+            c.insert("proposal_json", "[]");
+            c.insert("fault_json", "[]");
+            c.insert("verdict", &Verdict::message(false, e.to_string()));
         }
     }
-    render("quotas.html", &c)
+    Ok(c)
+}
+
+/// One row's new bounds in a proposed relaxation (`row` indexes the page's rows).
+#[derive(Serialize, Clone, Debug, PartialEq)]
+struct Proposed {
+    row: usize,
+    min: u32,
+    max: u32,
 }
 
 #[derive(Serialize)]
 struct Verdict {
     ok: bool,
     message: String,
+    /// The rows whose values cause the conflict (the page marks them).
+    fault: Vec<usize>,
+    /// The smallest change that makes the quotas feasible, applicable in one click;
+    /// empty when there is none (or nothing to change).
+    proposal: Vec<Proposed>,
+}
+
+impl Verdict {
+    fn message(ok: bool, message: String) -> Verdict {
+        Verdict {
+            ok,
+            message,
+            fault: Vec::new(),
+            proposal: Vec::new(),
+        }
+    }
 }
 
 /// The CLI's `quotas check` on edited rows: consistent with k, then feasible with the pool.
+/// Where it fails, the rows at fault and the smallest change: for a category whose
+/// minimums (maximums) do not fit k, the rule of `quotas::propose_for_k`; for a conflict
+/// with the pool, the selection's relaxation ILP.
 fn feasibility(p: &Process, rows: &[QuotaEdit], k: usize) -> Verdict {
     let text = quota_text(rows);
     let path = std::path::Path::new("quotas (edited)");
+    let row_of = |category: &str, value: &str| {
+        rows.iter()
+            .position(|r| r.category == category && r.value == value)
+    };
     let r = (|| {
-        let qf = crate::quotas::parse_quota_file(path, text.as_bytes())?;
-        crate::quotas::check_against_k(&qf, k, path)?;
+        let qf = match crate::quotas::parse_quota_file(path, text.as_bytes()) {
+            Ok(qf) => qf,
+            Err(e) => {
+                // A bad row (say min above max) is marked at its line: the edited file
+                // has a header line, then one line per row in page order.
+                let mut v = Verdict::message(false, e.to_string());
+                v.fault = e
+                    .location()
+                    .line
+                    .and_then(|l| usize::try_from(l).ok()?.checked_sub(2))
+                    .filter(|&r| r < rows.len())
+                    .into_iter()
+                    .collect();
+                return Ok(v);
+            }
+        };
+        if let Err(e) = crate::quotas::check_against_k(&qf, k, path) {
+            // The first category that does not fit k is the one the message names.
+            let mut v = Verdict::message(false, e.to_string());
+            if let Some(c) = qf.categories.iter().find(|c| {
+                let lo: u64 = c.values.iter().map(|v| u64::from(v.min)).sum();
+                let hi: u64 = c.values.iter().map(|v| u64::from(v.max)).sum();
+                lo > k as u64 || hi < k as u64
+            }) {
+                v.fault = c
+                    .values
+                    .iter()
+                    .filter_map(|x| row_of(&c.name, &x.value))
+                    .collect();
+                if let Some((min, max)) = crate::quotas::bounds_for_k(c, k) {
+                    for (i, x) in c.values.iter().enumerate() {
+                        if (min[i], max[i]) != (x.min, x.max)
+                            && let Some(row) = row_of(&c.name, &x.value)
+                        {
+                            v.proposal.push(Proposed {
+                                row,
+                                min: min[i],
+                                max: max[i],
+                            });
+                        }
+                    }
+                }
+            }
+            return Ok(v);
+        }
         let sel = p.file.selection.as_ref().ok_or_else(|| {
             crate::base::error::Error::refused("the process file has no [selection] table")
         })?;
         let pool_path = p.layout().pool();
         if !pool_path.is_file() {
-            return Ok(Verdict {
-                ok: true,
-                message: format!("consistent with k = {k}; no pool yet to check against"),
-            });
+            return Ok(Verdict::message(
+                true,
+                format!("consistent with k = {k}; no pool yet to check against"),
+            ));
         }
         let pool = crate::quotas::read_pool(
             &pool_path,
@@ -606,24 +793,31 @@ fn feasibility(p: &Process, rows: &[QuotaEdit], k: usize) -> Verdict {
                 &inst,
                 &crate::select::instance::flex(&qf, &inst),
             ) {
-                Ok(()) => Verdict {
-                    ok: true,
-                    message: format!(
+                Ok(()) => Verdict::message(
+                    true,
+                    format!(
                         "feasible: at least one panel of {k} from the {} applicants meets every quota",
                         pool.ids.len()
                     ),
-                },
-                Err(inf) => Verdict {
-                    ok: false,
-                    message: inf.to_string(),
-                },
+                ),
+                Err(inf) => {
+                    let mut v = Verdict::message(false, inf.to_string());
+                    for ch in inf.relaxation.iter().flatten() {
+                        if let Some(row) = row_of(&ch.category, &ch.value) {
+                            v.fault.push(row);
+                            v.proposal.push(Proposed {
+                                row,
+                                min: ch.new_min,
+                                max: ch.new_max,
+                            });
+                        }
+                    }
+                    v
+                }
             },
         )
     })();
-    r.unwrap_or_else(|e| Verdict {
-        ok: false,
-        message: e.to_string(),
-    })
+    r.unwrap_or_else(|e| Verdict::message(false, e.to_string()))
 }
 
 #[derive(Deserialize)]
@@ -641,15 +835,16 @@ async fn quotas_check(State(app): AppState, Json(q): Json<QuotaRows>) -> Respons
     .await;
     match v {
         Ok(Ok(v)) => Json(v).into_response(),
-        Ok(Err(e)) => Json(Verdict {
-            ok: false,
-            message: e.to_string(),
-        })
-        .into_response(),
+        Ok(Err(e)) => Json(Verdict::message(false, e.to_string())).into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
 }
 
+/// Saves the edited quota file atomically. A file different from the one the latest
+/// selection read is saved only when the form confirms that the selection will be run
+/// again (the next `select --force` journals the new file's hash beside the old entry, as
+/// the CLI does after a text editor); after the public draw the quotas are fixed, since
+/// replacements during the year must keep the quotas the panel was drawn under.
 async fn quotas_save(
     State(app): AppState,
     headers: HeaderMap,
@@ -685,6 +880,22 @@ async fn quotas_save(
         // The same checks as reading the file later; nothing is written if they fail.
         let qf = crate::quotas::parse_quota_file(&path, text.as_bytes())?;
         crate::quotas::check_against_k(&qf, k, &path)?;
+        let new_hash = crate::base::fsio::Sha256::of(text.as_bytes()).to_string();
+        let used = quota_use(&app);
+        if let Some(old) = &used.selected_with
+            && *old != new_hash
+        {
+            if used.drawn {
+                return Err(crate::base::error::Error::refused(format!(
+                    "the panel was drawn under the quota file with SHA-256 {old}; replacements during the year keep those quotas, so the file is not changed"
+                )));
+            }
+            if field("reselect".into()) != Some("1") {
+                return Err(crate::base::error::Error::refused(format!(
+                    "the selection used the quota file with SHA-256 {old}; tick \"the selection will be run again\" to save a different one"
+                )));
+            }
+        }
         crate::base::fsio::write_atomic(
             &path,
             text.as_bytes(),
@@ -980,6 +1191,8 @@ fn ceremony_with(app: &App, s: &Session, error: Option<&str>) -> Response {
         })
         .unwrap_or_default();
     c.insert("groups", &groups);
+    // A projector shows the ceremony: no step output beside it.
+    c.insert("ceremony", &true);
     c.insert("lot", &view);
     c.insert("error", &error);
     render("ceremony.html", &c)
@@ -1171,7 +1384,30 @@ async fn outputs_page(State(app): AppState, headers: HeaderMap) -> Response {
             }
         }
     }
-    c.insert("personal", &files.iter().any(|f| f.private));
+    // The first pages of the latest letters of each kind, as pictures.
+    let mut previews: Vec<LetterPreview> = Vec::new();
+    if let Some(run) = &run {
+        for (e, l) in run
+            .journal()
+            .all::<crate::base::journal::entry::Letters>()
+            .rev()
+        {
+            if previews.iter().any(|p| p.kind == l.kind) {
+                continue;
+            }
+            previews.push(LetterPreview {
+                kind: l.kind.clone(),
+                seq: e.seq,
+                letters: l.letters,
+                pages: (1..=l.pages.min(PREVIEW_PAGES)).collect(),
+            });
+        }
+    }
+    c.insert("previews", &previews);
+    c.insert(
+        "personal",
+        &(files.iter().any(|f| f.private) || !previews.is_empty()),
+    );
     c.insert("files", &files);
     c.insert(
         "bundle",
@@ -1243,18 +1479,7 @@ async fn download(
     UrlPath((seq, name)): UrlPath<(u64, String)>,
 ) -> Response {
     let s = session(&app, &headers);
-    let r = (|| {
-        let (_, run) = open(&app)?;
-        let run = run.ok_or_else(|| crate::base::error::Error::refused("no journal yet"))?;
-        let e = run
-            .journal()
-            .entries()
-            .iter()
-            .find(|e| e.seq == seq)
-            .ok_or_else(|| crate::base::error::Error::refused("no such journal entry"))?;
-        let (path, bytes) = run.output(e, &name)?;
-        Ok::<_, crate::base::error::Error>((path, bytes))
-    })();
+    let r = journal_output(&app, seq, &name);
     match r {
         Ok((path, bytes)) => {
             let file = path
@@ -1263,6 +1488,66 @@ async fn download(
                 .unwrap_or_else(|| "output".into());
             attachment(bytes, &file, content_type(&file))
         }
+        Err(e) => error_page(&app, &s, "outputs", &e),
+    }
+}
+
+/// Output `name` of journal entry `seq`, read after its recorded hash is checked.
+fn journal_output(
+    app: &App,
+    seq: u64,
+    name: &str,
+) -> crate::base::error::Result<(std::path::PathBuf, Vec<u8>)> {
+    let (_, run) = open(app)?;
+    let run = run.ok_or_else(|| crate::base::error::Error::refused("no journal yet"))?;
+    let e = run
+        .journal()
+        .entries()
+        .iter()
+        .find(|e| e.seq == seq)
+        .ok_or_else(|| crate::base::error::Error::refused("no such journal entry"))?;
+    run.output(e, name)
+}
+
+/// Pages shown of a letters PDF: a letter and its reply card.
+const PREVIEW_PAGES: u64 = 3;
+
+#[derive(Serialize)]
+struct LetterPreview {
+    kind: String,
+    seq: u64,
+    letters: u64,
+    pages: Vec<u64>,
+}
+
+/// A page of a journaled PDF output as a PNG (the file checked against its recorded
+/// hash first, as for a download). Personal: the first letters carry names and addresses,
+/// so the response is never cached (the guard's headers).
+async fn preview(
+    State(app): AppState,
+    headers: HeaderMap,
+    UrlPath((seq, name, page)): UrlPath<(u64, String, usize)>,
+) -> Response {
+    let s = session(&app, &headers);
+    let a = app.clone();
+    let r = tokio::task::spawn_blocking(move || {
+        if page == 0 || page as u64 > PREVIEW_PAGES {
+            return Err(crate::base::error::Error::refused(
+                "only the first pages are shown as pictures",
+            ));
+        }
+        let (path, bytes) = journal_output(&a, seq, &name)?;
+        if path.extension().and_then(|x| x.to_str()) != Some("pdf") {
+            return Err(crate::base::error::Error::refused(
+                "only a PDF has pages to show",
+            ));
+        }
+        crate::letters::preview::page_png(&bytes, page, 96)
+    })
+    .await;
+    match r {
+        Ok(Ok(png)) => ([(header::CONTENT_TYPE, "image/png")], png).into_response(),
+        Ok(Err(e)) => (StatusCode::NOT_FOUND, e.to_string()).into_response(),
         Err(e) => error_page(&app, &s, "outputs", &e),
     }
 }

@@ -141,6 +141,47 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("in_pool", "im Pool", "in pool"),
     ("share_k", "% von k", "% of k"),
     ("save", "Speichern", "Save"),
+    ("population", "Bevölkerung", "Population"),
+    (
+        "population_help",
+        "Anteil an den wahlberechtigten Einwohnerinnen und Einwohnern laut Melderegister",
+        "Share of the eligible residents in the population register",
+    ),
+    (
+        "population_not_in_register",
+        "Das Melderegister kennt dieses Merkmal nicht",
+        "The population register does not hold this category",
+    ),
+    (
+        "population_unknown",
+        "Bevölkerungsanteile fehlen",
+        "Population shares missing",
+    ),
+    (
+        "apply_proposal",
+        "Kleinste Änderung übernehmen",
+        "Apply the smallest change",
+    ),
+    (
+        "quotas_used",
+        "Die Auswahl hat diese Quotendatei verwendet, SHA-256",
+        "The selection used this quota file, SHA-256",
+    ),
+    (
+        "quotas_changed",
+        "Die Quotendatei wurde seit der Auswahl geändert; die Auswahl verwendete SHA-256",
+        "The quota file changed since the selection; the selection used SHA-256",
+    ),
+    (
+        "quotas_reselect",
+        "Die Auswahl wird danach neu berechnet (die bisherige bleibt im Journal)",
+        "The selection will be run again afterwards (the earlier one stays in the journal)",
+    ),
+    (
+        "quotas_fixed",
+        "Das Gremium ist gelost; Nachrücken behält die Quoten der Losziehung. Quotendatei SHA-256",
+        "The panel has been drawn; replacements keep the quotas of the draw. Quota file SHA-256",
+    ),
     ("feasible", "machbar", "feasible"),
     ("infeasible", "nicht machbar", "infeasible"),
     ("checking", "wird geprüft …", "checking …"),
@@ -295,6 +336,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("dropped", "scheidet aus", "drops out"),
     ("unavailable", "nicht verfügbar", "unavailable"),
     ("preview", "Vorschau", "Preview"),
+    ("letters", "Briefe", "letters"),
+    ("page", "Seite", "Page"),
     ("would_replace", "Es rücken nach", "Would replace them"),
     ("confirm", "Bestätigen", "Confirm"),
     (

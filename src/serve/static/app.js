@@ -30,19 +30,34 @@
     setTimeout(tick, 400);
   }
 
-  // The quota editor.
+  // The quota editor: seats or percentages of k, a feasibility check as you type, the
+  // rows at fault marked, the smallest change applicable in one click.
   const form = document.getElementById("quotas-form");
   if (form) {
     const k = Number(document.getElementById("k").textContent);
     const rows = () => Array.from(form.querySelectorAll("tr[data-category]"));
     const num = (input) => (input.value.trim() === "" ? null : Number(input.value));
-    const shares = () => {
+    const seat = (tr, bound) => tr.querySelector("input.seats[data-bound=" + bound + "]");
+    const pct = (tr, bound) => tr.querySelector("input.pct[data-bound=" + bound + "]");
+    const flex = (tr) => tr.querySelectorAll("input.flex");
+    // Percentages follow the seats, except the one being typed in.
+    const shares = (except) => {
       for (const tr of rows()) {
-        const inputs = tr.querySelectorAll("input");
-        const lo = num(inputs[0]), hi = num(inputs[1]);
-        const pct = (x) => (x === null || !k ? "" : (100 * x / k).toFixed(1));
-        tr.querySelector(".share").textContent = pct(lo) + "–" + pct(hi) + " %";
+        for (const b of ["min", "max"]) {
+          const p = pct(tr, b);
+          if (p === except) continue;
+          const x = num(seat(tr, b));
+          p.value = x === null || !k ? "" : (100 * x / k).toFixed(1);
+        }
       }
+    };
+    const markFault = (fault) => {
+      rows().forEach((tr, i) => tr.classList.toggle("fault", fault.includes(i)));
+    };
+    const apply = document.getElementById("apply-proposal");
+    const showProposal = (proposal) => {
+      apply.dataset.proposal = JSON.stringify(proposal);
+      apply.hidden = proposal.length === 0;
     };
     let timer = null;
     let asked = 0;
@@ -52,11 +67,11 @@
       document.getElementById("verdict-word").textContent = form.dataset.checking;
       const body = {
         rows: rows().map((tr) => {
-          const inputs = tr.querySelectorAll("input");
+          const f = flex(tr);
           return {
             category: tr.dataset.category, value: tr.dataset.value,
-            min: num(inputs[0]) ?? 0, max: num(inputs[1]) ?? 0,
-            min_flex: num(inputs[2]), max_flex: num(inputs[3]),
+            min: num(seat(tr, "min")) ?? 0, max: num(seat(tr, "max")) ?? 0,
+            min_flex: num(f[0]), max_flex: num(f[1]),
           };
         }),
       };
@@ -67,16 +82,37 @@
       });
       const v = await r.json();
       if (mine !== asked) return;
-      verdict.className = v.ok ? "pass" : "fail";
+      verdict.className = "verdict " + (v.ok ? "pass" : "fail");
       verdict.dataset.ok = v.ok ? "1" : "0";
       document.getElementById("verdict-word").textContent = v.ok ? form.dataset.feasible : form.dataset.infeasible;
       document.getElementById("verdict-text").textContent = v.message;
+      markFault(v.fault);
+      showProposal(v.proposal);
     };
-    form.addEventListener("input", () => {
-      shares();
+    const later = () => {
       clearTimeout(timer);
       timer = setTimeout(check, 250);
+    };
+    form.addEventListener("input", (e) => {
+      const t = e.target;
+      if (t.classList.contains("pct")) {
+        // A percentage of k becomes whole seats, rounded half up.
+        const x = num(t);
+        if (x !== null && k) seat(t.closest("tr"), t.dataset.bound).value = Math.floor(x * k / 100 + 0.5);
+      }
+      shares(t);
+      later();
     });
-    shares();
+    apply.addEventListener("click", () => {
+      const all = rows();
+      for (const p of JSON.parse(apply.dataset.proposal || "[]")) {
+        seat(all[p.row], "min").value = p.min;
+        seat(all[p.row], "max").value = p.max;
+      }
+      shares(null);
+      check();
+    });
+    markFault(JSON.parse(form.dataset.fault || "[]"));
+    shares(null);
   }
 })();

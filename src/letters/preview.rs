@@ -1,0 +1,57 @@
+//! Pages of a finished PDF as PNG images, for looking at letters before they are posted
+//! (the workbench's preview). The PDF is rasterised by hayro, a PDF renderer in pure Rust
+//! that typst already depends on; the letters' fonts are embedded in the PDF, so nothing
+//! else is read.
+
+use crate::base::error::{Error, Result};
+
+/// Pages in `pdf`.
+pub fn page_count(pdf: &[u8]) -> Result<usize> {
+    Ok(load(pdf)?.pages().len())
+}
+
+/// Page `page` (counted from 1) of `pdf` as a PNG, `dpi` dots per inch on a white background.
+pub fn page_png(pdf: &[u8], page: usize, dpi: u32) -> Result<Vec<u8>> {
+    let doc = load(pdf)?;
+    let pages = doc.pages();
+    let Some(p) = page.checked_sub(1).and_then(|i| pages.get(i)) else {
+        return Err(Error::refused(format!(
+            "the PDF has {} pages, there is no page {page}",
+            pages.len()
+        )));
+    };
+    // PDF units are 1/72 inch.
+    let scale = dpi as f32 / 72.0;
+    let settings = hayro::RenderSettings {
+        x_scale: scale,
+        y_scale: scale,
+        bg_color: hayro::vello_cpu::color::palette::css::WHITE,
+        ..Default::default()
+    };
+    let pixmap = hayro::render(
+        p,
+        &hayro::RenderCache::new(),
+        &hayro::hayro_interpret::InterpreterSettings::default(),
+        &settings,
+    );
+    let (w, h) = (u32::from(pixmap.width()), u32::from(pixmap.height()));
+    let rgba: Vec<u8> = pixmap
+        .take_unpremultiplied()
+        .into_iter()
+        .flat_map(|c| [c.r, c.g, c.b, c.a])
+        .collect();
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, w, h);
+    enc.set_color(png::ColorType::Rgba);
+    enc.set_depth(png::BitDepth::Eight);
+    let png_err = |e: png::EncodingError| Error::internal(format!("PNG encoding failed: {e}"));
+    let mut writer = enc.write_header().map_err(png_err)?;
+    writer.write_image_data(&rgba).map_err(png_err)?;
+    writer.finish().map_err(png_err)?;
+    Ok(out)
+}
+
+fn load(pdf: &[u8]) -> Result<hayro::hayro_syntax::Pdf> {
+    hayro::hayro_syntax::Pdf::new(pdf.to_vec())
+        .map_err(|_| Error::refused("this file is not a PDF that can be shown as pictures"))
+}
