@@ -336,6 +336,13 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("dropped", "scheidet aus", "drops out"),
     ("unavailable", "nicht verfügbar", "unavailable"),
     ("preview", "Vorschau", "Preview"),
+    ("leaving", "Es scheiden aus", "Leaving"),
+    ("reserve_place", "Platz", "place"),
+    (
+        "replace_why",
+        "Warum: Es rückt nach, wer in der veröffentlichten Nachrückliste zuerst steht und mit wem jede Quote und die Haushaltsregel eingehalten bleiben. Wer davor steht, ist schon nachgerückt, nicht verfügbar oder würde eine Quote verletzen. Niemand wählt aus; die Reihenfolge stand mit der Losziehung fest.",
+        "Why: the replacement is whoever comes first in the published reserve order with whom every quota and the household rule still hold. Those before have already moved up, are unavailable or would break a quota. Nobody chooses; the order was fixed by the public draw.",
+    ),
     ("letters", "Briefe", "letters"),
     ("page", "Seite", "Page"),
     ("would_replace", "Es rücken nach", "Would replace them"),
