@@ -565,3 +565,102 @@ fn goldilocks_is_journaled_and_verified() {
     assert!(py.status.success(), "{out}");
     assert!(!out.contains("FAIL"), "{out}");
 }
+
+/// The cells of the table rows of the category article headed `label` in `html`
+/// (tags stripped), row header first.
+fn category_rows(html: &str, label: &str) -> Vec<Vec<String>> {
+    let start = html
+        .find(&format!("<h3>{label}</h3>"))
+        .unwrap_or_else(|| panic!("no category {label}"));
+    let end = start + html[start..].find("</article>").unwrap();
+    let part = &html[start..end];
+    let body = &part[part.find("<tbody>").unwrap()..];
+    let mut rows = Vec::new();
+    for tr in body.split("<tr>").skip(1) {
+        let mut cells = Vec::new();
+        let mut rest = tr;
+        while let Some(i) = rest.find(['>']) {
+            rest = &rest[i + 1..];
+            let j = rest.find('<').unwrap_or(rest.len());
+            let text = rest[..j].trim();
+            if !text.is_empty() {
+                cells.push(text.replace("&nbsp;", " "));
+            }
+            rest = &rest[j..];
+        }
+        rows.push(cells);
+    }
+    rows
+}
+
+#[test]
+fn the_report_shows_population_shares_from_the_register() {
+    let ex = common::example();
+    ex.drawn();
+    let apps = ex.applications();
+    ex.run(&["intake", "--applications", apps.to_str().unwrap()])
+        .success();
+    ex.run(&["report"]).success();
+    let html = std::fs::read_to_string(ex.path("out/public/report.html")).unwrap();
+    // The commitment's count of eligible residents (journal), against the report's
+    // eligible residents per gender, which the report counts from the register.
+    let journal = std::fs::read_to_string(ex.path("out/journal.jsonl")).unwrap();
+    let commit: serde_json::Value = journal
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| e["step"] == "commit")
+        .unwrap();
+    let eligible = commit["eligible"].as_u64().unwrap();
+    let rows = category_rows(&html, "Geschlecht");
+    assert!(rows.len() >= 2, "{rows:?}");
+    // German figures: "48,4 %" population share, then "9.690" eligible (thousands dot).
+    let number = |s: &str| -> u64 {
+        s.split(' ')
+            .next()
+            .unwrap()
+            .replace('.', "")
+            .parse()
+            .unwrap_or(0)
+    };
+    // The values the table lists (those among the invitees; the rare d and x of the
+    // synthetic register may not be) hold all but a few eligible residents.
+    let shown: u64 = rows.iter().map(|r| number(&r[2])).sum();
+    assert!(
+        shown <= eligible && eligible - shown < eligible / 200,
+        "eligible per gender {shown} of {eligible}: {rows:?}"
+    );
+    let m = rows.iter().find(|r| r[0] == "m").unwrap();
+    let share: f64 = m[1]
+        .split('\u{202f}')
+        .next()
+        .unwrap()
+        .replace(',', ".")
+        .parse()
+        .unwrap();
+    let own = number(&m[2]) as f64 / eligible as f64 * 100.0;
+    assert!((share - own).abs() < 0.06, "share {share} vs {own}: {m:?}");
+    let article = |label: &str| -> String {
+        let start = html.find(&format!("<h3>{label}</h3>")).unwrap();
+        let end = start + html[start..].find("</article>").unwrap();
+        html[start..end].to_string()
+    };
+    assert!(
+        !article("Geschlecht").contains("population-missing"),
+        "gender has its shares"
+    );
+    // An attribute of the reply form only: the page says the register does not hold it.
+    assert!(
+        html.contains("das Melderegister enthält dieses Merkmal nicht"),
+        "education and the like say why"
+    );
+
+    // Without the register extract (deleted after retention, say) the page says why.
+    let register = ex.path("data/register.csv");
+    std::fs::rename(&register, register.with_extension("gone")).unwrap();
+    ex.run(&["report", "--force"]).success();
+    let html = std::fs::read_to_string(ex.path("out/public/report-en.html")).unwrap();
+    assert!(
+        html.contains("Population shares: not known – the register extract was not available"),
+        "the reason is given"
+    );
+}

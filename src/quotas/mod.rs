@@ -23,7 +23,7 @@ mod file;
 mod pool;
 
 pub use derive::{
-    StatsCategory, StatsValue, Tolerance, apportion, counts_from_statistics,
+    REGISTER_CATEGORIES, StatsCategory, StatsValue, Tolerance, apportion, counts_from_statistics,
     counts_from_statistics_text, derive, derive_category, population_counts, register_counts,
 };
 pub use file::{

@@ -31,6 +31,23 @@ pub struct ReportData {
     pub lottery: Option<Lottery>,
     /// Drop-outs and replacements after the lottery, oldest first (may be empty).
     pub replacements: Vec<Replacement>,
+    /// Why a category has no population shares, by category name (the page says so
+    /// beside its chart).
+    #[serde(default)]
+    pub population_missing: std::collections::BTreeMap<String, PopulationMissing>,
+}
+
+/// Why the population shares of a category are not shown.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PopulationMissing {
+    /// The population register does not hold the attribute (education, migration …).
+    NotInRegister,
+    /// The register extract was not available when the report was made (deleted after
+    /// its retention period, or on another computer).
+    NoRegister,
+    /// The register extract differs from the one the commitment recorded.
+    RegisterChanged,
 }
 
 /// Overall counts of the stages; `None` where a stage has not happened (yet).

@@ -4,7 +4,7 @@
 
 use super::ReportOptions;
 use super::charts::{self, Bar, BarStyle, Chart, ChartText, Curve, Series, Stage};
-use super::data::{Category, HashKind, ReportData, ValueRow};
+use super::data::{Category, HashKind, PopulationMissing, ReportData, ValueRow};
 use super::i18n::{Key, Lang, Strings};
 use super::suppress::{
     self, Bounds, Cell, Column, shown_whole, suppress_category, suppress_single,
@@ -590,6 +590,18 @@ fn categories(h: &mut String, cx: &Ctx) -> crate::base::error::Result<()> {
             "<article class=\"category\">\n<h3>{}</h3>",
             escape(&label)
         );
+        if let Some(why) = cx.data.population_missing.get(&cat.name) {
+            let key = match why {
+                PopulationMissing::NotInRegister => Key::PopulationNotInRegister,
+                PopulationMissing::NoRegister => Key::PopulationNoRegister,
+                PopulationMissing::RegisterChanged => Key::PopulationRegisterChanged,
+            };
+            let _ = writeln!(
+                h,
+                "<p class=\"hint population-missing\">{}</p>",
+                escape(s.get(key))
+            );
+        }
         if !series.is_empty() {
             let title = s.get(Key::CategoryChartTitle).replace("{c}", &label);
             let desc = s.get(Key::CategoryChartDesc).replace("{c}", &label);

@@ -167,6 +167,9 @@ keys!(
     MethodExceptions,
     SuppressedLegend,
     MergedInto,
+    PopulationNotInRegister,
+    PopulationNoRegister,
+    PopulationRegisterChanged,
     NotKnown,
     Footer,
 );
@@ -356,6 +359,18 @@ const DE: &[(Key, &str)] = &[
         "„< {t} (bei …)“: weniger als {t} Personen, mitgezählt in der genannten Zeile, die mit „(+ …)“ markiert ist. „•“: ausgeblendet, damit sich keine kleine Zahl zurückrechnen lässt (siehe Methodik).",
     ),
     (Key::MergedInto, "bei {v}"),
+    (
+        Key::PopulationNotInRegister,
+        "Bevölkerungsanteile: nicht bekannt – das Melderegister enthält dieses Merkmal nicht, und keine amtliche Statistik ist hinterlegt.",
+    ),
+    (
+        Key::PopulationNoRegister,
+        "Bevölkerungsanteile: nicht bekannt – der Registerauszug lag bei der Erstellung des Berichts nicht vor (z. B. nach Ablauf der Aufbewahrungsfrist gelöscht).",
+    ),
+    (
+        Key::PopulationRegisterChanged,
+        "Bevölkerungsanteile: nicht gezeigt – der Registerauszug weicht von dem ab, der bei der Festlegung verwendet wurde.",
+    ),
     (Key::NotKnown, "–"),
     (
         Key::Footer,
@@ -548,6 +563,18 @@ const EN: &[(Key, &str)] = &[
         "\u{201c}< {t} (in …)\u{201d}: fewer than {t} people, counted in the row named, which is marked \u{201c}(+ …)\u{201d}. \u{201c}•\u{201d}: hidden so that no small number can be recomputed (see method).",
     ),
     (Key::MergedInto, "in {v}"),
+    (
+        Key::PopulationNotInRegister,
+        "Population shares: not known – the population register does not hold this attribute, and no official statistics were given.",
+    ),
+    (
+        Key::PopulationNoRegister,
+        "Population shares: not known – the register extract was not available when the report was made (e.g. deleted after its retention period).",
+    ),
+    (
+        Key::PopulationRegisterChanged,
+        "Population shares: not shown – the register extract differs from the one recorded at the commitment.",
+    ),
     (Key::NotKnown, "–"),
     (
         Key::Footer,

@@ -21,8 +21,8 @@ pub mod suppress;
 
 pub use crate::base::text::{html_escape as escape, html_escape_into as escape_into};
 pub use data::{
-    Category, Funnel, HashKind, Lottery, Probabilities, Replacement, ReportData, ResponseRate,
-    SeedHash, ValueRow,
+    Category, Funnel, HashKind, Lottery, PopulationMissing, Probabilities, Replacement, ReportData,
+    ResponseRate, SeedHash, ValueRow,
 };
 pub use i18n::{Key, Lang, Strings};
 pub use load::load;

@@ -34,6 +34,7 @@ pub fn write(process: &Process, force: bool) -> Result<Written> {
         fsio::check_new(p, force)?;
     }
     let mut data = load(&run).map_err(|e| e.context("the report cannot be made"))?;
+    population(process, &run, &mut data);
     data.process_name = Some(process.file.process.name.clone());
     data.process_id = Some(process.file.process.id.clone());
     let cfg = process.file.report.as_ref();
@@ -66,4 +67,67 @@ pub fn write(process: &Process, force: bool) -> Result<Written> {
         output_sha256: hashes,
     }))?;
     Ok(Written { files, charts })
+}
+
+/// Population shares of the register categories (gender, age band, district,
+/// citizenship) from the eligible residents of the register extract, read only if it is
+/// the one the commitment recorded (its SHA-256). Aggregates only; small counts are
+/// suppressed on the page like every other count. Shares already known (the strata's,
+/// from the draw summary) stay. Every category left without shares gets its reason.
+fn population(process: &Process, run: &Run, data: &mut super::ReportData) {
+    use super::data::PopulationMissing;
+    use crate::quotas::REGISTER_CATEGORIES;
+    let wanted: Vec<String> = data
+        .categories
+        .iter()
+        .filter(|c| c.values.iter().all(|v| v.population_share.is_none()))
+        .map(|c| c.name.clone())
+        .filter(|n| REGISTER_CATEGORIES.contains(&n.as_str()))
+        .collect();
+    let recorded = run
+        .journal()
+        .last::<crate::base::journal::entry::Commit>()
+        .map(|(_, c)| c.register_file_sha256.clone());
+    let path = process.register_path();
+    let counts = if wanted.is_empty() {
+        Ok(None)
+    } else {
+        match (&recorded, fsio::sha256_file(&path)) {
+            (Some(r), Ok(h)) if *r == h => crate::quotas::population_counts(process, &wanted)
+                .map_err(|_| PopulationMissing::NoRegister),
+            (Some(_), Ok(_)) => Err(PopulationMissing::RegisterChanged),
+            _ => Err(PopulationMissing::NoRegister),
+        }
+    };
+    for cat in &mut data.categories {
+        if cat.values.iter().any(|v| v.population_share.is_some()) {
+            continue;
+        }
+        if !REGISTER_CATEGORIES.contains(&cat.name.as_str()) {
+            data.population_missing
+                .insert(cat.name.clone(), PopulationMissing::NotInRegister);
+            continue;
+        }
+        let by_value = match &counts {
+            Ok(Some(c)) => c.get(&cat.name),
+            Ok(None) => None,
+            Err(why) => {
+                data.population_missing.insert(cat.name.clone(), *why);
+                continue;
+            }
+        };
+        let Some(by_value) = by_value else {
+            data.population_missing
+                .insert(cat.name.clone(), PopulationMissing::NoRegister);
+            continue;
+        };
+        let total: u64 = by_value.values().sum();
+        for v in &mut cat.values {
+            let n = by_value.get(&v.value).copied().unwrap_or(0);
+            v.eligible = Some(n);
+            if total > 0 {
+                v.population_share = Some(n as f64 / total as f64);
+            }
+        }
+    }
 }
