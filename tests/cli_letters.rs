@@ -65,3 +65,50 @@ fn invitation_letters_for_a_draw() {
     // A second run refuses to overwrite without --force.
     on(&s, &["letters", "invitations"]).failure();
 }
+
+/// The reply card asks what the intake reads: every form attribute's column with each
+/// answer the intake accepts, the contact and availability columns and the consent.
+/// Oracle: the `[intake]` table of the process file, read here with the toml crate.
+#[test]
+fn the_reply_card_carries_every_intake_question() {
+    let ex = common::example();
+    ex.drawn();
+    ex.run(&["letters", "invitations"]).success();
+    let pdf = ex.path("out/private/letters/invitation-wave1.pdf");
+    let text = std::process::Command::new("pdftotext")
+        .args(["-f", "1", "-l", "4"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed");
+    let text = String::from_utf8_lossy(&text.stdout).replace('\n', " ");
+    let process: toml::Value = toml::from_str(&std::fs::read_to_string(&ex.toml).unwrap()).unwrap();
+    let intake = &process["intake"];
+    let mut asked = 0;
+    for a in intake["attributes"].as_array().unwrap() {
+        let column = a["column"].as_str().unwrap();
+        assert!(text.contains(column), "the card asks {column}");
+        let answers: Vec<&str> = match a.get("map").and_then(|m| m.as_table()) {
+            Some(map) => map.keys().map(String::as_str).collect(),
+            None => a["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap())
+                .collect(),
+        };
+        for answer in answers {
+            assert!(text.contains(answer), "{column}: the card offers {answer}");
+            asked += 1;
+        }
+    }
+    assert!(asked >= 8, "{asked} answers");
+    for c in intake["contact_columns"].as_array().unwrap() {
+        let c = c.as_str().unwrap();
+        assert!(text.contains(&format!("{c}:")), "a line for {c}");
+    }
+    for key in ["availability_column", "consent_column"] {
+        let c = intake[key].as_str().unwrap();
+        assert!(text.contains(c), "the card has {c}");
+    }
+}

@@ -654,6 +654,43 @@ fn the_report_shows_population_shares_from_the_register() {
         "education and the like say why"
     );
 
+    // The PDF for the council: journaled, and it shows the page's figures. Oracle:
+    // poppler's pdftotext against every number cell of the German page.
+    let journal = std::fs::read_to_string(ex.path("out/journal.jsonl")).unwrap();
+    let report_entry: serde_json::Value = journal
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .rfind(|e| e["step"] == "report")
+        .unwrap();
+    let pdf = std::fs::read(ex.path("out/public/report.pdf")).unwrap();
+    assert_eq!(report_entry["outputs"]["pdf_de"], "public/report.pdf");
+    assert_eq!(
+        report_entry["output_sha256"]["pdf_de"],
+        sortes::base::fsio::sha256_hex(&pdf)
+    );
+    let text = std::process::Command::new("pdftotext")
+        .arg(ex.path("out/public/report.pdf"))
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) runs");
+    let squash = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !c.is_whitespace() && *c != '\u{202f}' && *c != '\u{a0}')
+            .collect()
+    };
+    let text = squash(&String::from_utf8_lossy(&text.stdout));
+    let mut cells = 0;
+    for part in html.split("<td class=\"num\">").skip(1) {
+        let cell = &part[..part.find("</td>").unwrap()];
+        if cell.contains('<') || cell.is_empty() {
+            continue; // marked cells ("< 3 (bei w)") are checked by the report's tests
+        }
+        let cell = squash(&cell.replace("&nbsp;", " "));
+        assert!(text.contains(&cell), "{cell} is in the PDF");
+        cells += 1;
+    }
+    assert!(cells > 50, "{cells} number cells compared");
+
     // Without the register extract (deleted after retention, say) the page says why.
     let register = ex.path("data/register.csv");
     std::fs::rename(&register, register.with_extension("gone")).unwrap();

@@ -1177,7 +1177,7 @@ STEP_OUTPUTS = {  # entry.rs Step::outputs: (required, optional) output names
     "lottery-draw": (("panel", "reserves"), ()),
     "replace": (("panel",), ()),
     "letters": (("pdf", "html", "mail_merge"), ()),
-    "report": (("report_de", "report_en"), ()),
+    "report": (("report_de", "report_en"), ("pdf_de", "pdf_en")),
 }  # commit records no output files
 
 

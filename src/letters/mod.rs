@@ -16,7 +16,7 @@ pub mod markup;
 pub mod step;
 pub mod preview;
 mod text;
-mod typeset;
+pub(crate) mod typeset;
 
 pub use crate::base::process::letters::{
     Allowance, Columns, Form, Forum, GenderValues, GlyphPolicy, LettersConfig, Meeting, Order,

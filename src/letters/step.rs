@@ -31,7 +31,46 @@ pub fn config(process: &Process) -> Result<LettersConfig> {
     if cfg.forum.min_age.is_none() {
         cfg.forum.min_age = Some(process.file.eligibility.min_age);
     }
+    if let Some(intake) = &process.file.intake {
+        cfg.card = card(intake);
+    }
     Ok(cfg)
+}
+
+/// The reply card's questions from `[intake]`: per form attribute its column and the
+/// answers the intake accepts — the form's answers of its `map` grouped by the value they
+/// stand for (in the order of `values`), or the values themselves — then the contact and
+/// availability lines and the consent with the intake's first "yes" answer.
+pub fn card(intake: &crate::base::process::IntakeConfig) -> crate::base::process::Card {
+    let questions = intake
+        .attributes
+        .iter()
+        .map(|a| {
+            let options = match &a.map {
+                Some(map) if !map.is_empty() => a
+                    .values
+                    .iter()
+                    .flat_map(|v| {
+                        map.iter()
+                            .filter(move |(_, to)| *to == v)
+                            .map(|(answer, _)| answer.clone())
+                    })
+                    .collect(),
+                _ => a.values.clone(),
+            };
+            crate::base::process::CardQuestion {
+                label: a.column.clone(),
+                options,
+            }
+        })
+        .collect();
+    crate::base::process::Card {
+        questions,
+        availability: intake.availability_column.clone(),
+        contact: intake.contact_columns.clone(),
+        consent: Some(intake.consent_column.clone()),
+        consent_yes: intake.yes_values.first().cloned(),
+    }
 }
 
 pub struct Written {

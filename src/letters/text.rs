@@ -226,6 +226,7 @@ pub(crate) fn common_values(
         "deadline": date(&cfg.reply_deadline, "reply_deadline")?,
         "letter_date": date(&cfg.letter_date, "letter_date")?,
         "language": lang,
+        "card": to_value(&cfg.card),
     });
     // Options left out of the config must be missing in the templates (a clear
     // "not defined" error there), not printed as "none".

@@ -23,6 +23,15 @@ pub(crate) struct Fonts {
 }
 
 impl Fonts {
+    /// The fonts bundled with sortes (typst-assets) only.
+    pub fn bundled() -> Fonts {
+        let fonts: Vec<Font> = typst_assets::fonts()
+            .flat_map(|data| Font::iter(Bytes::new(data)))
+            .collect();
+        let book = LazyHash::new(FontBook::from_fonts(&fonts));
+        Fonts { fonts, book }
+    }
+
     pub fn load(template_dir: &Path) -> crate::base::error::Result<Fonts> {
         let mut fonts: Vec<Font> = typst_assets::fonts()
             .flat_map(|data| Font::iter(Bytes::new(data)))
@@ -76,8 +85,8 @@ struct LetterWorld<'a> {
     fonts: &'a Fonts,
     main_id: FileId,
     main: Source,
-    data_id: FileId,
-    data: Bytes,
+    /// The other files of the world (the letters' JSON; the report's charts).
+    files: Vec<(FileId, Bytes)>,
 }
 
 fn file_id(path: &str) -> FileId {
@@ -107,8 +116,8 @@ impl World for LetterWorld<'_> {
         }
     }
     fn file(&self, id: FileId) -> FileResult<Bytes> {
-        if id == self.data_id {
-            Ok(self.data.clone())
+        if let Some((_, bytes)) = self.files.iter().find(|(f, _)| *f == id) {
+            Ok(bytes.clone())
         } else if id == self.main_id {
             Ok(Bytes::from_string(self.main.text().to_string()))
         } else {
@@ -172,8 +181,7 @@ pub(crate) fn typeset(
                                 fonts,
                                 main_id,
                                 main: main.clone(),
-                                data_id,
-                                data: Bytes::from_string(data.to_string()),
+                                files: vec![(data_id, Bytes::from_string(data.to_string()))],
                             };
                             let one = compile_one(&world, layout_path);
                             // typst memoises with comemo, whose caches only grow: after
@@ -250,6 +258,45 @@ pub(crate) fn typeset(
         docs,
         warnings,
     })
+}
+
+/// One typst document (`main`, with `files` at the given absolute virtual paths) as a
+/// tagged PDF with a fixed identifier and no time stamp, and its page count. `path`
+/// names the source in errors.
+pub(crate) fn document_pdf(
+    path: &Path,
+    main: String,
+    files: Vec<(String, Vec<u8>)>,
+    fonts: &Fonts,
+    ident: &str,
+) -> crate::base::error::Result<(Vec<u8>, usize)> {
+    let main_id = file_id("/main.typ");
+    let mut world_files = Vec::with_capacity(files.len());
+    for (name, bytes) in files {
+        let vpath = VirtualPath::new(&name)
+            .map_err(|_| error::template(path, format!("bad file name {name:?}")))?;
+        world_files.push((
+            FileId::new(RootedPath::new(VirtualRoot::Project, vpath)),
+            Bytes::new(bytes),
+        ));
+    }
+    let world = LetterWorld {
+        library: LazyHash::new(Library::builder().build()),
+        fonts,
+        main_id,
+        main: Source::new(main_id, main),
+        files: world_files,
+    };
+    let (doc, _) = compile_one(&world, path)?;
+    let options = typst_pdf::PdfOptions {
+        ident: Smart::Custom(ident.into()),
+        timestamp: None,
+        tagged: true,
+        ..Default::default()
+    };
+    let pdf = typst_pdf::pdf(&doc, &options)
+        .map_err(|errs| error::template(path, first_message(&errs)))?;
+    Ok((pdf, doc.pages().len()))
 }
 
 fn compile_one(

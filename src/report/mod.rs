@@ -16,6 +16,7 @@ mod data;
 mod html;
 mod i18n;
 mod load;
+pub mod pdf;
 pub mod step;
 pub mod suppress;
 

@@ -15,22 +15,24 @@ pub struct Written {
     pub charts: usize,
 }
 
-/// Writes `out/public/report.html` (German) and `report-en.html` (English).
+/// Writes `out/public/report.html` (German) and `report-en.html` (English), and each
+/// as a PDF (`report.pdf`, `report-en.pdf`).
 pub fn write(process: &Process, force: bool) -> Result<Written> {
     let mut run = Run::begin(process.layout(), Step::Report)?;
+    let public = run.layout().public.clone();
     let targets = [
-        (
-            Lang::De,
-            "report_de",
-            run.layout().public.join("report.html"),
-        ),
-        (
-            Lang::En,
-            "report_en",
-            run.layout().public.join("report-en.html"),
-        ),
+        (Lang::De, "report_de", public.join("report.html")),
+        (Lang::En, "report_en", public.join("report-en.html")),
     ];
-    for (_, _, p) in &targets {
+    let pdf_targets = [
+        ("pdf_de", public.join("report.pdf")),
+        ("pdf_en", public.join("report-en.pdf")),
+    ];
+    for p in targets
+        .iter()
+        .map(|t| &t.2)
+        .chain(pdf_targets.iter().map(|t| &t.1))
+    {
         fsio::check_new(p, force)?;
     }
     let mut data = load(&run).map_err(|e| e.context("the report cannot be made"))?;
@@ -43,10 +45,15 @@ pub fn write(process: &Process, force: bool) -> Result<Written> {
         category_labels: cfg.map(|c| c.labels.clone()).unwrap_or_default(),
     };
     let mut pages = Vec::new();
-    for (lang, key, path) in targets {
+    let mut pdfs = Vec::new();
+    for ((lang, key, path), (pdf_key, pdf_path)) in targets.into_iter().zip(pdf_targets) {
         let html = render_html(&data, lang, &opts)
             .map_err(|e| e.context("the report cannot be rendered"))?;
+        // The PDF is laid out from the same page, so the two show the same figures.
+        let (pdf, _) = super::pdf::pdf(&html, lang.tag())
+            .map_err(|e| e.context("the report's PDF cannot be laid out"))?;
         pages.push((lang, key, path, html));
+        pdfs.push((pdf_key, pdf_path, pdf));
     }
     let mut files = Vec::new();
     let mut outputs = std::collections::BTreeMap::new();
@@ -57,6 +64,12 @@ pub fn write(process: &Process, force: bool) -> Result<Written> {
         if lang == Lang::De {
             charts = super::expected_marks(&html).len();
         }
+        outputs.insert(key.to_string(), run.layout().rel(&p));
+        hashes.insert(key.to_string(), h);
+        files.push(p);
+    }
+    for (key, p, pdf) in pdfs {
+        let h = fsio::write_atomic(&p, &pdf, Privacy::Public, force)?;
         outputs.insert(key.to_string(), run.layout().rel(&p));
         hashes.insert(key.to_string(), h);
         files.push(p);

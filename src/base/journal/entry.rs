@@ -150,7 +150,7 @@ impl Step {
             Step::LotteryDraw => (&["panel", "reserves"], &[]),
             Step::Replace => (&["panel"], &[]),
             Step::Letters => (&["pdf", "html", "mail_merge"], &[]),
-            Step::Report => (&["report_de", "report_en"], &[]),
+            Step::Report => (&["report_de", "report_en"], &["pdf_de", "pdf_en"]),
             Step::Retention => (&[], &[]),
         }
     }

@@ -69,6 +69,31 @@ pub struct LettersConfig {
     /// Field separator of the mail-merge CSV (default `;`, as German office software expects).
     #[serde(default = "default_delimiter")]
     pub mail_merge_delimiter: char,
+    /// What the reply card asks: filled from `[intake]`, never read from the file.
+    #[serde(skip_deserializing, default)]
+    pub card: Card,
+}
+
+/// The reply card's questions, from the intake's configuration, so that a card typed
+/// in is a row the intake accepts (the same column names and answers).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct Card {
+    /// One per `[[intake.attributes]]`: the form's column and its answers.
+    pub questions: Vec<CardQuestion>,
+    /// The availability column (a line to write on), if the intake reads one.
+    pub availability: Option<String>,
+    /// The contact columns (lines to write on).
+    pub contact: Vec<String>,
+    /// The consent column and the answer the intake reads as yes.
+    pub consent: Option<String>,
+    pub consent_yes: Option<String>,
+}
+
+/// One question of the reply card: a tick box per answer.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct CardQuestion {
+    pub label: String,
+    pub options: Vec<String>,
 }
 
 fn default_templates() -> PathBuf {

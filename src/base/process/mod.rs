@@ -6,7 +6,7 @@ pub mod intake;
 pub mod letters;
 
 pub use intake::{FormAttribute, IntakeConfig};
-pub use letters::LettersConfig;
+pub use letters::{Card, CardQuestion, LettersConfig};
 
 use crate::base::error::{Error, Location, Result};
 use serde::{Deserialize, Serialize};
