@@ -112,3 +112,72 @@ fn the_reply_card_carries_every_intake_question() {
         assert!(text.contains(c), "the card has {c}");
     }
 }
+
+/// Where the ink of the body text lines starts and ends on page 1 of a letter: the
+/// number of pixel rows that start at the left text edge and that end at the right one.
+/// Read from the page as a picture (96 dpi), below the address field.
+fn line_edges(pdf: &[u8]) -> (usize, usize) {
+    let png = sortes::letters::preview::page_png(pdf, 1, 96).unwrap();
+    let decoder = png::Decoder::new(std::io::Cursor::new(png));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let px = |mm: f64| (mm / 25.4 * 96.0) as usize;
+    let (w, left_edge, right_edge) = (info.width as usize, px(25.0), px(190.0));
+    let (mut starts_left, mut ends_right) = (0, 0);
+    for y in px(115.0)..px(270.0) {
+        let dark: Vec<usize> = (px(22.0)..px(195.0))
+            .filter(|&x| {
+                let p = &buf[(y * w + x) * 4..(y * w + x) * 4 + 3];
+                u32::from(p[0]) + u32::from(p[1]) + u32::from(p[2]) < 300
+            })
+            .collect();
+        if let (Some(&first), Some(&last)) = (dark.first(), dark.last()) {
+            starts_left += usize::from(first <= left_edge + px(1.5));
+            ends_right += usize::from(last + px(1.5) >= right_edge);
+        }
+    }
+    (starts_left, ends_right)
+}
+
+/// Turkish and Arabic letters, each a folder of texts (and, for Arabic, a font file):
+/// every glyph is there (the default policy refuses a letter with a missing glyph) and
+/// the text runs the language's way — checked on page 1 as a picture: German and
+/// Turkish lines start at the left edge, Arabic lines end at the right edge.
+#[test]
+fn turkish_and_arabic_letters_have_their_glyphs_and_direction() {
+    let mut edges = std::collections::BTreeMap::new();
+    for lang in ["de", "tr", "ar"] {
+        let ex = common::example();
+        let toml = std::fs::read_to_string(&ex.toml)
+            .unwrap()
+            .replace(
+                "default_language = \"de\"",
+                &format!("default_language = \"{lang}\""),
+            )
+            .replace("language_column = \"sprache\"", "");
+        std::fs::write(&ex.toml, toml).unwrap();
+        ex.drawn();
+        ex.run(&["letters", "invitations"]).success();
+        let journal = std::fs::read_to_string(ex.path("out/journal.jsonl")).unwrap();
+        assert!(
+            journal.contains("\"missing_glyphs\":0"),
+            "{lang}: every glyph"
+        );
+        let pdf = std::fs::read(ex.path("out/private/letters/invitation-wave1.pdf")).unwrap();
+        edges.insert(lang, line_edges(&pdf));
+    }
+    eprintln!("pixel rows starting left / ending right: {edges:?}");
+    for lang in ["de", "tr"] {
+        let (left, right) = edges[lang];
+        assert!(
+            left > 3 * right && left > 100,
+            "{lang} runs left to right: {edges:?}"
+        );
+    }
+    let (left, right) = edges["ar"];
+    assert!(
+        right > 3 * left && right > 100,
+        "ar runs right to left: {edges:?}"
+    );
+}

@@ -263,7 +263,8 @@ fn bodies(journal: &Path) -> Vec<serde_json::Value> {
             {
                 for (name, sum) in sums.iter_mut() {
                     let rel = files[name].as_str().unwrap();
-                    if let Ok(bytes) = std::fs::read(out.join(rel)) {
+                    if out.join(rel).is_file() {
+                        let bytes = comparable(&out.join(rel));
                         *sum = sortes::base::fsio::sha256_hex(&normalise(&bytes, &hashes)).into();
                     }
                 }
@@ -288,6 +289,23 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// A file's bytes for comparison; a PDF as its text (pdftotext): the report's PDF prints
+/// the journal head, whose hash differs between two runs by its time stamps, and inside
+/// a PDF it cannot be normalised as bytes.
+fn comparable(p: &Path) -> Vec<u8> {
+    if p.extension().is_some_and(|x| x == "pdf") {
+        let out = std::process::Command::new("pdftotext")
+            .arg(p)
+            .arg("-")
+            .output()
+            .expect("pdftotext (poppler-utils) runs");
+        assert!(out.status.success(), "pdftotext {}", p.display());
+        out.stdout
+    } else {
+        std::fs::read(p).unwrap()
+    }
+}
+
 /// Every file under `dir` (relative path → bytes), lock file aside.
 fn files(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
     let mut out = std::collections::BTreeMap::new();
@@ -298,10 +316,7 @@ fn files(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
             if p.is_dir() {
                 stack.push(p);
             } else if !p.ends_with("journal.lock") && !p.ends_with("journal.jsonl") {
-                out.insert(
-                    p.strip_prefix(dir).unwrap().to_path_buf(),
-                    std::fs::read(&p).unwrap(),
-                );
+                out.insert(p.strip_prefix(dir).unwrap().to_path_buf(), comparable(&p));
             }
         }
     }

@@ -81,7 +81,11 @@ pub(crate) fn render(letters: &[Letter], cfg: &LettersConfig, kind: Kind) -> Str
             n + 1
         );
         esc(&l.lang, &mut o);
-        o.push_str("\">\n<div class=\"head\">");
+        // Arabic and other right-to-left languages; the address window stays left to right.
+        if super::text::right_to_left(&l.lang) {
+            o.push_str("\" dir=\"rtl");
+        }
+        o.push_str("\">\n<div class=\"head\" dir=\"ltr\">");
         for (i, h) in l.head.iter().enumerate() {
             o.push_str(if i == 0 {
                 "<div class=\"first\">"
@@ -93,7 +97,7 @@ pub(crate) fn render(letters: &[Letter], cfg: &LettersConfig, kind: Kind) -> Str
         }
         let _ = write!(
             o,
-            "</div>\n<div class=\"window\" style=\"top:{field_top}mm;height:{field_height}mm\"><div class=\"return\">"
+            "</div>\n<div class=\"window\" dir=\"ltr\" style=\"top:{field_top}mm;height:{field_height}mm\"><div class=\"return\">"
         );
         esc(&l.return_line, &mut o);
         o.push_str("</div>");

@@ -472,3 +472,13 @@ pub(crate) fn fields_value(fields: &BTreeMap<String, String>) -> Value {
             .collect::<Map<_, _>>(),
     )
 }
+
+/// Whether a language folder's code names a language written right to left (its
+/// letters are laid out so; addresses stay left to right).
+pub(crate) fn right_to_left(lang: &str) -> bool {
+    let base = lang.split(['-', '_']).next().unwrap_or(lang);
+    matches!(
+        base.to_ascii_lowercase().as_str(),
+        "ar" | "fa" | "he" | "ur" | "ps" | "yi" | "ckb" | "dv"
+    )
+}

@@ -460,3 +460,24 @@ mod tests {
         assert!(pdf(&html, "en").is_ok());
     }
 }
+
+#[cfg(test)]
+mod determinism {
+    #[test]
+    fn the_same_page_gives_the_same_bytes() {
+        let svg = r#"<svg xmlns="http://www.w3.org/2000/svg" width="200" height="60"><text x="10" y="20" font-family="sans-serif" font-size="12">Einwohner 20.000</text><text x="10" y="40" font-family="sans-serif">Stadtbezirk Hörde</text></svg>"#;
+        let html = format!("<main><h1>Bericht</h1><p>Text 123</p><figure>{svg}</figure></main>");
+        let a = super::pdf(&html, "de").unwrap().0;
+        for _ in 0..5 {
+            assert!(super::pdf(&html, "de").unwrap().0 == a, "PDF bytes differ");
+        }
+        let plain = "<main><h1>Bericht</h1><p>Text 123</p></main>";
+        let b = super::pdf(plain, "de").unwrap().0;
+        for _ in 0..5 {
+            assert!(
+                super::pdf(plain, "de").unwrap().0 == b,
+                "plain PDF bytes differ"
+            );
+        }
+    }
+}
