@@ -181,3 +181,60 @@ fn turkish_and_arabic_letters_have_their_glyphs_and_direction() {
         "ar runs right to left: {edges:?}"
     );
 }
+
+/// An address wider than the window's address zone would be cut off by the layout: the
+/// batch names the letters (numbers only, never the address) or, with
+/// `address_overflow = "error"`, writes nothing. Oracle: the drawn invitees whose street
+/// is the long one (about 125 mm at 11 pt, the zone is 80 mm), counted from invitees.csv.
+#[test]
+fn an_address_too_wide_for_the_window_is_named() {
+    let long = "Oberbürgermeister-Dr.-Ernst-Friedrich-Wilhelm-von-Hohenzollern-Gedächtnisallee";
+    let rows: Vec<String> = register_rows(60)
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            if i % 2 == 0 {
+                r.replacen("Hauptstraße", long, 1)
+            } else {
+                r
+            }
+        })
+        .collect();
+    let s = setup(&rows, "", &letters_section());
+    commit(&s.process).success();
+    draw(&s.process, "4.5.6.7.8.9./1./").success();
+    let mut r = csv::Reader::from_path(s.path("out/private/invitees.csv")).unwrap();
+    let h = r.headers().unwrap().clone();
+    let street = h.iter().position(|c| c == "street").unwrap();
+    let wide = r
+        .records()
+        .filter(|rec| &rec.as_ref().unwrap()[street] == long)
+        .count();
+    assert!(
+        wide > 0 && wide < 10,
+        "{wide} of 10 drawn have the long street"
+    );
+    let a = on(&s, &["letters", "invitations"]).success();
+    let err = stderr_of(&a);
+    assert!(
+        err.contains(&format!("warning: {wide} address(es) do not fit")),
+        "{err}"
+    );
+    assert!(
+        !err.contains("Hohenzollern"),
+        "no address on the terminal: {err}"
+    );
+
+    let strict = letters_section().replacen(
+        "[letters]\n",
+        "[letters]\naddress_overflow = \"error\"\n",
+        1,
+    );
+    let s = setup(&rows, "", &strict);
+    commit(&s.process).success();
+    draw(&s.process, "4.5.6.7.8.9./1./").success();
+    let a = on(&s, &["letters", "invitations"]).failure();
+    let err = stderr_of(&a);
+    assert!(err.contains("mm wide, the address field 80 mm"), "{err}");
+    assert!(!s.path("out/private/letters/invitation-wave1.pdf").exists());
+}

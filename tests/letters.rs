@@ -425,12 +425,16 @@ fn copy_dir(from: &Path, to: &Path) {
 #[test]
 fn unknown_language_is_a_named_error() {
     let mut r = sample();
-    r[3].language = Some("tr".into());
+    r[3].language = Some("pl".into());
     let err =
-        render(Kind::Invitation, &r, &config(), &templates(), false).expect_err("no tr folder");
+        render(Kind::Invitation, &r, &config(), &templates(), false).expect_err("no pl folder");
     let msg = err.to_string();
     assert!(msg.starts_with("letter 4 asks for language"), "{msg}");
-    assert!(msg.contains("\"tr\"") && msg.contains("de, en"), "{msg}");
+    assert!(msg.contains("\"pl\"") && msg.contains("de, en"), "{msg}");
+    assert!(
+        !msg.contains("fonts"),
+        "the fonts folder is no language: {msg}"
+    );
     // Path tricks are not language codes.
     r[3].language = Some("../de".into());
     assert!(

@@ -78,4 +78,23 @@ pub(crate) fn print(w: &step::Written) {
     for f in &w.files {
         println!("  wrote {} (personal data, mode 0600)", f.display());
     }
+    if !w.address_overflow.is_empty() {
+        let shown: Vec<String> = w
+            .address_overflow
+            .iter()
+            .take(20)
+            .map(usize::to_string)
+            .collect();
+        let more = w.address_overflow.len().saturating_sub(20);
+        eprintln!(
+            "warning: {} address(es) do not fit the window's address field and would be cut off: letter number(s) {}{} — check them in the PDF before posting (address_overflow = \"error\" refuses such a batch)",
+            w.address_overflow.len(),
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        );
+    }
 }

@@ -73,6 +73,9 @@ pub struct Batch {
     /// Characters no bundled font has, counted once per letter and character
     /// (only non-zero with `missing_glyphs = "warn"`).
     pub missing_glyphs: usize,
+    /// Numbers (in print order, from 1) of the letters whose address does not fit the
+    /// window's address zone (only with `address_overflow = "warn"`).
+    pub address_overflow: Vec<usize>,
     /// Index into the recipients for each letter, in print order.
     pub order: Vec<usize>,
     /// Lower-case hex SHA-256 of `pdf`, `html` and `mail_merge_csv`, for the journal.
@@ -221,7 +224,7 @@ pub fn render_with(
     // the results keep the print order.
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let chunk = total.div_ceil(threads).max(1);
-    type Prepared = crate::base::error::Result<(Letter, usize)>;
+    type Prepared = crate::base::error::Result<(Letter, usize, Option<usize>)>;
     let prepared: Vec<Prepared> = std::thread::scope(|scope| {
         let handles: Vec<_> = order
             .chunks(chunk)
@@ -251,7 +254,15 @@ pub fn render_with(
                                             template_dir.join("fonts").display()
                                         )));
                             }
-                            Ok((letter, missing.len()))
+                            let overflow = address_overflow(&letter, fonts, &cfg.font);
+                            if let Some(why) = &overflow
+                                && cfg.address_overflow == GlyphPolicy::Error
+                            {
+                                return Err(error::data(number, format!(
+                                    "{why}: shorten it in the register extract's columns or set address_overflow = \"warn\""
+                                )));
+                            }
+                            Ok((letter, missing.len(), overflow.map(|_| number)))
                         })
                         .collect::<Vec<Prepared>>()
                 })
@@ -267,9 +278,11 @@ pub fn render_with(
     });
     let mut letters = Vec::with_capacity(total);
     let mut missing_glyphs = 0;
+    let mut address_overflow = Vec::new();
     for p in prepared {
-        let (letter, missing) = p?;
+        let (letter, missing, overflow) = p?;
         missing_glyphs += missing;
+        address_overflow.extend(overflow);
         letters.push(letter);
     }
 
@@ -318,6 +331,7 @@ pub fn render_with(
         letters: total,
         pages: set.pages,
         missing_glyphs,
+        address_overflow,
         order,
         warnings: set.warnings,
     })
@@ -574,6 +588,34 @@ fn qr_png(link: &str) -> Result<Vec<u8>, String> {
     writer.write_image_data(&px).map_err(err)?;
     writer.finish().map_err(err)?;
     Ok(out)
+}
+
+/// DIN 5008 address zone (Anschriftzone) of the window: 6 lines, 80 mm of text (85 mm
+/// less the 5 mm inset of `layout.typ`), set at 11 pt.
+const ADDRESS_LINES: usize = 6;
+const ADDRESS_WIDTH_MM: f64 = 80.0;
+const ADDRESS_SIZE_PT: f64 = 11.0;
+
+/// Why a letter's address does not fit the address zone (the layout would clip it), or
+/// `None`. Says how, never what (no address reaches the terminal).
+fn address_overflow(l: &Letter, fonts: &typeset::Fonts, family: &str) -> Option<String> {
+    if l.address.len() > ADDRESS_LINES {
+        return Some(format!(
+            "the address has {} lines, the address field holds {ADDRESS_LINES}",
+            l.address.len()
+        ));
+    }
+    let mm_per_em = ADDRESS_SIZE_PT * 25.4 / 72.0;
+    for (i, line) in l.address.iter().enumerate() {
+        let width = fonts.width_em(family, line)? * mm_per_em;
+        if width > ADDRESS_WIDTH_MM {
+            return Some(format!(
+                "line {} of the address is {width:.0} mm wide, the address field {ADDRESS_WIDTH_MM:.0} mm",
+                i + 1
+            ));
+        }
+    }
+    None
 }
 
 /// Characters of a letter that no font has (each once).

@@ -80,6 +80,8 @@ pub struct Written {
     pub pdf_bytes: usize,
     pub files: Vec<PathBuf>,
     pub seconds: f64,
+    /// Letters (numbers in print order) whose address does not fit the address zone.
+    pub address_overflow: Vec<usize>,
 }
 
 /// One rendered batch and what the journal should say about it besides the hashes.
@@ -200,6 +202,7 @@ fn write_batch(run: &mut Run, r: Rendered<'_>, force: bool) -> Result<Written> {
         pdf_bytes: batch.pdf.len(),
         files,
         seconds,
+        address_overflow: batch.address_overflow.clone(),
     })
 }
 

@@ -33,6 +33,11 @@ pub struct LettersConfig {
     /// A character that no bundled font has: `error` (default) or `warn` (counted).
     #[serde(default)]
     pub missing_glyphs: GlyphPolicy,
+    /// An address that does not fit the window's address zone (more than six lines, or
+    /// a line wider than the zone): `warn` (default; the letters are written and the
+    /// terminal names the letter numbers) or `error` (nothing is written).
+    #[serde(default = "warn")]
+    pub address_overflow: GlyphPolicy,
     /// Date printed on the letters (ISO, YYYY-MM-DD).
     pub letter_date: String,
     /// Reply deadline (ISO date).
@@ -94,6 +99,10 @@ pub struct Card {
 pub struct CardQuestion {
     pub label: String,
     pub options: Vec<String>,
+}
+
+fn warn() -> GlyphPolicy {
+    GlyphPolicy::Warn
 }
 
 fn default_templates() -> PathBuf {
