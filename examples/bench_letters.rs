@@ -11,6 +11,7 @@ use std::time::Instant;
 #[derive(serde::Deserialize)]
 struct File {
     letters: LettersConfig,
+    intake: Option<sortes::base::process::IntakeConfig>,
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -20,9 +21,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map_or("demo-out/out/private/invitees.csv", String::as_str);
     let count: usize = args.get(2).map_or(Ok(2000), |s| s.parse())?;
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let cfg: File = toml::from_str(&std::fs::read_to_string(
+    let mut cfg: File = toml::from_str(&std::fs::read_to_string(
         root.join("examples/dortmund/forum.toml"),
     )?)?;
+    // The reply card asks the intake's questions, as in `sortes letters invitations`.
+    if let Some(intake) = &cfg.intake {
+        cfg.letters.card = sortes::letters::step::card(intake);
+    }
     let mut rdr = csv::Reader::from_path(csv_path)?;
     let headers = rdr.headers()?.clone();
     let mut recipients = Vec::new();
