@@ -218,6 +218,7 @@ pub fn render_with(
         );
     }
 
+    let t_prepare = std::time::Instant::now();
     let order = sort_order(recipients, cfg);
     let total = order.len();
     // Letters are prepared in parallel (tera and the checks are per letter);
@@ -286,6 +287,7 @@ pub fn render_with(
         letters.push(letter);
     }
 
+    crate::base::timing::phase("letters: texts (tera) and checks", t_prepare);
     let title = format!("{} – {}", cfg.forum.name, kind.name());
     let settings = json!({
         "title": title,
@@ -317,8 +319,10 @@ pub fn render_with(
         }
         names.push(name);
     }
+    let t_html = std::time::Instant::now();
     let html = html::render(&letters, cfg, kind);
     let csv = mail_merge(&letters, &set.ranges, &names, singles, delimiter, kind)?;
+    crate::base::timing::phase("letters: HTML and mail merge", t_html);
     let sha = |b: &[u8]| hex::encode(Sha256::digest(b));
     Ok(Batch {
         pdf_sha256: sha(&set.pdf),

@@ -190,6 +190,7 @@ pub(crate) fn typeset(
     let data_id = file_id("/letters.json");
     let library = LazyHash::new(Library::builder().build());
     let main = Source::new(main_id, layout);
+    let t_layout = std::time::Instant::now();
     let threads = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
     let chunk = letters.len().div_ceil(threads).max(1);
     type One = crate::base::error::Result<(PagedDocument, Vec<String>)>;
@@ -246,6 +247,7 @@ pub(crate) fn typeset(
         }
         docs.push(doc);
     }
+    crate::base::timing::phase("letters: typst layout", t_layout);
     let mut pages = EcoVec::new();
     let mut ranges = Vec::with_capacity(docs.len());
     for (i, doc) in docs.iter().enumerate() {
@@ -276,8 +278,10 @@ pub(crate) fn typeset(
     let batch = PagedDocument::new(pages, info);
     // Untagged: the letters were laid out apart, so their structure tags cannot
     // be joined; print shops need none. Single files keep their tags.
+    let t_pdf = std::time::Instant::now();
     let pdf = typst_pdf::pdf(&batch, &pdf_options(false))
         .map_err(|errs| error::template(layout_path, first_message(&errs)))?;
+    crate::base::timing::phase("letters: PDF export", t_pdf);
     Ok(Typeset {
         pdf,
         pages: batch.pages().len(),
