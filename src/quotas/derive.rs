@@ -441,11 +441,15 @@ pub const REGISTER_CATEGORIES: [&str; 4] = ["gender", "age_band", "stadtbezirk",
 
 /// Eligible residents per value of those `categories` that are register categories
 /// (others are left out: the register does not know education or migration background),
-/// from the process file's register extract, read as the draw reads it. `Ok(None)` when
-/// none of the categories is in the register; an error when the extract cannot be read.
+/// from the process file's register extract, read as the draw reads it. With
+/// `eligible_sha256` (the commitment's), the eligible residents must be the committed
+/// ones (same extract, rules and exclusion lists), else an error of kind `Changed`.
+/// `Ok(None)` when none of the categories is in the register; an error when the extract
+/// cannot be read.
 pub fn population_counts(
     process: &crate::base::process::Process,
     categories: &[String],
+    eligible_sha256: Option<&crate::base::fsio::Sha256>,
 ) -> Result<Option<BTreeMap<String, BTreeMap<String, u64>>>> {
     let known: Vec<String> = categories
         .iter()
@@ -464,6 +468,14 @@ pub fn population_counts(
         1,
         None,
     )?;
+    if let Some(committed) = eligible_sha256
+        && *committed != plan.eligible_sha256
+    {
+        return Err(Error::changed(
+            crate::base::error::Location::file(&process.register_path()),
+            "the eligible residents differ from those of the commitment (extract, rules or exclusion lists changed)",
+        ));
+    }
     register_counts(process, &reg, &plan, &known).map(Some)
 }
 

@@ -12,6 +12,10 @@
 use crate::base::error::{Error, Result};
 use std::fmt::Write as _;
 
+/// Ends a cell in a row's buffer: a control character no text carries (`quote` drops
+/// them all).
+const CELL_END: char = '\u{1f}';
+
 /// Files of the typst world besides the source: (absolute virtual path, bytes).
 pub type Files = Vec<(String, Vec<u8>)>;
 
@@ -19,7 +23,10 @@ pub type Files = Vec<(String, Vec<u8>)>;
 pub fn typst_source(html: &str, lang: &str) -> Result<(String, Files)> {
     let main = html
         .find("<main>")
-        .and_then(|a| html.find("</main>").map(|b| &html[a + 6..b]))
+        .and_then(|a| {
+            let body = &html[a + 6..];
+            body.find("</main>").map(|b| &body[..b])
+        })
         .ok_or_else(|| Error::internal("the report page has no <main> element"))?;
     let mut w = Writer {
         out: String::new(),
@@ -70,6 +77,11 @@ pub fn typst_source(html: &str, lang: &str) -> Result<(String, Files)> {
             rest = &rest[end..];
         }
     }
+    if let Some((name, _, _)) = w.stack.last() {
+        return Err(Error::internal(format!(
+            "the report page leaves <{name}> open"
+        )));
+    }
     Ok((w.out, w.charts))
 }
 
@@ -89,6 +101,8 @@ fn quote(s: &str) -> String {
             '"' => q.push_str("\\\""),
             '\\' => q.push_str("\\\\"),
             '\n' => q.push_str("\\n"),
+            '\t' => q.push(' '),
+            c if c.is_control() => {}
             _ => q.push(c),
         }
     }
@@ -126,12 +140,17 @@ enum Open {
     Skip,
     /// A table: its rows (cells as typst content), the number of header rows.
     Table {
-        rows: Vec<Vec<String>>,
+        /// Each row's cells and how many of its columns cells above it cover.
+        rows: Vec<(Vec<String>, usize)>,
         header: usize,
         in_head: bool,
+        /// Row spans of the cells of the row being collected.
+        spans: Vec<usize>,
+        /// Rows still covered by each spanning cell above.
+        pending: Vec<usize>,
     },
-    /// A table cell being collected.
-    Cell { head: bool },
+    /// A table cell being collected, and the rows it spans.
+    Cell { head: bool, rowspan: usize },
     /// A row.
     Row,
 }
@@ -279,6 +298,8 @@ impl Writer {
                 rows: Vec::new(),
                 header: 0,
                 in_head: false,
+                spans: Vec::new(),
+                pending: Vec::new(),
             },
             "thead" => {
                 if let Some((_, Open::Table { in_head, .. }, _)) = self.stack.last_mut() {
@@ -288,7 +309,24 @@ impl Writer {
             }
             "tbody" | "tfoot" => return Ok(()),
             "tr" => Open::Row,
-            "th" | "td" => Open::Cell { head: name == "th" },
+            "th" | "td" => {
+                if attr(tag, "colspan").is_some() {
+                    return Err(Error::internal(
+                        "the report page has a cell spanning columns, which the PDF does not lay out",
+                    ));
+                }
+                let rowspan = match attr(tag, "rowspan") {
+                    None => 1,
+                    Some(n) => n.parse::<usize>().map_err(|_| {
+                        Error::internal(format!("a cell of the report page has rowspan {n:?}"))
+                    })?,
+                }
+                .max(1);
+                Open::Cell {
+                    head: name == "th",
+                    rowspan,
+                }
+            }
             other => {
                 return Err(Error::internal(format!(
                     "the report page has an element <{other}> the PDF does not know"
@@ -326,20 +364,35 @@ impl Writer {
         match open {
             Open::Skip => {}
             Open::Plain(end) => self.sink().push_str(end),
-            Open::Cell { head } => {
-                let content = if head {
+            Open::Cell { head, rowspan } => {
+                let body = if head {
                     format!("[#strong[{buf}]]")
                 } else {
                     format!("[{buf}]")
                 };
+                let content = if rowspan > 1 {
+                    format!("table.cell(rowspan: {rowspan}){body}")
+                } else {
+                    body
+                };
                 if let Some((_, Open::Row, row)) = self.stack.last_mut() {
                     row.push_str(&content);
-                    row.push('\u{1f}');
+                    row.push(CELL_END);
+                }
+                // The rows below it have one cell less: remembered for their padding.
+                if rowspan > 1
+                    && let Some((_, Open::Table { spans, .. }, _)) = self
+                        .stack
+                        .iter_mut()
+                        .rev()
+                        .find(|(_, o, _)| matches!(o, Open::Table { .. }))
+                {
+                    spans.push(rowspan);
                 }
             }
             Open::Row => {
                 let cells: Vec<String> = buf
-                    .split('\u{1f}')
+                    .split(CELL_END)
                     .filter(|c| !c.is_empty())
                     .map(str::to_string)
                     .collect();
@@ -349,6 +402,8 @@ impl Writer {
                         rows,
                         header,
                         in_head,
+                        spans,
+                        pending,
                     },
                     _,
                 )) = self.stack.last_mut()
@@ -356,23 +411,34 @@ impl Writer {
                     if *in_head {
                         *header += 1;
                     }
-                    rows.push(cells);
+                    // Columns of this row taken by cells spanning down from rows above.
+                    let covered = pending.iter().filter(|&&n| n > 0).count();
+                    for n in pending.iter_mut() {
+                        *n = n.saturating_sub(1);
+                    }
+                    pending.extend(spans.drain(..).map(|n| n - 1));
+                    rows.push((cells, covered));
                 }
             }
             Open::Table { rows, header, .. } => {
-                let columns = rows.iter().map(Vec::len).max().unwrap_or(1).max(1);
+                let columns = rows
+                    .iter()
+                    .map(|(c, covered)| c.len() + covered)
+                    .max()
+                    .unwrap_or(1)
+                    .max(1);
                 let _ = writeln!(
                     self.out,
                     "\n#table(columns: {columns}, align: (x, y) => if x == 0 {{ left }} else {{ right }},"
                 );
                 // Short rows (a total spanning columns) are padded with empty cells.
-                let line = |row: &[String]| -> String {
+                let line = |(row, covered): &(Vec<String>, usize)| -> String {
                     let mut l = String::new();
                     for c in row {
                         l.push_str(c);
                         l.push_str(", ");
                     }
-                    for _ in row.len()..columns {
+                    for _ in row.len() + covered..columns {
                         l.push_str("[], ");
                     }
                     l
@@ -434,6 +500,26 @@ mod tests {
         let (pdf, pages) = pdf(html, "de").unwrap();
         assert!(pdf.starts_with(b"%PDF-"));
         assert_eq!(pages, 1);
+    }
+
+    #[test]
+    fn a_cell_spanning_rows_keeps_the_columns_in_place() {
+        // The quota table's category cell spans its values' rows.
+        let html = "<main><table><thead><tr><th>Category</th><th>Value</th><th>min</th></tr></thead>\
+            <tbody><tr><th rowspan=\"2\">gender</th><td>m</td><td>23</td></tr>\
+            <tr><td>w</td><td>23</td></tr><tr><th>age</th><td>16-24</td><td>4</td></tr></tbody></table></main>";
+        let (src, _) = typst_source(html, "en").unwrap();
+        assert!(src.contains("#table(columns: 3"), "{src}");
+        assert!(
+            src.contains(r##"table.cell(rowspan: 2)[#strong[#"gender"]], [#"m"], [#"23"], "##),
+            "{src}"
+        );
+        // The second row has two cells of its own and no padding.
+        assert!(src.contains("\n[#\"w\"], [#\"23\"], \n"), "{src}");
+        assert!(!src.contains("[], "), "{src}");
+        assert!(pdf(html, "en").is_ok());
+        let colspan = "<main><table><tr><td colspan=\"2\">x</td></tr></table></main>";
+        assert!(typst_source(colspan, "en").is_err());
     }
 
     #[test]

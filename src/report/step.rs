@@ -97,17 +97,25 @@ fn population(process: &Process, run: &Run, data: &mut super::ReportData) {
         .map(|c| c.name.clone())
         .filter(|n| REGISTER_CATEGORIES.contains(&n.as_str()))
         .collect();
-    let recorded = run
+    let commit = run
         .journal()
         .last::<crate::base::journal::entry::Commit>()
-        .map(|(_, c)| c.register_file_sha256.clone());
+        .map(|(_, c)| c.clone());
+    let recorded = commit.as_ref().map(|c| c.register_file_sha256.clone());
     let path = process.register_path();
     let counts = if wanted.is_empty() {
         Ok(None)
     } else {
         match (&recorded, fsio::sha256_file(&path)) {
-            (Some(r), Ok(h)) if *r == h => crate::quotas::population_counts(process, &wanted)
-                .map_err(|_| PopulationMissing::NoRegister),
+            (Some(r), Ok(h)) if *r == h => crate::quotas::population_counts(
+                process,
+                &wanted,
+                commit.as_ref().map(|c| &c.eligible_sha256),
+            )
+            .map_err(|e| match e.kind() {
+                crate::base::error::Kind::Changed => PopulationMissing::RegisterChanged,
+                _ => PopulationMissing::NoRegister,
+            }),
             (Some(_), Ok(_)) => Err(PopulationMissing::RegisterChanged),
             _ => Err(PopulationMissing::NoRegister),
         }
@@ -135,11 +143,14 @@ fn population(process: &Process, run: &Run, data: &mut super::ReportData) {
             continue;
         };
         let total: u64 = by_value.values().sum();
+        // A value the register does not have (other age-band edges, a spelling) stays
+        // unknown rather than 0.
         for v in &mut cat.values {
-            let n = by_value.get(&v.value).copied().unwrap_or(0);
-            v.eligible = Some(n);
-            if total > 0 {
-                v.population_share = Some(n as f64 / total as f64);
+            if let Some(&n) = by_value.get(&v.value) {
+                v.eligible = Some(n);
+                if total > 0 {
+                    v.population_share = Some(n as f64 / total as f64);
+                }
             }
         }
     }

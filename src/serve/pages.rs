@@ -516,11 +516,7 @@ fn quota_rows(
 /// Eligible residents per register category value, read once per register file (its
 /// size and time stamp) and kept for the server's life: reading a city's register takes
 /// seconds. `Err` says why there is none (no register here, or it cannot be read).
-fn population(
-    app: &App,
-    p: &Process,
-    categories: &[String],
-) -> Result<Option<super::PopulationCounts>, String> {
+fn population(app: &App, p: &Process) -> Result<Option<super::PopulationCounts>, String> {
     let path = p.register_path();
     let meta = std::fs::metadata(&path).map_err(|_| {
         "the register extract is not on this computer (population shares need it)".to_string()
@@ -535,7 +531,19 @@ fn population(
     {
         return Ok(counts.clone());
     }
-    let counts = crate::quotas::population_counts(p, categories)
+    let committed = open(app).ok().and_then(|(_, run)| {
+        run.and_then(|r| {
+            r.journal()
+                .last::<crate::base::journal::entry::Commit>()
+                .map(|(_, c)| c.eligible_sha256.clone())
+        })
+    });
+    // All register categories at once: the cache then serves a category added later.
+    let all: Vec<String> = crate::quotas::REGISTER_CATEGORIES
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let counts = crate::quotas::population_counts(p, &all, committed.as_ref())
         .map_err(|e| e.to_string())?
         .map(Arc::new);
     *cache = Some((key, counts.clone()));
@@ -547,7 +555,10 @@ fn with_population(rows: &mut [QuotaEdit], counts: &BTreeMap<String, BTreeMap<St
     for r in rows {
         if let Some(values) = counts.get(&r.category) {
             let total: u64 = values.values().sum();
-            let n = values.get(&r.value).copied().unwrap_or(0);
+            // A value the register does not have stays unknown rather than 0.
+            let Some(&n) = values.get(&r.value) else {
+                continue;
+            };
             if total > 0 {
                 // Integer arithmetic, rounded half up, for one decimal.
                 let tenths = (n * 2000 + total) / (2 * total);
@@ -589,25 +600,36 @@ fn quota_text(rows: &[QuotaEdit]) -> String {
     s
 }
 
-/// What the latest selection and public draw used, for saving a changed quota file.
+/// What the latest selection and the lottery used, for saving a changed quota file.
 #[derive(Serialize, Default)]
 struct QuotaUse {
-    /// SHA-256 of the quota file the latest selection read, if there is one.
+    /// SHA-256 of the quota file the latest selection read — or, once a lottery is
+    /// built, the one the lottery recorded.
     selected_with: Option<String>,
-    /// Whether the panel has been drawn (then the quotas are fixed for the year).
+    /// Whether the lottery has been built (then the quotas are fixed: the draw and the
+    /// replacements during the year check the file against the lottery's hash).
     drawn: bool,
 }
 
-fn quota_use(app: &App) -> QuotaUse {
-    use crate::base::journal::entry::{LotteryDraw, Select};
-    let Ok((_, Some(run))) = open(app) else {
-        return QuotaUse::default();
+/// The quota file's use from the journal; an unreadable journal is an error (a save
+/// must not pass because the journal could not be read).
+fn quota_use(app: &App) -> crate::base::error::Result<QuotaUse> {
+    use crate::base::journal::entry::{LotteryBuild, Select};
+    let (_, run) = open(app)?;
+    let Some(run) = run else {
+        return Ok(QuotaUse::default());
     };
     let j = run.journal();
-    QuotaUse {
-        selected_with: j.last::<Select>().map(|(_, s)| s.quotas_sha256.to_string()),
-        drawn: j.last::<LotteryDraw>().is_some(),
-    }
+    Ok(match j.last::<LotteryBuild>() {
+        Some((_, l)) => QuotaUse {
+            selected_with: Some(l.quotas_sha256.to_string()),
+            drawn: true,
+        },
+        None => QuotaUse {
+            selected_with: j.last::<Select>().map(|(_, s)| s.quotas_sha256.to_string()),
+            drawn: false,
+        },
+    })
 }
 
 async fn quotas_page(State(app): AppState, headers: HeaderMap) -> Response {
@@ -628,13 +650,7 @@ fn quotas_context(app: &App) -> crate::base::error::Result<tera::Context> {
     let mut c = tera::Context::new();
     match quota_rows(&p) {
         Ok((path, mut rows, k)) => {
-            let categories: Vec<String> = rows.iter().fold(Vec::new(), |mut v, r| {
-                if !v.contains(&r.category) {
-                    v.push(r.category.clone());
-                }
-                v
-            });
-            match population(app, &p, &categories) {
+            match population(app, &p) {
                 Ok(Some(counts)) => {
                     with_population(&mut rows, &counts);
                     c.insert("population_note", &None::<String>);
@@ -643,7 +659,7 @@ fn quotas_context(app: &App) -> crate::base::error::Result<tera::Context> {
                 Err(why) => c.insert("population_note", &Some(why)),
             }
             let verdict = feasibility(&p, &rows, k);
-            let quota_use = quota_use(app);
+            let quota_use = quota_use(app)?;
             let current = crate::base::fsio::sha256_file(&path)
                 .map(|h| h.to_string())
                 .ok();
@@ -881,13 +897,24 @@ async fn quotas_save(
         let qf = crate::quotas::parse_quota_file(&path, text.as_bytes())?;
         crate::quotas::check_against_k(&qf, k, &path)?;
         let new_hash = crate::base::fsio::Sha256::of(text.as_bytes()).to_string();
-        let used = quota_use(&app);
+        // Not while a step works on the process: it may be reading this very file.
+        if app
+            .jobs
+            .status()
+            .is_some_and(|j| matches!(j.state, super::jobs::State::Running))
+            || crate::base::journal::lock::holder(&p.out_dir()).is_some()
+        {
+            return Err(crate::base::error::Error::refused(
+                "a step is working on the process; save the quotas when it has finished",
+            ));
+        }
+        let used = quota_use(&app)?;
         if let Some(old) = &used.selected_with
             && *old != new_hash
         {
             if used.drawn {
                 return Err(crate::base::error::Error::refused(format!(
-                    "the panel was drawn under the quota file with SHA-256 {old}; replacements during the year keep those quotas, so the file is not changed"
+                    "the lottery was built under the quota file with SHA-256 {old}; the draw and the replacements during the year keep those quotas, so the file is not changed"
                 )));
             }
             if field("reselect".into()) != Some("1") {

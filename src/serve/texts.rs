@@ -179,8 +179,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "quotas_fixed",
-        "Das Gremium ist gelost; Nachrücken behält die Quoten der Losziehung. Quotendatei SHA-256",
-        "The panel has been drawn; replacements keep the quotas of the draw. Quota file SHA-256",
+        "Die Lotterie ist festgelegt; Ziehung und Nachrücken behalten ihre Quoten. Quotendatei SHA-256",
+        "The lottery has been built; the draw and the replacements keep its quotas. Quota file SHA-256",
     ),
     ("feasible", "machbar", "feasible"),
     ("infeasible", "nicht machbar", "infeasible"),
