@@ -529,16 +529,26 @@ fn the_workbench_writes_what_the_cli_writes() {
     // coordinator says the selection will be run again.
     let quota_file = ex.path("quotas.csv");
     let original = std::fs::read(&quota_file).unwrap();
+    // The page sends the hash of the file it showed; edits to another file are refused.
+    let shown = || sortes::base::fsio::sha256_hex(&std::fs::read(&quota_file).unwrap());
+    let r = b.post(
+        "/quotas/save",
+        &[("max_0", "4"), ("file_sha256", "0".repeat(64).as_str())],
+    );
+    assert!(r.text().contains("id=\"error\""), "{}", r.text());
     let q = b.get("/quotas").text();
     assert!(q.contains("id=\"reselect\""), "{q}");
-    let r = b.post("/quotas/save", &[("max_0", "5")]);
+    let r = b.post("/quotas/save", &[("max_0", "5"), ("file_sha256", &shown())]);
     assert!(r.text().contains("id=\"error\""), "{}", r.text());
     assert_eq!(
         std::fs::read(&quota_file).unwrap(),
         original,
         "refused: unchanged"
     );
-    let r = b.post("/quotas/save", &[("max_0", "5"), ("reselect", "1")]);
+    let r = b.post(
+        "/quotas/save",
+        &[("max_0", "5"), ("reselect", "1"), ("file_sha256", &shown())],
+    );
     assert_eq!(r.status, 303, "{}", r.text());
     assert_ne!(std::fs::read(&quota_file).unwrap(), original, "saved");
     assert!(b.get("/quotas").text().contains("id=\"reselect\""));
@@ -579,7 +589,10 @@ fn the_workbench_writes_what_the_cli_writes() {
     let lot = b.get("/lottery").text();
     assert!(lot.contains("id=\"panel\""), "{lot}");
     // After the public draw the quotas stay as they were drawn under.
-    let r = b.post("/quotas/save", &[("max_0", "5"), ("reselect", "1")]);
+    let r = b.post(
+        "/quotas/save",
+        &[("max_0", "5"), ("reselect", "1"), ("file_sha256", &shown())],
+    );
     assert!(r.text().contains("id=\"error\""), "{}", r.text());
     assert_eq!(
         std::fs::read(&quota_file).unwrap(),

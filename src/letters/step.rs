@@ -46,18 +46,27 @@ pub fn card(intake: &crate::base::process::IntakeConfig) -> crate::base::process
         .attributes
         .iter()
         .map(|a| {
-            let options = match &a.map {
-                Some(map) if !map.is_empty() => a
-                    .values
-                    .iter()
-                    .flat_map(|v| {
-                        map.iter()
-                            .filter(move |(_, to)| *to == v)
-                            .map(|(answer, _)| answer.clone())
-                    })
-                    .collect(),
-                _ => a.values.clone(),
-            };
+            // Per value, the form's answers mapped to it (compared as the intake compares,
+            // folded), or the value itself, which the intake accepts as well.
+            let fold = crate::base::text::fold;
+            let options = a
+                .values
+                .iter()
+                .flat_map(|v| {
+                    let mapped: Vec<String> = a
+                        .map
+                        .iter()
+                        .flatten()
+                        .filter(|(_, to)| fold(to) == fold(v))
+                        .map(|(answer, _)| answer.clone())
+                        .collect();
+                    if mapped.is_empty() {
+                        vec![v.clone()]
+                    } else {
+                        mapped
+                    }
+                })
+                .collect();
             crate::base::process::CardQuestion {
                 label: a.column.clone(),
                 options,

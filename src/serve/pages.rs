@@ -668,6 +668,7 @@ fn quotas_context(app: &App) -> crate::base::error::Result<tera::Context> {
                 &(quota_use.selected_with.is_some() && quota_use.selected_with != current),
             );
             c.insert("quota_use", &quota_use);
+            c.insert("file_sha256", &current);
             c.insert("rows", &rows);
             c.insert("k", &k);
             c.insert(
@@ -692,6 +693,7 @@ fn quotas_context(app: &App) -> crate::base::error::Result<tera::Context> {
             c.insert("population_note", &None::<String>);
             c.insert("changed_since_selection", &false);
             c.insert("quota_use", &QuotaUse::default());
+            c.insert("file_sha256", &None::<String>);
             c.insert("proposal_json", "[]");
             c.insert("fault_json", "[]");
             c.insert("verdict", &Verdict::message(false, e.to_string()));
@@ -875,6 +877,14 @@ async fn quotas_save(
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| v.as_str())
         };
+        // The edits are by row: they belong to the file the page showed, not to one
+        // changed since (a text editor, `quotas derive`, another tab).
+        let shown = crate::base::fsio::sha256_file(&path)?.to_string();
+        if field("file_sha256".into()) != Some(shown.as_str()) {
+            return Err(crate::base::error::Error::refused(
+                "the quota file changed since this page was loaded (or the page sent no file hash); reload the page and enter the changes again",
+            ));
+        }
         for (i, row) in rows.iter_mut().enumerate() {
             let num = |what: &str| -> crate::base::error::Result<Option<u32>> {
                 match field(format!("{what}_{i}")).map(str::trim) {
@@ -1253,7 +1263,10 @@ async fn lottery_draw(
 #[derive(Serialize)]
 struct ReplaceView {
     panel: Vec<String>,
+    /// The reserve order without those already seated or unavailable.
     reserve: Vec<String>,
+    /// The published reserve order, whole (places refer to it).
+    published: Vec<String>,
     rounds: usize,
 }
 
@@ -1265,14 +1278,16 @@ fn replace_view(app: &App) -> crate::base::error::Result<Option<ReplaceView>> {
     }
     let _ = p;
     let st = crate::lottery::step::standing(run.journal())?;
-    let reserve = crate::lottery::step::reserves(&run)?;
-    let reserve = reserve
-        .into_iter()
-        .filter(|r| !st.ever.contains(r) && !st.unavailable.contains(r))
+    let published = crate::lottery::step::reserves(&run)?;
+    let reserve = published
+        .iter()
+        .filter(|r| !st.ever.contains(*r) && !st.unavailable.contains(*r))
+        .cloned()
         .collect();
     Ok(Some(ReplaceView {
         panel: st.panel,
         reserve,
+        published,
         rounds: st.rounds,
     }))
 }
