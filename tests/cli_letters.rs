@@ -117,7 +117,7 @@ fn the_reply_card_carries_every_intake_question() {
 /// number of pixel rows that start at the left text edge and that end at the right one.
 /// Read from the page as a picture (96 dpi), below the address field.
 fn line_edges(pdf: &[u8]) -> (usize, usize) {
-    let png = sortes::letters::preview::page_png(pdf, 1, 96).unwrap();
+    let png = sortes::letters::preview::page_png(pdf.to_vec(), 1, 96).unwrap();
     let decoder = png::Decoder::new(std::io::Cursor::new(png));
     let mut reader = decoder.read_info().unwrap();
     let mut buf = vec![0; reader.output_buffer_size().unwrap()];

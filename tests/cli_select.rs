@@ -597,17 +597,13 @@ fn category_rows(html: &str, label: &str) -> Vec<Vec<String>> {
 fn the_report_shows_population_shares_from_the_register() {
     let ex = common::example();
     ex.drawn();
-    let apps = ex.applications();
-    ex.run(&["intake", "--applications", apps.to_str().unwrap()])
-        .success();
+    ex.taken_in();
     ex.run(&["report"]).success();
     let html = std::fs::read_to_string(ex.path("out/public/report.html")).unwrap();
     // The commitment's count of eligible residents (journal), against the report's
     // eligible residents per gender, which the report counts from the register.
-    let journal = std::fs::read_to_string(ex.path("out/journal.jsonl")).unwrap();
-    let commit: serde_json::Value = journal
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+    let commit = common::journal_entries(&ex.path("out/journal.jsonl"))
+        .into_iter()
         .find(|e| e["step"] == "commit")
         .unwrap();
     let eligible = commit["eligible"].as_u64().unwrap();
@@ -656,10 +652,8 @@ fn the_report_shows_population_shares_from_the_register() {
 
     // The PDF for the council: journaled, and it shows the page's figures. Oracle:
     // poppler's pdftotext against every number cell of the German page.
-    let journal = std::fs::read_to_string(ex.path("out/journal.jsonl")).unwrap();
-    let report_entry: serde_json::Value = journal
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+    let report_entry = common::journal_entries(&ex.path("out/journal.jsonl"))
+        .into_iter()
         .rfind(|e| e["step"] == "report")
         .unwrap();
     let pdf = std::fs::read(ex.path("out/public/report.pdf")).unwrap();

@@ -222,13 +222,9 @@ fn sign_in(s: &Server) -> Browser {
 /// differ between two runs; files and entries that quote them are compared with each
 /// hash replaced by its entry number.
 fn entry_hashes(journal: &Path) -> Vec<String> {
-    std::fs::read_to_string(journal)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            v["entry_hash"].as_str().unwrap().to_string()
-        })
+    common::journal_entries(journal)
+        .iter()
+        .map(|v| v["entry_hash"].as_str().unwrap().to_string())
         .collect()
 }
 
@@ -453,9 +449,7 @@ fn a_non_loopback_address_is_refused() {
 fn the_workbench_writes_what_the_cli_writes() {
     let ex = common::example();
     ex.drawn();
-    let apps = ex.applications();
-    ex.run(&["intake", "--applications", apps.to_str().unwrap()])
-        .success();
+    ex.taken_in();
     let twin_dir = tempfile::tempdir().unwrap();
     let twin = twin_dir.path();
     copy_tree(&ex.root, twin);
@@ -562,20 +556,7 @@ fn the_workbench_writes_what_the_cli_writes() {
     ];
     assert_eq!(b.post("/lottery/build", &build).status, 303);
     assert_eq!(b.wait_job()["state"], "done");
-    same_as_cli(
-        &ex,
-        twin,
-        &[
-            "lottery",
-            "build",
-            "--m",
-            "20",
-            "--seed-source",
-            "three urns at the council meeting",
-            "--seed-form",
-            "ceremony",
-        ],
-    );
+    same_as_cli(&ex, twin, common::BUILD_LOTTERY);
     let journal_len = || bodies(&ex.path("out/journal.jsonl")).len();
     let before = journal_len();
     let r = b.post("/lottery/draw", &[("number", "7"), ("number_again", "17")]);

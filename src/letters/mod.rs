@@ -169,6 +169,8 @@ pub fn render_with(
         })?;
     let template_dir = resources.template_dir.as_path();
     let fonts = &resources.fonts;
+    // Measured once for the address check of every letter.
+    let face = fonts.regular_face(&cfg.font);
     let layout_path = resources.layout_path.as_path();
     check_columns(recipients, cfg)?;
 
@@ -231,7 +233,8 @@ pub fn render_with(
             .chunks(chunk)
             .enumerate()
             .map(|(c, part)| {
-                let (tera, languages, langs, fonts) = (&tera, &languages, &langs, fonts);
+                let (tera, languages, langs, fonts, face) =
+                    (&tera, &languages, &langs, fonts, &face);
                 scope.spawn(move || {
                     let mut coverage: HashMap<char, bool> = HashMap::new();
                     part.iter()
@@ -255,7 +258,7 @@ pub fn render_with(
                                             template_dir.join("fonts").display()
                                         )));
                             }
-                            let overflow = address_overflow(&letter, fonts, &cfg.font);
+                            let overflow = address_overflow(&letter, face.as_ref());
                             if let Some(why) = &overflow
                                 && cfg.address_overflow == GlyphPolicy::Error
                             {
@@ -602,7 +605,8 @@ const ADDRESS_SIZE_PT: f64 = 11.0;
 
 /// Why a letter's address does not fit the address zone (the layout would clip it), or
 /// `None`. Says how, never what (no address reaches the terminal).
-fn address_overflow(l: &Letter, fonts: &typeset::Fonts, family: &str) -> Option<String> {
+/// `face`: the letters' regular font (`None`: not there, only the line count is checked).
+fn address_overflow(l: &Letter, face: Option<&typst::text::FontInstance>) -> Option<String> {
     if l.address.len() > ADDRESS_LINES {
         return Some(format!(
             "the address has {} lines, the address field holds {ADDRESS_LINES}",
@@ -611,7 +615,7 @@ fn address_overflow(l: &Letter, fonts: &typeset::Fonts, family: &str) -> Option<
     }
     let mm_per_em = ADDRESS_SIZE_PT * 25.4 / 72.0;
     for (i, line) in l.address.iter().enumerate() {
-        let width = fonts.width_em(family, line)? * mm_per_em;
+        let width = typeset::width_em(face?, line) * mm_per_em;
         if width > ADDRESS_WIDTH_MM {
             return Some(format!(
                 "line {} of the address is {width:.0} mm wide, the address field {ADDRESS_WIDTH_MM:.0} mm",

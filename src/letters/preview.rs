@@ -5,14 +5,11 @@
 
 use crate::base::error::{Error, Result};
 
-/// Pages in `pdf`.
-pub fn page_count(pdf: &[u8]) -> Result<usize> {
-    Ok(load(pdf)?.pages().len())
-}
-
-/// Page `page` (counted from 1) of `pdf` as a PNG, `dpi` dots per inch on a white background.
-pub fn page_png(pdf: &[u8], page: usize, dpi: u32) -> Result<Vec<u8>> {
-    let doc = load(pdf)?;
+/// Page `page` (counted from 1) of `pdf` as a PNG, `dpi` dots per inch on a white
+/// background. Takes the bytes: a city's letters PDF is large, and the renderer keeps it.
+pub fn page_png(pdf: Vec<u8>, page: usize, dpi: u32) -> Result<Vec<u8>> {
+    let doc = hayro::hayro_syntax::Pdf::new(pdf)
+        .map_err(|_| Error::refused("this file is not a PDF that can be shown as pictures"))?;
     let pages = doc.pages();
     let Some(p) = page.checked_sub(1).and_then(|i| pages.get(i)) else {
         return Err(Error::refused(format!(
@@ -49,9 +46,4 @@ pub fn page_png(pdf: &[u8], page: usize, dpi: u32) -> Result<Vec<u8>> {
     writer.write_image_data(&rgba).map_err(png_err)?;
     writer.finish().map_err(png_err)?;
     Ok(out)
-}
-
-fn load(pdf: &[u8]) -> Result<hayro::hayro_syntax::Pdf> {
-    hayro::hayro_syntax::Pdf::new(pdf.to_vec())
-        .map_err(|_| Error::refused("this file is not a PDF that can be shown as pictures"))
 }

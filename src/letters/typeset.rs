@@ -33,9 +33,7 @@ impl Fonts {
     }
 
     pub fn load(template_dir: &Path) -> crate::base::error::Result<Fonts> {
-        let mut fonts: Vec<Font> = typst_assets::fonts()
-            .flat_map(|data| Font::iter(Bytes::new(data)))
-            .collect();
+        let mut fonts = Self::bundled().fonts;
         let extra = template_dir.join("fonts");
         if extra.is_dir() {
             let mut paths: Vec<PathBuf> = std::fs::read_dir(&extra)
@@ -72,33 +70,38 @@ impl Fonts {
         self.book.contains_family(&family.to_lowercase())
     }
 
-    /// The width of `text` in em of the regular face of `family`, glyph by glyph
-    /// (no kerning: a few hundredths of an em wider than typst sets it, the safe side);
-    /// a character the face lacks counts as 0.6 em. `None` if the family is not there.
-    pub fn width_em(&self, family: &str, text: &str) -> Option<f64> {
+    /// The regular upright face of `family`, for measuring text; `None` if the family
+    /// has none.
+    pub fn regular_face(&self, family: &str) -> Option<typst::text::FontInstance> {
         let family = family.to_lowercase();
         let font = self.fonts.iter().find(|f| {
             f.info().family.to_lowercase() == family
                 && f.info().variant.weight == typst::text::FontWeight::REGULAR
                 && f.info().variant.style == typst::text::FontStyle::Normal
         })?;
-        let face = font.clone().instantiate(
+        Some(font.clone().instantiate(
             font.info().variant,
             typst::layout::Abs::pt(11.0),
             &Default::default(),
-        );
-        Some(
-            text.chars()
-                .map(|c| {
-                    face.ttf()
-                        .glyph_index(c)
-                        .and_then(|g| face.x_advance(g.0))
-                        .map_or(0.6, |a| a.get())
-                })
-                .sum(),
-        )
+        ))
     }
+}
 
+/// The width of `text` in em of `face`, glyph by glyph (no kerning: a few hundredths of
+/// an em wider than typst sets it, the safe side); a character the face lacks counts as
+/// 0.6 em.
+pub(crate) fn width_em(face: &typst::text::FontInstance, text: &str) -> f64 {
+    text.chars()
+        .map(|c| {
+            face.ttf()
+                .glyph_index(c)
+                .and_then(|g| face.x_advance(g.0))
+                .map_or(0.6, |a| a.get())
+        })
+        .sum()
+}
+
+impl Fonts {
     /// Whether some font has a glyph for `c` (typst falls back across all fonts).
     pub fn covers(&self, c: char) -> bool {
         self.fonts
@@ -319,13 +322,7 @@ pub(crate) fn document_pdf(
         files: world_files,
     };
     let (doc, _) = compile_one(&world, path)?;
-    let options = typst_pdf::PdfOptions {
-        ident: Smart::Custom(ident.into()),
-        timestamp: None,
-        tagged: true,
-        ..Default::default()
-    };
-    let pdf = typst_pdf::pdf(&doc, &options)
+    let pdf = typst_pdf::pdf(&doc, &pdf_options_as(ident, true))
         .map_err(|errs| error::template(path, first_message(&errs)))?;
     Ok((pdf, doc.pages().len()))
 }
@@ -354,9 +351,13 @@ fn first_message(errs: &[SourceDiagnostic]) -> String {
 }
 
 fn pdf_options(tagged: bool) -> typst_pdf::PdfOptions {
+    pdf_options_as("sortes-letters", tagged)
+}
+
+/// PDF options with a fixed identifier and no timestamp: the same input, the same bytes.
+fn pdf_options_as(ident: &str, tagged: bool) -> typst_pdf::PdfOptions {
     typst_pdf::PdfOptions {
-        // A fixed identifier and no timestamp: the same letters give the same bytes.
-        ident: Smart::Custom("sortes-letters".into()),
+        ident: Smart::Custom(ident.to_string()),
         timestamp: None,
         tagged,
         ..Default::default()

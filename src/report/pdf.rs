@@ -200,7 +200,7 @@ impl Writer {
         }
         let name = format!("/chart-{}.svg", self.charts.len() + 1);
         let _ = writeln!(
-            self.out,
+            self.sink(),
             "\n#block(breakable: false, image({}, width: 100%))",
             quote(&name)
         );
@@ -222,44 +222,44 @@ impl Writer {
             }
             "meta" | "img" => return Ok(()),
             "h1" => {
-                self.out.push_str("\n#heading(level: 1)[");
+                self.sink().push_str("\n#heading(level: 1)[");
                 Open::Plain("]\n")
             }
             "h2" => {
-                self.out.push_str("\n#heading(level: 2)[");
+                self.sink().push_str("\n#heading(level: 2)[");
                 Open::Plain("]\n")
             }
             "h3" => {
-                self.out.push_str("\n#heading(level: 3)[");
+                self.sink().push_str("\n#heading(level: 3)[");
                 Open::Plain("]\n")
             }
             "p" if class.contains("hint") || class.contains("note") => {
-                self.out.push_str("\n#par(text(size: 8.5pt)[");
+                self.sink().push_str("\n#par(text(size: 8.5pt)[");
                 Open::Plain("])\n")
             }
             "p" | "figcaption" | "dt" | "dd" => {
                 let bold = name == "dt" || name == "figcaption";
-                self.out
+                self.sink()
                     .push_str(if bold { "\n#par(strong[" } else { "\n#par[" });
                 Open::Plain(if bold { "])\n" } else { "]\n" })
             }
             "li" if self.legend => {
                 // A legend entry on one line with the others: swatch, series name.
-                self.out.push_str("#h(1.2em)");
+                self.sink().push_str("#h(1.2em)");
                 Open::Plain("")
             }
             "li" => {
-                self.out.push_str("\n- ");
+                self.sink().push_str("\n- ");
                 Open::Plain("")
             }
             "ul" if class.contains("legend") => {
                 self.legend = true;
-                self.out.push_str("\n#par[");
+                self.sink().push_str("\n#par[");
                 Open::Plain("]\n")
             }
             "figure" => {
                 // Legend, chart and caption stay on one page.
-                self.out.push_str("\n#block(breakable: false)[");
+                self.sink().push_str("\n#block(breakable: false)[");
                 Open::Plain("]\n")
             }
             "span" if class.contains("kpi-value") => {
@@ -271,7 +271,7 @@ impl Writer {
                     .and_then(|s| s.strip_prefix("background:"))
                     .unwrap_or("#888888");
                 let _ = write!(
-                    self.out,
+                    self.sink(),
                     "#box(width: 8pt, height: 8pt, fill: rgb({})) ",
                     quote(colour.trim())
                 );

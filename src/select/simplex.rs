@@ -72,7 +72,8 @@ struct Refined {
     y: Vec<f64>,
     /// ‖b − B x‖∞.
     primal: f64,
-    /// ‖c_B − y B‖∞ / (1 + ‖y‖∞).
+    /// ‖c_B − y B‖∞ / (1 + ‖y‖∞): relative, because the duals carry the big-M cost of an
+    /// artificial variable left basic at 0 and round-off in c_B − yB grows with them.
     dual: f64,
 }
 
@@ -414,6 +415,15 @@ impl StageLp {
         y
     }
 
+    /// Every variable that may enter the basis, in a fixed order: panels, z, slacks
+    /// (artificials never re-enter).
+    fn candidates(&self) -> impl Iterator<Item = Var> + use<> {
+        (0..self.panels.len())
+            .map(Var::Panel)
+            .chain(std::iter::once(Var::Z))
+            .chain((0..self.rows()).map(Var::Slack))
+    }
+
     /// Drops the basis: the next [`StageLp::solve`] starts cold (after trouble from a
     /// warm start, whose basis may have become ill-conditioned).
     pub fn forget_basis(&mut self) {
@@ -467,7 +477,7 @@ impl StageLp {
         // trusted when the result checks to 10⁻⁹ (primal residual ‖B x_B − b‖∞ and dual
         // residual ‖c_B − yB‖∞); otherwise the basis is refactorised and checked to 10⁻⁷.
         let b = self.rhs(false);
-        let mut x = None;
+        let mut checked: Option<Refined> = None;
         for tol in [1e-9, 1e-7] {
             if tol > 1e-9 {
                 if self.stale == 0 {
@@ -480,21 +490,20 @@ impl StageLp {
             if !self.dual_cleanup(&b) {
                 continue;
             }
-            let (primal, worst) = self.check(&b);
-            if worst <= tol && primal.iter().all(|&v| v >= -tol) {
-                x = Some(primal);
+            let r = self.refined(&b);
+            if r.primal.max(r.dual) <= tol && r.x.iter().all(|&v| v >= -tol) {
+                checked = Some(r);
                 break;
             }
             if crate::base::timing::enabled() {
-                let r = self.refined(&b);
-                let low = primal.iter().fold(0.0f64, |a, &v| a.min(v));
+                let low = r.x.iter().fold(0.0f64, |a, &v| a.min(v));
                 note(&format!(
                     "check at tolerance {tol:.0e}: primal residual {:.1e}, relative dual residual {:.1e}, lowest basic value {low:.1e}",
                     r.primal, r.dual
                 ));
             }
         }
-        let Some(x) = x else {
+        let Some(Refined { x, y, .. }) = checked else {
             return trouble("no basis checks on the true right-hand side");
         };
         let artificial: f64 = self
@@ -513,23 +522,12 @@ impl StageLp {
             .zip(&x)
             .find(|(v, _)| **v == Var::Z)
             .map_or(0.0, |(_, &x)| x);
-        let y = self.refined(&b).y;
         let nt = self.rows() - 1;
         Solve::Optimal(DualSolution {
             obj: z,
             yhat: -y[nt],
             u: y[..nt].iter().map(|&u| u.max(0.0)).collect(),
         })
-    }
-
-    /// x_B = B⁻¹b and the larger of the primal residual ‖B x_B − b‖∞ and the dual
-    /// residual ‖c_B − yB‖∞ of the current inverse.
-    ///
-    /// The dual residual is taken relative to 1 + ‖y‖∞: the duals carry the big-M cost of
-    /// an artificial variable left basic at 0, and round-off in c_B − yB grows with them.
-    fn check(&self, b: &[f64]) -> (Vec<f64>, f64) {
-        let r = self.refined(b);
-        (r.x, r.primal.max(r.dual))
     }
 
     /// x_B = B⁻¹b and y = c_B B⁻¹ with up to [`REFINE`] steps of iterative refinement
@@ -613,10 +611,7 @@ impl StageLp {
             let y = self.duals();
             let in_basis: std::collections::BTreeSet<Var> = self.basis.iter().copied().collect();
             let mut best: Option<(Var, f64, f64)> = None;
-            let candidates = (0..self.panels.len())
-                .map(Var::Panel)
-                .chain(std::iter::once(Var::Z))
-                .chain((0..m).map(Var::Slack));
+            let candidates = self.candidates();
             for v in candidates {
                 if in_basis.contains(&v) {
                     continue;
@@ -703,10 +698,7 @@ impl StageLp {
                 Self::cost(v) - col.iter().map(|&(r, a)| y[r] * a).sum::<f64>()
             };
             let mut entering: Option<(Var, f64)> = None;
-            let candidates = (0..self.panels.len())
-                .map(Var::Panel)
-                .chain(std::iter::once(Var::Z))
-                .chain((0..m).map(Var::Slack));
+            let candidates = self.candidates();
             for v in candidates {
                 if in_basis.contains(&v) {
                     continue;

@@ -184,56 +184,63 @@ struct Stage {
     next: String,
 }
 
+/// The stage of a journaled step: its latest entry (`None`: not yet, then `next` says
+/// the command), the entry hash and `extra` hashes to publish.
+fn journal_stage(
+    key: &'static str,
+    e: Option<&Entry>,
+    extra: Vec<(String, String)>,
+    next: &str,
+) -> Stage {
+    let mut hashes: Vec<(String, String)> = e
+        .map(|e| ("entry".to_string(), e.entry_hash.to_string()))
+        .into_iter()
+        .collect();
+    hashes.extend(extra);
+    Stage {
+        key,
+        done: e.is_some(),
+        date: e.map(|e| e.time.clone()).unwrap_or_default(),
+        entry: e.map(|e| e.seq),
+        hashes,
+        next: if e.is_some() {
+            String::new()
+        } else {
+            next.to_string()
+        },
+    }
+}
+
 fn stages(p: &Process, j: Option<&Journal>) -> Vec<Stage> {
     let last = |f: &dyn Fn(&Body) -> bool| -> Option<&Entry> {
         j.and_then(|j| j.entries().iter().rev().find(|e| f(&e.body)))
     };
     let mut out = Vec::new();
-    let mut push =
-        |key: &'static str, e: Option<&Entry>, extra: Vec<(String, String)>, next: &str| {
-            let mut hashes = Vec::new();
-            if let Some(e) = e {
-                hashes.push(("entry".to_string(), e.entry_hash.to_string()));
-            }
-            hashes.extend(extra);
-            out.push(Stage {
-                key,
-                done: e.is_some(),
-                date: e.map(|e| e.time.clone()).unwrap_or_default(),
-                entry: e.map(|e| e.seq),
-                hashes,
-                next: if e.is_some() {
-                    String::new()
-                } else {
-                    next.to_string()
-                },
-            });
-        };
     let commit = last(&|b| matches!(b, Body::Commit(_)));
     let extra = match commit.map(|e| &e.body) {
         Some(Body::Commit(c)) => vec![("eligible".into(), c.eligible_sha256.to_string())],
         _ => vec![],
     };
-    push("st_commit", commit, extra, "sortes commit");
-    push(
+    out.push(journal_stage("st_commit", commit, extra, "sortes commit"));
+    out.push(journal_stage(
         "st_draw",
         last(&|b| matches!(b, Body::Draw(_))),
         vec![],
         "sortes draw",
-    );
-    push(
+    ));
+    out.push(journal_stage(
         "st_invitations",
         last(&|b| matches!(b, Body::Letters(l) if l.kind == "invitation")),
         vec![],
         "sortes letters invitations",
-    );
+    ));
     let intake = last(&|b| matches!(b, Body::Intake(_)));
-    push("st_replies", intake, vec![], "sortes intake");
+    out.push(journal_stage("st_replies", intake, vec![], "sortes intake"));
     let pool_hash = intake
         .and_then(|e| e.output("pool").ok())
         .map(|r| vec![("pool".to_string(), r.sha256.to_string())])
         .unwrap_or_default();
-    push("st_pool", intake, pool_hash, "sortes intake");
+    out.push(journal_stage("st_pool", intake, pool_hash, "sortes intake"));
     // The quota file is an input, not a journaled step: its hash as it is now.
     let quotas = p
         .file
@@ -256,62 +263,46 @@ fn stages(p: &Process, j: Option<&Journal>) -> Vec<Stage> {
             "[selection] quotas".into()
         },
     });
-    let mut push =
-        |key: &'static str, e: Option<&Entry>, extra: Vec<(String, String)>, next: &str| {
-            let mut hashes = Vec::new();
-            if let Some(e) = e {
-                hashes.push(("entry".to_string(), e.entry_hash.to_string()));
-            }
-            hashes.extend(extra);
-            out.push(Stage {
-                key,
-                done: e.is_some(),
-                date: e.map(|e| e.time.clone()).unwrap_or_default(),
-                entry: e.map(|e| e.seq),
-                hashes,
-                next: if e.is_some() {
-                    String::new()
-                } else {
-                    next.to_string()
-                },
-            });
-        };
-    push(
+    out.push(journal_stage(
         "st_selection",
         last(&|b| matches!(b, Body::Select(_))),
         vec![],
         "sortes select",
-    );
+    ));
     let lottery = last(&|b| matches!(b, Body::Lottery(_)));
     let extra = match lottery.map(|e| &e.body) {
         Some(Body::Lottery(l)) => vec![("lottery".into(), l.lottery_sha256.to_string())],
         _ => vec![],
     };
-    push("st_lottery", lottery, extra, "sortes lottery build");
-    push(
+    out.push(journal_stage(
+        "st_lottery",
+        lottery,
+        extra,
+        "sortes lottery build",
+    ));
+    let draw = last(&|b| matches!(b, Body::LotteryDraw(_)));
+    out.push(journal_stage(
         "st_public_draw",
-        last(&|b| matches!(b, Body::LotteryDraw(_))),
+        draw,
         vec![],
         "sortes lottery draw",
-    );
-    push(
+    ));
+    let replace = last(&|b| matches!(b, Body::Replace(_)));
+    out.push(journal_stage(
         "st_replacements",
-        last(&|b| matches!(b, Body::Replace(_))),
+        replace,
         vec![],
         "sortes replace",
-    );
-    push(
+    ));
+    let letters = last(&|b| matches!(b, Body::Letters(l) if l.kind != "invitation"));
+    out.push(journal_stage(
         "st_panel_letters",
-        last(&|b| matches!(b, Body::Letters(l) if l.kind != "invitation")),
+        letters,
         vec![],
         "sortes letters panel",
-    );
-    push(
-        "st_report",
-        last(&|b| matches!(b, Body::Report(_))),
-        vec![],
-        "sortes report",
-    );
+    ));
+    let report = last(&|b| matches!(b, Body::Report(_)));
+    out.push(journal_stage("st_report", report, vec![], "sortes report"));
     let bundle = p.out_dir().join("audit-bundle");
     out.push(Stage {
         key: "st_bundle",
@@ -482,16 +473,22 @@ struct QuotaEdit {
     population: Option<String>,
 }
 
-/// The quota file, its rows, k and the pool counts per value.
+/// The process file's `[selection]` table.
+fn selection_table(
+    p: &Process,
+) -> crate::base::error::Result<&crate::base::process::SelectionConfig> {
+    p.file.selection.as_ref().ok_or_else(|| {
+        crate::base::error::Error::refused("the process file has no [selection] table")
+    })
+}
+
+/// The quota file, its rows (pool counts not filled in) and k.
 fn quota_rows(
     p: &Process,
 ) -> crate::base::error::Result<(std::path::PathBuf, Vec<QuotaEdit>, usize)> {
-    let sel = p.file.selection.as_ref().ok_or_else(|| {
-        crate::base::error::Error::refused("the process file has no [selection] table")
-    })?;
+    let sel = selection_table(p)?;
     let path = p.resolve(&sel.quotas);
     let qf = crate::quotas::read_quota_file(&path)?;
-    let counts = pool_counts(p);
     let mut rows = Vec::new();
     for cat in &qf.categories {
         for v in &cat.values {
@@ -502,10 +499,7 @@ fn quota_rows(
                 max: v.max,
                 min_flex: v.min_flex,
                 max_flex: v.max_flex,
-                pool: counts
-                    .get(&(cat.name.clone(), v.value.clone()))
-                    .copied()
-                    .unwrap_or(0),
+                pool: 0,
                 population: None,
             });
         }
@@ -516,7 +510,11 @@ fn quota_rows(
 /// Eligible residents per register category value, read once per register file (its
 /// size and time stamp) and kept for the server's life: reading a city's register takes
 /// seconds. `Err` says why there is none (no register here, or it cannot be read).
-fn population(app: &App, p: &Process) -> Result<Option<super::PopulationCounts>, String> {
+fn population(
+    app: &App,
+    p: &Process,
+    journal: Option<&Journal>,
+) -> Result<Option<super::PopulationCounts>, String> {
     let path = p.register_path();
     let meta = std::fs::metadata(&path).map_err(|_| {
         "the register extract is not on this computer (population shares need it)".to_string()
@@ -531,13 +529,9 @@ fn population(app: &App, p: &Process) -> Result<Option<super::PopulationCounts>,
     {
         return Ok(counts.clone());
     }
-    let committed = open(app).ok().and_then(|(_, run)| {
-        run.and_then(|r| {
-            r.journal()
-                .last::<crate::base::journal::entry::Commit>()
-                .map(|(_, c)| c.eligible_sha256.clone())
-        })
-    });
+    let committed = journal
+        .and_then(|j| j.last::<crate::base::journal::entry::Commit>())
+        .map(|(_, c)| c.eligible_sha256.clone());
     // All register categories at once: the cache then serves a category added later.
     let all: Vec<String> = crate::quotas::REGISTER_CATEGORIES
         .iter()
@@ -568,19 +562,23 @@ fn with_population(rows: &mut [QuotaEdit], counts: &BTreeMap<String, BTreeMap<St
     }
 }
 
-/// Applicants per (category, value) in the pool (aggregates only).
-fn pool_counts(p: &Process) -> BTreeMap<(String, String), u64> {
-    let mut out = BTreeMap::new();
-    if let Some((h, rows)) = read_csv(&p.layout().pool()) {
-        for r in rows {
-            for (i, name) in h.iter().enumerate() {
-                if let Some(v) = r.get(i) {
-                    *out.entry((name.clone(), v.clone())).or_insert(0) += 1;
-                }
-            }
+/// Fills each row's count of applicants in the pool (aggregates only).
+fn with_pool_counts(p: &Process, rows: &mut [QuotaEdit]) {
+    let mut counts: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+    let Some((h, pool)) = read_csv(&p.layout().pool()) else {
+        return;
+    };
+    for r in &pool {
+        for (name, v) in h.iter().zip(r) {
+            *counts.entry((name, v)).or_insert(0) += 1;
         }
     }
-    out
+    for row in rows {
+        row.pool = counts
+            .get(&(row.category.as_str(), row.value.as_str()))
+            .copied()
+            .unwrap_or(0);
+    }
 }
 
 fn quota_text(rows: &[QuotaEdit]) -> String {
@@ -614,13 +612,16 @@ struct QuotaUse {
 /// The quota file's use from the journal; an unreadable journal is an error (a save
 /// must not pass because the journal could not be read).
 fn quota_use(app: &App) -> crate::base::error::Result<QuotaUse> {
-    use crate::base::journal::entry::{LotteryBuild, Select};
     let (_, run) = open(app)?;
-    let Some(run) = run else {
-        return Ok(QuotaUse::default());
+    Ok(quota_use_of(run.as_ref().map(Run::journal)))
+}
+
+fn quota_use_of(journal: Option<&Journal>) -> QuotaUse {
+    use crate::base::journal::entry::{LotteryBuild, Select};
+    let Some(j) = journal else {
+        return QuotaUse::default();
     };
-    let j = run.journal();
-    Ok(match j.last::<LotteryBuild>() {
+    match j.last::<LotteryBuild>() {
         Some((_, l)) => QuotaUse {
             selected_with: Some(l.quotas_sha256.to_string()),
             drawn: true,
@@ -629,7 +630,7 @@ fn quota_use(app: &App) -> crate::base::error::Result<QuotaUse> {
             selected_with: j.last::<Select>().map(|(_, s)| s.quotas_sha256.to_string()),
             drawn: false,
         },
-    })
+    }
 }
 
 async fn quotas_page(State(app): AppState, headers: HeaderMap) -> Response {
@@ -646,11 +647,13 @@ async fn quotas_page(State(app): AppState, headers: HeaderMap) -> Response {
 }
 
 fn quotas_context(app: &App) -> crate::base::error::Result<tera::Context> {
-    let p = Process::load(&app.process)?;
+    let (p, run) = open(app)?;
+    let journal = run.as_ref().map(Run::journal);
     let mut c = tera::Context::new();
     match quota_rows(&p) {
         Ok((path, mut rows, k)) => {
-            match population(app, &p) {
+            with_pool_counts(&p, &mut rows);
+            match population(app, &p, journal) {
                 Ok(Some(counts)) => {
                     with_population(&mut rows, &counts);
                     c.insert("population_note", &None::<String>);
@@ -659,7 +662,7 @@ fn quotas_context(app: &App) -> crate::base::error::Result<tera::Context> {
                 Err(why) => c.insert("population_note", &Some(why)),
             }
             let verdict = feasibility(&p, &rows, k);
-            let quota_use = quota_use(app)?;
+            let quota_use = quota_use_of(journal);
             let current = crate::base::fsio::sha256_file(&path)
                 .map(|h| h.to_string())
                 .ok();
@@ -789,9 +792,7 @@ fn feasibility(p: &Process, rows: &[QuotaEdit], k: usize) -> Verdict {
             }
             return Ok(v);
         }
-        let sel = p.file.selection.as_ref().ok_or_else(|| {
-            crate::base::error::Error::refused("the process file has no [selection] table")
-        })?;
+        let sel = selection_table(p)?;
         let pool_path = p.layout().pool();
         if !pool_path.is_file() {
             return Ok(Verdict::message(
@@ -847,7 +848,7 @@ async fn quotas_check(State(app): AppState, Json(q): Json<QuotaRows>) -> Respons
     let a = app.clone();
     let v = tokio::task::spawn_blocking(move || {
         let p = Process::load(&a.process)?;
-        let (_, _, k) = quota_rows(&p)?;
+        let k = selection_table(&p)?.k;
         Ok::<_, crate::base::error::Error>(feasibility(&p, &q.rows, k))
     })
     .await;
@@ -1584,7 +1585,7 @@ async fn preview(
                 "only a PDF has pages to show",
             ));
         }
-        crate::letters::preview::page_png(&bytes, page, 96)
+        crate::letters::preview::page_png(bytes, page, 96)
     })
     .await;
     match r {

@@ -9,6 +9,27 @@ pub fn sortes() -> Command {
     Command::cargo_bin("sortes").expect("the sortes binary is built for integration tests")
 }
 
+/// `lottery build` of 20 numbers, its number announced to come from a ceremony.
+pub const BUILD_LOTTERY: &[&str] = &[
+    "lottery",
+    "build",
+    "--m",
+    "20",
+    "--seed-source",
+    "three urns at the council meeting",
+    "--seed-form",
+    "ceremony",
+];
+
+/// The journal's entries as JSON values, in order.
+pub fn journal_entries(journal: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(journal)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 /// A process file for a hand-written register (UTF-8, ';').
 pub fn process_toml(register: &str, extra_draw: &str, extra: &str) -> String {
     format!(
@@ -206,25 +227,20 @@ impl Example {
             .success();
         apps
     }
-    /// After [`Example::drawn`]: the replies taken in and the panel distribution selected.
-    pub fn selected(&self) {
+    /// After [`Example::drawn`]: the synthetic replies taken in.
+    pub fn taken_in(&self) {
         let apps = self.applications();
         self.run(&["intake", "--applications", apps.to_str().unwrap()])
             .success();
+    }
+    /// After [`Example::drawn`]: the replies taken in and the panel distribution selected.
+    pub fn selected(&self) {
+        self.taken_in();
         self.run(&["select"]).success();
     }
     /// The lottery of 20 numbers, its number announced to come from a ceremony.
     pub fn build_lottery(&self) -> assert_cmd::assert::Assert {
-        self.run(&[
-            "lottery",
-            "build",
-            "--m",
-            "20",
-            "--seed-source",
-            "three urns at the council meeting",
-            "--seed-form",
-            "ceremony",
-        ])
+        self.run(BUILD_LOTTERY)
     }
     /// The first seat of the panel that can be refilled (some cannot, by the
     /// quotas), replaced; `args` are added to `replace`.
