@@ -178,9 +178,11 @@ fn invitations_render_as_proper_letters() {
         "19. Februar 2027",
         "31. Dezember 2027",
         "Alexander Kalouti",
-        "Seite 1 von 3",
-        "Seite 3 von 3",
+        "Seite 1 von 2",
+        "Seite 2 von 2",
         "Antwortkarte",
+        "Hier abtrennen",
+        "Entgelt zahlt Empfänger",
     ] {
         assert!(first.contains(needle), "letter 1 lacks {needle:?}");
     }
@@ -205,9 +207,9 @@ fn invitations_render_as_proper_letters() {
     let single = write(&dir, name, bytes);
     assert_eq!(pdf_pages(&single), letter_pages(&b)[0]);
     assert_eq!(
-        letter_pages(&b)[0],
-        3,
-        "two pages of letter and the reply card"
+        letter_pages(&b),
+        vec![2; recips.len()],
+        "one sheet: the letter and its tear-off reply card"
     );
     to_png(&pdf, &dir, 4);
     assert!(b.html.contains("Sehr geehrter Herr Yılmaz,"));
@@ -220,6 +222,9 @@ fn invitations_render_as_proper_letters() {
 fn address_in_the_window_field() {
     for (form, top, note) in [("B", 45.0, 17.7), ("A", 27.0, 12.7)] {
         let mut cfg: LettersConfig = config();
+        // The German invitation fits one sheet with form A only (form B's address field
+        // leaves page 1 too little room above the tear-off card).
+        cfg.reply_card = Some(sortes::letters::ReplyCard::Separate);
         cfg.form = if form == "A" {
             sortes::letters::Form::A
         } else {
@@ -591,4 +596,163 @@ fn din_5008_address_block_with_every_part() {
             "Guten Tag, Kim Schneider,"
         ]
     );
+}
+
+/// Words of page `page` of `pdf` with their top and bottom edge in mm from the top.
+fn words_y(pdf: &Path, page: usize) -> Vec<(String, f64, f64)> {
+    let bbox = pdftotext(
+        pdf,
+        &["-bbox", "-f", &page.to_string(), "-l", &page.to_string()],
+    );
+    let mm = |pt: f64| pt / 72.0 * 25.4;
+    bbox.lines()
+        .filter(|l| l.contains("<word "))
+        .map(|line| {
+            let num = |k: &str| -> f64 {
+                let s = &line[line.find(k).expect("coordinate") + k.len() + 2..];
+                s[..s.find('"').expect("quote")].parse().expect("number")
+            };
+            let word =
+                &line[line.find('>').expect("word") + 1..line.rfind("</word>").expect("end")];
+            (word.to_string(), mm(num("yMin")), mm(num("yMax")))
+        })
+        .collect()
+}
+
+/// The invitation with its reply card is one sheet printed on both sides, in every
+/// shipped language: the letter above the cut line (192 mm, the postcard's top edge, the
+/// lower fold of form A) on both pages, the card's questions below it on page 2, the
+/// office's address (the card's back) below it on page 1. Oracle: positions read back from
+/// the PDF with pdftotext -bbox, against the DIN lang postcard (210 × 105 mm).
+#[test]
+fn the_invitation_is_one_sheet_with_a_tear_off_card() {
+    let cut = 192.0;
+    for (lang, title, reply) in [
+        ("de", "Antwortkarte", "Antwort"),
+        ("en", "Reply", "Reply"),
+        ("tr", "Cevap", "Cevap"),
+        // (pdftotext gives Arabic words in presentation forms; the address is Latin.)
+        ("ar", "Dortmund", "Büro"),
+    ] {
+        let mut r = sample()[..1].to_vec();
+        r[0].language = Some(lang.into());
+        let b = render(Kind::Invitation, &r, &config(), &templates(), false).expect("render");
+        assert_eq!(b.pages, 2, "{lang}: one sheet");
+        let dir = out_dir(&format!("tear-off-{lang}"));
+        let pdf = write(&dir, "invitation.pdf", &b.pdf);
+        to_png(&pdf, &dir, 2);
+        let front = words_y(&pdf, 1);
+        let back = words_y(&pdf, 2);
+        // Page 1: the salutation above the cut, the office's address below it.
+        let below = |ws: &[(String, f64, f64)], w: &str| {
+            ws.iter().any(|(x, y0, _)| x.contains(w) && *y0 > cut)
+        };
+        let above = |ws: &[(String, f64, f64)], w: &str| {
+            ws.iter().any(|(x, _, y1)| x.contains(w) && *y1 < cut)
+        };
+        assert!(
+            above(&front, "Wojciechowska"),
+            "{lang}: the letter on page 1"
+        );
+        for w in [reply, "Friedensplatz", "44135"] {
+            assert!(below(&front, w), "{lang}: {w} on the card's back");
+        }
+        // Page 2: the card's title and the personal code below the cut, nothing of the
+        // letter there.
+        assert!(
+            below(&back, title),
+            "{lang}: the card's title below the cut"
+        );
+        assert!(below(&back, "UU79-PCBRA"), "{lang}: the code on the card");
+        assert!(
+            above(&back, "Kalouti"),
+            "{lang}: the signature above the cut"
+        );
+        // The card fits the postcard: nothing below 297 mm less its 7 mm margin.
+        for (w, _, y1) in back.iter().chain(&front) {
+            assert!(*y1 < 290.0, "{lang}: {w} ends at {y1:.1} mm");
+        }
+        // Nothing crosses the cut line.
+        for (w, y0, y1) in front.iter().chain(&back) {
+            assert!(
+                *y1 < cut || *y0 > cut,
+                "{lang}: {w} at {y0:.1}–{y1:.1} mm crosses the cut line"
+            );
+        }
+    }
+}
+
+/// `reply_card = "separate"` keeps the card on a page of its own (three pages, a blank
+/// fourth in duplex); a tear-off card without duplex is refused, as its two sides would
+/// land on two sheets.
+#[test]
+fn a_separate_card_and_a_card_without_duplex() {
+    let mut cfg = config();
+    cfg.reply_card = Some(sortes::letters::ReplyCard::Separate);
+    let b = render(Kind::Invitation, &sample()[..2], &cfg, &templates(), false).expect("render");
+    assert_eq!(letter_pages(&b), vec![3, 3]);
+    assert_eq!(b.pages, 7, "a blank fourth page before the second letter");
+    let dir = out_dir("separate-card");
+    let pdf = write(&dir, "invitations.pdf", &b.pdf);
+    assert!(letter_text(&pdf, 3, 3).starts_with("Antwortkarte"));
+    assert!(!letter_text(&pdf, 1, 2).contains("Mein Code"));
+    cfg.duplex = false;
+    cfg.reply_card = None;
+    let b = render(Kind::Invitation, &sample()[..1], &cfg, &templates(), false).expect("render");
+    assert_eq!(b.pages, 3, "without duplex the card is separate by default");
+    cfg.reply_card = Some(sortes::letters::ReplyCard::TearOff);
+    let err = render(Kind::Invitation, &sample()[..1], &cfg, &templates(), false)
+        .expect_err("tear-off needs duplex");
+    assert!(err.to_string().contains("needs duplex = true"), "{err}");
+}
+
+/// A text too long for one sheet, or a card too long for its 105 mm, stops the letters
+/// with a sentence that says what to shorten; nothing is cut off silently.
+#[test]
+fn too_long_for_one_sheet_is_an_error() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    copy_dir(&templates(), tmp.path());
+    let path = tmp.path().join("de/invitation.txt");
+    let text = std::fs::read_to_string(&path).expect("text");
+    let (letter, card) = text.split_once("\n[[card]]\n").expect("a card");
+    let long = format!("{letter}\n\n{letter}\n[[card]]\n{card}");
+    std::fs::write(&path, long).expect("write");
+    let Err(err) = invite_one(tmp.path()) else {
+        panic!("two letters' text printed on one sheet")
+    };
+    let msg = err.to_string();
+    assert!(
+        msg.contains("letter 1") && msg.contains("must fit one sheet"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("de/invitation.txt") && msg.contains("separate"),
+        "{msg}"
+    );
+
+    let many: String = (1..=24)
+        .map(|i| format!("\n[ ] Antwort Nummer {i} mit einem recht langen Text, der eine eigene Zeile braucht\n"))
+        .collect();
+    std::fs::write(&path, format!("{letter}\n[[card]]\n{card}{many}")).expect("write");
+    let Err(err) = invite_one(tmp.path()) else {
+        panic!("a card too long printed")
+    };
+    let msg = err.to_string();
+    assert!(
+        msg.contains("the reply card's text runs") && msg.contains("mm below the foot"),
+        "{msg}"
+    );
+    // With the card on its own page the same texts print.
+    let mut cfg = config();
+    cfg.reply_card = Some(sortes::letters::ReplyCard::Separate);
+    render(Kind::Invitation, &sample()[..1], &cfg, tmp.path(), false).expect("separate card");
+
+    // A letter that ends on page 1 still has its card on page 2 (the back of the sheet).
+    std::fs::write(&path, format!("# Kurz\n\nEin Satz.\n[[card]]\n{card}")).expect("write");
+    let b = invite_one(tmp.path()).expect("a short letter");
+    assert_eq!(b.pages, 2);
+    let dir = out_dir("tear-off-short");
+    let pdf = write(&dir, "invitation.pdf", &b.pdf);
+    assert!(letter_text(&pdf, 2, 2).contains("Mein Code: UU79-PCBRA"));
+    assert!(!letter_text(&pdf, 1, 1).contains("Mein Code"));
 }

@@ -172,7 +172,7 @@ pub(crate) fn render(letters: &[Letter], cfg: &LettersConfig, kind: Kind) -> Str
                 "space" => {
                     let _ = writeln!(o, "<div style=\"height:{}em\"></div>", b.n);
                 }
-                "pagebreak" => o.push_str("<div class=\"pagebreak\"></div>\n"),
+                "pagebreak" | "card" => o.push_str("<div class=\"pagebreak\"></div>\n"),
                 _ => {
                     o.push_str("<p>");
                     lines(b, &mut o);

@@ -4,7 +4,8 @@
 //! A template renders (with tera) to lines of text:
 //! `# subject`, `## heading`, `- list item`, `[ ] tick box`, `**bold**`,
 //! `[[qr]] text beside the QR code`, `[[field]] label of a line to write on`,
-//! `[[space]]` / `[[space 3]]` (empty lines), `[[pagebreak]]`; other lines are
+//! `[[space]]` / `[[space 3]]` (empty lines), `[[pagebreak]]`, `[[card]]` (what follows
+//! is the reply card: a tear-off part of the sheet or its own page); other lines are
 //! paragraphs, a blank line ends one, a line break stays a line break.
 //! `\x` prints x as written: every value tera inserts passes through [`escape`],
 //! which puts a backslash before each markup character, so a family name like
@@ -43,7 +44,7 @@ pub struct Span {
 /// One block of a letter, as the layout (typst) and the HTML writer receive it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Block {
-    /// subject | heading | p | item | check | field | qr | space | pagebreak
+    /// subject | heading | p | item | check | field | qr | space | pagebreak | card
     pub t: &'static str,
     pub lines: Vec<Vec<Span>>,
     /// Empty lines, for `space`.
@@ -98,6 +99,7 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Block>, (usize, String)> {
             let mut words = name.split_whitespace();
             Some(match (words.next(), words.next(), words.next()) {
                 (Some("pagebreak"), None, _) => (Block::new("pagebreak"), false),
+                (Some("card"), None, _) => (Block::new("card"), false),
                 (Some("space"), n, None) => {
                     let mut b = Block::new("space");
                     b.n = match n {
@@ -115,7 +117,7 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Block>, (usize, String)> {
                     return Err((
                         i + 1,
                         format!(
-                            "unknown mark [[{name}]]; known are [[qr]], [[field]], [[space]], [[pagebreak]]"
+                            "unknown mark [[{name}]]; known are [[qr]], [[field]], [[space]], [[pagebreak]], [[card]]"
                         ),
                     ));
                 }

@@ -20,7 +20,7 @@ pub(crate) mod typeset;
 
 pub use crate::base::process::letters::{
     Allowance, Columns, Form, Forum, GenderValues, GlyphPolicy, LettersConfig, Meeting, Order,
-    Privacy, Sender, Signatory, Support,
+    Privacy, ReplyCard, Sender, Signatory, Support,
 };
 
 use markup::Block;
@@ -104,6 +104,21 @@ pub(crate) struct Letter {
     page_label: String,
     salutation: String,
     code: String,
+    /// The back of a tear-off reply card (the lowest third of page 1), when the letter
+    /// has a `[[card]]` and the card is torn off.
+    card_back: Option<CardBack>,
+}
+
+/// The address side of a tear-off reply card: a postcard to the office.
+#[derive(Debug, Serialize)]
+pub(crate) struct CardBack {
+    /// "Cut here" on the cut line.
+    cut: String,
+    /// "Reply" above the address.
+    reply: String,
+    /// The postage note in the stamp box.
+    postage: String,
+    address: Vec<String>,
 }
 
 /// What a render needs from the template folder besides the texts: the fonts
@@ -120,7 +135,9 @@ impl Resources {
     /// Loads the fonts and the layout of `template_dir`, and checks that
     /// `cfg.font` is among the fonts.
     pub fn load(template_dir: &Path, cfg: &LettersConfig) -> crate::base::error::Result<Resources> {
+        let t_fonts = std::time::Instant::now();
         let fonts = typeset::Fonts::load(template_dir)?;
+        crate::base::timing::phase("letters: fonts", t_fonts);
         if !fonts.has_family(&cfg.font) {
             return Err(error::config(format!(
                 "font = \"{}\" is not among the bundled fonts (Libertinus Serif, New Computer Modern, \
@@ -167,6 +184,12 @@ pub fn render_with(
         .ok_or_else(|| {
             error::config("mail_merge_delimiter must be an ASCII character such as ; or ,")
         })?;
+    if kind == Kind::Invitation && cfg.reply_card == Some(ReplyCard::TearOff) && !cfg.duplex {
+        return Err(error::config(
+            "reply_card = \"tear-off\" needs duplex = true: the card's questions are on the back \
+             of its return address, so the sheet must be printed on both sides",
+        ));
+    }
     let template_dir = resources.template_dir.as_path();
     let fonts = &resources.fonts;
     // Measured once for the address check of every letter.
@@ -299,6 +322,7 @@ pub fn render_with(
         "lang": cfg.default_language,
         "form": match cfg.form { Form::A => "A", Form::B => "B" },
         "duplex": cfg.duplex,
+        "card": match cfg.reply_card() { ReplyCard::TearOff => "tear-off", ReplyCard::Separate => "separate" },
     });
     let data: Vec<serde_json::Value> = letters
         .iter()
@@ -313,6 +337,49 @@ pub fn render_with(
         cfg.duplex,
         &title,
     )?;
+    // A torn-off card belongs to one sheet: a text that runs onto a third page would
+    // separate the card's questions (page 2) from the rest of the letter.
+    if let Some((n, (a, b))) = set
+        .ranges
+        .iter()
+        .enumerate()
+        .find(|(n, (a, b))| letters[*n].card_back.is_some() && b + 1 - a != 2)
+    {
+        return Err(error::data(
+            n + 1,
+            format!(
+                "the invitation takes {} pages; with the tear-off reply card it must fit one sheet \
+                 printed on both sides: shorten {}/{}.txt or set reply_card = \"separate\"",
+                b + 1 - a,
+                letters[n].lang,
+                kind.name()
+            ),
+        ));
+    }
+    // The tear-off card's text must end above the card's foot (`layout.typ`: 297 mm less
+    // the 7 mm inset); what runs lower would be cut off or off the sheet.
+    for (n, doc) in set.docs.iter().enumerate() {
+        let Some(back) = doc
+            .pages()
+            .get(1)
+            .filter(|_| letters[n].card_back.is_some())
+        else {
+            continue;
+        };
+        let bottom = typeset::text_bottom_mm(&back.frame);
+        if bottom > CARD_FOOT_MM {
+            return Err(error::data(
+                n + 1,
+                format!(
+                    "the reply card's text runs {:.0} mm below the foot of the tear-off card: \
+                     shorten the card in {}/{}.txt or set reply_card = \"separate\"",
+                    (bottom - CARD_FOOT_MM).ceil(),
+                    letters[n].lang,
+                    kind.name()
+                ),
+            ));
+        }
+    }
     let mut single_files = Vec::new();
     let mut names = Vec::with_capacity(total);
     for n in 0..letters.len() {
@@ -550,6 +617,35 @@ fn build_letter(
         &ctx,
         dir,
     )?;
+    let card_back = if blocks.iter().any(|b| b.t == "card")
+        && cfg.reply_card() == ReplyCard::TearOff
+    {
+        let strings = |v: &Option<String>, key: &str| {
+            v.clone().ok_or_else(|| {
+                error::template(
+                    dir.join(&lang.code).join("strings.toml"),
+                    format!(
+                        "{key} is missing; a tear-off reply card needs card_cut, card_reply and card_postage \
+                         (or set reply_card = \"separate\")"
+                    ),
+                )
+            })
+        };
+        let sender = &cfg.sender;
+        Some(CardBack {
+            cut: strings(&s.card_cut, "card_cut")?,
+            reply: strings(&s.card_reply, "card_reply")?,
+            postage: strings(&s.card_postage, "card_postage")?,
+            address: [&sender.authority, &sender.office, &sender.street]
+                .into_iter()
+                .filter(|l| !l.is_empty())
+                .cloned()
+                .chain([format!("{} {}", sender.postcode, sender.city)])
+                .collect(),
+        })
+    } else {
+        None
+    };
     let qr = if blocks.iter().any(|b| b.t == "qr") {
         Some(qr_png(&reply_link).map_err(|msg| error::data(number, msg))?)
     } else {
@@ -568,6 +664,7 @@ fn build_letter(
         page_label: s.page.clone(),
         salutation,
         code,
+        card_back,
     })
 }
 
@@ -590,12 +687,19 @@ fn qr_png(link: &str) -> Result<Vec<u8>, String> {
     let mut enc = png::Encoder::new(&mut out, size as u32, size as u32);
     enc.set_color(png::ColorType::Grayscale);
     enc.set_depth(png::BitDepth::Eight);
+    // fdeflate's fast mode: a few hundred bytes either way, and no 300 KB zlib state
+    // built for each of 2,000 letters.
+    enc.set_compression(png::Compression::Fast);
     let err = |e: png::EncodingError| format!("QR code image: {e}");
     let mut writer = enc.write_header().map_err(err)?;
     writer.write_image_data(&px).map_err(err)?;
     writer.finish().map_err(err)?;
     Ok(out)
 }
+
+/// The foot of the tear-off reply card's text, mm from the sheet's top (`layout.typ`:
+/// 297 mm less the card's 7 mm bottom inset; half a millimetre for rounding).
+const CARD_FOOT_MM: f64 = 290.5;
 
 /// DIN 5008 address zone (Anschriftzone) of the window: 6 lines, 80 mm of text (85 mm
 /// less the 5 mm inset of `layout.typ`), set at 11 pt.
@@ -630,11 +734,16 @@ fn address_overflow(l: &Letter, face: Option<&typst::text::FontInstance>) -> Opt
 fn missing_chars(l: &Letter, fonts: &typeset::Fonts, cache: &mut HashMap<char, bool>) -> Vec<char> {
     let mut missing = BTreeSet::new();
     let blocks = l.info.iter().chain(&l.blocks).flat_map(Block::text);
+    let card = l
+        .card_back
+        .iter()
+        .flat_map(|c| [&c.cut, &c.reply, &c.postage].into_iter().chain(&c.address));
     let strings = l
         .head
         .iter()
         .chain(&l.notes)
         .chain(&l.address)
+        .chain(card)
         .map(String::as_str)
         .chain([l.return_line.as_str(), l.page_label.as_str()])
         .chain(blocks);

@@ -29,6 +29,14 @@ pub(crate) struct Strings {
     pub address_title_male: String,
     pub address_title_neutral: String,
     pub page: String,
+    /// The tear-off reply card: "cut here" on its cut line, the word above the office's
+    /// address on its back, and the postage note in its stamp box.
+    #[serde(default)]
+    pub card_cut: Option<String>,
+    #[serde(default)]
+    pub card_reply: Option<String>,
+    #[serde(default)]
+    pub card_postage: Option<String>,
     /// Thousands separator of numbers ("2.000").
     pub thousands: String,
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use typst::diag::{FileError, FileResult, SourceDiagnostic};
 use typst::ecow::EcoVec;
 use typst::foundations::{Bytes, Datetime, Duration, Smart};
-use typst::layout::Frame;
+use typst::layout::{Frame, FrameItem};
 use typst::model::DocumentInfo;
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
 use typst::text::{Font, FontBook};
@@ -204,7 +204,8 @@ pub(crate) fn typeset(
                 let (library, main) = (&library, &main);
                 scope.spawn(move || {
                     part.iter()
-                        .map(|letter| {
+                        .enumerate()
+                        .map(|(k, letter)| {
                             let data =
                                 serde_json::json!({ "settings": settings, "letters": [letter] });
                             let world = LetterWorld {
@@ -214,12 +215,29 @@ pub(crate) fn typeset(
                                 main: main.clone(),
                                 files: vec![(data_id, Bytes::from_string(data.to_string()))],
                             };
-                            let one = compile_one(&world, layout_path);
-                            // typst memoises with comemo, whose caches only grow: after
-                            // each letter drop what no letter used in the last two rounds
-                            // of all threads (the layout and fonts, used by every letter,
-                            // stay). 2,000 invitations: peak 2.2 → 1.45 GB, same time.
-                            typst::comemo::evict(2 * threads);
+                            let mut one = compile_one(&world, layout_path);
+                            // A tear-off letter that ended on page 1 has its card there:
+                            // once more with a page break before the card (rare; see
+                            // layout.typ).
+                            if letter.get("card_back").is_some_and(|c| !c.is_null())
+                                && one.as_ref().is_ok_and(|(doc, _)| doc.pages().len() == 1)
+                            {
+                                let mut letter = letter.clone();
+                                letter["card_page_break"] = serde_json::Value::Bool(true);
+                                let data = serde_json::json!({ "settings": settings, "letters": [letter] });
+                                let world = LetterWorld {
+                                    files: vec![(data_id, Bytes::from_string(data.to_string()))],
+                                    ..world
+                                };
+                                one = compile_one(&world, layout_path);
+                            }
+                            // typst memoises with comemo, whose caches only grow: every
+                            // 8 letters drop what no letter used in the last rounds of all
+                            // threads (the layout and fonts, used by every letter, stay).
+                            // After each letter it cost 5 % of the layout's time.
+                            if k % 8 == 7 {
+                                typst::comemo::evict(2 * threads);
+                            }
                             one
                         })
                         .collect::<Vec<One>>()
@@ -251,6 +269,8 @@ pub(crate) fn typeset(
         docs.push(doc);
     }
     crate::base::timing::phase("letters: typst layout", t_layout);
+    // The layout caches are of no use to the PDF export: their memory serves it instead.
+    typst::comemo::evict(0);
     let mut pages = EcoVec::new();
     let mut ranges = Vec::with_capacity(docs.len());
     for (i, doc) in docs.iter().enumerate() {
@@ -391,4 +411,24 @@ fn diag_error(
         msg.push_str(&format!(" (hint: {})", h.v));
     }
     error::template_at(path, line, column, msg)
+}
+
+/// How far down `frame` its text reaches, in mm from the top: the lowest baseline plus
+/// 0.3 of its font size (descenders). Groups are followed with their translation (the
+/// letters' layout uses no other transform).
+pub(crate) fn text_bottom_mm(frame: &Frame) -> f64 {
+    fn walk(frame: &Frame, dy: f64, low: &mut f64) {
+        for (p, item) in frame.items() {
+            match item {
+                FrameItem::Group(g) => {
+                    walk(&g.frame, dy + p.y.to_pt() + g.transform.ty.to_pt(), low)
+                }
+                FrameItem::Text(t) => *low = low.max(dy + p.y.to_pt() + 0.3 * t.size.to_pt()),
+                _ => {}
+            }
+        }
+    }
+    let mut low = 0.0;
+    walk(frame, 0.0, &mut low);
+    low * 25.4 / 72.0
 }

@@ -26,6 +26,12 @@ pub struct LettersConfig {
     /// Duplex printing: every letter starts on an odd page (a blank page pads).
     #[serde(default)]
     pub duplex: bool,
+    /// The invitation's reply card (what follows `[[card]]` in the text): `tear-off`, the
+    /// lowest third of the one sheet with the card's questions on the back page and the
+    /// return address behind them (needs `duplex`), or `separate`, a page of its own.
+    /// Absent: `tear-off` when `duplex` is on, else `separate`.
+    #[serde(default)]
+    pub reply_card: Option<ReplyCard>,
     /// Font family (bundled: "Libertinus Serif", "New Computer Modern",
     /// "DejaVu Sans Mono"; more from `<templates>/fonts/`).
     #[serde(default = "default_font")]
@@ -125,6 +131,25 @@ pub enum Order {
     Postcode,
     Code,
     Input,
+}
+
+/// Where the invitation's reply card is printed.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReplyCard {
+    TearOff,
+    Separate,
+}
+
+impl LettersConfig {
+    /// The reply card's place: as set, else tear-off exactly when printing duplex.
+    pub fn reply_card(&self) -> ReplyCard {
+        self.reply_card.unwrap_or(if self.duplex {
+            ReplyCard::TearOff
+        } else {
+            ReplyCard::Separate
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, Default, PartialEq, Eq)]
