@@ -756,3 +756,53 @@ fn too_long_for_one_sheet_is_an_error() {
     assert!(letter_text(&pdf, 2, 2).contains("Mein Code: UU79-PCBRA"));
     assert!(!letter_text(&pdf, 1, 1).contains("Mein Code"));
 }
+
+/// A batch longer than one part (sortes lays out and exports 200 letters at a time and
+/// joins the parts' PDFs): one PDF that poppler reads without a complaint, every page
+/// there, every letter where the mail-merge CSV says it starts, and the same bytes from
+/// the same input. Oracle: pdfinfo / pdftotext, the codes written into the recipients.
+#[test]
+fn a_batch_of_several_parts_is_one_pdf() {
+    let base = sample();
+    let recips: Vec<Recipient> = (0..405)
+        .map(|i| {
+            let mut r = base[i % base.len()].clone();
+            r.language = None;
+            r.fields
+                .insert("application_code".into(), format!("C{i:04}-TEST"));
+            r
+        })
+        .collect();
+    let mut cfg = config();
+    cfg.order = Order::Input;
+    let b = render(Kind::Invitation, &recips, &cfg, &templates(), false).expect("render");
+    assert_eq!(b.pages, 810, "two pages each");
+    let dir = out_dir("parts");
+    let pdf = write(&dir, "invitations.pdf", &b.pdf);
+    let info = Command::new("pdfinfo").arg(&pdf).output().expect("pdfinfo");
+    assert!(info.status.success() && info.stderr.is_empty(), "{info:?}");
+    assert_eq!(pdf_pages(&pdf), 810);
+    let st = starts(&b);
+    for n in [0, 199, 200, 201, 399, 400, 404] {
+        let text = letter_text(&pdf, st[n], st[n] + 1);
+        assert!(
+            text.contains(&format!("C{n:04}-TEST")),
+            "letter {} on pages {}–{}",
+            n + 1,
+            st[n],
+            st[n] + 1
+        );
+    }
+    let out = Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "poppler: {:?}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let again = render(Kind::Invitation, &recips, &cfg, &templates(), false).expect("render");
+    assert!(again.pdf == b.pdf, "the same input gives the same bytes");
+}

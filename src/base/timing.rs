@@ -12,6 +12,13 @@ pub fn phase(phase: &str, since: std::time::Instant) {
     }
 }
 
+/// Prints a phase's total time (summed over several runs of it), if `SORTES_TIMING` is set.
+pub fn took(phase: &str, total: std::time::Duration) {
+    if enabled() {
+        eprintln!("timing {phase}: {:.3} s{}", total.as_secs_f64(), memory());
+    }
+}
+
 /// ", memory now / peak N MiB" from /proc/self/status (Linux), or nothing.
 fn memory() -> String {
     let Ok(status) = std::fs::read_to_string("/proc/self/status") else {

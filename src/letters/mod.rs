@@ -328,7 +328,7 @@ pub fn render_with(
         .iter()
         .map(|l| serde_json::to_value(l).unwrap_or_default())
         .collect();
-    let set = typeset::typeset(
+    let mut set = typeset::typeset(
         layout_path,
         resources.layout.clone(),
         &settings,
@@ -336,6 +336,7 @@ pub fn render_with(
         fonts,
         cfg.duplex,
         &title,
+        singles,
     )?;
     // A torn-off card belongs to one sheet: a text that runs onto a third page would
     // separate the card's questions (page 2) from the rest of the letter.
@@ -358,15 +359,10 @@ pub fn render_with(
     }
     // The tear-off card's text must end above the card's foot (`layout.typ`: 297 mm less
     // the 7 mm inset); what runs lower would be cut off or off the sheet.
-    for (n, doc) in set.docs.iter().enumerate() {
-        let Some(back) = doc
-            .pages()
-            .get(1)
-            .filter(|_| letters[n].card_back.is_some())
-        else {
+    for (n, bottom) in set.card_bottom_mm.iter().enumerate() {
+        let Some(bottom) = *bottom else {
             continue;
         };
-        let bottom = typeset::text_bottom_mm(&back.frame);
         if bottom > CARD_FOOT_MM {
             return Err(error::data(
                 n + 1,
@@ -385,7 +381,7 @@ pub fn render_with(
     for n in 0..letters.len() {
         let name = single_name(kind, n + 1);
         if singles {
-            single_files.push((name.clone(), typeset::single(&set, n, layout_path)?));
+            single_files.push((name.clone(), std::mem::take(&mut set.singles[n])));
         }
         names.push(name);
     }

@@ -171,15 +171,24 @@ pub(crate) struct Typeset {
     pub pages: usize,
     /// 1-based first and last page of each letter in the batch (without padding).
     pub ranges: Vec<(usize, usize)>,
-    /// Each letter laid out on its own, for single files.
-    pub docs: Vec<PagedDocument>,
+    /// Each letter as its own (tagged) PDF, when asked for.
+    pub singles: Vec<Vec<u8>>,
+    /// How far down page 2's text reaches (mm from the top), for letters whose data has
+    /// a `card_back` (the tear-off reply card) and a second page.
+    pub card_bottom_mm: Vec<Option<f64>>,
     /// Warnings of the layout (about the template, never about data).
     pub warnings: Vec<String>,
 }
 
+/// Letters laid out and exported at a time. The pages of a part are typst frames, about
+/// 0.2 MB each; in parts of 200 the frames of 2,000 invitations (0.8 GB) are never all in
+/// memory, and the parts' PDFs are joined at the end.
+const PART: usize = 200;
+
 /// Lays out every letter as its own small typst document, in parallel, and
 /// joins the pages into one batch PDF. One big document would be much slower:
 /// typst's page counters and states cost time quadratic in the document's length.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn typeset(
     layout_path: &Path,
     layout: String,
@@ -188,107 +197,13 @@ pub(crate) fn typeset(
     fonts: &Fonts,
     duplex: bool,
     title: &str,
+    singles: bool,
 ) -> crate::base::error::Result<Typeset> {
     let main_id = file_id("/layout.typ");
     let data_id = file_id("/letters.json");
     let library = LazyHash::new(Library::builder().build());
     let main = Source::new(main_id, layout);
-    let t_layout = std::time::Instant::now();
     let threads = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
-    let chunk = letters.len().div_ceil(threads).max(1);
-    type One = crate::base::error::Result<(PagedDocument, Vec<String>)>;
-    let results: Vec<One> = std::thread::scope(|scope| {
-        let handles: Vec<_> = letters
-            .chunks(chunk)
-            .map(|part| {
-                let (library, main) = (&library, &main);
-                scope.spawn(move || {
-                    part.iter()
-                        .enumerate()
-                        .map(|(k, letter)| {
-                            let data =
-                                serde_json::json!({ "settings": settings, "letters": [letter] });
-                            let world = LetterWorld {
-                                library: library.clone(),
-                                fonts,
-                                main_id,
-                                main: main.clone(),
-                                files: vec![(data_id, Bytes::from_string(data.to_string()))],
-                            };
-                            let mut one = compile_one(&world, layout_path);
-                            // A tear-off letter that ended on page 1 has its card there:
-                            // once more with a page break before the card (rare; see
-                            // layout.typ).
-                            if letter.get("card_back").is_some_and(|c| !c.is_null())
-                                && one.as_ref().is_ok_and(|(doc, _)| doc.pages().len() == 1)
-                            {
-                                let mut letter = letter.clone();
-                                letter["card_page_break"] = serde_json::Value::Bool(true);
-                                let data = serde_json::json!({ "settings": settings, "letters": [letter] });
-                                let world = LetterWorld {
-                                    files: vec![(data_id, Bytes::from_string(data.to_string()))],
-                                    ..world
-                                };
-                                one = compile_one(&world, layout_path);
-                            }
-                            // typst memoises with comemo, whose caches only grow: every
-                            // 8 letters drop what no letter used in the last rounds of all
-                            // threads (the layout and fonts, used by every letter, stay).
-                            // After each letter it cost 5 % of the layout's time.
-                            if k % 8 == 7 {
-                                typst::comemo::evict(2 * threads);
-                            }
-                            one
-                        })
-                        .collect::<Vec<One>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    vec![Err(error::template(
-                        layout_path,
-                        "the layout thread failed",
-                    ))]
-                })
-            })
-            .collect()
-    });
-    let mut docs = Vec::with_capacity(letters.len());
-    let mut warnings: Vec<String> = Vec::new();
-    for r in results {
-        let (doc, w) = r?;
-        for w in w {
-            // The same template warning repeats for every letter; keep it once.
-            if !warnings.contains(&w) {
-                warnings.push(w);
-            }
-        }
-        docs.push(doc);
-    }
-    crate::base::timing::phase("letters: typst layout", t_layout);
-    // The layout caches are of no use to the PDF export: their memory serves it instead.
-    typst::comemo::evict(0);
-    let mut pages = EcoVec::new();
-    let mut ranges = Vec::with_capacity(docs.len());
-    for (i, doc) in docs.iter().enumerate() {
-        let first = pages.len() + 1;
-        pages.extend(doc.pages().iter().cloned());
-        ranges.push((first, pages.len()));
-        // Duplex: the next letter starts on a new sheet, so pad odd page counts.
-        if duplex
-            && i + 1 < docs.len()
-            && doc.pages().len() % 2 == 1
-            && let Some(last) = doc.pages().last()
-        {
-            let mut blank = last.clone();
-            blank.frame = Frame::hard(last.frame.size());
-            blank.number += 1;
-            pages.push(blank);
-        }
-    }
     let info = DocumentInfo {
         title: Some(title.into()),
         author: settings
@@ -298,20 +213,210 @@ pub(crate) fn typeset(
             .unwrap_or_default(),
         ..Default::default()
     };
-    let batch = PagedDocument::new(pages, info);
-    // Untagged: the letters were laid out apart, so their structure tags cannot
-    // be joined; print shops need none. Single files keep their tags.
-    let t_pdf = std::time::Instant::now();
-    let pdf = typst_pdf::pdf(&batch, &pdf_options(false))
-        .map_err(|errs| error::template(layout_path, first_message(&errs)))?;
-    crate::base::timing::phase("letters: PDF export", t_pdf);
+    let (mut t_layout, mut t_pdf) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
+    let mut parts = Vec::with_capacity(letters.len().div_ceil(PART));
+    let mut ranges = Vec::with_capacity(letters.len());
+    let mut single_pdfs = Vec::new();
+    let mut card_bottom_mm = Vec::with_capacity(letters.len());
+    let mut warnings: Vec<String> = Vec::new();
+    let mut page_count = 0;
+    for (p, part) in letters.chunks(PART).enumerate() {
+        let started = std::time::Instant::now();
+        let chunk = part.len().div_ceil(threads).max(1);
+        type One = crate::base::error::Result<(PagedDocument, Vec<String>)>;
+        let results: Vec<One> = std::thread::scope(|scope| {
+            let handles: Vec<_> = part
+                .chunks(chunk)
+                .map(|share| {
+                    let (library, main) = (&library, &main);
+                    scope.spawn(move || {
+                        share
+                            .iter()
+                            .enumerate()
+                            .map(|(k, letter)| {
+                                let world = LetterWorld {
+                                    library: library.clone(),
+                                    fonts,
+                                    main_id,
+                                    main: main.clone(),
+                                    files: Vec::new(),
+                                };
+                                let one =
+                                    compile_letter(world, data_id, settings, letter, layout_path);
+                                // typst memoises with comemo, whose caches only grow: every
+                                // 8 letters drop what no letter used in the last rounds of all
+                                // threads (the layout and fonts, used by every letter, stay).
+                                // After each letter it cost 5 % of the layout's time.
+                                if k % 8 == 7 {
+                                    typst::comemo::evict(2 * threads);
+                                }
+                                one
+                            })
+                            .collect::<Vec<One>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        vec![Err(error::template(
+                            layout_path,
+                            "the layout thread failed",
+                        ))]
+                    })
+                })
+                .collect()
+        });
+        let mut pages = EcoVec::new();
+        for (i, r) in results.into_iter().enumerate() {
+            let (doc, w) = r?;
+            for w in w {
+                // The same template warning repeats for every letter; keep it once.
+                if !warnings.contains(&w) {
+                    warnings.push(w);
+                }
+            }
+            let first = page_count + pages.len() + 1;
+            pages.extend(doc.pages().iter().cloned());
+            ranges.push((first, page_count + pages.len()));
+            let letter = &part[i];
+            card_bottom_mm.push(
+                doc.pages()
+                    .get(1)
+                    .filter(|_| letter.get("card_back").is_some_and(|c| !c.is_null()))
+                    .map(|page| text_bottom_mm(&page.frame)),
+            );
+            if singles {
+                single_pdfs.push(
+                    typst_pdf::pdf(&doc, &pdf_options(true))
+                        .map_err(|errs| error::template(layout_path, first_message(&errs)))?,
+                );
+            }
+            // Duplex: the next letter starts on a new sheet, so pad odd page counts.
+            if duplex
+                && p * PART + i + 1 < letters.len()
+                && doc.pages().len() % 2 == 1
+                && let Some(last) = doc.pages().last()
+            {
+                let mut blank = last.clone();
+                blank.frame = Frame::hard(last.frame.size());
+                blank.number += 1;
+                pages.push(blank);
+            }
+        }
+        t_layout += started.elapsed();
+        // The layout caches are of no use to the PDF export: their memory serves it instead.
+        typst::comemo::evict(0);
+        page_count += pages.len();
+        let batch = PagedDocument::new(pages, info.clone());
+        // Untagged: the letters were laid out apart, so their structure tags cannot
+        // be joined; print shops need none. Single files keep their tags.
+        let started = std::time::Instant::now();
+        parts.push(
+            typst_pdf::pdf(&batch, &pdf_options(false))
+                .map_err(|errs| error::template(layout_path, first_message(&errs)))?,
+        );
+        t_pdf += started.elapsed();
+    }
+    crate::base::timing::took("letters: typst layout", t_layout);
+    let started = std::time::Instant::now();
+    let pdf = join_pdfs(parts).map_err(|e| {
+        error::template(
+            layout_path,
+            format!("joining the letters' PDF parts failed: {e}"),
+        )
+    })?;
+    crate::base::timing::took("letters: PDF export", t_pdf + started.elapsed());
     Ok(Typeset {
         pdf,
-        pages: batch.pages().len(),
+        pages: page_count,
         ranges,
-        docs,
+        singles: single_pdfs,
+        card_bottom_mm,
         warnings,
     })
+}
+
+/// One PDF of the pages of `parts` (whole PDFs from typst, untagged, one page tree
+/// each), in order: every part's objects renumbered after the previous part's, one page
+/// tree over all pages, the first part's catalog entries (language, reading direction)
+/// and document information. The parts' XMP metadata (which counts their pages) is left
+/// out. The same parts give the same bytes.
+fn join_pdfs(mut parts: Vec<Vec<u8>>) -> Result<Vec<u8>, String> {
+    use lopdf::{Dictionary, Document, Object, ObjectId};
+    if parts.len() == 1 {
+        return Ok(parts.pop().unwrap_or_default());
+    }
+    let err = |e: lopdf::Error| e.to_string();
+    let mut out = Document::with_version("1.7");
+    let tree = out.new_object_id();
+    let mut kids: Vec<Object> = Vec::new();
+    let mut catalog = Dictionary::new();
+    for (n, part) in parts.iter().enumerate() {
+        let mut doc = Document::load_mem(part).map_err(err)?;
+        doc.renumber_objects_with(out.max_id + 1);
+        let root = doc
+            .trailer
+            .get(b"Root")
+            .and_then(Object::as_reference)
+            .map_err(err)?;
+        let info = doc.trailer.get(b"Info").and_then(Object::as_reference).ok();
+        let part_catalog = doc.get_dictionary(root).map_err(err)?.clone();
+        let metadata = part_catalog
+            .get(b"Metadata")
+            .and_then(Object::as_reference)
+            .ok();
+        let page_tree = part_catalog
+            .get(b"Pages")
+            .and_then(Object::as_reference)
+            .map_err(err)?;
+        let pages: Vec<ObjectId> = doc.get_pages().into_values().collect();
+        if n == 0 {
+            catalog = part_catalog;
+            catalog.remove(b"Metadata");
+            if let Some(info) = info {
+                out.trailer.set("Info", Object::Reference(info));
+            }
+            if let Ok(id) = doc.trailer.get(b"ID") {
+                out.trailer.set("ID", id.clone());
+            }
+        }
+        let skip = [
+            Some(root),
+            Some(page_tree),
+            metadata,
+            if n == 0 { None } else { info },
+        ];
+        for (id, mut object) in std::mem::take(&mut doc.objects) {
+            if skip.contains(&Some(id)) {
+                continue;
+            }
+            if pages.contains(&id)
+                && let Object::Dictionary(page) = &mut object
+            {
+                page.set("Parent", Object::Reference(tree));
+            }
+            out.objects.insert(id, object);
+        }
+        out.max_id = out.max_id.max(doc.max_id);
+        kids.extend(pages.into_iter().map(Object::Reference));
+    }
+    let count = i64::try_from(kids.len()).map_err(|e| e.to_string())?;
+    out.objects.insert(
+        tree,
+        Object::Dictionary(Dictionary::from_iter([
+            ("Type", Object::Name(b"Pages".to_vec())),
+            ("Count", Object::Integer(count)),
+            ("Kids", Object::Array(kids)),
+        ])),
+    );
+    catalog.set("Pages", Object::Reference(tree));
+    let root = out.add_object(Object::Dictionary(catalog));
+    out.trailer.set("Root", Object::Reference(root));
+    let mut bytes = Vec::new();
+    out.save_to(&mut bytes).map_err(|e| e.to_string())?;
+    Ok(bytes)
 }
 
 /// One typst document (`main`, with `files` at the given absolute virtual paths) as a
@@ -345,6 +450,30 @@ pub(crate) fn document_pdf(
     let pdf = typst_pdf::pdf(&doc, &pdf_options_as(ident, true))
         .map_err(|errs| error::template(path, first_message(&errs)))?;
     Ok((pdf, doc.pages().len()))
+}
+
+/// Lays out one letter (its data beside the settings) as its own document. A tear-off
+/// letter that ended on page 1 has its card there: once more with a page break before
+/// the card (rare; see layout.typ).
+fn compile_letter(
+    mut world: LetterWorld,
+    data_id: FileId,
+    settings: &serde_json::Value,
+    letter: &serde_json::Value,
+    layout_path: &Path,
+) -> crate::base::error::Result<(PagedDocument, Vec<String>)> {
+    let data = serde_json::json!({ "settings": settings, "letters": [letter] });
+    world.files = vec![(data_id, Bytes::from_string(data.to_string()))];
+    let one = compile_one(&world, layout_path);
+    let card = letter.get("card_back").is_some_and(|c| !c.is_null());
+    if card && one.as_ref().is_ok_and(|(doc, _)| doc.pages().len() == 1) {
+        let mut letter = letter.clone();
+        letter["card_page_break"] = serde_json::Value::Bool(true);
+        let data = serde_json::json!({ "settings": settings, "letters": [letter] });
+        world.files = vec![(data_id, Bytes::from_string(data.to_string()))];
+        return compile_one(&world, layout_path);
+    }
+    one
 }
 
 fn compile_one(
@@ -382,16 +511,6 @@ fn pdf_options_as(ident: &str, tagged: bool) -> typst_pdf::PdfOptions {
         tagged,
         ..Default::default()
     }
-}
-
-/// One letter as its own PDF.
-pub(crate) fn single(
-    t: &Typeset,
-    n: usize,
-    layout_path: &Path,
-) -> crate::base::error::Result<Vec<u8>> {
-    typst_pdf::pdf(&t.docs[n], &pdf_options(true))
-        .map_err(|errs| error::template(layout_path, first_message(&errs)))
 }
 
 fn diag_error(

@@ -66,12 +66,12 @@ pub fn write_register(
     crate::base::fsio::check_new(&pq_path, force)?;
     let people = synth::generate(cfg);
     let bytes = synth::to_csv_windows1252(&people, b';').map_err(Error::internal)?;
-    let cells: Vec<[String; 18]> = people.iter().map(synth::SynthPerson::cells).collect();
+    // A column at a time: all 612,000 rows as 18 strings each would take 0.4 GB at once.
     let columns: Vec<Column> = synth::HEADER
         .iter()
         .enumerate()
         .map(|(i, name)| {
-            let values: Vec<&str> = cells.iter().map(|c| c[i].as_str()).collect();
+            let values: Vec<String> = people.iter().map(|p| p.cell(i)).collect();
             Column::new(PlSmallStr::from(*name), values)
         })
         .collect();

@@ -114,33 +114,39 @@ impl SynthPerson {
     /// The cells in [`HEADER`] order, as the export writes them: dates
     /// `DD.MM.YYYY` with `00` for what is unknown, blocks `J`/`N`.
     pub fn cells(&self) -> [String; 18] {
-        let d = &self.birth_date;
-        let date = match self.birth_known {
-            Known::Date => format!("{:02}.{:02}.{:04}", d.day(), d.month(), d.year()),
-            Known::Month => format!("00.{:02}.{:04}", d.month(), d.year()),
-            Known::Year => format!("00.00.{:04}", d.year()),
-        };
+        std::array::from_fn(|i| self.cell(i))
+    }
+
+    /// Cell `i` of [`Self::cells`] (a column at a time needs no row of 18 strings).
+    pub fn cell(&self, i: usize) -> String {
         let mark = |b: bool| if b { "J" } else { "N" }.to_string();
-        [
-            self.register_id.clone(),
-            self.family_name.clone(),
-            self.given_names.clone(),
-            self.doctorate.to_string(),
-            self.name_prefix.to_string(),
-            self.street.clone(),
-            self.house_number.clone(),
-            self.house_number_suffix.clone(),
-            self.house_number_part.to_string(),
-            self.address_addition.clone(),
-            self.postcode.clone(),
-            self.city.clone(),
-            date,
-            self.gender.to_string(),
-            self.nationality.clone(),
-            self.stadtbezirk.to_string(),
-            mark(self.block_51),
-            mark(self.block_52),
-        ]
+        match i {
+            0 => self.register_id.clone(),
+            1 => self.family_name.clone(),
+            2 => self.given_names.clone(),
+            3 => self.doctorate.to_string(),
+            4 => self.name_prefix.to_string(),
+            5 => self.street.clone(),
+            6 => self.house_number.clone(),
+            7 => self.house_number_suffix.clone(),
+            8 => self.house_number_part.to_string(),
+            9 => self.address_addition.clone(),
+            10 => self.postcode.clone(),
+            11 => self.city.clone(),
+            12 => {
+                let d = &self.birth_date;
+                match self.birth_known {
+                    Known::Date => format!("{:02}.{:02}.{:04}", d.day(), d.month(), d.year()),
+                    Known::Month => format!("00.{:02}.{:04}", d.month(), d.year()),
+                    Known::Year => format!("00.00.{:04}", d.year()),
+                }
+            }
+            13 => self.gender.to_string(),
+            14 => self.nationality.clone(),
+            15 => self.stadtbezirk.to_string(),
+            16 => mark(self.block_51),
+            _ => mark(self.block_52),
+        }
     }
 }
 
