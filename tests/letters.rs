@@ -632,7 +632,7 @@ fn the_invitation_is_one_sheet_with_a_tear_off_card() {
         ("en", "Reply", "Reply"),
         ("tr", "Cevap", "Cevap"),
         // (pdftotext gives Arabic words in presentation forms; the address is Latin.)
-        ("ar", "Dortmund", "Büro"),
+        ("ar", "2027", "Büro"),
     ] {
         let mut r = sample()[..1].to_vec();
         r[0].language = Some(lang.into());
@@ -696,8 +696,21 @@ fn a_separate_card_and_a_card_without_duplex() {
     let pdf = write(&dir, "invitations.pdf", &b.pdf);
     assert!(letter_text(&pdf, 3, 3).starts_with("Antwortkarte"));
     assert!(!letter_text(&pdf, 1, 2).contains("Mein Code"));
-    cfg.duplex = false;
+    // Unset: separate unless duplex on form A (a form-B process file keeps its layout).
     cfg.reply_card = None;
+    cfg.form = sortes::letters::Form::B;
+    let b = render(Kind::Invitation, &sample()[..1], &cfg, &templates(), false).expect("render");
+    assert_eq!(
+        b.pages, 3,
+        "duplex on form B: the card is separate by default"
+    );
+    cfg.form = sortes::letters::Form::A;
+    let b = render(Kind::Invitation, &sample()[..1], &cfg, &templates(), false).expect("render");
+    assert_eq!(
+        b.pages, 2,
+        "duplex on form A: the card is torn off by default"
+    );
+    cfg.duplex = false;
     let b = render(Kind::Invitation, &sample()[..1], &cfg, &templates(), false).expect("render");
     assert_eq!(b.pages, 3, "without duplex the card is separate by default");
     cfg.reply_card = Some(sortes::letters::ReplyCard::TearOff);
@@ -739,7 +752,7 @@ fn too_long_for_one_sheet_is_an_error() {
     };
     let msg = err.to_string();
     assert!(
-        msg.contains("the reply card's text runs") && msg.contains("mm below the foot"),
+        msg.contains("the reply card runs") && msg.contains("mm below the foot"),
         "{msg}"
     );
     // With the card on its own page the same texts print.
@@ -803,6 +816,25 @@ fn a_batch_of_several_parts_is_one_pdf() {
         "poppler: {:?}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // Three pages each (the card on its own page) and a blank fourth in duplex: no blank
+    // after the last letter, every letter on a new sheet across the parts' seams.
+    let mut separate = cfg.clone();
+    separate.reply_card = Some(sortes::letters::ReplyCard::Separate);
+    let s = render(Kind::Invitation, &recips, &separate, &templates(), false).expect("render");
+    assert_eq!(s.pages, 405 * 4 - 1);
+    let st = starts(&s);
+    assert!(st.iter().all(|p| p % 2 == 1), "letters start on odd pages");
+    assert_eq!(st[200], 801);
+    let sep = write(&dir, "separate.pdf", &s.pdf);
+    assert_eq!(pdf_pages(&sep), 405 * 4 - 1);
+    assert!(letter_text(&sep, 801, 803).contains("C0200-TEST"));
+    assert!(
+        letter_text(&sep, 800, 800).is_empty(),
+        "page 800 is a blank back"
+    );
+    // The workbench's preview (hayro) reads the joined file too: a page of the third part.
+    let png = sortes::letters::preview::page_png(b.pdf.clone(), 803, 24).expect("hayro renders it");
+    assert!(png.starts_with(b"\x89PNG"));
     let again = render(Kind::Invitation, &recips, &cfg, &templates(), false).expect("render");
     assert!(again.pdf == b.pdf, "the same input gives the same bytes");
 }

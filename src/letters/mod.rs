@@ -357,8 +357,8 @@ pub fn render_with(
             ),
         ));
     }
-    // The tear-off card's text must end above the card's foot (`layout.typ`: 297 mm less
-    // the 7 mm inset); what runs lower would be cut off or off the sheet.
+    // The tear-off card must end above the card's foot (`layout.typ`: 297 mm less the 7 mm
+    // inset): what runs lower would be cut off, off the sheet or where printers leave blank.
     for (n, bottom) in set.card_bottom_mm.iter().enumerate() {
         let Some(bottom) = *bottom else {
             continue;
@@ -367,7 +367,7 @@ pub fn render_with(
             return Err(error::data(
                 n + 1,
                 format!(
-                    "the reply card's text runs {:.0} mm below the foot of the tear-off card: \
+                    "the reply card runs {:.0} mm below the foot of the tear-off card: \
                      shorten the card in {}/{}.txt or set reply_card = \"separate\"",
                     (bottom - CARD_FOOT_MM).ceil(),
                     letters[n].lang,
@@ -693,7 +693,7 @@ fn qr_png(link: &str) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// The foot of the tear-off reply card's text, mm from the sheet's top (`layout.typ`:
+/// The foot of the tear-off reply card, mm from the sheet's top (`layout.typ`:
 /// 297 mm less the card's 7 mm bottom inset; half a millimetre for rounding).
 const CARD_FOOT_MM: f64 = 290.5;
 

@@ -173,7 +173,7 @@ pub(crate) struct Typeset {
     pub ranges: Vec<(usize, usize)>,
     /// Each letter as its own (tagged) PDF, when asked for.
     pub singles: Vec<Vec<u8>>,
-    /// How far down page 2's text reaches (mm from the top), for letters whose data has
+    /// How far down page 2's ink reaches (mm from the top), for letters whose data has
     /// a `card_back` (the tear-off reply card) and a second page.
     pub card_bottom_mm: Vec<Option<f64>>,
     /// Warnings of the layout (about the template, never about data).
@@ -285,7 +285,7 @@ pub(crate) fn typeset(
                 doc.pages()
                     .get(1)
                     .filter(|_| letter.get("card_back").is_some_and(|c| !c.is_null()))
-                    .map(|page| text_bottom_mm(&page.frame)),
+                    .map(|page| ink_bottom_mm(&page.frame)),
             );
             if singles {
                 single_pdfs.push(
@@ -532,10 +532,11 @@ fn diag_error(
     error::template_at(path, line, column, msg)
 }
 
-/// How far down `frame` its text reaches, in mm from the top: the lowest baseline plus
-/// 0.3 of its font size (descenders). Groups are followed with their translation (the
-/// letters' layout uses no other transform).
-pub(crate) fn text_bottom_mm(frame: &Frame) -> f64 {
+/// How far down `frame` its ink reaches, in mm from the top: text (the lowest baseline
+/// plus 0.3 of its font size, for descenders), lines and boxes (with their stroke) and
+/// images. Groups are followed with their translation (the letters' layout uses no other
+/// transform).
+pub(crate) fn ink_bottom_mm(frame: &Frame) -> f64 {
     fn walk(frame: &Frame, dy: f64, low: &mut f64) {
         for (p, item) in frame.items() {
             match item {
@@ -543,6 +544,10 @@ pub(crate) fn text_bottom_mm(frame: &Frame) -> f64 {
                     walk(&g.frame, dy + p.y.to_pt() + g.transform.ty.to_pt(), low)
                 }
                 FrameItem::Text(t) => *low = low.max(dy + p.y.to_pt() + 0.3 * t.size.to_pt()),
+                FrameItem::Shape(shape, _) => {
+                    *low = low.max(dy + p.y.to_pt() + shape.bbox(true).max.y.to_pt());
+                }
+                FrameItem::Image(_, size, _) => *low = low.max(dy + p.y.to_pt() + size.y.to_pt()),
                 _ => {}
             }
         }

@@ -29,7 +29,9 @@ pub struct LettersConfig {
     /// The invitation's reply card (what follows `[[card]]` in the text): `tear-off`, the
     /// lowest third of the one sheet with the card's questions on the back page and the
     /// return address behind them (needs `duplex`), or `separate`, a page of its own.
-    /// Absent: `tear-off` when `duplex` is on, else `separate`.
+    /// Absent: `tear-off` when `duplex` is on with form A (whose lower fold is the cut
+    /// line), else `separate` (a process file written before the tear-off card keeps
+    /// its layout).
     #[serde(default)]
     pub reply_card: Option<ReplyCard>,
     /// Font family (bundled: "Libertinus Serif", "New Computer Modern",
@@ -142,13 +144,15 @@ pub enum ReplyCard {
 }
 
 impl LettersConfig {
-    /// The reply card's place: as set, else tear-off exactly when printing duplex.
+    /// The reply card's place: as set, else tear-off exactly when printing duplex on
+    /// form A.
     pub fn reply_card(&self) -> ReplyCard {
-        self.reply_card.unwrap_or(if self.duplex {
-            ReplyCard::TearOff
-        } else {
-            ReplyCard::Separate
-        })
+        self.reply_card
+            .unwrap_or(if self.duplex && self.form == Form::A {
+                ReplyCard::TearOff
+            } else {
+                ReplyCard::Separate
+            })
     }
 }
 
