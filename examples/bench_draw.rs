@@ -18,14 +18,7 @@ use std::process::Command;
 use std::time::Instant;
 
 fn peak_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|x| x.parse().ok()))
-        })
-        .unwrap_or(0)
+    sortes::base::timing::memory_kib().map_or(0, |(_, peak)| peak)
 }
 
 fn plain_read(path: &Path) {

@@ -84,12 +84,7 @@ fn random_instance(n: usize, k: usize, seed: u64) -> Instance {
 
 /// Peak resident memory since the last [`reset_peak`] (Linux: VmHWM), in MiB.
 fn peak_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
+    sortes::base::timing::memory_kib().map_or(f64::NAN, |(_, peak)| peak as f64 / 1024.0)
 }
 
 /// Resets the peak (Linux: writing 5 to /proc/self/clear_refs), so that each

@@ -235,37 +235,25 @@ fn address_in_the_window_field() {
         let dir = out_dir(&format!("form-{form}"));
         let pdf = write(&dir, "letter.pdf", &b.pdf);
         to_png(&pdf, &dir, 1);
-        let bbox = pdftotext(&pdf, &["-bbox", "-f", "1", "-l", "1"]);
-        let mm = |pt: f64| pt / 72.0 * 25.4;
-        let word = |w: &str| -> (f64, f64, f64, f64) {
-            let line = bbox
-                .lines()
-                .find(|l| l.ends_with(&format!(">{w}</word>")))
-                .unwrap_or_else(|| panic!("{w} on page 1"));
-            let num = |k: &str| -> f64 {
-                let s = &line[line.find(k).expect("coordinate") + k.len() + 2..];
-                s[..s.find('"').expect("quote")].parse().expect("number")
-            };
-            (
-                mm(num("xMin")),
-                mm(num("yMin")),
-                mm(num("xMax")),
-                mm(num("yMax")),
-            )
+        let page = words(&pdf, 1);
+        let word = |w: &str| {
+            let found = page.iter().find(|x| x.text == w);
+            let found = found.unwrap_or_else(|| panic!("{w} on page 1"));
+            (found.x0, found.y0, found.y1)
         };
-        let (x, y0, _, _) = word("Iwona");
+        let (x, y0, _) = word("Iwona");
         assert!((20.0..30.0).contains(&x), "form {form}: name at x = {x} mm");
         assert!(
             y0 > top + note && y0 < top + note + 27.3,
             "form {form}: name at y = {y0} mm"
         );
-        let (x, _, _, y1) = word("44289");
+        let (x, _, y1) = word("44289");
         assert!((20.0..30.0).contains(&x));
         assert!(
             y1 < top + note + 27.3,
             "form {form}: last address line ends at {y1} mm"
         );
-        let (x, y0, _, y1) = word("Friedensplatz");
+        let (x, y0, y1) = word("Friedensplatz");
         assert!(
             x > 20.0 && y0 >= top - 0.5 && y1 < top + note,
             "form {form}: return line at {y0} mm"
@@ -598,8 +586,17 @@ fn din_5008_address_block_with_every_part() {
     );
 }
 
-/// Words of page `page` of `pdf` with their top and bottom edge in mm from the top.
-fn words_y(pdf: &Path, page: usize) -> Vec<(String, f64, f64)> {
+/// A word as pdftotext -bbox places it: its left edge, top and bottom in mm from the
+/// page's top left corner.
+struct Word {
+    text: String,
+    x0: f64,
+    y0: f64,
+    y1: f64,
+}
+
+/// The words of page `page` of `pdf`.
+fn words(pdf: &Path, page: usize) -> Vec<Word> {
     let bbox = pdftotext(
         pdf,
         &["-bbox", "-f", &page.to_string(), "-l", &page.to_string()],
@@ -614,7 +611,12 @@ fn words_y(pdf: &Path, page: usize) -> Vec<(String, f64, f64)> {
             };
             let word =
                 &line[line.find('>').expect("word") + 1..line.rfind("</word>").expect("end")];
-            (word.to_string(), mm(num("yMin")), mm(num("yMax")))
+            Word {
+                text: word.to_string(),
+                x0: mm(num("xMin")),
+                y0: mm(num("yMin")),
+                y1: mm(num("yMax")),
+            }
         })
         .collect()
 }
@@ -641,15 +643,11 @@ fn the_invitation_is_one_sheet_with_a_tear_off_card() {
         let dir = out_dir(&format!("tear-off-{lang}"));
         let pdf = write(&dir, "invitation.pdf", &b.pdf);
         to_png(&pdf, &dir, 2);
-        let front = words_y(&pdf, 1);
-        let back = words_y(&pdf, 2);
+        let front = words(&pdf, 1);
+        let back = words(&pdf, 2);
         // Page 1: the salutation above the cut, the office's address below it.
-        let below = |ws: &[(String, f64, f64)], w: &str| {
-            ws.iter().any(|(x, y0, _)| x.contains(w) && *y0 > cut)
-        };
-        let above = |ws: &[(String, f64, f64)], w: &str| {
-            ws.iter().any(|(x, _, y1)| x.contains(w) && *y1 < cut)
-        };
+        let below = |ws: &[Word], w: &str| ws.iter().any(|x| x.text.contains(w) && x.y0 > cut);
+        let above = |ws: &[Word], w: &str| ws.iter().any(|x| x.text.contains(w) && x.y1 < cut);
         assert!(
             above(&front, "Wojciechowska"),
             "{lang}: the letter on page 1"
@@ -669,14 +667,17 @@ fn the_invitation_is_one_sheet_with_a_tear_off_card() {
             "{lang}: the signature above the cut"
         );
         // The card fits the postcard: nothing below 297 mm less its 7 mm margin.
-        for (w, _, y1) in back.iter().chain(&front) {
-            assert!(*y1 < 290.0, "{lang}: {w} ends at {y1:.1} mm");
+        for w in back.iter().chain(&front) {
+            assert!(w.y1 < 290.0, "{lang}: {} ends at {:.1} mm", w.text, w.y1);
         }
         // Nothing crosses the cut line.
-        for (w, y0, y1) in front.iter().chain(&back) {
+        for w in front.iter().chain(&back) {
             assert!(
-                *y1 < cut || *y0 > cut,
-                "{lang}: {w} at {y0:.1}–{y1:.1} mm crosses the cut line"
+                w.y1 < cut || w.y0 > cut,
+                "{lang}: {} at {:.1}–{:.1} mm crosses the cut line",
+                w.text,
+                w.y0,
+                w.y1
             );
         }
     }

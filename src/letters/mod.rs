@@ -322,7 +322,6 @@ pub fn render_with(
         "lang": cfg.default_language,
         "form": match cfg.form { Form::A => "A", Form::B => "B" },
         "duplex": cfg.duplex,
-        "card": match cfg.reply_card() { ReplyCard::TearOff => "tear-off", ReplyCard::Separate => "separate" },
     });
     let data: Vec<serde_json::Value> = letters
         .iter()
@@ -338,44 +337,7 @@ pub fn render_with(
         &title,
         singles,
     )?;
-    // A torn-off card belongs to one sheet: a text that runs onto a third page would
-    // separate the card's questions (page 2) from the rest of the letter.
-    if let Some((n, (a, b))) = set
-        .ranges
-        .iter()
-        .enumerate()
-        .find(|(n, (a, b))| letters[*n].card_back.is_some() && b + 1 - a != 2)
-    {
-        return Err(error::data(
-            n + 1,
-            format!(
-                "the invitation takes {} pages; with the tear-off reply card it must fit one sheet \
-                 printed on both sides: shorten {}/{}.txt or set reply_card = \"separate\"",
-                b + 1 - a,
-                letters[n].lang,
-                kind.name()
-            ),
-        ));
-    }
-    // The tear-off card must end above the card's foot (`layout.typ`: 297 mm less the 7 mm
-    // inset): what runs lower would be cut off, off the sheet or where printers leave blank.
-    for (n, bottom) in set.card_bottom_mm.iter().enumerate() {
-        let Some(bottom) = *bottom else {
-            continue;
-        };
-        if bottom > CARD_FOOT_MM {
-            return Err(error::data(
-                n + 1,
-                format!(
-                    "the reply card runs {:.0} mm below the foot of the tear-off card: \
-                     shorten the card in {}/{}.txt or set reply_card = \"separate\"",
-                    (bottom - CARD_FOOT_MM).ceil(),
-                    letters[n].lang,
-                    kind.name()
-                ),
-            ));
-        }
-    }
+    check_tear_off(&letters, &set, kind)?;
     let mut single_files = Vec::new();
     let mut names = Vec::with_capacity(total);
     for n in 0..letters.len() {
@@ -405,6 +367,45 @@ pub fn render_with(
         order,
         warnings: set.warnings,
     })
+}
+
+/// A torn-off card belongs to one sheet: a text that runs onto a third page would
+/// separate the card's questions (page 2) from the rest of the letter. And the card must
+/// end above its foot (`layout.typ`: 297 mm less the 7 mm inset): what runs lower would
+/// be cut off, off the sheet or where printers leave blank.
+fn check_tear_off(
+    letters: &[Letter],
+    set: &typeset::Typeset,
+    kind: Kind,
+) -> crate::base::error::Result<()> {
+    for (n, l) in letters.iter().enumerate() {
+        if l.card_back.is_none() {
+            continue;
+        }
+        let text = format!("{}/{}.txt", l.lang, kind.name());
+        let (a, b) = set.ranges[n];
+        if b + 1 - a != 2 {
+            return Err(error::data(
+                n + 1,
+                format!(
+                    "the invitation takes {} pages; with the tear-off reply card it must fit \
+                     one sheet printed on both sides: shorten {text} or set reply_card = \"separate\"",
+                    b + 1 - a
+                ),
+            ));
+        }
+        if let Some(bottom) = set.card_bottom_mm[n].filter(|b| *b > CARD_FOOT_MM) {
+            return Err(error::data(
+                n + 1,
+                format!(
+                    "the reply card runs {:.0} mm below the foot of the tear-off card: \
+                     shorten the card in {text} or set reply_card = \"separate\"",
+                    (bottom - CARD_FOOT_MM).ceil()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The language folder of a recipient.

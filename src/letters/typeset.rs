@@ -204,6 +204,8 @@ pub(crate) fn typeset(
     let library = LazyHash::new(Library::builder().build());
     let main = Source::new(main_id, layout);
     let threads = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    // The same for every letter: written as JSON once.
+    let settings_json = &settings.to_string();
     let info = DocumentInfo {
         title: Some(title.into()),
         author: settings
@@ -241,8 +243,13 @@ pub(crate) fn typeset(
                                     main: main.clone(),
                                     files: Vec::new(),
                                 };
-                                let one =
-                                    compile_letter(world, data_id, settings, letter, layout_path);
+                                let one = compile_letter(
+                                    world,
+                                    data_id,
+                                    settings_json,
+                                    letter,
+                                    layout_path,
+                                );
                                 // typst memoises with comemo, whose caches only grow: every
                                 // 8 letters drop what no letter used in the last rounds of all
                                 // threads (the layout and fonts, used by every letter, stay).
@@ -284,7 +291,7 @@ pub(crate) fn typeset(
             card_bottom_mm.push(
                 doc.pages()
                     .get(1)
-                    .filter(|_| letter.get("card_back").is_some_and(|c| !c.is_null()))
+                    .filter(|_| tear_off(letter))
                     .map(|page| ink_bottom_mm(&page.frame)),
             );
             if singles {
@@ -458,22 +465,28 @@ pub(crate) fn document_pdf(
 fn compile_letter(
     mut world: LetterWorld,
     data_id: FileId,
-    settings: &serde_json::Value,
+    settings: &str,
     letter: &serde_json::Value,
     layout_path: &Path,
 ) -> crate::base::error::Result<(PagedDocument, Vec<String>)> {
-    let data = serde_json::json!({ "settings": settings, "letters": [letter] });
-    world.files = vec![(data_id, Bytes::from_string(data.to_string()))];
+    let data = |letter: &serde_json::Value| {
+        let json = format!("{{\"settings\":{settings},\"letters\":[{letter}]}}");
+        vec![(data_id, Bytes::from_string(json))]
+    };
+    world.files = data(letter);
     let one = compile_one(&world, layout_path);
-    let card = letter.get("card_back").is_some_and(|c| !c.is_null());
-    if card && one.as_ref().is_ok_and(|(doc, _)| doc.pages().len() == 1) {
+    if tear_off(letter) && one.as_ref().is_ok_and(|(doc, _)| doc.pages().len() == 1) {
         let mut letter = letter.clone();
         letter["card_page_break"] = serde_json::Value::Bool(true);
-        let data = serde_json::json!({ "settings": settings, "letters": [letter] });
-        world.files = vec![(data_id, Bytes::from_string(data.to_string()))];
+        world.files = data(&letter);
         return compile_one(&world, layout_path);
     }
     one
+}
+
+/// Whether a letter's data has the back of a tear-off reply card.
+fn tear_off(letter: &serde_json::Value) -> bool {
+    letter.get("card_back").is_some_and(|c| !c.is_null())
 }
 
 fn compile_one(

@@ -302,6 +302,18 @@ mod tests {
         v.iter().map(|x| Some(*x)).collect()
     }
 
+    /// Bounds per value: what is public (`public_lower`), what a reader can infer from
+    /// the other stages (`lower`: at least the public bound and `at_least`), `upper`.
+    fn bounds(public: &[u64], at_least: &[u64], upper: &[Option<u64>]) -> Vec<Bounds> {
+        (0..public.len())
+            .map(|i| Bounds {
+                public_lower: public[i],
+                lower: public[i].max(at_least[i]),
+                upper: upper[i],
+            })
+            .collect()
+    }
+
     #[test]
     fn no_small_cells_nothing_suppressed() {
         let c = suppress_column(&[Some(10), Some(3), None], 3);
@@ -347,23 +359,12 @@ mod tests {
     #[test]
     fn demo_gender_keeps_both_large_values() {
         let inv = some(&[989, 1010, 1]);
-        let app = some(&[120, 100, 0]);
+        let pool = [120, 100, 0];
+        let app = some(&pool);
         let public = [23, 23, 0]; // quota minimums, no panel yet
-        let b_inv: Vec<Bounds> = (0..3)
-            .map(|i| Bounds {
-                public_lower: public[i],
-                lower: public[i].max(app[i].unwrap_or(0)),
-                upper: None,
-            })
-            .collect();
+        let b_inv = bounds(&public, &pool, &[None; 3]);
         let expected_up = [27, 23, 0];
-        let b_app: Vec<Bounds> = (0..3)
-            .map(|i| Bounds {
-                public_lower: public[i],
-                lower: public[i].max(expected_up[i]),
-                upper: inv[i],
-            })
-            .collect();
+        let b_app = bounds(&public, &expected_up, &inv);
         let r = suppress_category(&[col(&inv, &b_inv), col(&app, &b_app)], 3);
         // Ranking: m by min(989, 120) = 120 before w by min(1010, 100) = 100, so m is
         // the partner in both columns although w has more invitees.
@@ -386,22 +387,11 @@ mod tests {
     #[test]
     fn variant_with_the_panel_shares_one_partner() {
         let inv = some(&[900, 1098, 2]);
-        let app = some(&[100, 118, 2]);
+        let pool = [100, 118, 2];
+        let app = some(&pool);
         let panel = [23u64, 26, 1];
-        let b_inv: Vec<Bounds> = (0..3)
-            .map(|i| Bounds {
-                public_lower: panel[i],
-                lower: panel[i].max(app[i].unwrap_or(0)),
-                upper: None,
-            })
-            .collect();
-        let b_app: Vec<Bounds> = (0..3)
-            .map(|i| Bounds {
-                public_lower: panel[i],
-                lower: panel[i],
-                upper: inv[i],
-            })
-            .collect();
+        let b_inv = bounds(&panel, &pool, &[None; 3]);
+        let b_app = bounds(&panel, &panel, &inv);
         let r = suppress_category(&[col(&inv, &b_inv), col(&app, &b_app)], 3);
         // w ranks first (min 118 > min 100): margins 1098 − 118 = 980; 118 − 26 = 92
         // and 1098 − 118 = 980.
@@ -512,18 +502,6 @@ mod tests {
 
     // --- protection, checked by brute force --------------------------------------
 
-    /// A small stand-in for rand: deterministic, no dependency.
-    struct Lcg(u64);
-    impl Lcg {
-        fn below(&mut self, n: u64) -> u64 {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (self.0 >> 33) % n.max(1)
-        }
-    }
-
     /// Every assignment of one column's counts that agrees with what the page prints
     /// about it and with the rule (a `With`/`Small` count is below `t`, a partner is
     /// not), given the column's total.
@@ -572,7 +550,7 @@ mod tests {
     /// to t − 1 possible for each small count, and no merged count pinned down.
     #[test]
     fn no_hidden_count_can_be_recomputed() {
-        let mut rng = Lcg(20270306);
+        let mut rng = crate::base::spec::Stream::new([7; 32]);
         let mut merged_cases = 0;
         for _ in 0..3000 {
             let t = 2 + rng.below(2); // 2 or 3
