@@ -8,8 +8,7 @@ use crate::base::error::{Error, Result};
 /// Page `page` (counted from 1) of `pdf` as a PNG, `dpi` dots per inch on a white
 /// background. Takes the bytes: a city's letters PDF is large, and the renderer keeps it.
 pub fn page_png(pdf: Vec<u8>, page: usize, dpi: u32) -> Result<Vec<u8>> {
-    let doc = hayro::hayro_syntax::Pdf::new(pdf)
-        .map_err(|_| Error::refused("this file is not a PDF that can be shown as pictures"))?;
+    let doc = parse(pdf)?;
     let pages = doc.pages();
     let Some(p) = page.checked_sub(1).and_then(|i| pages.get(i)) else {
         return Err(Error::refused(format!(
@@ -17,6 +16,25 @@ pub fn page_png(pdf: Vec<u8>, page: usize, dpi: u32) -> Result<Vec<u8>> {
             pages.len()
         )));
     };
+    render(p, dpi)
+}
+
+/// The first `count` pages of `pdf` (fewer if it has fewer) as PNGs: the file parsed once.
+pub fn first_pages_png(pdf: Vec<u8>, count: usize, dpi: u32) -> Result<Vec<Vec<u8>>> {
+    let doc = parse(pdf)?;
+    doc.pages()
+        .iter()
+        .take(count)
+        .map(|p| render(p, dpi))
+        .collect()
+}
+
+fn parse(pdf: Vec<u8>) -> Result<hayro::hayro_syntax::Pdf> {
+    hayro::hayro_syntax::Pdf::new(pdf)
+        .map_err(|_| Error::refused("this file is not a PDF that can be shown as pictures"))
+}
+
+fn render(p: &hayro::hayro_syntax::page::Page<'_>, dpi: u32) -> Result<Vec<u8>> {
     // PDF units are 1/72 inch.
     let scale = dpi as f32 / 72.0;
     let settings = hayro::RenderSettings {

@@ -441,15 +441,16 @@ pub const REGISTER_CATEGORIES: [&str; 4] = ["gender", "age_band", "stadtbezirk",
 
 /// Eligible residents per value of those `categories` that are register categories
 /// (others are left out: the register does not know education or migration background),
-/// from the process file's register extract, read as the draw reads it. With
-/// `eligible_sha256` (the commitment's), the eligible residents must be the committed
-/// ones (same extract, rules and exclusion lists), else an error of kind `Changed`.
+/// from the process file's register extract, read as the draw reads it. With the
+/// commitment, the extract must be the committed file (its SHA-256, from the one read)
+/// and the eligible residents the committed ones (same rules and exclusion lists), else
+/// an error of kind `Changed`.
 /// `Ok(None)` when none of the categories is in the register; an error when the extract
 /// cannot be read.
 pub fn population_counts(
     process: &crate::base::process::Process,
     categories: &[String],
-    eligible_sha256: Option<&crate::base::fsio::Sha256>,
+    commit: Option<&crate::base::journal::entry::Commit>,
 ) -> Result<Option<BTreeMap<String, BTreeMap<String, u64>>>> {
     let known: Vec<String> = categories
         .iter()
@@ -460,6 +461,17 @@ pub fn population_counts(
         return Ok(None);
     }
     let reg = crate::register::load(process, false)?;
+    let changed = |what: &str| {
+        Error::changed(
+            crate::base::error::Location::file(&process.register_path()),
+            what.to_string(),
+        )
+    };
+    if commit.is_some_and(|c| c.register_file_sha256 != reg.file_sha256) {
+        return Err(changed(
+            "the register extract is not the committed file (its SHA-256 differs)",
+        ));
+    }
     let plan = crate::draw::plan(
         process,
         &reg,
@@ -468,12 +480,9 @@ pub fn population_counts(
         1,
         None,
     )?;
-    if let Some(committed) = eligible_sha256
-        && *committed != plan.eligible_sha256
-    {
-        return Err(Error::changed(
-            crate::base::error::Location::file(&process.register_path()),
-            "the eligible residents differ from those of the commitment (extract, rules or exclusion lists changed)",
+    if commit.is_some_and(|c| c.eligible_sha256 != plan.eligible_sha256) {
+        return Err(changed(
+            "the eligible residents differ from those of the commitment (rules or exclusion lists changed)",
         ));
     }
     register_counts(process, &reg, &plan, &known).map(Some)

@@ -178,14 +178,26 @@ fn parse_bound(s: &str, column: &str, loc: Location) -> Result<u32> {
         .map_err(|_| Error::input(loc, format!("{column} is {s}, far too large a number")))
 }
 
+/// The sums of a category's minimums and of its maximums.
+fn min_max_sums(c: &QuotaCategory) -> (u64, u64) {
+    let sum = |f: fn(&QuotaRow) -> u32| c.values.iter().map(|v| u64::from(f(v))).sum();
+    (sum(|v| v.min), sum(|v| v.max))
+}
+
+/// Whether a panel of `k` can meet the category: its minimums add up to at most `k` and
+/// its maximums to at least `k` (what [`check_against_k`] checks).
+pub fn fits_k(c: &QuotaCategory, k: usize) -> bool {
+    let (lo, hi) = min_max_sums(c);
+    lo <= k as u64 && hi >= k as u64
+}
+
 /// Checks every category against the panel size `k`: the minimums of a category must not add
 /// up to more than `k` and its maximums not to less than `k` (otherwise no panel of `k` people
 /// can meet them). `path` names the quota file in the error, whose line is the category's first
 /// row. The error proposes the smallest change ([`propose_for_k`]).
 pub fn check_against_k(qf: &QuotaFile, k: usize, path: &Path) -> Result<()> {
     for c in &qf.categories {
-        let sum_min: u64 = c.values.iter().map(|v| u64::from(v.min)).sum();
-        let sum_max: u64 = c.values.iter().map(|v| u64::from(v.max)).sum();
+        let (sum_min, sum_max) = min_max_sums(c);
         let line = c.values.first().map_or(0, |v| v.line);
         let loc = Location::line(path, line);
         let proposal = |c: &QuotaCategory| match propose_for_k(c, k) {

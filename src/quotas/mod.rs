@@ -27,7 +27,7 @@ pub use derive::{
     counts_from_statistics_text, derive, derive_category, population_counts, register_counts,
 };
 pub use file::{
-    bounds_for_k, check_against_k, parse_quota_file, propose_for_k, read_quota_file,
+    bounds_for_k, check_against_k, fits_k, parse_quota_file, propose_for_k, read_quota_file,
     write_quota_file,
 };
 pub use pool::{Pool, parse_pool, parse_research_pool, read_pool, read_research_pool};

@@ -101,24 +101,16 @@ fn population(process: &Process, run: &Run, data: &mut super::ReportData) {
         .journal()
         .last::<crate::base::journal::entry::Commit>()
         .map(|(_, c)| c.clone());
-    let recorded = commit.as_ref().map(|c| c.register_file_sha256.clone());
-    let path = process.register_path();
-    let counts = if wanted.is_empty() {
-        Ok(None)
-    } else {
-        match (&recorded, fsio::sha256_file(&path)) {
-            (Some(r), Ok(h)) if *r == h => crate::quotas::population_counts(
-                process,
-                &wanted,
-                commit.as_ref().map(|c| &c.eligible_sha256),
-            )
-            .map_err(|e| match e.kind() {
-                crate::base::error::Kind::Changed => PopulationMissing::RegisterChanged,
-                _ => PopulationMissing::NoRegister,
-            }),
-            (Some(_), Ok(_)) => Err(PopulationMissing::RegisterChanged),
-            _ => Err(PopulationMissing::NoRegister),
-        }
+    // Without a commitment there is nothing to check the extract against.
+    let counts = match &commit {
+        _ if wanted.is_empty() => Ok(None),
+        None => Err(PopulationMissing::NoRegister),
+        Some(c) => crate::quotas::population_counts(process, &wanted, Some(c)).map_err(|e| match e
+            .kind()
+        {
+            crate::base::error::Kind::Changed => PopulationMissing::RegisterChanged,
+            _ => PopulationMissing::NoRegister,
+        }),
     };
     for cat in &mut data.categories {
         if cat.values.iter().any(|v| v.population_share.is_some()) {

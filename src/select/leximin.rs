@@ -226,18 +226,11 @@ fn run(
                     opts.max_column_rounds
                 )));
             }
-            // Restricted LP over the current columns C: the simplex's vertex duals; after
-            // trouble from a warm start, once more from a cold basis; where that fails
-            // too, the interior point's central ones (then for the rest of the run).
+            // Restricted LP over the current columns C: the simplex's vertex duals (it
+            // retries a warm start's trouble from a cold basis itself); where it fails,
+            // the interior point's central ones (then for the rest of the run).
             let tl = std::time::Instant::now();
-            let solved = simplex.as_mut().map(|s| match s.solve(&cols.list, &fixed) {
-                super::simplex::Solve::Trouble => {
-                    s.forget_basis();
-                    simplex_cold_retries += 1;
-                    s.solve(&cols.list, &fixed)
-                }
-                done => done,
-            });
+            let solved = simplex.as_mut().map(|s| s.solve(&cols.list, &fixed));
             let dual = match solved {
                 Some(super::simplex::Solve::Optimal(d)) => {
                     simplex_solves += 1;
@@ -248,7 +241,9 @@ fn run(
                     None
                 }
                 Some(super::simplex::Solve::Trouble) | None => {
-                    simplex = None;
+                    if let Some(s) = simplex.take() {
+                        simplex_cold_retries += s.cold_retries;
+                    }
                     ipm_solves += 1;
                     solve_dual(&cols.list, &counts, &fixed, opts.lp_tolerance)?
                 }
@@ -364,8 +359,9 @@ fn run(
 
     if crate::base::timing::enabled() {
         eprintln!(
-            "timing select column generation: {outer} outer, {iteration} rounds, {} panels, LP {t_lp:.3} s ({simplex_solves} simplex, {simplex_cold_retries} cold retries, {ipm_solves} interior point), pricing {t_ilp:.3} s",
-            cols.list.len()
+            "timing select column generation: {outer} outer, {iteration} rounds, {} panels, LP {t_lp:.3} s ({simplex_solves} simplex, {} cold retries, {ipm_solves} interior point), pricing {t_ilp:.3} s",
+            cols.list.len(),
+            simplex_cold_retries + simplex.as_ref().map_or(0, |s| s.cold_retries)
         );
     }
     crate::base::timing::phase("select up to the final LP", t0);

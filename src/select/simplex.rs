@@ -152,6 +152,8 @@ pub(crate) struct StageLp {
     restore: Vec<(usize, f64)>,
     /// Product-form updates since the last refactorisation.
     stale: usize,
+    /// Solves that hit trouble from a warm basis and were done again from a cold one.
+    pub cold_retries: usize,
 }
 
 impl StageLp {
@@ -164,6 +166,7 @@ impl StageLp {
             binv: Vec::new(),
             restore: Vec::new(),
             stale: 0,
+            cold_retries: 0,
         }
     }
 
@@ -402,17 +405,22 @@ impl StageLp {
 
     /// y = c_B B⁻¹.
     fn duals(&self) -> Vec<f64> {
+        let costs: Vec<f64> = self.basis.iter().map(|&v| Self::cost(v)).collect();
+        let mut y = vec![0.0; self.rows()];
+        self.add_times_binv(&costs, &mut y);
+        y
+    }
+
+    /// y += w B⁻¹ (w: one entry per basic column; B⁻¹ stored by rows).
+    fn add_times_binv(&self, w: &[f64], y: &mut [f64]) {
         let m = self.rows();
-        let mut y = vec![0.0; m];
-        for (i, &v) in self.basis.iter().enumerate() {
-            let c = Self::cost(v);
-            if c != 0.0 {
+        for (i, &wi) in w.iter().enumerate() {
+            if wi != 0.0 {
                 for (yr, &b) in y.iter_mut().zip(&self.binv[i * m..(i + 1) * m]) {
-                    *yr += c * b;
+                    *yr += wi * b;
                 }
             }
         }
-        y
     }
 
     /// Every variable that may enter the basis, in a fixed order: panels, z, slacks
@@ -424,16 +432,17 @@ impl StageLp {
             .chain((0..self.rows()).map(Var::Slack))
     }
 
-    /// Drops the basis: the next [`StageLp::solve`] starts cold (after trouble from a
-    /// warm start, whose basis may have become ill-conditioned).
-    pub fn forget_basis(&mut self) {
+    /// Drops the basis: the next solve starts cold.
+    fn forget_basis(&mut self) {
         self.basis.clear();
         self.binv.clear();
         self.stale = 0;
     }
 
     /// Solves the stage LP over `columns` (type-count vectors; the list only grows
-    /// between calls) with the levels `fixed`.
+    /// between calls) with the levels `fixed`. After trouble from a warm basis (which may
+    /// have become ill-conditioned) once more from a cold one; trouble from a cold start
+    /// is reported at once (the same cold solve would fail the same way).
     /// The caller keeps the number of types below [`MAX_ROWS`].
     pub fn solve(&mut self, columns: &[Vec<u32>], fixed: &[Option<f64>]) -> Solve {
         if columns.len() < self.panels.len() {
@@ -450,6 +459,19 @@ impl StageLp {
         }
         let new_stage = self.fixed != fixed;
         self.fixed = fixed.to_vec();
+        match self.solve_basis(new_stage) {
+            (Solve::Trouble, true) => {
+                self.forget_basis();
+                self.cold_retries += 1;
+                self.solve_basis(true).0
+            }
+            (done, _) => done,
+        }
+    }
+
+    /// One solve from the kept basis where it serves (`new_stage`: the fixed levels
+    /// changed), else from a cold one; the result and whether it started warm.
+    fn solve_basis(&mut self, new_stage: bool) -> (Solve, bool) {
         let b = self.rhs(true);
         // A new stage keeps the last basis where it is still a feasible basis; z (now
         // without the fixed rows) usually becomes dependent and is swapped for a slack by
@@ -463,11 +485,11 @@ impl StageLp {
         if !warm {
             self.basis = self.cold_basis();
             if !self.refactor() {
-                return trouble("cold basis singular");
+                return (trouble("cold basis singular"), warm);
             }
         }
         if self.iterate(&b) != Some(true) {
-            return trouble("iteration failed or hit the pivot limit");
+            return (trouble("iteration failed or hit the pivot limit"), warm);
         }
         // The optimal basis of the perturbed LP, checked without the perturbation: the
         // duals do not depend on b, so a basis that stays primal feasible is optimal. An
@@ -484,7 +506,7 @@ impl StageLp {
                     break;
                 }
                 if !self.refactor() {
-                    return trouble("refactorisation failed");
+                    return (trouble("refactorisation failed"), warm);
                 }
             }
             if !self.dual_cleanup(&b) {
@@ -504,7 +526,7 @@ impl StageLp {
             }
         }
         let Some(Refined { x, y, .. }) = checked else {
-            return trouble("no basis checks on the true right-hand side");
+            return (trouble("no basis checks on the true right-hand side"), warm);
         };
         let artificial: f64 = self
             .basis
@@ -514,7 +536,7 @@ impl StageLp {
             .map(|(_, &x)| x)
             .sum();
         if artificial > 1e-9 {
-            return Solve::Infeasible;
+            return (Solve::Infeasible, warm);
         }
         let z = self
             .basis
@@ -523,11 +545,12 @@ impl StageLp {
             .find(|(v, _)| **v == Var::Z)
             .map_or(0.0, |(_, &x)| x);
         let nt = self.rows() - 1;
-        Solve::Optimal(DualSolution {
+        let dual = DualSolution {
             obj: z,
             yhat: -y[nt],
             u: y[..nt].iter().map(|&u| u.max(0.0)).collect(),
-        })
+        };
+        (Solve::Optimal(dual), warm)
     }
 
     /// x_B = B⁻¹b and y = c_B B⁻¹ with up to [`REFINE`] steps of iterative refinement
@@ -577,13 +600,7 @@ impl StageLp {
             for (xi, di) in x.iter_mut().zip(&dx) {
                 *xi += di;
             }
-            for (i, &di) in d.iter().enumerate() {
-                if di != 0.0 {
-                    for (yr, &bi) in y.iter_mut().zip(&self.binv[i * m..(i + 1) * m]) {
-                        *yr += di * bi;
-                    }
-                }
-            }
+            self.add_times_binv(&d, &mut y);
         }
         out
     }

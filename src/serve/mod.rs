@@ -48,7 +48,15 @@ pub(crate) struct App {
     /// Eligible residents per register category value, by register file (path, size,
     /// time stamp): aggregates only, read once because a city's register takes seconds.
     pub population: std::sync::Mutex<Option<(PopulationKey, Option<PopulationCounts>)>>,
+    /// The preview pictures of journaled letters PDFs, by journal entry and output name:
+    /// the file's size and time stamp, and its first pages as PNG. One render serves the
+    /// page's three pictures; a file changed or removed since (e.g. by `retention`) is
+    /// read again or not shown.
+    pub previews: std::sync::Mutex<PreviewCache>,
 }
+
+pub(crate) type PreviewCache =
+    std::collections::BTreeMap<(u64, String), ((u64, Option<std::time::SystemTime>), Vec<Vec<u8>>)>;
 
 pub(crate) type PopulationKey = (PathBuf, u64, Option<std::time::SystemTime>);
 pub(crate) type PopulationCounts =
@@ -104,6 +112,7 @@ pub fn serve(
             guard: guard::Guard::new(addr, token.clone()),
             jobs: jobs::Jobs::default(),
             population: std::sync::Mutex::new(None),
+            previews: std::sync::Mutex::new(PreviewCache::new()),
         });
         let url = format!("http://{}/login?token={token}", guard::host_of(addr));
         ready(&url, addr);

@@ -145,13 +145,18 @@ fn session(app: &App, headers: &HeaderMap) -> Session {
 /// The process and its journal (None before the first step).
 fn open(app: &App) -> crate::base::error::Result<(Process, Option<Run>)> {
     let p = Process::load(&app.process)?;
-    let layout = p.layout();
-    let run = if layout.journal.exists() {
-        Some(Run::open(layout)?)
-    } else {
-        None
-    };
+    let run = run_of(&p)?;
     Ok((p, run))
+}
+
+/// The process's journal (None before the first step).
+fn run_of(p: &Process) -> crate::base::error::Result<Option<Run>> {
+    let layout = p.layout();
+    if layout.journal.exists() {
+        Ok(Some(Run::open(layout)?))
+    } else {
+        Ok(None)
+    }
 }
 
 fn error_page(app: &App, s: &Session, page: &str, e: &dyn std::fmt::Display) -> Response {
@@ -482,13 +487,22 @@ fn selection_table(
     })
 }
 
-/// The quota file, its rows (pool counts not filled in) and k.
-fn quota_rows(
-    p: &Process,
-) -> crate::base::error::Result<(std::path::PathBuf, Vec<QuotaEdit>, usize)> {
+/// The quota file as the page shows it.
+struct QuotaFileRows {
+    path: std::path::PathBuf,
+    /// SHA-256 of the bytes the rows were read from.
+    sha256: String,
+    /// One per value, pool counts not filled in.
+    rows: Vec<QuotaEdit>,
+    k: usize,
+}
+
+/// The quota file, read once: its rows, their bytes' hash and k.
+fn quota_rows(p: &Process) -> crate::base::error::Result<QuotaFileRows> {
     let sel = selection_table(p)?;
     let path = p.resolve(&sel.quotas);
-    let qf = crate::quotas::read_quota_file(&path)?;
+    let bytes = crate::base::fsio::read(&path)?;
+    let qf = crate::quotas::parse_quota_file(&path, &bytes)?;
     let mut rows = Vec::new();
     for cat in &qf.categories {
         for v in &cat.values {
@@ -504,7 +518,12 @@ fn quota_rows(
             });
         }
     }
-    Ok((path, rows, sel.k))
+    Ok(QuotaFileRows {
+        path,
+        sha256: crate::base::fsio::Sha256::of(&bytes).to_string(),
+        rows,
+        k: sel.k,
+    })
 }
 
 /// Eligible residents per register category value, read once per register file (its
@@ -531,7 +550,7 @@ fn population(
     }
     let committed = journal
         .and_then(|j| j.last::<crate::base::journal::entry::Commit>())
-        .map(|(_, c)| c.eligible_sha256.clone());
+        .map(|(_, c)| c.clone());
     // All register categories at once: the cache then serves a category added later.
     let all: Vec<String> = crate::quotas::REGISTER_CATEGORIES
         .iter()
@@ -609,13 +628,7 @@ struct QuotaUse {
     drawn: bool,
 }
 
-/// The quota file's use from the journal; an unreadable journal is an error (a save
-/// must not pass because the journal could not be read).
-fn quota_use(app: &App) -> crate::base::error::Result<QuotaUse> {
-    let (_, run) = open(app)?;
-    Ok(quota_use_of(run.as_ref().map(Run::journal)))
-}
-
+/// The quota file's use from the journal.
 fn quota_use_of(journal: Option<&Journal>) -> QuotaUse {
     use crate::base::journal::entry::{LotteryBuild, Select};
     let Some(j) = journal else {
@@ -651,7 +664,12 @@ fn quotas_context(app: &App) -> crate::base::error::Result<tera::Context> {
     let journal = run.as_ref().map(Run::journal);
     let mut c = tera::Context::new();
     match quota_rows(&p) {
-        Ok((path, mut rows, k)) => {
+        Ok(QuotaFileRows {
+            path,
+            sha256,
+            mut rows,
+            k,
+        }) => {
             with_pool_counts(&p, &mut rows);
             match population(app, &p, journal) {
                 Ok(Some(counts)) => {
@@ -663,9 +681,7 @@ fn quotas_context(app: &App) -> crate::base::error::Result<tera::Context> {
             }
             let verdict = feasibility(&p, &rows, k);
             let quota_use = quota_use_of(journal);
-            let current = crate::base::fsio::sha256_file(&path)
-                .map(|h| h.to_string())
-                .ok();
+            let current = Some(sha256);
             c.insert(
                 "changed_since_selection",
                 &(quota_use.selected_with.is_some() && quota_use.selected_with != current),
@@ -766,11 +782,7 @@ fn feasibility(p: &Process, rows: &[QuotaEdit], k: usize) -> Verdict {
         if let Err(e) = crate::quotas::check_against_k(&qf, k, path) {
             // The first category that does not fit k is the one the message names.
             let mut v = Verdict::message(false, e.to_string());
-            if let Some(c) = qf.categories.iter().find(|c| {
-                let lo: u64 = c.values.iter().map(|v| u64::from(v.min)).sum();
-                let hi: u64 = c.values.iter().map(|v| u64::from(v.max)).sum();
-                lo > k as u64 || hi < k as u64
-            }) {
+            if let Some(c) = qf.categories.iter().find(|c| !crate::quotas::fits_k(c, k)) {
                 v.fault = c
                     .values
                     .iter()
@@ -872,7 +884,12 @@ async fn quotas_save(
     let s = session(&app, &headers);
     let r = (|| {
         let p = Process::load(&app.process)?;
-        let (path, mut rows, k) = quota_rows(&p)?;
+        let QuotaFileRows {
+            path,
+            sha256: shown,
+            mut rows,
+            k,
+        } = quota_rows(&p)?;
         let field = |name: String| -> Option<&str> {
             form.iter()
                 .find(|(k, _)| *k == name)
@@ -880,7 +897,6 @@ async fn quotas_save(
         };
         // The edits are by row: they belong to the file the page showed, not to one
         // changed since (a text editor, `quotas derive`, another tab).
-        let shown = crate::base::fsio::sha256_file(&path)?.to_string();
         if field("file_sha256".into()) != Some(shown.as_str()) {
             return Err(crate::base::error::Error::refused(
                 "the quota file changed since this page was loaded (or the page sent no file hash); reload the page and enter the changes again",
@@ -919,7 +935,9 @@ async fn quotas_save(
                 "a step is working on the process; save the quotas when it has finished",
             ));
         }
-        let used = quota_use(&app)?;
+        // Read after the check above; an unreadable journal is an error (a save must not
+        // pass because the journal could not be read).
+        let used = quota_use_of(run_of(&p)?.as_ref().map(Run::journal));
         if let Some(old) = &used.selected_with
             && *old != new_hash
         {
@@ -1543,13 +1561,15 @@ fn journal_output(
 ) -> crate::base::error::Result<(std::path::PathBuf, Vec<u8>)> {
     let (_, run) = open(app)?;
     let run = run.ok_or_else(|| crate::base::error::Error::refused("no journal yet"))?;
-    let e = run
-        .journal()
+    run.output(journal_entry(&run, seq)?, name)
+}
+
+fn journal_entry(run: &Run, seq: u64) -> crate::base::error::Result<&Entry> {
+    run.journal()
         .entries()
         .iter()
         .find(|e| e.seq == seq)
-        .ok_or_else(|| crate::base::error::Error::refused("no such journal entry"))?;
-    run.output(e, name)
+        .ok_or_else(|| crate::base::error::Error::refused("no such journal entry"))
 }
 
 /// Pages shown of a letters PDF: a letter and its reply card.
@@ -1579,13 +1599,39 @@ async fn preview(
                 "only the first pages are shown as pictures",
             ));
         }
-        let (path, bytes) = journal_output(&a, seq, &name)?;
+        let (_, run) = open(&a)?;
+        let run = run.ok_or_else(|| crate::base::error::Error::refused("no journal yet"))?;
+        let recorded = journal_entry(&run, seq)?.output(&name)?;
+        let path = run.path_of(&recorded);
         if path.extension().and_then(|x| x.to_str()) != Some("pdf") {
             return Err(crate::base::error::Error::refused(
                 "only a PDF has pages to show",
             ));
         }
-        crate::letters::preview::page_png(bytes, page, 96)
+        let meta = std::fs::metadata(&path).map_err(|e| crate::base::error::Error::io(&path, e))?;
+        let (key, file) = ((seq, name.clone()), (meta.len(), meta.modified().ok()));
+        // Held while rendering: the page's other pictures wait and then find the pages.
+        let mut cache = a
+            .previews
+            .lock()
+            .map_err(|_| crate::base::error::Error::internal("preview cache poisoned"))?;
+        let fresh = cache.get(&key).is_some_and(|(f, _)| *f == file);
+        if !fresh {
+            let bytes = run.read(&recorded)?;
+            let pages = PREVIEW_PAGES as usize;
+            let pngs = crate::letters::preview::first_pages_png(bytes, pages, 96)?;
+            cache.insert(key.clone(), (file, pngs));
+        }
+        let pngs = cache
+            .get(&key)
+            .map(|(_, p)| p.as_slice())
+            .unwrap_or_default();
+        pngs.get(page - 1).cloned().ok_or_else(|| {
+            crate::base::error::Error::refused(format!(
+                "the PDF has {} pages, there is no page {page}",
+                pngs.len()
+            ))
+        })
     })
     .await;
     match r {
