@@ -13,7 +13,9 @@
 //! with households) and a national Bürgerrat-sized pool (2,200/160, 6 categories). Peak
 //! memory (VmHWM, reset per algorithm) is printed beside each time. `--lp interior-point`
 //! runs LEXIMIN and MAXIMIN with the interior-point LP only; SORTES_MW=N sets the rounds
-//! of initial multiplicative weights (default: the engine's).
+//! of initial multiplicative weights (default: the engine's). `--maximin-only` runs
+//! MAXIMIN alone, `--no-goldilocks` leaves Goldilocks out, SORTES_BENCH_REPEATS=N sets
+//! the runs per time, SORTES_BENCH_PROGRESS=1 prints every column-generation round.
 //! For each it times sortes' LEXIMIN and MAXIMIN (median of 3 runs) and, where the
 //! Sortition Foundation's `sortition-algorithms` is installed in a virtual
 //! environment outside the repository (SORTES_PEER_PYTHON, default
@@ -186,19 +188,31 @@ fn options() -> Options {
     }
 }
 
+/// With `SORTES_BENCH_PROGRESS=1`, every column-generation round on stderr (the bound and
+/// the gap show whether a slow run converges).
+fn show(p: &sortes::select::Progress) {
+    if std::env::var_os("SORTES_BENCH_PROGRESS").is_some() {
+        eprintln!("{p}");
+    }
+}
+
 fn ours(inst: &Instance, leximin: bool) -> (f64, f64, usize, Option<Distribution>, f64) {
     reset_peak();
     let mut times = Vec::new();
     let mut result = (0.0, 0);
     let mut last = None;
     // Median of 3, or one run on pools over 1,500 (minutes each).
-    let repeats = if inst.agents.len() > 1500 { 1 } else { 3 };
+    // SORTES_BENCH_REPEATS overrides.
+    let repeats = std::env::var("SORTES_BENCH_REPEATS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if inst.agents.len() > 1500 { 1 } else { 3 });
     for _ in 0..repeats {
         let t = Instant::now();
         let d = if leximin {
-            sortes::select::leximin(inst, &options(), &mut |_| {})
+            sortes::select::leximin(inst, &options(), &mut show)
         } else {
-            sortes::select::maximin(inst, &options(), &mut |_| {})
+            sortes::select::maximin(inst, &options(), &mut show)
         }
         .expect("selection");
         times.push(t.elapsed().as_secs_f64());
@@ -367,9 +381,15 @@ fn main() {
     if let Some(o) = &only {
         cases.retain(|(name, _, _)| name.to_lowercase().contains(o.as_str()));
     }
+    // --maximin-only: MAXIMIN alone (no LEXIMIN, lottery or Goldilocks).
+    let maximin_only = std::env::args().any(|a| a == "--maximin-only");
     let mut dists = Vec::new();
     for (name, inst, run_peer) in &cases {
-        let (lt, lmin, lp, dist, lmem) = ours(inst, true);
+        let (lt, lmin, lp, dist, lmem) = if maximin_only {
+            (f64::NAN, f64::NAN, 0, None, f64::NAN)
+        } else {
+            ours(inst, true)
+        };
         let (mt, mmin, _, _, mmem) = ours(inst, false);
         dists.push((name, inst, dist));
         let files = write_peer_files(
@@ -430,12 +450,15 @@ fn main() {
             p.iter().copied().fold(0.0, f64::max),
         )
     };
-    for (name, inst, dist) in &dists {
+    // --no-goldilocks: leave Goldilocks out (its conic master is slow on pools of ~500
+    // types and more).
+    let goldilocks = !std::env::args().any(|a| a == "--no-goldilocks");
+    for (name, inst, dist) in dists.iter().filter(|_| goldilocks) {
         let Some(d) = dist else { continue };
         let (lmin, lmax) = extremes(&sortes::select::marginals(inst, d));
         reset_peak();
         let t = Instant::now();
-        let g = sortes::select::goldilocks(inst, 1.0, &Options::default(), &mut |_| {})
+        let g = sortes::select::goldilocks(inst, 1.0, &Options::default(), &mut show)
             .expect("goldilocks");
         let secs = t.elapsed().as_secs_f64();
         let mem = peak_mib();

@@ -77,17 +77,7 @@ pub fn run(a: Args) -> Result<i32> {
                     })
                 );
             }
-            pb.set_message(format!(
-                "{name}: {:?} round {} · iteration {} · {} panels · {}/{} fixed · bound {:.5} · gap {:.2e}",
-                p.phase,
-                p.outer_iteration,
-                p.iteration,
-                p.columns,
-                p.fixed_agents,
-                p.n_agents,
-                p.bound,
-                p.gap
-            ));
+            pb.set_message(format!("{name}: {p}"));
         }
     };
     let (outcome, written, k, algorithm) = match &a.process {

@@ -1,9 +1,10 @@
-//! The `good_lp` backend of the pricing ILP and the final primal LP: `microlp` (pure Rust,
-//! always available) or HiGHS (only with the cargo feature `highs`).
+//! The `good_lp` backend of the final primal LP and, with HiGHS, of the pricing ILP:
+//! `microlp` (pure Rust, always available) or HiGHS (only with the cargo feature `highs`).
 //!
-//! The restricted dual LP of the column generation is not routed through here: it always
-//! uses clarabel's interior-point method, whose strictly complementary duals the fixing
-//! rule of `leximin.rs` relies on.
+//! With microlp the pricing ILP calls microlp directly (`pricing.rs`: its search is
+//! checked against a threshold while it runs). The restricted LP of a stage is not routed
+//! through here either: it is the simplex of `simplex.rs`, with clarabel's interior point
+//! as its fallback (`lp.rs`).
 
 use good_lp::variable::UnsolvedProblem;
 use good_lp::{

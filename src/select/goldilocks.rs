@@ -43,9 +43,10 @@
 //! **Stopping rule and bound.** Raising ν to v makes (ν, y, z) feasible for the dual of the
 //! full problem (over *all* panels) and lowers the dual objective by (v − ν)·1 (the
 //! convexity row's right-hand side). By weak duality the optimum over all panels is at least
-//! `obj(C) − (v − ν)`; the gap `v − ν` (with the pricing ILP's relative gap added, see
-//! `backend::MICROLP_MIP_GAP`) is the certificate. Column generation stops when
-//! v ≤ ν + eps.
+//! `obj(C) − (v − ν)`; the gap `v̄ − ν`, with v̄ ≥ v the upper bound the pricing ILP
+//! proves, is the certificate. Column generation stops when v ≤ ν + eps; the pricing ILP
+//! is asked only that question (`pricing::Goal::Above`), so it may stop as soon as it finds
+//! a panel above ν + eps or a bound v̄ ≤ ν + eps, without proving its optimum.
 //!
 //! **Panels.** The master's λ comes from an interior-point method and spreads over many
 //! panels. As in LEXIMIN the final distribution is a basic solution of the final primal LP
@@ -53,11 +54,10 @@
 //! (#types + 1) panels, expanded into concrete panels with exactly equal marginals inside
 //! each type (`expand.rs`).
 
-use super::backend::MICROLP_MIP_GAP;
 use super::expand::expand;
 use super::leximin::initial_columns;
 use super::lp::{ConeLp, final_primal};
-use super::pricing::Pricer;
+use super::pricing::{Goal, Pricer};
 use super::types::TypeModel;
 use super::{Certificate, Distribution, Instance, Options, Phase, Progress, validate};
 use crate::base::error::{Error, Result};
@@ -138,11 +138,13 @@ fn solve(
         for (i, &t) in live.iter().enumerate() {
             w[t] = (m.y[i] - m.z[i]) / counts[t] as f64;
         }
-        let p = pricer
-            .best_panel(&w)?
+        // Is there a panel worth more than ν + EPS? (`Goal::Above`: answered as soon as
+        // a panel above it or a bound below it is found.)
+        let priced = pricer
+            .price(&w, Goal::Above(m.nu + opts.eps))?
             .ok_or_else(|| Error::solver("pricing ILP infeasible"))?;
-        let v: f64 = p.iter().zip(&w).map(|(&c, &x)| c as f64 * x).sum();
-        let gap = (v + MICROLP_MIP_GAP * v.abs() - m.nu).max(0.0);
+        let (p, v) = (priced.panel, priced.value);
+        let gap = (priced.bound - m.nu).max(0.0);
         progress(&Progress {
             phase: Phase::ColumnGeneration,
             outer_iteration: 1,

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use super::expand::expand;
 use super::feasibility::explain;
 use super::lp::{final_primal, solve_dual};
-use super::pricing::Pricer;
+use super::pricing::{Goal, Pricer};
 use super::types::TypeModel;
 use super::{Certificate, Distribution, Instance, Options, Phase, Progress, validate};
 
@@ -118,9 +118,12 @@ pub(crate) fn initial_columns(
     // weight is multiplied by the average factor 1 − 0.2·m_t/c_t.
     let mut w = vec![1.0f64; nt];
     for r in 0..rounds {
-        let p = pricer.best_panel(&w)?.ok_or_else(|| {
-            crate::base::error::Error::solver("pricing ILP infeasible after feasible")
-        })?;
+        let p = pricer
+            .price(&w, Goal::Good)?
+            .ok_or_else(|| {
+                crate::base::error::Error::solver("pricing ILP infeasible after feasible")
+            })?
+            .panel;
         for t in 0..nt {
             w[t] *= 1.0 - 0.2 * p[t] as f64 / counts[t] as f64;
         }
@@ -198,6 +201,7 @@ fn run(
         .then(|| super::simplex::StageLp::new(&counts));
     let (mut simplex_solves, mut ipm_solves) = (0usize, 0usize);
     let mut simplex_cold_retries = 0usize;
+    let mut simplex_refactors = (0usize, 0.0f64);
     // ---- Steps 2–3: outer loop (fix types) with inner column generation. ----
     let mut outer = 0usize;
     let (mut certificate_gap, mut rounds) = (0.0f64, 0usize);
@@ -243,6 +247,8 @@ fn run(
                 Some(super::simplex::Solve::Trouble) | None => {
                     if let Some(s) = simplex.take() {
                         simplex_cold_retries += s.cold_retries;
+                        simplex_refactors.0 += s.refactors.0;
+                        simplex_refactors.1 += s.refactors.1;
                     }
                     ipm_solves += 1;
                     solve_dual(&cols.list, &counts, &fixed, opts.lp_tolerance)?
@@ -270,17 +276,18 @@ fn run(
             consecutive_failures = 0;
             // Pricing: P* = best_panel(y) with y_i = u_{t(i)}; v = Σ_{i∈P*} y_i.
             // A column violating Σ_{i∈P} y_i ≤ ŷ exists iff v > ŷ.
+            // The question is whether a panel's value exceeds ŷ + EPS; the pricing ILP may
+            // answer it before proving its optimum (`Goal::Above`).
             let tl = std::time::Instant::now();
-            let p = pricer
-                .best_panel(&d.u)?
+            let priced = pricer
+                .price(&d.u, Goal::Above(d.yhat + opts.eps))?
                 .ok_or_else(|| crate::base::error::Error::solver("pricing ILP infeasible"))?;
             t_ilp += tl.elapsed().as_secs_f64();
-            let v: f64 = p.iter().zip(&d.u).map(|(&m, &u)| m as f64 * u).sum();
+            let (p, v) = (priced.panel, priced.value);
             // Weak duality: (y, v*) is feasible for the full dual, so obj − ŷ + v* bounds the
             // value of this stage from above; obj is achieved by the current columns. The
-            // pricing ILP is solved to a relative gap (backend::MICROLP_MIP_GAP; 0 for
-            // HiGHS), so v* ≤ v·(1 + gap) (v ≥ 0: the duals are non-negative).
-            let upper = d.obj - d.yhat + v * (1.0 + super::backend::MICROLP_MIP_GAP);
+            // pricing ILP proves v* ≤ bound.
+            let upper = d.obj - d.yhat + priced.bound;
             progress(&Progress {
                 phase: Phase::ColumnGeneration,
                 outer_iteration: outer,
@@ -311,9 +318,10 @@ fn run(
                     for t in 0..nt {
                         w[t] *= 1.0 - 0.2 * q[t] as f64 / counts[t] as f64;
                     }
-                    q = pricer.best_panel(&w)?.ok_or_else(|| {
-                        crate::base::error::Error::solver("pricing ILP infeasible")
-                    })?;
+                    q = pricer
+                        .price(&w, Goal::Good)?
+                        .ok_or_else(|| crate::base::error::Error::solver("pricing ILP infeasible"))?
+                        .panel;
                     let vq: f64 = q.iter().zip(&d.u).map(|(&m, &u)| m as f64 * u).sum();
                     if vq > d.yhat + opts.eps {
                         cols.add(q.clone());
@@ -359,9 +367,11 @@ fn run(
 
     if crate::base::timing::enabled() {
         eprintln!(
-            "timing select column generation: {outer} outer, {iteration} rounds, {} panels, LP {t_lp:.3} s ({simplex_solves} simplex, {} cold retries, {ipm_solves} interior point), pricing {t_ilp:.3} s",
+            "timing select column generation: {outer} outer, {iteration} rounds, {} panels, LP {t_lp:.3} s ({simplex_solves} simplex, {} cold retries, {} refactorisations in {:.3} s, {ipm_solves} interior point), pricing {t_ilp:.3} s",
             cols.list.len(),
-            simplex_cold_retries + simplex.as_ref().map_or(0, |s| s.cold_retries)
+            simplex_cold_retries + simplex.as_ref().map_or(0, |s| s.cold_retries),
+            simplex_refactors.0 + simplex.as_ref().map_or(0, |s| s.refactors.0),
+            simplex_refactors.1 + simplex.as_ref().map_or(0.0, |s| s.refactors.1),
         );
     }
     crate::base::timing::phase("select up to the final LP", t0);

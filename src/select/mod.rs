@@ -204,6 +204,24 @@ pub struct Progress {
     pub gap: f64,
 }
 
+/// One line for a terminal: phase, round, iteration, panels, fixed agents, bound and gap.
+impl std::fmt::Display for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:?} round {} · iteration {} · {} panels · {}/{} fixed · bound {:.5} · gap {:.2e}",
+            self.phase,
+            self.outer_iteration,
+            self.iteration,
+            self.columns,
+            self.fixed_agents,
+            self.n_agents,
+            self.bound,
+            self.gap
+        )
+    }
+}
+
 /// Checks that the instance is well formed.
 pub fn validate(inst: &Instance) -> crate::base::error::Result<()> {
     let bad = |m: String| Err(crate::base::error::Error::invalid_instance(m));

@@ -10,10 +10,42 @@
 //! problems have the same optimal value.
 
 use good_lp::{Constraint, Expression, ProblemVariables, ResolutionError, Variable, variable};
+use microlp::TerminationReason;
 
 use super::backend;
 use super::types::TypeModel;
 use super::{Instance, Solver};
+
+/// What a pricing call must answer.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Goal {
+    /// The best panel (microlp: within the relative gap `backend::MICROLP_MIP_GAP`).
+    Optimal,
+    /// A good panel, quickly (within [`GOOD_GAP`]): any feasible panel is a valid column,
+    /// so the initial and the extra columns need not be optimal.
+    Good,
+    /// Whether a panel's value exceeds the threshold: the best panel within the gap as
+    /// `Optimal` when the search ends within its first [`NODE_CHUNK`] nodes; after that,
+    /// the first panel found above the threshold, or a bound at or below it. Column
+    /// generation asks this question (is there a violated column?), and it can be answered
+    /// long before optimality is proven when many panels are almost equally good.
+    Above(f64),
+}
+
+/// A panel from the pricing ILP, its value and a proven upper bound on the value of every
+/// feasible panel (`bound ≥ value`).
+pub(crate) struct Priced {
+    pub panel: Vec<u32>,
+    pub value: f64,
+    pub bound: f64,
+}
+
+/// Branch-and-bound nodes between the checks of a threshold question. Deterministic (a
+/// node count, never a time).
+const NODE_CHUNK: u64 = 1000;
+
+/// Relative gap of [`Goal::Good`].
+const GOOD_GAP: f64 = 1e-3;
 
 /// One quota row: the types having feature-value f, and its bounds.
 pub(crate) struct QuotaRow {
@@ -28,6 +60,8 @@ pub(crate) struct Pricer<'a> {
     pub rows: Vec<QuotaRow>,
     counts: Vec<u32>,
     solver: Solver,
+    /// Nodes between the checks of a threshold question ([`NODE_CHUNK`]; tests use less).
+    node_chunk: u64,
 }
 
 impl<'a> Pricer<'a> {
@@ -49,22 +83,141 @@ impl<'a> Pricer<'a> {
             rows,
             counts: tm.counts(),
             solver,
+            node_chunk: NODE_CHUNK,
         }
     }
 
     /// Type-level panel maximising `Σ_t w_t m_t`; `Ok(None)` if no feasible panel exists.
     pub fn best_panel(&self, w: &[f64]) -> crate::base::error::Result<Option<Vec<u32>>> {
+        Ok(self.price(w, Goal::Optimal)?.map(|p| p.panel))
+    }
+
+    /// The pricing ILP for `goal` (see [`Goal`]): a panel, its value `Σ_t w_t m_t` and a
+    /// proven upper bound on every panel's value; `Ok(None)` if no feasible panel exists.
+    pub fn price(&self, w: &[f64], goal: Goal) -> crate::base::error::Result<Option<Priced>> {
         // Scale the objective so that the largest weight is 1 (keeps the solvers' absolute
         // tolerances meaningful when the duals are tiny).
         let scale = w.iter().fold(0.0f64, |a, &x| a.max(x.abs()));
         let scale = if scale > 0.0 { 1.0 / scale } else { 0.0 };
+        let scaled: Vec<f64> = w.iter().map(|&x| x * scale).collect();
+        let found = match self.solver {
+            Solver::Microlp => self.price_microlp(&scaled, goal, scale)?,
+            Solver::Highs => self.price_good_lp(&scaled)?,
+        };
+        let Some((panel, bound)) = found else {
+            return Ok(None);
+        };
+        self.check(&panel).map_err(|e| {
+            crate::base::error::Error::solver(format!("pricing ILP ({}): {e}", self.solver.name()))
+        })?;
+        let value: f64 = panel.iter().zip(w).map(|(&m, &x)| m as f64 * x).sum();
+        // The bound in the caller's units; never below the panel found (round-off).
+        let bound = if scale > 0.0 { bound / scale } else { 0.0 };
+        Ok(Some(Priced {
+            panel,
+            value,
+            bound: bound.max(value),
+        }))
+    }
+
+    /// microlp, called directly: branch and bound in chunks of [`NODE_CHUNK`] nodes, so
+    /// that a threshold question can stop as soon as it is answered. Returns the panel and
+    /// the bound on the scaled objective.
+    fn price_microlp(
+        &self,
+        w: &[f64],
+        goal: Goal,
+        scale: f64,
+    ) -> crate::base::error::Result<Option<(Vec<u32>, f64)>> {
+        use microlp::{ComparisonOp, LinearExpr, OptimizationDirection, Problem, SolveOptions};
+        let mut pb = Problem::new(OptimizationDirection::Maximize);
+        let m: Vec<microlp::Variable> = self
+            .counts
+            .iter()
+            .zip(w)
+            .map(|(&c, &wt)| pb.add_integer_var(wt, (0, c as i32)))
+            .collect();
+        let sum = |types: &mut dyn Iterator<Item = usize>| -> LinearExpr {
+            types.map(|t| (m[t], 1.0)).collect()
+        };
+        pb.add_constraint(sum(&mut (0..m.len())), ComparisonOp::Eq, self.k as f64);
+        for row in &self.rows {
+            let avail: u32 = row.types.iter().map(|&t| self.counts[t]).sum();
+            if row.min > 0 {
+                let e = sum(&mut row.types.iter().copied());
+                pb.add_constraint(e, ComparisonOp::Ge, row.min as f64);
+            }
+            if row.max < avail {
+                let e = sum(&mut row.types.iter().copied());
+                pb.add_constraint(e, ComparisonOp::Le, row.max as f64);
+            }
+        }
+        for h in &self.tm.households {
+            pb.add_constraint(sum(&mut h.iter().copied()), ComparisonOp::Le, 1.0);
+        }
+        let mut options = SolveOptions::default();
+        options.mip_gap = match goal {
+            Goal::Good => GOOD_GAP,
+            _ => backend::MICROLP_MIP_GAP,
+        };
+        options.node_limit = Some(self.node_chunk);
+        let fail = |e: microlp::Error| {
+            crate::base::error::Error::solver(format!("pricing ILP (microlp): {e}"))
+        };
+        let mut outcome = match pb.solve_with(options) {
+            Ok(o) => o,
+            Err(microlp::Error::Infeasible) => return Ok(None),
+            Err(e) => return Err(fail(e)),
+        };
+        // The threshold on the scaled objective; a margin of the gap keeps a bound that
+        // only touches the threshold from counting as an answer.
+        let threshold = match goal {
+            Goal::Above(t) => Some(t * scale),
+            _ => None,
+        };
+        loop {
+            let stats = outcome.stats();
+            let done = match (outcome.solution(), threshold) {
+                (Some(s), _) if s.termination_reason() != TerminationReason::NodeLimit => true,
+                (Some(s), Some(t)) => {
+                    // A panel above the threshold answers the question; so does a bound
+                    // at or below it (no panel is above).
+                    s.objective() > t || stats.best_bound.is_some_and(|b| b <= t)
+                }
+                _ => false,
+            };
+            if done {
+                let Some(s) = outcome.solution() else {
+                    return Err(fail(microlp::Error::InternalError("no incumbent".into())));
+                };
+                let panel = m
+                    .iter()
+                    .map(|&v| s.var_value(v).round().max(0.0) as u32)
+                    .collect();
+                let bound = match s.termination_reason() {
+                    TerminationReason::ProvenOptimal => s.objective(),
+                    _ => stats.best_bound.unwrap_or(f64::INFINITY),
+                };
+                return Ok(Some((panel, bound)));
+            }
+            outcome = match outcome.resume() {
+                Ok(o) => o,
+                Err(microlp::Error::Infeasible) => return Ok(None),
+                Err(e) => return Err(fail(e)),
+            };
+        }
+    }
+
+    /// The same ILP through `good_lp` (HiGHS, solved to optimality); the bound is the
+    /// optimum.
+    fn price_good_lp(&self, w: &[f64]) -> crate::base::error::Result<Option<(Vec<u32>, f64)>> {
         let mut vars = ProblemVariables::new();
         let m: Vec<Variable> = self
             .counts
             .iter()
             .map(|&c| vars.add(variable().integer().min(0).max(c as f64)))
             .collect();
-        let objective: Expression = m.iter().zip(w).map(|(&v, &wt)| v * (wt * scale)).sum();
+        let objective: Expression = m.iter().zip(w).map(|(&v, &wt)| v * wt).sum();
         let problem = vars.maximise(objective);
         let mut constraints: Vec<Constraint> = Vec::new();
         let size: Expression = m.iter().map(|&v| Expression::from(v)).sum();
@@ -86,13 +239,8 @@ impl<'a> Pricer<'a> {
         match backend::solve(self.solver, problem, constraints, &m) {
             Ok(values) => {
                 let panel: Vec<u32> = values.iter().map(|&x| x.round().max(0.0) as u32).collect();
-                self.check(&panel).map_err(|e| {
-                    crate::base::error::Error::solver(format!(
-                        "pricing ILP ({}): {e}",
-                        self.solver.name()
-                    ))
-                })?;
-                Ok(Some(panel))
+                let value = panel.iter().zip(w).map(|(&c, &x)| c as f64 * x).sum();
+                Ok(Some((panel, value)))
             }
             Err(ResolutionError::Infeasible) => Ok(None),
             Err(e) => Err(crate::base::error::Error::solver(format!(
@@ -124,5 +272,147 @@ impl<'a> Pricer<'a> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::select::{Category, QuotaValue};
+    use proptest::prelude::*;
+
+    /// A small instance: `n` agents, two or three categories with tight quotas (so that
+    /// the LP relaxation is fractional and branch and bound has work), households when
+    /// `households`.
+    fn instance(values: &[Vec<usize>], sizes: &[usize], k: usize, households: bool) -> Instance {
+        let n = values.len();
+        let categories = sizes
+            .iter()
+            .enumerate()
+            .map(|(c, &m)| Category {
+                name: format!("c{c}"),
+                values: (0..m)
+                    .map(|v| {
+                        let have = values.iter().filter(|a| a[c] == v).count() as u32;
+                        // Tight: ⌊k/m⌋ ≤ count ≤ ⌈k/m⌉.
+                        let share = k as u32 / m as u32;
+                        QuotaValue {
+                            name: format!("v{v}"),
+                            min: share.min(have),
+                            max: share + u32::from(!k.is_multiple_of(m)),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        Instance {
+            k,
+            categories,
+            agents: values.to_vec(),
+            households: households.then(|| (0..n).map(|i| Some(i as u32 / 2)).collect()),
+        }
+    }
+
+    /// The best panel's value by enumerating every type-count vector of size k (the
+    /// oracle; depth-first, counts summing to more than k are cut).
+    fn brute_force(p: &Pricer<'_>, w: &[f64]) -> Option<f64> {
+        fn walk(p: &Pricer<'_>, w: &[f64], m: &mut Vec<u32>, left: u32, best: &mut Option<f64>) {
+            let t = m.len();
+            if t == p.counts.len() {
+                if left == 0 && p.check(m).is_ok() {
+                    let v: f64 = m.iter().zip(w).map(|(&c, &x)| c as f64 * x).sum();
+                    *best = Some(best.map_or(v, |b: f64| b.max(v)));
+                }
+                return;
+            }
+            for c in 0..=p.counts[t].min(left) {
+                m.push(c);
+                walk(p, w, m, left - c, best);
+                m.pop();
+            }
+        }
+        let mut best = None;
+        walk(p, w, &mut Vec::new(), p.k as u32, &mut best);
+        best
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        /// On pools where branch and bound needs many nodes (four categories, tight quotas,
+        /// weights with many ties as a stage's duals have), checked after every node:
+        /// `Above(t)` for thresholds just below and just above the optimum (found by
+        /// `Optimal`) returns a feasible panel above t, or a bound at or below t that is
+        /// not below the optimum.
+        #[test]
+        fn a_threshold_question_is_answered_during_the_search(
+            agents in prop::collection::vec((0usize..3, 0usize..3, 0usize..4, 0usize..2), 40..70),
+            weights in prop::collection::vec(prop::sample::select(vec![0.0, 0.0, 0.5, 1.0, 1.0]), 72),
+            delta in -0.05f64..0.05,
+        ) {
+            let values: Vec<Vec<usize>> =
+                agents.iter().map(|&(a, b, c, d)| vec![a, b, c, d]).collect();
+            let inst = instance(&values, &[3, 3, 4, 2], 11, false);
+            let tm = TypeModel::build(&inst, true);
+            let w: Vec<f64> = (0..tm.len()).map(|t| weights[t % weights.len()]).collect();
+            let full = Pricer::new(&inst, &tm, Solver::Microlp);
+            let Some(best) = full.price(&w, Goal::Optimal).expect("the pricing ILP") else {
+                return Ok(());
+            };
+            let mut pricer = Pricer::new(&inst, &tm, Solver::Microlp);
+            pricer.node_chunk = 1;
+            let t = best.value * (1.0 + delta);
+            let got = pricer.price(&w, Goal::Above(t)).expect("the pricing ILP").expect("feasible");
+            prop_assert!(pricer.check(&got.panel).is_ok());
+            prop_assert!(
+                got.value > t || got.bound <= t + 1e-9,
+                "threshold {t}: value {} bound {} optimum {}", got.value, got.bound, best.value
+            );
+            prop_assert!(got.bound >= best.value * (1.0 - 1e-6) - 1e-9);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(60))]
+        /// Every goal returns a feasible panel whose value is its weights' sum and a bound
+        /// no panel exceeds; `Optimal` finds the optimum, `Good` comes within its gap, and
+        /// `Above(t)` either returns a panel worth more than t or proves none is.
+        #[test]
+        fn every_goal_answers_its_question(
+            agents in prop::collection::vec((0usize..3, 0usize..3, 0usize..3), 8..22),
+            weights in prop::collection::vec(-1.0f64..1.0, 27),
+            households: bool,
+            k in 3usize..8,
+            threshold in -2.0f64..3.0,
+            chunk in prop::sample::select(vec![1u64, NODE_CHUNK]),
+        ) {
+            let values: Vec<Vec<usize>> = agents.iter().map(|&(a, b, c)| vec![a, b, c]).collect();
+            let inst = instance(&values, &[3, 3, 3], k, households);
+            let tm = TypeModel::build(&inst, true);
+            let mut pricer = Pricer::new(&inst, &tm, Solver::Microlp);
+            // One node between checks: the threshold is looked at while the search runs.
+            pricer.node_chunk = chunk;
+            let w: Vec<f64> = (0..tm.len()).map(|t| weights[t % weights.len()]).collect();
+            let best = brute_force(&pricer, &w);
+            for goal in [Goal::Optimal, Goal::Good, Goal::Above(threshold)] {
+                let got = pricer.price(&w, goal).expect("the pricing ILP");
+                let (Some(best), Some(got)) = (best, got.as_ref()) else {
+                    prop_assert!(best.is_none() && got.is_none(), "feasibility differs: {goal:?}");
+                    continue;
+                };
+                prop_assert!(pricer.check(&got.panel).is_ok());
+                let value: f64 = got.panel.iter().zip(&w).map(|(&c, &x)| c as f64 * x).sum();
+                prop_assert!((value - got.value).abs() < 1e-9);
+                prop_assert!(got.bound >= best - 1e-6, "{goal:?}: bound {} below the optimum {best}", got.bound);
+                let scale = w.iter().fold(0.0f64, |a, &x| a.max(x.abs()));
+                match goal {
+                    Goal::Optimal => prop_assert!(got.value >= best - 1e-6 * scale.max(1.0)),
+                    Goal::Good => prop_assert!(got.value >= best - GOOD_GAP * best.abs() - 1e-6),
+                    Goal::Above(t) => prop_assert!(
+                        got.value > t || got.bound <= t + 1e-9,
+                        "threshold {t}: value {} bound {} optimum {best}", got.value, got.bound
+                    ),
+                }
+            }
+        }
     }
 }
