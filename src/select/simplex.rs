@@ -723,6 +723,10 @@ impl StageLp {
                 }
             }
             let Some((q, _, _)) = best else {
+                note(&format!(
+                    "dual clean-up: no variable can enter (basic value {:.1e})",
+                    x[r]
+                ));
                 return false;
             };
             self.column(q, &mut col);
@@ -732,6 +736,7 @@ impl StageLp {
             self.update_inverse(&alpha, r);
             self.basis[r] = q;
         }
+        note("dual clean-up: pivot limit");
         false
     }
 
