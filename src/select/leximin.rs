@@ -70,16 +70,18 @@ impl Columns {
 
 /// Rounds of multiplicative weights for the initial columns.
 fn rounds(opts: &Options, mode: Mode, nt: usize) -> usize {
-    // MAXIMIN has a single stage, and measured faster with few initial columns
-    // (column generation supplies the rest; Dortmund-like pool: 0.9 s with 10 rounds,
-    // 2.7 s with 3·types); LEXIMIN re-solves the LP once per stage and profits from
-    // the 3·types rounds of the reference implementation with the interior-point LP;
-    // with the warm simplex an LP round costs less than the ILPs, and 1·types measured
-    // best (Dortmund-like pool, one run each: 150 rounds 3.7 s, 250 4.1 s, 550 5.8 s).
+    // With the interior-point LP, MAXIMIN (a single stage) measured faster with few
+    // initial columns (Dortmund-like pool: 0.9 s with 10 rounds, 2.7 s with 3·types) and
+    // LEXIMIN, which re-solves the LP once per stage, with the reference implementation's
+    // 3·types. With the warm simplex 1·types measured best for LEXIMIN (Dortmund-like
+    // pool, one run each: 150 rounds 3.7 s, 250 4.1 s, 550 5.8 s) and for MAXIMIN on
+    // larger pools (regional 600/50, 508 types: 10 rounds 28.8 s with 104
+    // column-generation rounds, 508 rounds 10.5 s with 10; on the pools under 200 types
+    // 1·types costs 10 % more, 0.32 → 0.35 s on the Dortmund-like pool).
     opts.mw_rounds.unwrap_or(match (mode, opts.lp) {
-        (Mode::Leximin, super::LpMethod::Simplex) => nt,
+        (_, super::LpMethod::Simplex) => nt,
         (Mode::Leximin, super::LpMethod::InteriorPoint) => 3 * nt,
-        (Mode::Maximin, _) => (3 * nt).min(10),
+        (Mode::Maximin, super::LpMethod::InteriorPoint) => (3 * nt).min(10),
     })
 }
 
