@@ -199,11 +199,11 @@ fn run(
     );
     let (mut t_lp, mut t_ilp) = (0.0f64, 0.0f64);
     // The warm simplex while it works; the interior-point path otherwise.
+    // Kept after it fails (`simplex_works` false) so that its counters can be reported.
     let mut simplex = (opts.lp == super::LpMethod::Simplex && nt < super::simplex::MAX_ROWS)
         .then(|| super::simplex::StageLp::new(&counts));
+    let mut simplex_works = simplex.is_some();
     let (mut simplex_solves, mut ipm_solves) = (0usize, 0usize);
-    let mut simplex_cold_retries = 0usize;
-    let mut simplex_refactors = (0usize, 0.0f64);
     // ---- Steps 2–3: outer loop (fix types) with inner column generation. ----
     let mut outer = 0usize;
     let (mut certificate_gap, mut rounds) = (0.0f64, 0usize);
@@ -233,10 +233,14 @@ fn run(
                 )));
             }
             // Restricted LP over the current columns C: the simplex's vertex duals (it
-            // retries a warm start's trouble from a cold basis itself); where it fails,
-            // the interior point's central ones (then for the rest of the run).
+            // retries a warm start's trouble from the repaired and from a cold basis
+            // itself); where it fails, the interior point's central ones (then for the
+            // rest of the run).
             let tl = std::time::Instant::now();
-            let solved = simplex.as_mut().map(|s| s.solve(&cols.list, &fixed));
+            let solved = simplex
+                .as_mut()
+                .filter(|_| simplex_works)
+                .map(|s| s.solve(&cols.list, &fixed));
             let dual = match solved {
                 Some(super::simplex::Solve::Optimal(d)) => {
                     simplex_solves += 1;
@@ -247,11 +251,7 @@ fn run(
                     None
                 }
                 Some(super::simplex::Solve::Trouble) | None => {
-                    if let Some(s) = simplex.take() {
-                        simplex_cold_retries += s.cold_retries;
-                        simplex_refactors.0 += s.refactors.0;
-                        simplex_refactors.1 += s.refactors.1;
-                    }
+                    simplex_works = false;
                     ipm_solves += 1;
                     solve_dual(&cols.list, &counts, &fixed, opts.lp_tolerance)?
                 }
@@ -371,9 +371,9 @@ fn run(
         eprintln!(
             "timing select column generation: {outer} outer, {iteration} rounds, {} panels, LP {t_lp:.3} s ({simplex_solves} simplex, {} cold retries, {} refactorisations in {:.3} s, {ipm_solves} interior point), pricing {t_ilp:.3} s",
             cols.list.len(),
-            simplex_cold_retries + simplex.as_ref().map_or(0, |s| s.cold_retries),
-            simplex_refactors.0 + simplex.as_ref().map_or(0, |s| s.refactors.0),
-            simplex_refactors.1 + simplex.as_ref().map_or(0.0, |s| s.refactors.1),
+            simplex.as_ref().map_or(0, |s| s.cold_retries),
+            simplex.as_ref().map_or(0, |s| s.refactors.0),
+            simplex.as_ref().map_or(0.0, |s| s.refactors.1),
         );
     }
     crate::base::timing::phase("select up to the final LP", t0);

@@ -54,10 +54,27 @@ pub(crate) struct QuotaRow {
     pub max: u32,
 }
 
+/// One linear constraint of the pricing ILP: `Σ_{t ∈ types} m_t (sense) rhs`.
+struct Limit {
+    types: Vec<usize>,
+    sense: Sense,
+    rhs: f64,
+}
+
+#[derive(Clone, Copy)]
+enum Sense {
+    Eq,
+    Ge,
+    Le,
+}
+
 pub(crate) struct Pricer<'a> {
     pub tm: &'a TypeModel,
     pub k: usize,
     pub rows: Vec<QuotaRow>,
+    /// The ILP's constraints (size, quotas that can bind, households), built once for
+    /// both backends.
+    limits: Vec<Limit>,
     counts: Vec<u32>,
     solver: Solver,
     /// Nodes between the checks of a threshold question ([`NODE_CHUNK`]; tests use less).
@@ -77,11 +94,31 @@ impl<'a> Pricer<'a> {
                 });
             }
         }
+        let counts = tm.counts();
+        let limit = |types: Vec<usize>, sense, rhs: u32| Limit {
+            types,
+            sense,
+            rhs: rhs as f64,
+        };
+        let mut limits = vec![limit((0..tm.len()).collect(), Sense::Eq, inst.k as u32)];
+        for row in &rows {
+            let avail: u32 = row.types.iter().map(|&t| counts[t]).sum();
+            if row.min > 0 {
+                limits.push(limit(row.types.clone(), Sense::Ge, row.min));
+            }
+            if row.max < avail {
+                limits.push(limit(row.types.clone(), Sense::Le, row.max));
+            }
+        }
+        for h in &tm.households {
+            limits.push(limit(h.clone(), Sense::Le, 1));
+        }
         Pricer {
             tm,
             k: inst.k,
             rows,
-            counts: tm.counts(),
+            limits,
+            counts,
             solver,
             node_chunk: NODE_CHUNK,
         }
@@ -100,8 +137,12 @@ impl<'a> Pricer<'a> {
         let scale = w.iter().fold(0.0f64, |a, &x| a.max(x.abs()));
         let scale = if scale > 0.0 { 1.0 / scale } else { 0.0 };
         let scaled: Vec<f64> = w.iter().map(|&x| x * scale).collect();
+        let goal = match goal {
+            Goal::Above(t) => Goal::Above(t * scale),
+            other => other,
+        };
         let found = match self.solver {
-            Solver::Microlp => self.price_microlp(&scaled, goal, scale)?,
+            Solver::Microlp => self.price_microlp(&scaled, goal)?,
             Solver::Highs => self.price_good_lp(&scaled)?,
         };
         let Some((panel, bound)) = found else {
@@ -121,13 +162,12 @@ impl<'a> Pricer<'a> {
     }
 
     /// microlp, called directly: branch and bound in chunks of [`NODE_CHUNK`] nodes, so
-    /// that a threshold question can stop as soon as it is answered. Returns the panel and
-    /// the bound on the scaled objective.
+    /// that a threshold question can stop as soon as it is answered. `w` and the threshold
+    /// are scaled; returns the panel and the bound on the scaled objective.
     fn price_microlp(
         &self,
         w: &[f64],
         goal: Goal,
-        scale: f64,
     ) -> crate::base::error::Result<Option<(Vec<u32>, f64)>> {
         use microlp::{ComparisonOp, LinearExpr, OptimizationDirection, Problem, SolveOptions};
         let mut pb = Problem::new(OptimizationDirection::Maximize);
@@ -137,23 +177,14 @@ impl<'a> Pricer<'a> {
             .zip(w)
             .map(|(&c, &wt)| pb.add_integer_var(wt, (0, c as i32)))
             .collect();
-        let sum = |types: &mut dyn Iterator<Item = usize>| -> LinearExpr {
-            types.map(|t| (m[t], 1.0)).collect()
-        };
-        pb.add_constraint(sum(&mut (0..m.len())), ComparisonOp::Eq, self.k as f64);
-        for row in &self.rows {
-            let avail: u32 = row.types.iter().map(|&t| self.counts[t]).sum();
-            if row.min > 0 {
-                let e = sum(&mut row.types.iter().copied());
-                pb.add_constraint(e, ComparisonOp::Ge, row.min as f64);
-            }
-            if row.max < avail {
-                let e = sum(&mut row.types.iter().copied());
-                pb.add_constraint(e, ComparisonOp::Le, row.max as f64);
-            }
-        }
-        for h in &self.tm.households {
-            pb.add_constraint(sum(&mut h.iter().copied()), ComparisonOp::Le, 1.0);
+        for l in &self.limits {
+            let e: LinearExpr = l.types.iter().map(|&t| (m[t], 1.0)).collect();
+            let op = match l.sense {
+                Sense::Eq => ComparisonOp::Eq,
+                Sense::Ge => ComparisonOp::Ge,
+                Sense::Le => ComparisonOp::Le,
+            };
+            pb.add_constraint(e, op, l.rhs);
         }
         let mut options = SolveOptions::default();
         options.mip_gap = match goal {
@@ -169,27 +200,17 @@ impl<'a> Pricer<'a> {
             Err(microlp::Error::Infeasible) => return Ok(None),
             Err(e) => return Err(fail(e)),
         };
-        // The threshold on the scaled objective; a margin of the gap keeps a bound that
-        // only touches the threshold from counting as an answer.
-        let threshold = match goal {
-            Goal::Above(t) => Some(t * scale),
-            _ => None,
-        };
         loop {
             let stats = outcome.stats();
-            let done = match (outcome.solution(), threshold) {
-                (Some(s), _) if s.termination_reason() != TerminationReason::NodeLimit => true,
-                (Some(s), Some(t)) => {
+            if let Some(s) = outcome.solution()
+                && match goal {
+                    _ if s.termination_reason() != TerminationReason::NodeLimit => true,
                     // A panel above the threshold answers the question; so does a bound
                     // at or below it (no panel is above).
-                    s.objective() > t || stats.best_bound.is_some_and(|b| b <= t)
+                    Goal::Above(t) => s.objective() > t || stats.best_bound.is_some_and(|b| b <= t),
+                    Goal::Optimal | Goal::Good => false,
                 }
-                _ => false,
-            };
-            if done {
-                let Some(s) = outcome.solution() else {
-                    return Err(fail(microlp::Error::InternalError("no incumbent".into())));
-                };
+            {
                 let panel = m
                     .iter()
                     .map(|&v| s.var_value(v).round().max(0.0) as u32)
@@ -219,23 +240,18 @@ impl<'a> Pricer<'a> {
             .collect();
         let objective: Expression = m.iter().zip(w).map(|(&v, &wt)| v * wt).sum();
         let problem = vars.maximise(objective);
-        let mut constraints: Vec<Constraint> = Vec::new();
-        let size: Expression = m.iter().map(|&v| Expression::from(v)).sum();
-        constraints.push(size.eq(self.k as f64));
-        for row in &self.rows {
-            let avail: u32 = row.types.iter().map(|&t| self.counts[t]).sum();
-            let e: Expression = row.types.iter().map(|&t| Expression::from(m[t])).sum();
-            if row.min > 0 {
-                constraints.push(e.clone().geq(row.min as f64));
-            }
-            if row.max < avail {
-                constraints.push(e.leq(row.max as f64));
-            }
-        }
-        for h in &self.tm.households {
-            let e: Expression = h.iter().map(|&t| Expression::from(m[t])).sum();
-            constraints.push(e.leq(1.0));
-        }
+        let constraints: Vec<Constraint> = self
+            .limits
+            .iter()
+            .map(|l| {
+                let e: Expression = l.types.iter().map(|&t| Expression::from(m[t])).sum();
+                match l.sense {
+                    Sense::Eq => e.eq(l.rhs),
+                    Sense::Ge => e.geq(l.rhs),
+                    Sense::Le => e.leq(l.rhs),
+                }
+            })
+            .collect();
         match backend::solve(self.solver, problem, constraints, &m) {
             Ok(values) => {
                 let panel: Vec<u32> = values.iter().map(|&x| x.round().max(0.0) as u32).collect();

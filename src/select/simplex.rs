@@ -863,7 +863,7 @@ impl StageLp {
             // w_j ← max(w_j, (α_lj/α_lq)² w_q), and the leaving variable gets
             // max(w_q/α_lq², 1).
             let wq = weight[self.slot(q)];
-            let row: Vec<f64> = self.binv[l * m..(l + 1) * m].to_vec();
+            let row = &self.binv[l * m..(l + 1) * m];
             for v in self.candidates() {
                 if v == q || in_basis.contains(&v) {
                     continue;
