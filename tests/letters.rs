@@ -731,10 +731,9 @@ fn too_long_for_one_sheet_is_an_error() {
     let (letter, card) = text.split_once("\n[[card]]\n").expect("a card");
     let long = format!("{letter}\n\n{letter}\n[[card]]\n{card}");
     std::fs::write(&path, long).expect("write");
-    let Err(err) = invite_one(tmp.path()) else {
-        panic!("two letters' text printed on one sheet")
-    };
-    let msg = err.to_string();
+    let msg = invite_one(tmp.path())
+        .expect_err("two letters' text printed on one sheet")
+        .to_string();
     assert!(
         msg.contains("letter 1") && msg.contains("must fit one sheet"),
         "{msg}"
@@ -748,10 +747,9 @@ fn too_long_for_one_sheet_is_an_error() {
         .map(|i| format!("\n[ ] Antwort Nummer {i} mit einem recht langen Text, der eine eigene Zeile braucht\n"))
         .collect();
     std::fs::write(&path, format!("{letter}\n[[card]]\n{card}{many}")).expect("write");
-    let Err(err) = invite_one(tmp.path()) else {
-        panic!("a card too long printed")
-    };
-    let msg = err.to_string();
+    let msg = invite_one(tmp.path())
+        .expect_err("a card too long printed")
+        .to_string();
     assert!(
         msg.contains("the reply card runs") && msg.contains("mm below the foot"),
         "{msg}"

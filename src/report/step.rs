@@ -100,9 +100,9 @@ fn population(process: &Process, run: &Run, data: &mut super::ReportData) {
     let commit = run
         .journal()
         .last::<crate::base::journal::entry::Commit>()
-        .map(|(_, c)| c.clone());
+        .map(|(_, c)| c);
     // Without a commitment there is nothing to check the extract against.
-    let counts = match &commit {
+    let counts = match commit {
         _ if wanted.is_empty() => Ok(None),
         None => Err(PopulationMissing::NoRegister),
         Some(c) => crate::quotas::population_counts(process, &wanted, Some(c)).map_err(|e| match e

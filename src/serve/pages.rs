@@ -550,13 +550,13 @@ fn population(
     }
     let committed = journal
         .and_then(|j| j.last::<crate::base::journal::entry::Commit>())
-        .map(|(_, c)| c.clone());
+        .map(|(_, c)| c);
     // All register categories at once: the cache then serves a category added later.
     let all: Vec<String> = crate::quotas::REGISTER_CATEGORIES
         .iter()
         .map(|c| c.to_string())
         .collect();
-    let counts = crate::quotas::population_counts(p, &all, committed.as_ref())
+    let counts = crate::quotas::population_counts(p, &all, committed)
         .map_err(|e| e.to_string())?
         .map(Arc::new);
     *cache = Some((key, counts.clone()));
@@ -1559,9 +1559,14 @@ fn journal_output(
     seq: u64,
     name: &str,
 ) -> crate::base::error::Result<(std::path::PathBuf, Vec<u8>)> {
-    let (_, run) = open(app)?;
-    let run = run.ok_or_else(|| crate::base::error::Error::refused("no journal yet"))?;
+    let run = journaled_run(app)?;
     run.output(journal_entry(&run, seq)?, name)
+}
+
+/// The run's handle; refused while it has no journal.
+fn journaled_run(app: &App) -> crate::base::error::Result<Run> {
+    let (_, run) = open(app)?;
+    run.ok_or_else(|| crate::base::error::Error::refused("no journal yet"))
 }
 
 fn journal_entry(run: &Run, seq: u64) -> crate::base::error::Result<&Entry> {
@@ -1599,8 +1604,7 @@ async fn preview(
                 "only the first pages are shown as pictures",
             ));
         }
-        let (_, run) = open(&a)?;
-        let run = run.ok_or_else(|| crate::base::error::Error::refused("no journal yet"))?;
+        let run = journaled_run(&a)?;
         let recorded = journal_entry(&run, seq)?.output(&name)?;
         let path = run.path_of(&recorded);
         if path.extension().and_then(|x| x.to_str()) != Some("pdf") {
