@@ -15,7 +15,8 @@
 //! runs LEXIMIN and MAXIMIN with the interior-point LP only; SORTES_MW=N sets the rounds
 //! of initial multiplicative weights (default: the engine's). `--maximin-only` runs
 //! MAXIMIN alone, `--no-goldilocks` leaves Goldilocks out, SORTES_BENCH_REPEATS=N sets
-//! the runs per time, SORTES_BENCH_PROGRESS=1 prints every column-generation round.
+//! the runs per time, SORTES_BENCH_PROGRESS=1 prints every column-generation round,
+//! `--goldilocks-only` runs Goldilocks alone.
 //! For each it times sortes' LEXIMIN and MAXIMIN (median of 3 runs) and, where the
 //! Sortition Foundation's `sortition-algorithms` is installed in a virtual
 //! environment outside the repository (SORTES_PEER_PYTHON, default
@@ -383,8 +384,14 @@ fn main() {
     }
     // --maximin-only: MAXIMIN alone (no LEXIMIN, lottery or Goldilocks).
     let maximin_only = std::env::args().any(|a| a == "--maximin-only");
+    // --goldilocks-only: Goldilocks alone (no LEXIMIN, MAXIMIN or lottery).
+    let goldilocks_only = std::env::args().any(|a| a == "--goldilocks-only");
     let mut dists = Vec::new();
     for (name, inst, run_peer) in &cases {
+        if goldilocks_only {
+            dists.push((name, inst, None));
+            continue;
+        }
         let (lt, lmin, lp, dist, lmem) = if maximin_only {
             (f64::NAN, f64::NAN, 0, None, f64::NAN)
         } else {
@@ -450,12 +457,15 @@ fn main() {
             p.iter().copied().fold(0.0, f64::max),
         )
     };
-    // --no-goldilocks: leave Goldilocks out (its conic master is slow on pools of ~500
+    // --no-goldilocks: leave Goldilocks out (it takes minutes on pools of ~500
     // types and more).
     let goldilocks = !std::env::args().any(|a| a == "--no-goldilocks");
     for (name, inst, dist) in dists.iter().filter(|_| goldilocks) {
-        let Some(d) = dist else { continue };
-        let (lmin, lmax) = extremes(&sortes::select::marginals(inst, d));
+        let (lmin, lmax) = match dist {
+            Some(d) => extremes(&sortes::select::marginals(inst, d)),
+            None if goldilocks_only => (f64::NAN, f64::NAN),
+            None => continue,
+        };
         reset_peak();
         let t = Instant::now();
         let g = sortes::select::goldilocks(inst, 1.0, &Options::default(), &mut show)

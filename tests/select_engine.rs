@@ -11,7 +11,7 @@ use sortes::base::error::Kind;
 use sortes::select::{
     Category, Distribution, Instance, LpMethod, Options, QuotaValue, check_panel, feasibility,
     goldilocks, goldilocks_value, goldilocks_with_certificate, legacy_probabilities, leximin,
-    leximin_with_certificate, marginals, maximin,
+    leximin_with_certificate, marginals, maximin, minimax,
 };
 
 /// Alternate(200, 20), generated from its published definition.
@@ -542,13 +542,21 @@ fn goldilocks_matches_exact_enumeration() {
     };
     let mut compared = 0;
     for seed in 0..40 {
-        for (households, gamma) in [(false, 1.0), (true, 0.5)] {
+        for (households, gamma, lp) in [
+            (false, 1.0, LpMethod::Simplex),
+            (true, 0.5, LpMethod::Simplex),
+            (false, 2.0, LpMethod::InteriorPoint),
+            (true, 1.0, LpMethod::InteriorPoint),
+        ] {
             let inst = random_small(seed, households);
             let panels = all_feasible_panels(&inst);
             if panels.is_empty() {
                 continue;
             }
-            let d = goldilocks(&inst, gamma, &opts, &mut quiet())
+            // Both masters: the linear one (tangent cuts, warm dual simplex) and the conic
+            // one (interior point).
+            let opts = Options { lp, ..opts.clone() };
+            let (d, cert) = goldilocks_with_certificate(&inst, gamma, &opts, &mut quiet())
                 .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
             check_distribution(&inst, &d);
             let pi = marginals(&inst, &d);
@@ -557,7 +565,18 @@ fn goldilocks_matches_exact_enumeration() {
             let exact = exact_goldilocks(inst.agents.len(), inst.k, &panels, gamma);
             assert!(
                 got >= exact * (1.0 - 1e-6) && got <= exact * (1.0 + 1e-4),
-                "seed {seed} households {households}: {got} vs exact {exact}\n{pi:?}"
+                "seed {seed} households {households} {lp:?}: {got} vs exact {exact}\n{pi:?}"
+            );
+            // The certificate: the distribution's own objective, and a lower bound
+            // (objective − gap) that the exact optimum does not undercut.
+            assert!(
+                (cert.objective - got).abs() <= 1e-6 * got,
+                "{cert:?} vs {got}"
+            );
+            assert!(
+                cert.objective - cert.gap <= exact * (1.0 + 1e-9),
+                "seed {seed} {lp:?}: bound {} above the exact optimum {exact}",
+                cert.objective - cert.gap
             );
             // Never worse than LEXIMIN's distribution on the same objective.
             let lex = marginals(&inst, &leximin(&inst, &opts, &mut quiet()).unwrap());
@@ -570,6 +589,56 @@ fn goldilocks_matches_exact_enumeration() {
         }
     }
     assert!(compared >= 30, "only {compared} feasible instances");
+}
+
+/// MINIMAX (the denominator of the comparison's "max ÷ minimax-optimal") against the LP
+/// over all feasible panels, with both masters.
+#[test]
+fn minimax_matches_exact_enumeration() {
+    let mut compared = 0;
+    for seed in 0..20 {
+        let inst = random_small(seed, seed % 2 == 1);
+        let panels = all_feasible_panels(&inst);
+        if panels.is_empty() {
+            continue;
+        }
+        let n = inst.agents.len();
+        let coverable: Vec<usize> = (0..n)
+            .filter(|&i| panels.iter().any(|p| p.contains(&(i as u32))))
+            .collect();
+        let mut vars = ProblemVariables::new();
+        let lam: Vec<Variable> = panels.iter().map(|_| vars.add(variable().min(0))).collect();
+        let a = vars.add(variable().min(0).max(1));
+        let mut m = vars.minimise(a).using(microlp);
+        let total: Expression = lam.iter().map(|&v| Expression::from(v)).sum();
+        m.add_constraint(total.eq(1.0));
+        for &i in &coverable {
+            m.add_constraint((pi_expr(&panels, &lam, i) - a).leq(0.0));
+        }
+        let exact = m.solve().expect("exact MINIMAX LP").value(a);
+        for lp in [LpMethod::Simplex, LpMethod::InteriorPoint] {
+            let opts = Options {
+                lp,
+                eps: 1e-7,
+                ..Options::default()
+            };
+            let (d, cert) = minimax(&inst, &opts, &mut quiet()).expect("minimax");
+            check_distribution(&inst, &d);
+            let max = marginals(&inst, &d).into_iter().fold(0.0, f64::max);
+            assert!(
+                (max - exact).abs() < 1e-6,
+                "seed {seed} {lp:?}: {max} vs exact {exact}"
+            );
+            // The certificate is on the objective's scale, (n/k)·max π.
+            let scale = n as f64 / inst.k as f64;
+            assert!(
+                cert.objective - cert.gap <= scale * exact + 1e-9,
+                "{cert:?}"
+            );
+        }
+        compared += 1;
+    }
+    assert!(compared >= 10, "only {compared} feasible instances");
 }
 
 /// The paper's claim on a real-like pool: the largest probability drops well below

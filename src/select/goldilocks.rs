@@ -26,10 +26,13 @@
 //!
 //! At the optimum s = 1/b, so this is the objective above. The hyperbolic constraint
 //! s·b ≥ 1 is the cone (s + b, s − b, 2) ∈ SOC₃ (i.e. (s+b)² ≥ (s−b)² + 4), so the
-//! master is a second-order cone program, solved by clarabel's interior-point method.
-//! A purely linear reformulation does not exist: the set {(a, b, s): s ≥ 1/b} is not
-//! polyhedral; a bisection over b with LPs is the alternative (used by the tests as an
-//! independent oracle).
+//! master is a second-order cone program (clarabel's interior point, below). The set
+//! {(b, s): s ≥ 1/b} is not polyhedral, but the master's *dual* sees it only through one
+//! concave function of one number, which tangents approximate as closely as needed: the
+//! default path solves the master as a linear program with tangent cuts, re-solved warm
+//! (`goldilocks_lp.rs`, derivation there); the conic master is its fallback and, with
+//! `LpMethod::InteriorPoint`, the second method the tests compare with the enumeration
+//! oracle (a golden-section search over b with LPs).
 //!
 //! Working with types is exact: the objective is convex and invariant under swapping two
 //! members of a type (which maps feasible panels to feasible panels), so averaging an
@@ -40,23 +43,29 @@
 //! v = max_P Σ_t m_{P,t}·(y_t − z_t)/c_t > ν: the pricing ILP of LEXIMIN with weights
 //! w_t = (y_t − z_t)/c_t (which may be negative: the ceiling pushes back).
 //!
-//! **Stopping rule and bound.** Raising ν to v makes (ν, y, z) feasible for the dual of the
-//! full problem (over *all* panels) and lowers the dual objective by (v − ν)·1 (the
-//! convexity row's right-hand side). By weak duality the optimum over all panels is at least
-//! `obj(C) − (v − ν)`; the gap `v̄ − ν`, with v̄ ≥ v the upper bound the pricing ILP
-//! proves, is the certificate. Column generation stops when v ≤ ν + eps; the pricing ILP
-//! is asked only that question (`pricing::Goal::Above`), so it may stop as soon as it finds
-//! a panel above ν + eps or a bound v̄ ≤ ν + eps, without proving its optimum.
+//! **Stopping rule and bound (conic master).** Raising ν to v makes (ν, y, z) feasible
+//! for the dual of the full problem (over *all* panels) and lowers the dual objective by
+//! (v − ν)·1 (the convexity row's right-hand side). By weak duality the optimum over all
+//! panels is at least `obj(C) − (v̄ − ν)`, v̄ ≥ v the upper bound the pricing ILP proves.
+//! Column generation stops when v ≤ ν + eps; the pricing ILP is asked only that question
+//! (`pricing::Goal::Above`), so it may stop as soon as it finds a panel above ν + eps or a
+//! bound v̄ ≤ ν + eps, without proving its optimum. (The linear master's rule and bound:
+//! `goldilocks_lp.rs`.)
 //!
-//! **Panels.** The master's λ comes from an interior-point method and spreads over many
-//! panels. As in LEXIMIN the final distribution is a basic solution of the final primal LP
-//! (`lp::final_primal`) for the master's type probabilities, which has at most
-//! (#types + 1) panels, expanded into concrete panels with exactly equal marginals inside
-//! each type (`expand.rs`).
+//! **Certificate.** The objective of the final distribution itself, and its distance to
+//! the best lower bound found (no distribution over all panels is better by more).
+//!
+//! **Panels.** The conic master's λ comes from an interior-point method and spreads over
+//! many panels; as in LEXIMIN the final distribution is then a basic solution of the final
+//! primal LP (`lp::final_primal`) for the master's type probabilities, which has at most
+//! (#types + 1) panels. The linear master's final LP gives a basic solution directly.
+//! Either is expanded into concrete panels with exactly equal marginals inside each type
+//! (`expand.rs`).
 
 use super::expand::expand;
-use super::leximin::initial_columns;
-use super::lp::{ConeLp, final_primal};
+use super::goldilocks_lp::{self, LpMaster, Point, first_floors, floor_at, phi};
+use super::leximin::{Columns, extra_columns, initial_columns};
+use super::lp::{ConeLp, final_primal, normalise};
 use super::pricing::{Goal, Pricer};
 use super::types::TypeModel;
 use super::{Certificate, Distribution, Instance, Options, Phase, Progress, validate};
@@ -98,7 +107,10 @@ pub fn goldilocks_with_certificate(
     solve(inst, Some(gamma), opts, progress)
 }
 
-/// Column generation for Goldilocks (`gamma` given) or MINIMAX (`None`).
+/// Column generation for Goldilocks (`gamma` given) or MINIMAX (`None`): with the linear
+/// master of `goldilocks_lp.rs`, re-solved warm by a dual simplex (`LpMethod::Simplex`,
+/// the default); where microlp fails on it, or with `LpMethod::InteriorPoint`, with the
+/// conic master (from the columns found so far).
 fn solve(
     inst: &Instance,
     gamma: Option<f64>,
@@ -121,8 +133,295 @@ fn solve(
     let scale = Scale {
         ceiling: n as f64 / inst.k as f64,
         floor: gamma.map(|g| g * inst.k as f64 / n as f64),
+        k_over_n: inst.k as f64 / n as f64,
     };
+    let ctx = Context {
+        pricer: &pricer,
+        counts: &counts,
+        live: &live,
+        scale,
+        opts,
+        n,
+    };
+    let linear = match opts.lp {
+        super::LpMethod::Simplex => linear_rounds(&ctx, &mut cols, progress)?,
+        super::LpMethod::InteriorPoint => None,
+    };
+    let outcome = match linear {
+        Some(o) => o,
+        None => conic_rounds(&ctx, &mut cols, progress)?,
+    };
+    // The certificate: the objective of the distribution itself, and how far below it the
+    // optimum can be.
+    let mut pi = vec![0.0; nt];
+    for (col, &l) in cols.list.iter().zip(&outcome.lambda) {
+        for &t in &live {
+            pi[t] += l * col[t] as f64 / counts[t] as f64;
+        }
+    }
+    let max = live.iter().map(|&t| pi[t]).fold(0.0, f64::max);
+    let min = live.iter().map(|&t| pi[t]).fold(f64::INFINITY, f64::min);
+    let objective = scale.ceiling * max + scale.floor.map_or(0.0, |g| g / min);
+    let gap = (objective - outcome.lower).max(0.0);
+    progress(&Progress {
+        phase: Phase::FinalLp,
+        outer_iteration: 1,
+        iteration: outcome.rounds,
+        columns: cols.list.len(),
+        fixed_agents: n,
+        n_agents: n,
+        bound: outcome.lower,
+        upper_bound: objective,
+        gap,
+    });
+    Ok((
+        expand(&tm, &cols.list, &outcome.lambda),
+        Certificate {
+            objective,
+            gap,
+            rounds: outcome.rounds,
+        },
+    ))
+}
+
+/// What both masters need.
+struct Context<'a> {
+    pricer: &'a Pricer<'a>,
+    counts: &'a [u32],
+    live: &'a [usize],
+    scale: Scale,
+    opts: &'a Options,
+    n: usize,
+}
+
+impl Context<'_> {
+    /// The progress report of a column-generation round.
+    fn round(&self, round: usize, cols: &Columns, lower: f64, upper: f64) -> Progress {
+        Progress {
+            phase: Phase::ColumnGeneration,
+            outer_iteration: 1,
+            iteration: round,
+            columns: cols.list.len(),
+            fixed_agents: 0,
+            n_agents: self.n,
+            bound: lower,
+            upper_bound: upper,
+            gap: upper - lower,
+        }
+    }
+}
+
+/// The end of column generation: the distribution's weights over the columns, a lower
+/// bound on the optimum over all panels, and the rounds.
+struct Outcome {
+    lambda: Vec<f64>,
+    lower: f64,
+    rounds: usize,
+}
+
+/// Says why the linear master is left, with `SORTES_TIMING` set.
+fn give_up(e: &Error) -> Option<Outcome> {
+    if crate::base::timing::enabled() {
+        eprintln!("select goldilocks: linear master failed ({e}); the conic master goes on");
+    }
+    None
+}
+
+/// Column generation with the linear master (`goldilocks_lp.rs`); `None` when microlp
+/// fails on it.
+fn linear_rounds(
+    ctx: &Context<'_>,
+    cols: &mut Columns,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Option<Outcome>> {
+    let (opts, scale, live, counts) = (ctx.opts, ctx.scale, ctx.live, ctx.counts);
+    let nt = counts.len();
+    let first = match scale.floor {
+        Some(_) => first_floors(scale.k_over_n),
+        None => Vec::new(),
+    };
+    let tl = std::time::Instant::now();
+    let mut master =
+        match LpMaster::new(&cols.list, counts, live, scale.ceiling, scale.floor, &first) {
+            Ok(m) => m,
+            Err(e) => return Ok(give_up(&e)),
+        };
+    let mut in_master = cols.list.len();
+    let (mut t_master, mut t_price) = (tl.elapsed().as_secs_f64(), 0.0f64);
     let mut round = 0usize;
+    let mut centre: Option<Centre> = None;
+    let lower = loop {
+        round += 1;
+        if round > opts.max_column_rounds {
+            return Err(Error::solver(format!(
+                "iteration limit reached: {} column-generation rounds",
+                opts.max_column_rounds
+            )));
+        }
+        let pt = match master.point() {
+            Ok(p) => p,
+            Err(e) => return Ok(give_up(&e)),
+        };
+        let y_sum: f64 = pt.y.iter().sum();
+        // How far the LP's tangents are above φ(Y) at this point.
+        let cut_gap = scale.floor.map_or(0.0, |g| (pt.w - phi(g, y_sum)).max(0.0));
+        let upper = pt.nu + pt.w;
+        // Wentges' smoothing: price first at the point halfway between this one and the
+        // centre (the point with the best lower bound so far). Its panel is added when it
+        // is new and violated here too; otherwise (a mispricing, after which the centre's
+        // bound may have improved) this point is priced as well. On the regional 600/50
+        // pool 217 rounds instead of 280.
+        let mut priced_here = None;
+        if let Some(c) = &centre {
+            let mid = c.point.towards(&pt, 1.0 - SMOOTHING);
+            let (panel, lb) = price_at(ctx, &mid, scale, &mut t_price)?;
+            let w = weights(&pt, live, counts, nt);
+            if value(&panel, &w) > -pt.nu + opts.eps && !cols.contains(&panel) {
+                priced_here = Some((panel, None));
+            }
+            if lb > c.lower {
+                centre = Some(Centre {
+                    point: mid,
+                    lower: lb,
+                });
+            }
+        }
+        let (panel, lb_here) = match priced_here {
+            Some(p) => p,
+            None => {
+                let (panel, lb) = price_at(ctx, &pt, scale, &mut t_price)?;
+                (panel, Some(lb))
+            }
+        };
+        if let Some(lb) = lb_here
+            && centre.as_ref().is_none_or(|c| lb > c.lower)
+        {
+            centre = Some(Centre {
+                point: pt.clone(),
+                lower: lb,
+            });
+        }
+        let lower = centre.as_ref().map_or(f64::NEG_INFINITY, |c| c.lower);
+        progress(&ctx.round(round, cols, lower, upper));
+        // The LP's value bounds the optimum from above (module docs of goldilocks_lp.rs).
+        if upper - lower <= opts.eps {
+            break lower;
+        }
+        let w = weights(&pt, live, counts, nt);
+        let threshold = -pt.nu + opts.eps;
+        let mut added = false;
+        if value(&panel, &w) > threshold && cols.add(panel.clone()) {
+            let tp = std::time::Instant::now();
+            extra_columns(ctx.pricer, counts, &w, panel, threshold, cols)?;
+            t_price += tp.elapsed().as_secs_f64();
+            added = true;
+        }
+        let tl = std::time::Instant::now();
+        if let Some(g) = scale.floor
+            && cut_gap > opts.eps
+        {
+            let b = floor_at(g, y_sum);
+            if !master.floors.iter().any(|&f| (f - b).abs() <= 1e-12 * b) {
+                if let Err(e) = master.add_tangent(b) {
+                    return Ok(give_up(&e));
+                }
+                added = true;
+            }
+        }
+        if !added {
+            break lower;
+        }
+        for col in &cols.list[in_master..] {
+            if let Err(e) = master.add_panel(col) {
+                return Ok(give_up(&e));
+            }
+        }
+        in_master = cols.list.len();
+        t_master += tl.elapsed().as_secs_f64();
+    };
+    let tl = std::time::Instant::now();
+    let floors = master.floors.clone();
+    let lambda = match goldilocks_lp::final_primal(
+        &cols.list,
+        counts,
+        live,
+        scale.ceiling,
+        scale.floor.map(|g| (g, &floors[..])),
+        opts.solver,
+    )
+    .and_then(|l| normalise(&l))
+    {
+        Ok(l) => l,
+        Err(e) => return Ok(give_up(&e)),
+    };
+    if crate::base::timing::enabled() {
+        eprintln!(
+            "timing select goldilocks (linear master): {round} rounds, {} panels, {} tangents, master {t_master:.3} s, pricing {t_price:.3} s, final LP {:.3} s",
+            cols.list.len(),
+            floors.len(),
+            tl.elapsed().as_secs_f64()
+        );
+    }
+    Ok(Some(Outcome {
+        lambda,
+        lower,
+        rounds: round,
+    }))
+}
+
+/// Weight of the centre in Wentges' smoothing (0: none).
+const SMOOTHING: f64 = 0.5;
+
+/// The dual point with the best lower bound so far.
+struct Centre {
+    point: Point,
+    lower: f64,
+}
+
+/// Pricing weights (y_t − z_t)/c_t of a dual point; 0 for types no panel can hold.
+fn weights(pt: &Point, live: &[usize], counts: &[u32], nt: usize) -> Vec<f64> {
+    let mut w = vec![0.0; nt];
+    for (i, &t) in live.iter().enumerate() {
+        w[t] = (pt.y.get(i).copied().unwrap_or(0.0) - pt.z[i]) / counts[t] as f64;
+    }
+    w
+}
+
+/// A panel's value Σ_t m_t·w_t.
+fn value(panel: &[u32], w: &[f64]) -> f64 {
+    panel.iter().zip(w).map(|(&m, &x)| m as f64 * x).sum()
+}
+
+/// Prices at a dual point: a panel (above −ν + eps if there is one) and the lower bound
+/// of the point, −v̄ + φ(Y) (weak duality, module docs of goldilocks_lp.rs: the point
+/// with ν lowered to −v̄ is feasible for the dual over all panels).
+fn price_at(
+    ctx: &Context<'_>,
+    pt: &Point,
+    scale: Scale,
+    seconds: &mut f64,
+) -> Result<(Vec<u32>, f64)> {
+    let started = std::time::Instant::now();
+    let w = weights(pt, ctx.live, ctx.counts, ctx.counts.len());
+    let priced = ctx
+        .pricer
+        .price(&w, Goal::Above(-pt.nu + ctx.opts.eps))?
+        .ok_or_else(|| Error::solver("pricing ILP infeasible"))?;
+    *seconds += started.elapsed().as_secs_f64();
+    let phi_y = scale.floor.map_or(0.0, |g| phi(g, pt.y.iter().sum()));
+    Ok((priced.panel, -priced.bound + phi_y))
+}
+
+/// Column generation with the conic master (module docs).
+fn conic_rounds(
+    ctx: &Context<'_>,
+    cols: &mut Columns,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Outcome> {
+    let (opts, scale, live, counts) = (ctx.opts, ctx.scale, ctx.live, ctx.counts);
+    let nt = counts.len();
+    let mut round = 0usize;
+    let (mut t_master, mut t_price) = (0.0f64, 0.0f64);
     let (master, gap) = loop {
         round += 1;
         if round > opts.max_column_rounds {
@@ -131,8 +430,10 @@ fn solve(
                 opts.max_column_rounds
             )));
         }
-        let m = solve_master(&cols.list, &counts, &live, scale, opts.lp_tolerance)?
+        let tl = std::time::Instant::now();
+        let m = solve_master(&cols.list, counts, live, scale, opts.lp_tolerance)?
             .ok_or_else(|| Error::solver("the Goldilocks master problem could not be solved"))?;
+        t_master += tl.elapsed().as_secs_f64();
         // Pricing weights w_t = (y_t − z_t)/c_t; 0 for types no panel can hold.
         let mut w = vec![0.0; nt];
         for (i, &t) in live.iter().enumerate() {
@@ -140,50 +441,39 @@ fn solve(
         }
         // Is there a panel worth more than ν + EPS? (`Goal::Above`: answered as soon as
         // a panel above it or a bound below it is found.)
-        let priced = pricer
+        let tl = std::time::Instant::now();
+        let priced = ctx
+            .pricer
             .price(&w, Goal::Above(m.nu + opts.eps))?
             .ok_or_else(|| Error::solver("pricing ILP infeasible"))?;
+        t_price += tl.elapsed().as_secs_f64();
         let (p, v) = (priced.panel, priced.value);
         let gap = (priced.bound - m.nu).max(0.0);
-        progress(&Progress {
-            phase: Phase::ColumnGeneration,
-            outer_iteration: 1,
-            iteration: round,
-            columns: cols.list.len(),
-            fixed_agents: 0,
-            n_agents: n,
-            bound: m.obj - gap,
-            upper_bound: m.obj,
-            gap,
-        });
-        if v <= m.nu + opts.eps || !cols.add(p) {
+        progress(&ctx.round(round, cols, m.obj - gap, m.obj));
+        if v <= m.nu + opts.eps || !cols.add(p.clone()) {
             break (m, gap);
         }
+        // Further violated panels from the same duals (as in LEXIMIN): the conic master
+        // costs far more than a pricing ILP and is solved from scratch every round.
+        let t_extra = std::time::Instant::now();
+        extra_columns(ctx.pricer, counts, &w, p, m.nu + opts.eps, cols)?;
+        t_price += t_extra.elapsed().as_secs_f64();
     };
+    if crate::base::timing::enabled() {
+        eprintln!(
+            "timing select goldilocks (conic master): {round} rounds, {} panels, master {t_master:.3} s, pricing {t_price:.3} s",
+            cols.list.len()
+        );
+    }
     let mut target = vec![0.0; nt];
     for (i, &t) in live.iter().enumerate() {
         target[t] = master.pi[i];
     }
-    let lambda = final_primal(&cols.list, &counts, &target, opts.lp_tolerance, opts.solver)?;
-    progress(&Progress {
-        phase: Phase::FinalLp,
-        outer_iteration: 1,
-        iteration: round,
-        columns: cols.list.len(),
-        fixed_agents: n,
-        n_agents: n,
-        bound: master.obj - gap,
-        upper_bound: master.obj,
-        gap,
-    });
-    Ok((
-        expand(&tm, &cols.list, &lambda),
-        Certificate {
-            objective: master.obj,
-            gap,
-            rounds: round,
-        },
-    ))
+    Ok(Outcome {
+        lambda: final_primal(&cols.list, counts, &target, opts.lp_tolerance, opts.solver)?,
+        lower: master.obj - gap,
+        rounds: round,
+    })
 }
 
 /// The Goldilocks objective of a probability vector: (n/k)·max π + γ·(k/n)/min π, the
@@ -207,6 +497,8 @@ struct Scale {
     ceiling: f64,
     /// γ·k/n, the weight of s = 1/b; `None`: no floor (MINIMAX).
     floor: Option<f64>,
+    /// k/n, the ideal probability.
+    k_over_n: f64,
 }
 
 /// Master solution: objective, ν, the duals z (ceiling) and y (floor) and the type

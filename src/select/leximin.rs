@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use super::expand::expand;
 use super::feasibility::explain;
-use super::lp::{final_primal, solve_dual};
+use super::lp::{final_primal, normalise, solve_dual};
 use super::pricing::{Goal, Pricer};
 use super::types::TypeModel;
 use super::{Certificate, Distribution, Instance, Options, Phase, Progress, validate};
@@ -58,6 +58,10 @@ pub(crate) struct Columns {
 }
 
 impl Columns {
+    pub fn contains(&self, c: &[u32]) -> bool {
+        self.seen.contains(c)
+    }
+
     pub fn add(&mut self, c: Vec<u32>) -> bool {
         if self.seen.insert(c.clone()) {
             self.list.push(c);
@@ -66,6 +70,39 @@ impl Columns {
             false
         }
     }
+}
+
+/// Extra columns per master solve: [`EXTRA_COLUMNS`] multiplicative-weights steps
+/// started at the pricing weights `w` and the panel `first` just priced (after each panel
+/// w_t ← w_t − 0.2·|w_t|·m_t/c_t: a type just on a panel counts less, whatever the sign of
+/// its weight) give further panels; each one worth more than `threshold` under the
+/// original weights is a violated dual constraint of the current master, so adding it is
+/// as valid as adding the priced panel but saves master solves (one ILP costs ~1/20 of one
+/// LP here).
+pub(crate) fn extra_columns(
+    pricer: &Pricer<'_>,
+    counts: &[u32],
+    w: &[f64],
+    first: Vec<u32>,
+    threshold: f64,
+    cols: &mut Columns,
+) -> crate::base::error::Result<()> {
+    let mut x = w.to_vec();
+    let mut q = first;
+    for _ in 0..EXTRA_COLUMNS {
+        for t in 0..x.len() {
+            x[t] -= 0.2 * x[t].abs() * q[t] as f64 / counts[t] as f64;
+        }
+        q = pricer
+            .price(&x, Goal::Good)?
+            .ok_or_else(|| crate::base::error::Error::solver("pricing ILP infeasible"))?
+            .panel;
+        let value: f64 = q.iter().zip(w).map(|(&m, &u)| m as f64 * u).sum();
+        if value > threshold {
+            cols.add(q.clone());
+        }
+    }
+    Ok(())
 }
 
 /// Rounds of multiplicative weights for the initial columns.
@@ -210,6 +247,7 @@ fn run(
     let mut iteration = 0usize;
     let mut relaxations = 0usize;
     let mut consecutive_failures = 0usize;
+    let mut last_lambda: Option<Vec<(usize, f64)>> = None;
     let fixed_agents = |fixed: &[Option<f64>]| -> usize {
         (0..nt)
             .filter(|&t| fixed[t].is_some())
@@ -241,9 +279,12 @@ fn run(
                 .as_mut()
                 .filter(|_| simplex_works)
                 .map(|s| s.solve(&cols.list, &fixed));
+            // The λ of this LP, while it comes from the simplex (a basic solution).
+            last_lambda = None;
             let dual = match solved {
                 Some(super::simplex::Solve::Optimal(d)) => {
                     simplex_solves += 1;
+                    last_lambda = simplex.as_ref().map(|s| s.lambda.clone());
                     Some(d)
                 }
                 Some(super::simplex::Solve::Infeasible) => {
@@ -309,26 +350,7 @@ fn run(
                 rounds = iteration;
             }
             if !stop {
-                // Extra columns per LP solve: a few multiplicative-weights steps started at
-                // the dual u (w ← w·(1 − 0.2 m_t/c_t) after each panel) give further
-                // panels; each one with Σ_t m_{P,t} u_t > ŷ is a violated dual constraint
-                // of the current LP, so adding it is as valid as adding P* but saves LP
-                // solves (one ILP costs ~1/20 of one LP here).
-                let mut w = d.u.clone();
-                let mut q = p.clone();
-                for _ in 0..EXTRA_COLUMNS {
-                    for t in 0..nt {
-                        w[t] *= 1.0 - 0.2 * q[t] as f64 / counts[t] as f64;
-                    }
-                    q = pricer
-                        .price(&w, Goal::Good)?
-                        .ok_or_else(|| crate::base::error::Error::solver("pricing ILP infeasible"))?
-                        .panel;
-                    let vq: f64 = q.iter().zip(&d.u).map(|(&m, &u)| m as f64 * u).sum();
-                    if vq > d.yhat + opts.eps {
-                        cols.add(q.clone());
-                    }
-                }
+                extra_columns(&pricer, &counts, &d.u, p, d.yhat + opts.eps, &mut cols)?;
             }
             if stop {
                 let value = d.obj.max(0.0);
@@ -378,8 +400,22 @@ fn run(
     }
     crate::base::timing::phase("select up to the final LP", t0);
     // ---- Step 4: final primal over C. ----
+    // The last stage LP's optimum already is one: its λ meets π_t ≥ p_t for every type
+    // (the types it fixed at its level z* = p_t, the earlier ones at theirs), and the
+    // simplex gives it as a basic solution with at most (#types + 1) panels, which is
+    // what the final primal LP is for. Only after the interior point (whose λ is not at
+    // hand) is the final primal LP solved.
     let target: Vec<f64> = fixed.iter().map(|f| f.unwrap_or(0.0)).collect();
-    let lambda = final_primal(&cols.list, &counts, &target, opts.lp_tolerance, opts.solver)?;
+    let lambda = match last_lambda {
+        Some(basic) => {
+            let mut lambda = vec![0.0; cols.list.len()];
+            for (j, x) in basic {
+                lambda[j] = x;
+            }
+            normalise(&lambda)?
+        }
+        None => final_primal(&cols.list, &counts, &target, opts.lp_tolerance, opts.solver)?,
+    };
     progress(&Progress {
         phase: Phase::FinalLp,
         outer_iteration: outer,

@@ -189,6 +189,12 @@ pub(crate) fn final_primal(
         Ok(l) => l,
         Err(_) => final_primal_ipm(columns, counts, target, tol)?,
     };
+    normalise(&lambda)
+}
+
+/// Panel weights as a distribution: clipped to [0, 1] (below 1e-12: 0) and renormalised
+/// to sum 1.
+pub(crate) fn normalise(lambda: &[f64]) -> crate::base::error::Result<Vec<f64>> {
     let mut lambda: Vec<f64> = lambda
         .iter()
         .map(|&l| if l > 1e-12 { l.min(1.0) } else { 0.0 })
@@ -205,6 +211,11 @@ pub(crate) fn final_primal(
     Ok(lambda)
 }
 
+/// One variable λ_P ≥ 0 per panel.
+pub(crate) fn weight_vars(vars: &mut ProblemVariables, panels: usize) -> Vec<Variable> {
+    (0..panels).map(|_| vars.add(variable().min(0.0))).collect()
+}
+
 fn final_primal_simplex(
     columns: &[Vec<u32>],
     counts: &[u32],
@@ -212,10 +223,7 @@ fn final_primal_simplex(
     solver: Solver,
 ) -> crate::base::error::Result<Vec<f64>> {
     let mut vars = ProblemVariables::new();
-    let lam: Vec<Variable> = columns
-        .iter()
-        .map(|_| vars.add(variable().min(0.0)))
-        .collect();
+    let lam = weight_vars(&mut vars, columns.len());
     let eps = vars.add(variable().min(-1.0).max(1.0));
     let problem = vars.minimise(eps);
     let mut constraints: Vec<Constraint> = Vec::with_capacity(counts.len() + 1);

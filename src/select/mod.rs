@@ -31,6 +31,7 @@ mod expand;
 mod feasibility;
 pub mod files;
 mod goldilocks;
+mod goldilocks_lp;
 pub mod instance;
 mod legacy;
 mod leximin;
@@ -125,18 +126,23 @@ pub struct Options {
     pub collapse_types: bool,
     /// Backend of the pricing ILP and of the final primal LP.
     pub solver: Solver,
-    /// Method of LEXIMIN's and MAXIMIN's restricted LP.
+    /// Method of the restricted LP (LEXIMIN, MAXIMIN) and of the master (Goldilocks,
+    /// MINIMAX).
     pub lp: LpMethod,
 }
 
-/// How the restricted LP of a LEXIMIN stage is solved.
+/// How the restricted LP of a LEXIMIN stage and the Goldilocks master are solved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LpMethod {
-    /// The warm-started primal simplex (`simplex.rs`), vertex duals; the interior-point
-    /// path where it reports trouble or the pool has more than `simplex::MAX_ROWS` types.
+    /// LEXIMIN: the warm-started primal simplex (`simplex.rs`), vertex duals; the
+    /// interior-point path where it reports trouble or the pool has more than
+    /// `simplex::MAX_ROWS` types. Goldilocks: the linear master with tangent cuts
+    /// (`goldilocks_lp.rs`), re-solved warm by microlp's dual simplex; the conic master
+    /// where that fails.
     #[default]
     Simplex,
-    /// clarabel's interior-point method only (strictly complementary duals).
+    /// clarabel's interior-point method only (LEXIMIN: strictly complementary duals;
+    /// Goldilocks: the conic master).
     InteriorPoint,
 }
 

@@ -170,6 +170,9 @@ pub(crate) struct StageLp {
     pub cold_retries: usize,
     /// Refactorisations and the seconds they took (for `SORTES_TIMING`).
     pub refactors: (usize, f64),
+    /// The panel weights λ (index into the column list, value) of the last optimal
+    /// solve, on the true right-hand side: a basic solution, so at most rows of them.
+    pub lambda: Vec<(usize, f64)>,
 }
 
 impl StageLp {
@@ -184,6 +187,7 @@ impl StageLp {
             stale: 0,
             cold_retries: 0,
             refactors: (0, 0.0),
+            lambda: Vec::new(),
         }
     }
 
@@ -617,6 +621,15 @@ impl StageLp {
             .zip(&x)
             .find(|(v, _)| **v == Var::Z)
             .map_or(0.0, |(_, &x)| x);
+        self.lambda = self
+            .basis
+            .iter()
+            .zip(&x)
+            .filter_map(|(v, &x)| match v {
+                Var::Panel(j) => Some((*j, x)),
+                _ => None,
+            })
+            .collect();
         let nt = self.rows() - 1;
         let dual = DualSolution {
             obj: z,
