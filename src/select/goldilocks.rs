@@ -117,6 +117,17 @@ fn solve(
     opts: &Options,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<(Distribution, Certificate)> {
+    solve_with(inst, gamma, opts, progress, true)
+}
+
+/// [`solve`]; without `fallback` a failure of the linear master is an error (tests).
+fn solve_with(
+    inst: &Instance,
+    gamma: Option<f64>,
+    opts: &Options,
+    progress: &mut dyn FnMut(&Progress),
+    fallback: bool,
+) -> Result<(Distribution, Certificate)> {
     validate(inst)?;
     opts.solver.check_available()?;
     let tm = TypeModel::build(inst, opts.collapse_types);
@@ -143,13 +154,20 @@ fn solve(
         opts,
         n,
     };
-    let linear = match opts.lp {
-        super::LpMethod::Simplex => linear_rounds(&ctx, &mut cols, progress)?,
-        super::LpMethod::InteriorPoint => None,
-    };
-    let outcome = match linear {
-        Some(o) => o,
-        None => conic_rounds(&ctx, &mut cols, progress)?,
+    let outcome = match opts.lp {
+        super::LpMethod::Simplex => match linear_rounds(&ctx, &mut cols, progress)? {
+            Linear::Done(o) => o,
+            Linear::Failed(e) if fallback => {
+                if crate::base::timing::enabled() {
+                    eprintln!(
+                        "select goldilocks: linear master failed ({e}); the conic master goes on"
+                    );
+                }
+                conic_rounds(&ctx, &mut cols, progress)?
+            }
+            Linear::Failed(e) => return Err(e),
+        },
+        super::LpMethod::InteriorPoint => conic_rounds(&ctx, &mut cols, progress)?,
     };
     // The certificate: the objective of the distribution itself, and how far below it the
     // optimum can be.
@@ -219,32 +237,40 @@ struct Outcome {
     rounds: usize,
 }
 
-/// Says why the linear master is left, with `SORTES_TIMING` set.
-fn give_up(e: &Error) -> Option<Outcome> {
-    if crate::base::timing::enabled() {
-        eprintln!("select goldilocks: linear master failed ({e}); the conic master goes on");
-    }
-    None
+/// The end of the linear master: an outcome, or microlp's failure on the LP.
+enum Linear {
+    Done(Outcome),
+    Failed(Error),
 }
 
-/// Column generation with the linear master (`goldilocks_lp.rs`); `None` when microlp
-/// fails on it.
+/// Column generation with the linear master (`goldilocks_lp.rs`).
 fn linear_rounds(
     ctx: &Context<'_>,
     cols: &mut Columns,
     progress: &mut dyn FnMut(&Progress),
-) -> Result<Option<Outcome>> {
+) -> Result<Linear> {
     let (opts, scale, live, counts) = (ctx.opts, ctx.scale, ctx.live, ctx.counts);
     let nt = counts.len();
+    // The first tangents; the smallest floor is one the known panels reach for sure
+    // (their uniform mixture gives every coverable type at least 1/(|C|·c_t)), so that
+    // the chord master is feasible (the dual LP bounded) from the first solve on.
     let first = match scale.floor {
-        Some(_) => first_floors(scale.k_over_n),
+        Some(_) => {
+            let largest = live.iter().map(|&t| counts[t]).max().unwrap_or(1).max(1);
+            let sure = 1.0 / (cols.list.len().max(1) as f64 * largest as f64);
+            let mut f = first_floors(scale.k_over_n);
+            if f.iter().all(|&b| b > sure) {
+                f.push(sure);
+            }
+            f
+        }
         None => Vec::new(),
     };
     let tl = std::time::Instant::now();
     let mut master =
         match LpMaster::new(&cols.list, counts, live, scale.ceiling, scale.floor, &first) {
             Ok(m) => m,
-            Err(e) => return Ok(give_up(&e)),
+            Err(e) => return Ok(Linear::Failed(e)),
         };
     let mut in_master = cols.list.len();
     let (mut t_master, mut t_price) = (tl.elapsed().as_secs_f64(), 0.0f64);
@@ -260,7 +286,7 @@ fn linear_rounds(
         }
         let pt = match master.point() {
             Ok(p) => p,
-            Err(e) => return Ok(give_up(&e)),
+            Err(e) => return Ok(Linear::Failed(e)),
         };
         let y_sum: f64 = pt.y.iter().sum();
         // How far the LP's tangents are above φ(Y) at this point.
@@ -323,7 +349,7 @@ fn linear_rounds(
             let b = floor_at(g, y_sum);
             if !master.floors.iter().any(|&f| (f - b).abs() <= 1e-12 * b) {
                 if let Err(e) = master.add_tangent(b) {
-                    return Ok(give_up(&e));
+                    return Ok(Linear::Failed(e));
                 }
                 added = true;
             }
@@ -333,7 +359,7 @@ fn linear_rounds(
         }
         for col in &cols.list[in_master..] {
             if let Err(e) = master.add_panel(col) {
-                return Ok(give_up(&e));
+                return Ok(Linear::Failed(e));
             }
         }
         in_master = cols.list.len();
@@ -352,7 +378,7 @@ fn linear_rounds(
     .and_then(|l| normalise(&l))
     {
         Ok(l) => l,
-        Err(e) => return Ok(give_up(&e)),
+        Err(e) => return Ok(Linear::Failed(e)),
     };
     if crate::base::timing::enabled() {
         eprintln!(
@@ -362,7 +388,7 @@ fn linear_rounds(
             tl.elapsed().as_secs_f64()
         );
     }
-    Ok(Some(Outcome {
+    Ok(Linear::Done(Outcome {
         lambda,
         lower,
         rounds: round,
@@ -589,4 +615,44 @@ fn solve_master(
         },
         pi,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::instances;
+
+    /// The linear master alone (no conic fallback) on the Scotland-like fixture (with
+    /// households) and Alternate(200,20), with and without multiplicative-weights panels,
+    /// for Goldilocks and MINIMAX: it must not fail, its certificate must be small and
+    /// non-negative, and its objective must agree with the conic master's.
+    #[test]
+    fn the_linear_master_needs_no_fallback() {
+        let pools = [
+            instances::scotland(true).expect("fixture"),
+            instances::alternate(200, 20).expect("alternate"),
+        ];
+        for inst in &pools {
+            for mw_rounds in [Some(0), None] {
+                for gamma in [Some(1.0), Some(0.3), None] {
+                    let opts = Options {
+                        mw_rounds,
+                        ..Options::default()
+                    };
+                    let (_, linear) = solve_with(inst, gamma, &opts, &mut |_| {}, false)
+                        .expect("the linear master");
+                    assert!(linear.gap >= 0.0 && linear.gap < 1e-3, "{linear:?}");
+                    let conic_opts = Options {
+                        lp: crate::select::LpMethod::InteriorPoint,
+                        ..opts
+                    };
+                    let (_, conic) = solve(inst, gamma, &conic_opts, &mut |_| {}).expect("conic");
+                    assert!(
+                        (linear.objective - conic.objective).abs() < 2e-3 * conic.objective,
+                        "{gamma:?} {mw_rounds:?}: linear {linear:?} vs conic {conic:?}"
+                    );
+                }
+            }
+        }
+    }
 }
