@@ -296,7 +296,7 @@ fn linear_rounds(
         // centre (the point with the best lower bound so far). Its panel is added when it
         // is new and violated here too; otherwise (a mispricing, after which the centre's
         // bound may have improved) this point is priced as well. On the regional 600/50
-        // pool 217 rounds instead of 280.
+        // pool (then with 8 extra panels per round) 217 rounds instead of 280.
         let mut priced_here = None;
         if let Some(c) = &centre {
             let mid = c.point.towards(&pt, 1.0 - SMOOTHING);
@@ -336,10 +336,12 @@ fn linear_rounds(
         let w = weights(&pt, live, counts, nt);
         let threshold = -pt.nu + opts.eps;
         let mut added = false;
-        if value(&panel, &w) > threshold && cols.add(panel.clone()) {
-            let tp = std::time::Instant::now();
-            extra_columns(ctx.pricer, counts, &w, panel, threshold, cols)?;
-            t_price += tp.elapsed().as_secs_f64();
+        // One panel per round: every row costs microlp a rebuild of its matrix and a new
+        // factorisation, so LEXIMIN's 8 extra panels (which the conic master takes) cost
+        // more than the rounds they save (one run each, with / without: regional 600/50
+        // 145 / 118 s (217 / 890 rounds), 500/75 0.38 / 0.21 s, 750/112 0.46 / 0.26 s,
+        // Dortmund-like 0.50 / 0.39 s, households 1.40 / 1.55 s).
+        if value(&panel, &w) > threshold && cols.add(panel) {
             added = true;
         }
         let tl = std::time::Instant::now();
