@@ -468,7 +468,7 @@ fn main() {
         };
         reset_peak();
         let t = Instant::now();
-        let g = sortes::select::goldilocks(inst, 1.0, &Options::default(), &mut show)
+        let g = sortes::select::goldilocks(inst, 1.0, &options(), &mut show)
             .expect("goldilocks");
         let secs = t.elapsed().as_secs_f64();
         let mem = peak_mib();
