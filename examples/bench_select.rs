@@ -12,8 +12,9 @@
 //! intake; k = 50, 5 categories, households), random skewed 500/75 and 750/112 pools (one
 //! with households) and a national Bürgerrat-sized pool (2,200/160, 6 categories). Peak
 //! memory (VmHWM, reset per algorithm) is printed beside each time. `--lp interior-point`
-//! runs LEXIMIN and MAXIMIN with the interior-point LP only; SORTES_MW=N sets the rounds
-//! of initial multiplicative weights (default: the engine's). `--maximin-only` runs
+//! runs LEXIMIN and MAXIMIN with the interior-point LP only and Goldilocks with the conic
+//! master; SORTES_MW=N sets the rounds of initial multiplicative weights (default: the
+//! engine's). `--maximin-only` runs
 //! MAXIMIN alone, `--no-goldilocks` leaves Goldilocks out, SORTES_BENCH_REPEATS=N sets
 //! the runs per time, SORTES_BENCH_PROGRESS=1 prints every column-generation round,
 //! `--goldilocks-only` runs Goldilocks alone.
