@@ -52,7 +52,8 @@ pub use leximin::{leximin, leximin_with_certificate, maximin};
 /// column generation (weak duality; see `leximin.rs` and `goldilocks.rs`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Certificate {
-    /// LEXIMIN: the lowest probability reached; Goldilocks: the objective of the master.
+    /// LEXIMIN: the lowest probability reached; Goldilocks: the objective of the
+    /// distribution returned (MINIMAX: (n/k)·its largest probability).
     pub objective: f64,
     /// LEXIMIN: the largest pricing gap at the end of a stage (no stage's level could be
     /// higher by more than this, given the levels before it); Goldilocks: no distribution
