@@ -295,8 +295,9 @@ fn linear_rounds(
         // Wentges' smoothing: price first at the point halfway between this one and the
         // centre (the point with the best lower bound so far). Its panel is added when it
         // is new and violated here too; otherwise (a mispricing, after which the centre's
-        // bound may have improved) this point is priced as well. On the regional 600/50
-        // pool (then with 8 extra panels per round) 217 rounds instead of 280.
+        // bound may have improved) this point is priced as well. Measured with / without (one
+        // run each): regional 600/50 118 / 213 s (890 / 1,245 rounds), households
+        // 1.41 / 2.37 s, 750/112 0.24 / 0.35 s.
         let mut priced_here = None;
         if let Some(c) = &centre {
             let mid = c.point.towards(&pt, 1.0 - SMOOTHING);
