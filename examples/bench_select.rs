@@ -469,8 +469,7 @@ fn main() {
         };
         reset_peak();
         let t = Instant::now();
-        let g = sortes::select::goldilocks(inst, 1.0, &options(), &mut show)
-            .expect("goldilocks");
+        let g = sortes::select::goldilocks(inst, 1.0, &options(), &mut show).expect("goldilocks");
         let secs = t.elapsed().as_secs_f64();
         let mem = peak_mib();
         let (gmin, gmax) = extremes(&sortes::select::marginals(inst, &g));
