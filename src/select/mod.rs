@@ -39,6 +39,8 @@ mod lp;
 mod pricing;
 mod simplex;
 pub mod run;
+#[cfg(test)]
+mod testing;
 mod types;
 
 pub use feasibility::{
