@@ -14,10 +14,9 @@
 //! memory (VmHWM, reset per algorithm) is printed beside each time. `--lp interior-point`
 //! runs LEXIMIN and MAXIMIN with the interior-point LP only and Goldilocks with the conic
 //! master; SORTES_MW=N sets the rounds of initial multiplicative weights (default: the
-//! engine's). `--maximin-only` runs
-//! MAXIMIN alone, `--no-goldilocks` leaves Goldilocks out, SORTES_BENCH_REPEATS=N sets
-//! the runs per time, SORTES_BENCH_PROGRESS=1 prints every column-generation round,
-//! `--goldilocks-only` runs Goldilocks alone.
+//! engine's). `--maximin-only` runs MAXIMIN alone, `--goldilocks-only` Goldilocks alone,
+//! `--no-goldilocks` leaves Goldilocks out; SORTES_BENCH_REPEATS=N sets the runs per
+//! time, SORTES_BENCH_PROGRESS=1 prints every column-generation round.
 //! For each it times sortes' LEXIMIN and MAXIMIN (median of 3 runs) and, where the
 //! Sortition Foundation's `sortition-algorithms` is installed in a virtual
 //! environment outside the repository (SORTES_PEER_PYTHON, default
@@ -193,7 +192,9 @@ fn options() -> Options {
 /// With `SORTES_BENCH_PROGRESS=1`, every column-generation round on stderr (the bound and
 /// the gap show whether a slow run converges).
 fn show(p: &sortes::select::Progress) {
-    if std::env::var_os("SORTES_BENCH_PROGRESS").is_some() {
+    static SHOW: std::sync::LazyLock<bool> =
+        std::sync::LazyLock::new(|| std::env::var_os("SORTES_BENCH_PROGRESS").is_some());
+    if *SHOW {
         eprintln!("{p}");
     }
 }

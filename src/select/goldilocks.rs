@@ -63,10 +63,10 @@
 //! (`expand.rs`).
 
 use super::expand::expand;
-use super::goldilocks_lp::{self, LpMaster, Point, first_floors, floor_at, phi};
+use super::goldilocks_lp::{self, LpMaster, Point, floor_at, phi};
 use super::leximin::{Columns, extra_columns, initial_columns};
 use super::lp::{ConeLp, final_primal, normalise};
-use super::pricing::{Goal, Pricer};
+use super::pricing::{Goal, Pricer, panel_value};
 use super::types::TypeModel;
 use super::{Certificate, Distribution, Instance, Options, Phase, Progress, validate};
 use crate::base::error::{Error, Result};
@@ -144,7 +144,6 @@ fn solve_with(
     let scale = Scale {
         ceiling: n as f64 / inst.k as f64,
         floor: gamma.map(|g| g * inst.k as f64 / n as f64),
-        k_over_n: inst.k as f64 / n as f64,
     };
     let ctx = Context {
         pricer: &pricer,
@@ -250,40 +249,18 @@ fn linear_rounds(
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Linear> {
     let (opts, scale, live, counts) = (ctx.opts, ctx.scale, ctx.live, ctx.counts);
-    let nt = counts.len();
-    // The first tangents; the smallest floor is one the known panels reach for sure
-    // (their uniform mixture gives every coverable type at least 1/(|C|·c_t)), so that
-    // the chord master is feasible (the dual LP bounded) from the first solve on.
-    let first = match scale.floor {
-        Some(_) => {
-            let largest = live.iter().map(|&t| counts[t]).max().unwrap_or(1).max(1);
-            let sure = 1.0 / (cols.list.len().max(1) as f64 * largest as f64);
-            let mut f = first_floors(scale.k_over_n);
-            if f.iter().all(|&b| b > sure) {
-                f.push(sure);
-            }
-            f
-        }
-        None => Vec::new(),
-    };
     let tl = std::time::Instant::now();
-    let mut master =
-        match LpMaster::new(&cols.list, counts, live, scale.ceiling, scale.floor, &first) {
-            Ok(m) => m,
-            Err(e) => return Ok(Linear::Failed(e)),
-        };
+    let mut master = match LpMaster::new(&cols.list, counts, live, scale.ceiling, scale.floor) {
+        Ok(m) => m,
+        Err(e) => return Ok(Linear::Failed(e)),
+    };
     let mut in_master = cols.list.len();
     let (mut t_master, mut t_price) = (tl.elapsed().as_secs_f64(), 0.0f64);
     let mut round = 0usize;
     let mut centre: Option<Centre> = None;
     let lower = loop {
         round += 1;
-        if round > opts.max_column_rounds {
-            return Err(Error::solver(format!(
-                "iteration limit reached: {} column-generation rounds",
-                opts.max_column_rounds
-            )));
-        }
+        opts.check_round(round)?;
         let pt = match master.point() {
             Ok(p) => p,
             Err(e) => return Ok(Linear::Failed(e)),
@@ -292,6 +269,8 @@ fn linear_rounds(
         // How far the LP's tangents are above φ(Y) at this point.
         let cut_gap = scale.floor.map_or(0.0, |g| (pt.w - phi(g, y_sum)).max(0.0));
         let upper = pt.nu + pt.w;
+        let w = weights(&pt.y, &pt.z, live, counts);
+        let threshold = -pt.nu + opts.eps;
         // Wentges' smoothing: price first at the point halfway between this one and the
         // centre (the point with the best lower bound so far). Its panel is added when it
         // is new and violated here too; otherwise (a mispricing, after which the centre's
@@ -301,9 +280,8 @@ fn linear_rounds(
         let mut priced_here = None;
         if let Some(c) = &centre {
             let mid = c.point.towards(&pt, 1.0 - SMOOTHING);
-            let (panel, lb) = price_at(ctx, &mid, scale, &mut t_price)?;
-            let w = weights(&pt, live, counts, nt);
-            if value(&panel, &w) > -pt.nu + opts.eps && !cols.contains(&panel) {
+            let (panel, lb) = price_at(ctx, &mid, &mut t_price)?;
+            if panel_value(&panel, &w) > threshold && !cols.contains(&panel) {
                 priced_here = Some((panel, None));
             }
             if lb > c.lower {
@@ -316,7 +294,7 @@ fn linear_rounds(
         let (panel, lb_here) = match priced_here {
             Some(p) => p,
             None => {
-                let (panel, lb) = price_at(ctx, &pt, scale, &mut t_price)?;
+                let (panel, lb) = price_at(ctx, &pt, &mut t_price)?;
                 (panel, Some(lb))
             }
         };
@@ -334,15 +312,13 @@ fn linear_rounds(
         if upper - lower <= opts.eps {
             break lower;
         }
-        let w = weights(&pt, live, counts, nt);
-        let threshold = -pt.nu + opts.eps;
         let mut added = false;
         // One panel per round: every row costs microlp a rebuild of its matrix and a new
         // factorisation, so LEXIMIN's 8 extra panels (which the conic master takes) cost
         // more than the rounds they save (one run each, with / without: regional 600/50
         // 145 / 118 s (217 / 890 rounds), 500/75 0.38 / 0.21 s, 750/112 0.46 / 0.26 s,
         // Dortmund-like 0.50 / 0.39 s, households 1.40 / 1.55 s).
-        if value(&panel, &w) > threshold && cols.add(panel) {
+        if panel_value(&panel, &w) > threshold && cols.add(panel) {
             added = true;
         }
         let tl = std::time::Instant::now();
@@ -369,13 +345,12 @@ fn linear_rounds(
         t_master += tl.elapsed().as_secs_f64();
     };
     let tl = std::time::Instant::now();
-    let floors = master.floors.clone();
     let lambda = match goldilocks_lp::final_primal(
         &cols.list,
         counts,
         live,
         scale.ceiling,
-        scale.floor.map(|g| (g, &floors[..])),
+        scale.floor.map(|g| (g, &master.floors[..])),
         opts.solver,
     )
     .and_then(|l| normalise(&l))
@@ -387,7 +362,7 @@ fn linear_rounds(
         eprintln!(
             "timing select goldilocks (linear master): {round} rounds, {} panels, {} tangents, master {t_master:.3} s, pricing {t_price:.3} s, final LP {:.3} s",
             cols.list.len(),
-            floors.len(),
+            master.floors.len(),
             tl.elapsed().as_secs_f64()
         );
     }
@@ -407,37 +382,27 @@ struct Centre {
     lower: f64,
 }
 
-/// Pricing weights (y_t − z_t)/c_t of a dual point; 0 for types no panel can hold.
-fn weights(pt: &Point, live: &[usize], counts: &[u32], nt: usize) -> Vec<f64> {
-    let mut w = vec![0.0; nt];
+/// Pricing weights (y_t − z_t)/c_t from the floor and ceiling duals of the coverable
+/// types (in the order of `live`); 0 for types no panel can hold.
+fn weights(y: &[f64], z: &[f64], live: &[usize], counts: &[u32]) -> Vec<f64> {
+    let mut w = vec![0.0; counts.len()];
     for (i, &t) in live.iter().enumerate() {
-        w[t] = (pt.y.get(i).copied().unwrap_or(0.0) - pt.z[i]) / counts[t] as f64;
+        w[t] = (y[i] - z[i]) / counts[t] as f64;
     }
     w
-}
-
-/// A panel's value Σ_t m_t·w_t.
-fn value(panel: &[u32], w: &[f64]) -> f64 {
-    panel.iter().zip(w).map(|(&m, &x)| m as f64 * x).sum()
 }
 
 /// Prices at a dual point: a panel (above −ν + eps if there is one) and the lower bound
 /// of the point, −v̄ + φ(Y) (weak duality, module docs of goldilocks_lp.rs: the point
 /// with ν lowered to −v̄ is feasible for the dual over all panels).
-fn price_at(
-    ctx: &Context<'_>,
-    pt: &Point,
-    scale: Scale,
-    seconds: &mut f64,
-) -> Result<(Vec<u32>, f64)> {
+fn price_at(ctx: &Context<'_>, pt: &Point, seconds: &mut f64) -> Result<(Vec<u32>, f64)> {
     let started = std::time::Instant::now();
-    let w = weights(pt, ctx.live, ctx.counts, ctx.counts.len());
+    let w = weights(&pt.y, &pt.z, ctx.live, ctx.counts);
     let priced = ctx
         .pricer
-        .price(&w, Goal::Above(-pt.nu + ctx.opts.eps))?
-        .ok_or_else(|| Error::solver("pricing ILP infeasible"))?;
+        .price_feasible(&w, Goal::Above(-pt.nu + ctx.opts.eps))?;
     *seconds += started.elapsed().as_secs_f64();
-    let phi_y = scale.floor.map_or(0.0, |g| phi(g, pt.y.iter().sum()));
+    let phi_y = ctx.scale.floor.map_or(0.0, |g| phi(g, pt.y.iter().sum()));
     Ok((priced.panel, -priced.bound + phi_y))
 }
 
@@ -448,33 +413,22 @@ fn conic_rounds(
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Outcome> {
     let (opts, scale, live, counts) = (ctx.opts, ctx.scale, ctx.live, ctx.counts);
-    let nt = counts.len();
     let mut round = 0usize;
     let (mut t_master, mut t_price) = (0.0f64, 0.0f64);
     let (master, gap) = loop {
         round += 1;
-        if round > opts.max_column_rounds {
-            return Err(Error::solver(format!(
-                "iteration limit reached: {} column-generation rounds",
-                opts.max_column_rounds
-            )));
-        }
+        opts.check_round(round)?;
         let tl = std::time::Instant::now();
         let m = solve_master(&cols.list, counts, live, scale, opts.lp_tolerance)?
             .ok_or_else(|| Error::solver("the Goldilocks master problem could not be solved"))?;
         t_master += tl.elapsed().as_secs_f64();
-        // Pricing weights w_t = (y_t − z_t)/c_t; 0 for types no panel can hold.
-        let mut w = vec![0.0; nt];
-        for (i, &t) in live.iter().enumerate() {
-            w[t] = (m.y[i] - m.z[i]) / counts[t] as f64;
-        }
+        let w = weights(&m.y, &m.z, live, counts);
         // Is there a panel worth more than ν + EPS? (`Goal::Above`: answered as soon as
         // a panel above it or a bound below it is found.)
         let tl = std::time::Instant::now();
         let priced = ctx
             .pricer
-            .price(&w, Goal::Above(m.nu + opts.eps))?
-            .ok_or_else(|| Error::solver("pricing ILP infeasible"))?;
+            .price_feasible(&w, Goal::Above(m.nu + opts.eps))?;
         t_price += tl.elapsed().as_secs_f64();
         let (p, v) = (priced.panel, priced.value);
         let gap = (priced.bound - m.nu).max(0.0);
@@ -494,7 +448,7 @@ fn conic_rounds(
             cols.list.len()
         );
     }
-    let mut target = vec![0.0; nt];
+    let mut target = vec![0.0; counts.len()];
     for (i, &t) in live.iter().enumerate() {
         target[t] = master.pi[i];
     }
@@ -526,8 +480,6 @@ struct Scale {
     ceiling: f64,
     /// γ·k/n, the weight of s = 1/b; `None`: no floor (MINIMAX).
     floor: Option<f64>,
-    /// k/n, the ideal probability.
-    k_over_n: f64,
 }
 
 /// Master solution: objective, ν, the duals z (ceiling) and y (floor) and the type

@@ -56,7 +56,8 @@ use super::{Solver, backend};
 /// The floors b/(k/n) of the first tangents (more are added where the dual asks).
 const FIRST_FLOORS: [f64; 5] = [1.0, 0.75, 0.5, 0.25, 0.1];
 
-/// A solution of the dual LP, per coverable type in the order of `live`.
+/// A solution of the dual LP, per coverable type in the order of `live` (y = 0 without a
+/// floor).
 #[derive(Clone)]
 pub(super) struct Point {
     pub nu: f64,
@@ -103,14 +104,16 @@ fn fail(e: microlp::Error) -> crate::base::error::Error {
 }
 
 impl LpMaster {
-    /// The dual LP over `columns` and the tangents at `first_floors`, solved.
+    /// The dual LP over `columns` and the first tangents, solved: at the floors k/n times
+    /// [`FIRST_FLOORS`] and, below them, at one the known panels reach for sure (their
+    /// uniform mixture gives every coverable type at least 1/(|C|·c_t)), so that the chord
+    /// master is feasible (the dual LP bounded) from the first solve on. `ceiling` is n/k.
     pub fn new(
         columns: &[Vec<u32>],
         counts: &[u32],
         live: &[usize],
         ceiling: f64,
         floor: Option<f64>,
-        first_floors: &[f64],
     ) -> crate::base::error::Result<LpMaster> {
         let mut pb = Problem::new(OptimizationDirection::Maximize);
         let free = (f64::NEG_INFINITY, f64::INFINITY);
@@ -145,7 +148,16 @@ impl LpMaster {
             pb.add_constraint(e, ComparisonOp::Le, rhs);
         }
         if let (Some(g), Some(w)) = (floor, w) {
-            for &b in first_floors {
+            let largest = live.iter().map(|&t| counts[t]).max().unwrap_or(1).max(1);
+            let sure = 1.0 / (columns.len().max(1) as f64 * largest as f64);
+            let mut first: Vec<f64> = FIRST_FLOORS
+                .iter()
+                .map(|&f| (f / ceiling).min(1.0))
+                .collect();
+            if first.iter().all(|&b| b > sure) {
+                first.push(sure);
+            }
+            for b in first {
                 let (e, rhs) = master.tangent_row(g, w, b);
                 pb.add_constraint(e, ComparisonOp::Le, rhs);
                 master.floors.push(b);
@@ -224,7 +236,10 @@ impl LpMaster {
             nu: s.var_value(self.nu),
             w: self.w.map_or(0.0, |w| s.var_value(w)),
             z: self.z.iter().map(|&v| s.var_value(v).max(0.0)).collect(),
-            y: self.y.iter().map(|&v| s.var_value(v).max(0.0)).collect(),
+            y: match self.floor {
+                Some(_) => self.y.iter().map(|&v| s.var_value(v).max(0.0)).collect(),
+                None => vec![0.0; self.z.len()],
+            },
         })
     }
 }
@@ -237,14 +252,6 @@ pub(super) fn phi(g: f64, y: f64) -> f64 {
 /// The floor whose tangent touches φ at Y: √(γ'/Y), at most 1.
 pub(super) fn floor_at(g: f64, y: f64) -> f64 {
     if y > g { (g / y).sqrt() } else { 1.0 }
-}
-
-/// The first floors of the tangents, k/n times [`FIRST_FLOORS`] (at most 1).
-pub(super) fn first_floors(k_over_n: f64) -> Vec<f64> {
-    FIRST_FLOORS
-        .iter()
-        .map(|&f| (f * k_over_n).min(1.0))
-        .collect()
 }
 
 /// The master with chords (module docs), a basic optimal λ over `columns`:

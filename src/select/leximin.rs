@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use super::expand::expand;
 use super::feasibility::explain;
 use super::lp::{final_primal, normalise, solve_dual};
-use super::pricing::{Goal, Pricer};
+use super::pricing::{Goal, Pricer, panel_value};
 use super::types::TypeModel;
 use super::{Certificate, Distribution, Instance, Options, Phase, Progress, validate};
 
@@ -93,12 +93,8 @@ pub(crate) fn extra_columns(
         for t in 0..x.len() {
             x[t] -= 0.2 * x[t].abs() * q[t] as f64 / counts[t] as f64;
         }
-        q = pricer
-            .price(&x, Goal::Good)?
-            .ok_or_else(|| crate::base::error::Error::solver("pricing ILP infeasible"))?
-            .panel;
-        let value: f64 = q.iter().zip(w).map(|(&m, &u)| m as f64 * u).sum();
-        if value > threshold {
+        q = pricer.price_feasible(&x, Goal::Good)?.panel;
+        if panel_value(&q, w) > threshold {
             cols.add(q.clone());
         }
     }
@@ -157,12 +153,7 @@ pub(crate) fn initial_columns(
     // weight is multiplied by the average factor 1 − 0.2·m_t/c_t.
     let mut w = vec![1.0f64; nt];
     for r in 0..rounds {
-        let p = pricer
-            .price(&w, Goal::Good)?
-            .ok_or_else(|| {
-                crate::base::error::Error::solver("pricing ILP infeasible after feasible")
-            })?
-            .panel;
+        let p = pricer.price_feasible(&w, Goal::Good)?.panel;
         for t in 0..nt {
             w[t] *= 1.0 - 0.2 * p[t] as f64 / counts[t] as f64;
         }
@@ -196,9 +187,7 @@ pub(crate) fn initial_columns(
         }
         let mut e = vec![0.0; nt];
         e[t] = 1.0;
-        let p = pricer.best_panel(&e)?.ok_or_else(|| {
-            crate::base::error::Error::solver("pricing ILP infeasible after feasible")
-        })?;
+        let p = pricer.price_feasible(&e, Goal::Optimal)?.panel;
         if p[t] > 0 {
             cols.add(p);
         } else {
@@ -247,7 +236,8 @@ fn run(
     let mut iteration = 0usize;
     let mut relaxations = 0usize;
     let mut consecutive_failures = 0usize;
-    let mut last_lambda: Option<Vec<(usize, f64)>> = None;
+    // Whether the last LP solved came from the simplex (its λ is then at hand).
+    let mut last_from_simplex = false;
     let fixed_agents = |fixed: &[Option<f64>]| -> usize {
         (0..nt)
             .filter(|&t| fixed[t].is_some())
@@ -264,12 +254,7 @@ fn run(
         }
         loop {
             iteration += 1;
-            if iteration > opts.max_column_rounds {
-                return Err(crate::base::error::Error::solver(format!(
-                    "iteration limit reached: {} column-generation rounds",
-                    opts.max_column_rounds
-                )));
-            }
+            opts.check_round(iteration)?;
             // Restricted LP over the current columns C: the simplex's vertex duals (it
             // retries a warm start's trouble from the repaired and from a cold basis
             // itself); where it fails, the interior point's central ones (then for the
@@ -279,12 +264,10 @@ fn run(
                 .as_mut()
                 .filter(|_| simplex_works)
                 .map(|s| s.solve(&cols.list, &fixed));
-            // The λ of this LP, while it comes from the simplex (a basic solution).
-            last_lambda = None;
+            last_from_simplex = matches!(solved, Some(super::simplex::Solve::Optimal(_)));
             let dual = match solved {
                 Some(super::simplex::Solve::Optimal(d)) => {
                     simplex_solves += 1;
-                    last_lambda = simplex.as_ref().map(|s| s.lambda.clone());
                     Some(d)
                 }
                 Some(super::simplex::Solve::Infeasible) => {
@@ -322,9 +305,7 @@ fn run(
             // The question is whether a panel's value exceeds ŷ + EPS; the pricing ILP may
             // answer it before proving its optimum (`Goal::Above`).
             let tl = std::time::Instant::now();
-            let priced = pricer
-                .price(&d.u, Goal::Above(d.yhat + opts.eps))?
-                .ok_or_else(|| crate::base::error::Error::solver("pricing ILP infeasible"))?;
+            let priced = pricer.price_feasible(&d.u, Goal::Above(d.yhat + opts.eps))?;
             t_ilp += tl.elapsed().as_secs_f64();
             let (p, v) = (priced.panel, priced.value);
             // Weak duality: (y, v*) is feasible for the full dual, so obj − ŷ + v* bounds the
@@ -406,10 +387,10 @@ fn run(
     // what the final primal LP is for. Only after the interior point (whose λ is not at
     // hand) is the final primal LP solved.
     let target: Vec<f64> = fixed.iter().map(|f| f.unwrap_or(0.0)).collect();
-    let lambda = match last_lambda {
-        Some(basic) => {
+    let lambda = match simplex.as_ref().filter(|_| last_from_simplex) {
+        Some(s) => {
             let mut lambda = vec![0.0; cols.list.len()];
-            for (j, x) in basic {
+            for &(j, x) in &s.lambda {
                 lambda[j] = x;
             }
             normalise(&lambda)?

@@ -134,6 +134,19 @@ pub struct Options {
     pub lp: LpMethod,
 }
 
+impl Options {
+    /// An error once column generation has run more than `max_column_rounds` rounds.
+    pub(crate) fn check_round(&self, round: usize) -> crate::base::error::Result<()> {
+        if round > self.max_column_rounds {
+            return Err(crate::base::error::Error::solver(format!(
+                "iteration limit reached: {} column-generation rounds",
+                self.max_column_rounds
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// How the restricted LP of a LEXIMIN stage and the Goldilocks master are solved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LpMethod {

@@ -40,6 +40,11 @@ pub(crate) struct Priced {
     pub bound: f64,
 }
 
+/// A panel's value Σ_t m_t·w_t under the weights w.
+pub(crate) fn panel_value(panel: &[u32], w: &[f64]) -> f64 {
+    panel.iter().zip(w).map(|(&m, &x)| m as f64 * x).sum()
+}
+
 /// Branch-and-bound nodes between the checks of a threshold question. Deterministic (a
 /// node count, never a time).
 const NODE_CHUNK: u64 = 1000;
@@ -151,7 +156,7 @@ impl<'a> Pricer<'a> {
         self.check(&panel).map_err(|e| {
             crate::base::error::Error::solver(format!("pricing ILP ({}): {e}", self.solver.name()))
         })?;
-        let value: f64 = panel.iter().zip(w).map(|(&m, &x)| m as f64 * x).sum();
+        let value = panel_value(&panel, w);
         // The bound in the caller's units; never below the panel found (round-off).
         let bound = if scale > 0.0 { bound / scale } else { 0.0 };
         Ok(Some(Priced {
@@ -159,6 +164,14 @@ impl<'a> Pricer<'a> {
             value,
             bound: bound.max(value),
         }))
+    }
+
+    /// [`Pricer::price`] on a pool known to be feasible (a panel was found before), where
+    /// no panel is an error.
+    pub fn price_feasible(&self, w: &[f64], goal: Goal) -> crate::base::error::Result<Priced> {
+        self.price(w, goal)?.ok_or_else(|| {
+            crate::base::error::Error::solver("pricing ILP infeasible after a feasible panel")
+        })
     }
 
     /// microlp, called directly: branch and bound in chunks of [`NODE_CHUNK`] nodes, so
@@ -255,7 +268,7 @@ impl<'a> Pricer<'a> {
         match backend::solve(self.solver, problem, constraints, &m) {
             Ok(values) => {
                 let panel: Vec<u32> = values.iter().map(|&x| x.round().max(0.0) as u32).collect();
-                let value = panel.iter().zip(w).map(|(&c, &x)| c as f64 * x).sum();
+                let value = panel_value(&panel, w);
                 Ok(Some((panel, value)))
             }
             Err(ResolutionError::Infeasible) => Ok(None),
@@ -304,7 +317,7 @@ mod tests {
             let t = m.len();
             if t == p.counts.len() {
                 if left == 0 && p.check(m).is_ok() {
-                    let v: f64 = m.iter().zip(w).map(|(&c, &x)| c as f64 * x).sum();
+                    let v = panel_value(m, w);
                     *best = Some(best.map_or(v, |b: f64| b.max(v)));
                 }
                 return;
@@ -384,8 +397,7 @@ mod tests {
                     continue;
                 };
                 prop_assert!(pricer.check(&got.panel).is_ok());
-                let value: f64 = got.panel.iter().zip(&w).map(|(&c, &x)| c as f64 * x).sum();
-                prop_assert!((value - got.value).abs() < 1e-9);
+                prop_assert!((panel_value(&got.panel, &w) - got.value).abs() < 1e-9);
                 prop_assert!(got.bound >= best - 1e-6, "{goal:?}: bound {} below the optimum {best}", got.bound);
                 let scale = w.iter().fold(0.0f64, |a, &x| a.max(x.abs()));
                 match goal {
