@@ -564,8 +564,17 @@ fn stage_two_and_three_by_clicks() {
             d.click("#confirm");
             d.wait_for(
                 "the replacement",
-                "return document.getElementById('job') && document.getElementById('job').dataset.state === 'done'",
+                // The page shows the last step, which before the confirm is the
+                // draw (done): wait for the replacement's own job to end.
+                "const j = document.getElementById('job'); \
+                 return !!j && j.dataset.page === 'replace' && j.dataset.state !== 'running'",
                 120,
+            );
+            assert_eq!(
+                d.run("return document.getElementById('job').dataset.state"),
+                json!("done"),
+                "the replacement failed: {}",
+                d.body_text()
             );
             replaced = true;
             break;
