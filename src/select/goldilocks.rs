@@ -58,13 +58,13 @@
 //! **Panels.** The conic master's λ comes from an interior-point method and spreads over
 //! many panels; as in LEXIMIN the final distribution is then a basic solution of the final
 //! primal LP (`lp::final_primal`) for the master's type probabilities, which has at most
-//! (#types + 1) panels. The linear master's final LP gives a basic solution directly.
+//! (#types + 1) panels. The linear master's simplex gives a basic solution directly.
 //! Either is expanded into concrete panels with exactly equal marginals inside each type
 //! (`expand.rs`).
 
 use super::expand::expand;
-use super::goldilocks_lp::{self, LpMaster, Point, floor_at, phi};
-use super::leximin::{Columns, extra_columns, initial_columns};
+use super::goldilocks_lp::{LpMaster, Point, floor_at, phi};
+use super::leximin::{Columns, EXTRA_COLUMNS, extra_columns, initial_columns};
 use super::lp::{ConeLp, final_primal, normalise};
 use super::pricing::{Goal, Pricer, panel_value};
 use super::types::TypeModel;
@@ -108,9 +108,10 @@ pub fn goldilocks_with_certificate(
 }
 
 /// Column generation for Goldilocks (`gamma` given) or MINIMAX (`None`): with the linear
-/// master of `goldilocks_lp.rs`, re-solved warm by a dual simplex (`LpMethod::Simplex`,
-/// the default); where microlp fails on it, or with `LpMethod::InteriorPoint`, with the
-/// conic master (from the columns found so far).
+/// master of `goldilocks_lp.rs`, re-solved warm by the primal simplex of `simplex.rs`
+/// (`LpMethod::Simplex`, the default); where the simplex fails on it or the LP has more
+/// than `simplex::MAX_ROWS` rows, or with `LpMethod::InteriorPoint`, with the conic
+/// master (from the columns found so far).
 fn solve(
     inst: &Instance,
     gamma: Option<f64>,
@@ -236,7 +237,7 @@ struct Outcome {
     rounds: usize,
 }
 
-/// The end of the linear master: an outcome, or microlp's failure on the LP.
+/// The end of the linear master: an outcome, or the simplex's failure on the LP.
 enum Linear {
     Done(Outcome),
     Failed(Error),
@@ -249,22 +250,23 @@ fn linear_rounds(
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Linear> {
     let (opts, scale, live, counts) = (ctx.opts, ctx.scale, ctx.live, ctx.counts);
-    let tl = std::time::Instant::now();
     let mut master = match LpMaster::new(&cols.list, counts, live, scale.ceiling, scale.floor) {
         Ok(m) => m,
         Err(e) => return Ok(Linear::Failed(e)),
     };
     let mut in_master = cols.list.len();
-    let (mut t_master, mut t_price) = (tl.elapsed().as_secs_f64(), 0.0f64);
+    let (mut t_master, mut t_price) = (0.0f64, 0.0f64);
     let mut round = 0usize;
     let mut centre: Option<Centre> = None;
     let lower = loop {
         round += 1;
         opts.check_round(round)?;
-        let pt = match master.point() {
+        let tl = std::time::Instant::now();
+        let pt = match master.solve() {
             Ok(p) => p,
             Err(e) => return Ok(Linear::Failed(e)),
         };
+        t_master += tl.elapsed().as_secs_f64();
         let y_sum: f64 = pt.y.iter().sum();
         // How far the LP's tangents are above φ(Y) at this point.
         let cut_gap = scale.floor.map_or(0.0, |g| (pt.w - phi(g, y_sum)).max(0.0));
@@ -313,23 +315,18 @@ fn linear_rounds(
             break lower;
         }
         let mut added = false;
-        // One panel per round: every row costs microlp a rebuild of its matrix and a new
-        // factorisation, so LEXIMIN's 8 extra panels (which the conic master takes) cost
-        // more than the rounds they save (one run each, with / without: regional 600/50
-        // 145 / 118 s (217 / 890 rounds), 500/75 0.38 / 0.21 s, 750/112 0.46 / 0.26 s,
-        // Dortmund-like 0.50 / 0.39 s, households 1.40 / 1.55 s).
+        // One panel per round: LEXIMIN's extra panels (which the conic master takes) cost
+        // more pivots and pricing ILPs than the rounds they save (regional 600/50, one run
+        // each: 1 panel 82 s in 918 rounds, 8 extra 92 s in 229 rounds, 24 extra 156 s).
         if panel_value(&panel, &w) > threshold && cols.add(panel) {
             added = true;
         }
-        let tl = std::time::Instant::now();
         if let Some(g) = scale.floor
             && cut_gap > opts.eps
         {
             let b = floor_at(g, y_sum);
-            if !master.floors.iter().any(|&f| (f - b).abs() <= 1e-12 * b) {
-                if let Err(e) = master.add_tangent(b) {
-                    return Ok(Linear::Failed(e));
-                }
+            if !master.floors().iter().any(|&f| (f - b).abs() <= 1e-12 * b) {
+                master.add_tangent(b);
                 added = true;
             }
         }
@@ -337,33 +334,27 @@ fn linear_rounds(
             break lower;
         }
         for col in &cols.list[in_master..] {
-            if let Err(e) = master.add_panel(col) {
-                return Ok(Linear::Failed(e));
-            }
+            master.add_panel(col);
         }
         in_master = cols.list.len();
-        t_master += tl.elapsed().as_secs_f64();
     };
-    let tl = std::time::Instant::now();
-    let lambda = match goldilocks_lp::final_primal(
-        &cols.list,
-        counts,
-        live,
-        scale.ceiling,
-        scale.floor.map(|g| (g, &master.floors[..])),
-        opts.solver,
-    )
-    .and_then(|l| normalise(&l))
-    {
+    // The last solve's basic λ is optimal for the chord master over all columns (the
+    // loop ends before adding any): no final LP.
+    let lambda = match normalise(&master.lambda(cols.list.len())) {
         Ok(l) => l,
         Err(e) => return Ok(Linear::Failed(e)),
     };
     if crate::base::timing::enabled() {
+        let lp = master.stats();
         eprintln!(
-            "timing select goldilocks (linear master): {round} rounds, {} panels, {} tangents, master {t_master:.3} s, pricing {t_price:.3} s, final LP {:.3} s",
+            "timing select goldilocks (linear master): {round} rounds, {} panels, {} tangents, master {t_master:.3} s ({} pivots, {} refactorisations in {:.3} s, {} cold retries, profile {:?}), pricing {t_price:.3} s",
             cols.list.len(),
-            master.floors.len(),
-            tl.elapsed().as_secs_f64()
+            master.floors().len(),
+            lp.pivots,
+            lp.refactors.0,
+            lp.refactors.1,
+            lp.cold_retries,
+            lp.profile,
         );
     }
     Ok(Linear::Done(Outcome {
@@ -439,7 +430,15 @@ fn conic_rounds(
         // Further violated panels from the same duals (as in LEXIMIN): the conic master
         // costs far more than a pricing ILP and is solved from scratch every round.
         let t_extra = std::time::Instant::now();
-        extra_columns(ctx.pricer, counts, &w, p, m.nu + opts.eps, cols)?;
+        extra_columns(
+            ctx.pricer,
+            counts,
+            &w,
+            p,
+            m.nu + opts.eps,
+            cols,
+            EXTRA_COLUMNS,
+        )?;
         t_price += t_extra.elapsed().as_secs_f64();
     };
     if crate::base::timing::enabled() {

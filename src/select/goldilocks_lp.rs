@@ -2,9 +2,12 @@
 //!
 //! The conic master of `goldilocks.rs` is solved from scratch by an interior-point method
 //! in every round; on the regional 600/50 pool (508 types) a round took 1–5 s and
-//! column generation needed hundreds of rounds. Here the master is an LP whose new panels
-//! (and new cuts) are *rows*, which a dual simplex adds to a solved LP warm (microlp's
-//! `Solution::add_constraint`).
+//! column generation needed hundreds of rounds. Here the master is an LP solved by the
+//! primal simplex of `simplex.rs` ([`Chords`]), in which new panels and new tangents are
+//! *columns*: the last optimal basis stays feasible and is re-optimised by a few pivots.
+//! (The first version added the dual LP's rows to microlp's dual simplex, whose
+//! `add_constraint` rebuilds the matrix and refactorises per row: regional pool 118 s,
+//! against 82 s here; national 2,200/160 ~14 s per round, against ~1 s.)
 //!
 //! **The dual of the master.** With the Lagrangian of the master (notation of
 //! `goldilocks.rs`: ceiling a, floor b, γ' = γ·k/n), the infimum over λ ≥ 0 requires
@@ -29,15 +32,17 @@
 //!
 //! Its own dual is the master with 1/b replaced by its chords through the points of B:
 //! `min (n/k)·a + Σ_b (γ'/b)·μ_b  s.t.  Σ λ = 1,  Σ μ = 1,  π_t ≤ a,  π_t ≥ Σ_b b·μ_b`
-//! ([`final_primal`]). Chords of a convex function lie above it, so every λ of that LP
-//! is a distribution whose true objective is at most the LP's value.
+//! ([`Chords`], the LP the simplex solves; its row duals are the dual LP's point). Chords
+//! of a convex function lie above it, so every λ of that LP is a distribution whose true
+//! objective is at most the LP's value; the simplex's optimal λ is a basic solution (at
+//! most 2·types + 2 panels), the final distribution without a further LP.
 //!
-//! **Rounds.** Solve the dual LP; with Y = Σ y the tangent is violated when w > φ(Y) +
-//! eps (add the tangent at b = min(1, √(γ'/Y))), a panel when the pricing ILP finds
-//! v = max_P Σ_t m_{P,t}(y_t − z_t)/c_t > −ν + eps (add it, with the extra columns of
-//! LEXIMIN; the caller prices with Wentges' smoothing, `goldilocks.rs`).
+//! **Rounds.** Solve the LP; with Y = Σ y the tangent is violated when w > φ(Y) + eps
+//! (add the tangent at b = min(1, √(γ'/Y))), a panel when the pricing ILP finds
+//! v = max_P Σ_t m_{P,t}(y_t − z_t)/c_t > −ν + eps (add it; the caller prices with
+//! Wentges' smoothing, `goldilocks.rs`).
 //!
-//! **Bounds.** At any dual-feasible (y, z) (Σ z = n/k, y, z ≥ 0), ν = −v̄, v̄ ≥ v the
+//! **Bounds.** At any dual-feasible (y, z) (Σ z ≤ n/k, y, z ≥ 0), ν = −v̄, v̄ ≥ v the
 //! bound the pricing ILP proves, satisfies every panel row of the dual over *all* panels,
 //! so by weak duality every distribution has an objective of at least `−v̄ + φ(Y)`. The
 //! LP's value ν + w is the chord master's over C, at least the optimum. Column generation
@@ -47,11 +52,7 @@
 //!
 //! Without a floor (MINIMAX) there are no y, w or tangents: `max ν` over the same rows.
 
-use good_lp::{Constraint, Expression, ProblemVariables, Variable, variable};
-use microlp::{ComparisonOp, LinearExpr, OptimizationDirection, Problem, Solution};
-
-use super::lp::weight_vars;
-use super::{Solver, backend};
+use super::simplex::{MAX_ROWS, Shape, Simplex, Solved, perturbation, sparse};
 
 /// The floors b/(k/n) of the first tangents (more are added where the dual asks).
 const FIRST_FLOORS: [f64; 5] = [1.0, 0.75, 0.5, 0.25, 0.1];
@@ -69,7 +70,7 @@ pub(super) struct Point {
 
 impl Point {
     /// The point a fraction `t` of the way from this one to `other`: dual feasibility
-    /// (Σ z = n/k, y, z ≥ 0) is convex, so it holds there too.
+    /// (Σ z ≤ n/k, y, z ≥ 0) is convex, so it holds there too.
     pub fn towards(&self, other: &Point, t: f64) -> Point {
         let mix = |a: &[f64], b: &[f64]| -> Vec<f64> {
             a.iter().zip(b).map(|(&x, &y)| x + t * (y - x)).collect()
@@ -83,31 +84,150 @@ impl Point {
     }
 }
 
-/// The dual LP, kept solved between rounds.
-pub(super) struct LpMaster {
-    /// c_t of the coverable types, in the order of `live`.
+/// The chord master in the engine's standard form (rows scaled by c_t, L coverable
+/// types, positions i in the order of `live`):
+///
+/// ```text
+/// min  (n/k)·a + Σ_b (γ'/b)·μ_b
+/// s.t. Σ_P m_{P,i} λ_P − c_i a             + s_i = 0   i < L     (ceiling, dual −z_i/c_i)
+///      Σ_P m_{P,i} λ_P − c_i Σ_b b μ_b     − r_i = 0   i < L     (floor, dual y_i/c_i)
+///      Σ_P λ_P = 1                                               (dual ν)
+///      Σ_b μ_b = 1                                               (dual w)
+///      λ, a, μ, s, r ≥ 0
+/// ```
+///
+/// Its row duals are the dual LP's point (reduced costs ≥ 0 at the optimum: the panel
+/// rows `ν + Σ_i a_{P,i}(y_i − z_i) ≤ 0`, the tangent rows `w ≤ γ'/b + b·Σ y`, and from
+/// a: Σ z ≤ n/k, with equality while a > 0, which Σ λ = 1 forces). Without a floor
+/// (MINIMAX) the floor rows, μ and the second convexity row are left out. New panels and
+/// new tangents are *columns* here, so the last optimal basis stays feasible and a few
+/// primal simplex pivots re-optimise it.
+pub(super) struct Chords {
     counts: Vec<f64>,
-    live: Vec<usize>,
+    /// Panels over the coverable types, sparse (position in `live`, m_{P,t}).
+    panels: Vec<Vec<(usize, f64)>>,
+    /// n/k, the cost of a.
+    ceiling: f64,
     /// γ' (`None`: MINIMAX).
     floor: Option<f64>,
-    nu: microlp::Variable,
-    w: Option<microlp::Variable>,
-    z: Vec<microlp::Variable>,
-    y: Vec<microlp::Variable>,
     /// The floors of the tangents, in the order added.
-    pub floors: Vec<f64>,
-    solution: Option<Solution>,
+    floors: Vec<f64>,
 }
 
-fn fail(e: microlp::Error) -> crate::base::error::Error {
-    crate::base::error::Error::solver(format!("Goldilocks master LP (microlp): {e}"))
+impl Chords {
+    fn types(&self) -> usize {
+        self.counts.len()
+    }
+
+    /// The row of Σ λ = 1.
+    fn lambda_row(&self) -> usize {
+        match self.floor {
+            Some(_) => 2 * self.types(),
+            None => self.types(),
+        }
+    }
+}
+
+impl Shape for Chords {
+    fn rows(&self) -> usize {
+        match self.floor {
+            Some(_) => 2 * self.types() + 2,
+            None => self.types() + 1,
+        }
+    }
+
+    fn panels(&self) -> usize {
+        self.panels.len()
+    }
+
+    fn panel_column(&self, j: usize, out: &mut Vec<(usize, f64)>) {
+        let l = self.types();
+        for &(i, m) in &self.panels[j] {
+            out.push((i, m));
+            if self.floor.is_some() {
+                out.push((l + i, m));
+            }
+        }
+        out.push((self.lambda_row(), 1.0));
+    }
+
+    /// a, then one μ_b per tangent.
+    fn extras(&self) -> usize {
+        1 + self.floors.len()
+    }
+
+    fn extra_column(&self, e: usize, out: &mut Vec<(usize, f64)>) {
+        let l = self.types();
+        if e == 0 {
+            out.extend(self.counts.iter().enumerate().map(|(i, &c)| (i, -c)));
+        } else {
+            let b = self.floors[e - 1];
+            out.extend(
+                self.counts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &c)| (l + i, -c * b)),
+            );
+            out.push((2 * l + 1, 1.0));
+        }
+    }
+
+    fn extra_cost(&self, e: usize) -> f64 {
+        match (e, self.floor) {
+            (0, _) | (_, None) => self.ceiling,
+            (_, Some(g)) => g / self.floors[e - 1],
+        }
+    }
+
+    fn slack(&self, r: usize) -> Option<f64> {
+        let l = self.types();
+        if r < l {
+            Some(1.0)
+        } else if r < self.lambda_row() {
+            Some(-1.0)
+        } else {
+            None
+        }
+    }
+
+    /// `perturbed`: π_t ≤ a + ε_t and π_t ≥ Σ b μ − ε_t.
+    fn rhs(&self, perturbed: bool) -> Vec<f64> {
+        let l = self.types();
+        let eps = |i: usize| {
+            if perturbed {
+                perturbation(i) * self.counts[i]
+            } else {
+                0.0
+            }
+        };
+        let mut b: Vec<f64> = (0..l).map(eps).collect();
+        if self.floor.is_some() {
+            b.extend((0..l).map(|i| -eps(i)));
+            b.push(1.0);
+        }
+        b.push(1.0);
+        b
+    }
+}
+
+/// The master, kept with its last optimal basis between rounds.
+pub(super) struct LpMaster {
+    lp: Simplex<Chords>,
+    live: Vec<usize>,
+    /// The panel weights of the last optimal solve.
+    lambda: Vec<(usize, f64)>,
+}
+
+fn fail(why: &str) -> crate::base::error::Error {
+    crate::base::error::Error::solver(format!("Goldilocks master LP: {why}"))
 }
 
 impl LpMaster {
-    /// The dual LP over `columns` and the first tangents, solved: at the floors k/n times
+    /// The master over `columns` and the first tangents: at the floors k/n times
     /// [`FIRST_FLOORS`] and, below them, at one the known panels reach for sure (their
     /// uniform mixture gives every coverable type at least 1/(|C|·c_t)), so that the chord
-    /// master is feasible (the dual LP bounded) from the first solve on. `ceiling` is n/k.
+    /// master is feasible from the first solve on. `ceiling` is n/k. An error when the
+    /// LP has more rows than the dense simplex takes ([`MAX_ROWS`]).
     pub fn new(
         columns: &[Vec<u32>],
         counts: &[u32],
@@ -115,39 +235,27 @@ impl LpMaster {
         ceiling: f64,
         floor: Option<f64>,
     ) -> crate::base::error::Result<LpMaster> {
-        let mut pb = Problem::new(OptimizationDirection::Maximize);
-        let free = (f64::NEG_INFINITY, f64::INFINITY);
-        let nu = pb.add_var(1.0, free);
-        let w = floor.map(|_| pb.add_var(1.0, free));
-        let z: Vec<_> = live
-            .iter()
-            .map(|_| pb.add_var(0.0, (0.0, f64::INFINITY)))
-            .collect();
-        let y: Vec<_> = match floor {
-            Some(_) => live
-                .iter()
-                .map(|_| pb.add_var(0.0, (0.0, f64::INFINITY)))
-                .collect(),
-            None => Vec::new(),
-        };
-        let sum_z: LinearExpr = z.iter().map(|&v| (v, 1.0)).collect();
-        pb.add_constraint(sum_z, ComparisonOp::Eq, ceiling);
         let mut master = LpMaster {
-            counts: live.iter().map(|&t| counts[t] as f64).collect(),
+            lp: Simplex::new(Chords {
+                counts: live.iter().map(|&t| counts[t] as f64).collect(),
+                panels: Vec::new(),
+                ceiling,
+                floor,
+                floors: Vec::new(),
+            }),
             live: live.to_vec(),
-            floor,
-            nu,
-            w,
-            z,
-            y,
-            floors: Vec::new(),
-            solution: None,
+            lambda: Vec::new(),
         };
-        for col in columns {
-            let (e, rhs) = master.panel_row(col);
-            pb.add_constraint(e, ComparisonOp::Le, rhs);
+        if master.lp.shape.rows() > MAX_ROWS {
+            return Err(fail(&format!(
+                "{} rows, more than the simplex takes ({MAX_ROWS})",
+                master.lp.shape.rows()
+            )));
         }
-        if let (Some(g), Some(w)) = (floor, w) {
+        for col in columns {
+            master.add_panel(col);
+        }
+        if floor.is_some() {
             let largest = live.iter().map(|&t| counts[t]).max().unwrap_or(1).max(1);
             let sure = 1.0 / (columns.len().max(1) as f64 * largest as f64);
             let mut first: Vec<f64> = FIRST_FLOORS
@@ -158,89 +266,73 @@ impl LpMaster {
                 first.push(sure);
             }
             for b in first {
-                let (e, rhs) = master.tangent_row(g, w, b);
-                pb.add_constraint(e, ComparisonOp::Le, rhs);
-                master.floors.push(b);
+                master.add_tangent(b);
             }
         }
-        master.solution = Some(
-            pb.solve()
-                .map_err(fail)?
-                .into_solution()
-                .map_err(|_| crate::base::error::Error::solver("Goldilocks master LP stopped"))?,
-        );
         Ok(master)
     }
 
-    /// The row of a panel: ν + Σ_t (m_t/c_t)(y_t − z_t) ≤ 0.
-    fn panel_row(&self, col: &[u32]) -> (LinearExpr, f64) {
-        let mut e = LinearExpr::empty();
-        e.add(self.nu, 1.0);
-        for (i, &t) in self.live.iter().enumerate() {
-            if col[t] > 0 {
-                let a = col[t] as f64 / self.counts[i];
-                e.add(self.z[i], -a);
-                if self.floor.is_some() {
-                    e.add(self.y[i], a);
-                }
-            }
+    /// Adds a panel (a type-count vector over all types) for the next solve.
+    pub fn add_panel(&mut self, col: &[u32]) {
+        let only_live: Vec<u32> = self.live.iter().map(|&t| col[t]).collect();
+        self.lp.shape.panels.push(sparse(&only_live));
+    }
+
+    /// Adds the tangent of φ at the floor b for the next solve (nothing without a floor).
+    pub fn add_tangent(&mut self, b: f64) {
+        if self.lp.shape.floor.is_some() {
+            self.lp.shape.floors.push(b);
         }
-        (e, 0.0)
     }
 
-    fn add(&mut self, e: LinearExpr, rhs: f64) -> crate::base::error::Result<()> {
-        let Some(s) = self.solution.take() else {
-            return Err(crate::base::error::Error::solver(
-                "Goldilocks master LP failed before",
-            ));
+    /// The floors of the tangents, in the order added.
+    pub fn floors(&self) -> &[f64] {
+        &self.lp.shape.floors
+    }
+
+    /// Solves the master warm from the last basis: its dual point.
+    pub fn solve(&mut self) -> crate::base::error::Result<Point> {
+        let opt = match self.lp.solve(false) {
+            Solved::Optimal(o) => o,
+            Solved::Infeasible => return Err(fail("infeasible (an artificial stays positive)")),
+            Solved::Trouble => return Err(fail("numerical trouble in the simplex")),
         };
-        self.solution = Some(
-            s.add_constraint(e, ComparisonOp::Le, rhs)
-                .map_err(fail)?
-                .into_solution()
-                .map_err(|_| crate::base::error::Error::solver("Goldilocks master LP stopped"))?,
-        );
-        Ok(())
-    }
-
-    pub fn add_panel(&mut self, col: &[u32]) -> crate::base::error::Result<()> {
-        let (e, rhs) = self.panel_row(col);
-        self.add(e, rhs)
-    }
-
-    /// The row of the tangent of φ at the floor b: w − b·Σ y ≤ γ'/b.
-    fn tangent_row(&self, g: f64, w: microlp::Variable, b: f64) -> (LinearExpr, f64) {
-        let mut e = LinearExpr::empty();
-        e.add(w, 1.0);
-        for &v in &self.y {
-            e.add(v, -b);
-        }
-        (e, g / b)
-    }
-
-    pub fn add_tangent(&mut self, b: f64) -> crate::base::error::Result<()> {
-        let (Some(g), Some(w)) = (self.floor, self.w) else {
-            return Ok(());
+        self.lambda = opt.panels();
+        let shape = &self.lp.shape;
+        let l = shape.types();
+        let z = (0..l)
+            .map(|i| (-shape.counts[i] * opt.y[i]).max(0.0))
+            .collect();
+        let (y, w) = match shape.floor {
+            Some(_) => (
+                (0..l)
+                    .map(|i| (shape.counts[i] * opt.y[l + i]).max(0.0))
+                    .collect(),
+                opt.y[2 * l + 1],
+            ),
+            None => (vec![0.0; l], 0.0),
         };
-        let (e, rhs) = self.tangent_row(g, w, b);
-        self.floors.push(b);
-        self.add(e, rhs)
-    }
-
-    /// The current solution (an error after a failed re-solve).
-    pub fn point(&self) -> crate::base::error::Result<Point> {
-        let s = self.solution.as_ref().ok_or_else(|| {
-            crate::base::error::Error::solver("Goldilocks master LP failed before")
-        })?;
         Ok(Point {
-            nu: s.var_value(self.nu),
-            w: self.w.map_or(0.0, |w| s.var_value(w)),
-            z: self.z.iter().map(|&v| s.var_value(v).max(0.0)).collect(),
-            y: match self.floor {
-                Some(_) => self.y.iter().map(|&v| s.var_value(v).max(0.0)).collect(),
-                None => vec![0.0; self.z.len()],
-            },
+            nu: opt.y[shape.lambda_row()],
+            w,
+            z,
+            y,
         })
+    }
+
+    /// The distribution of the last solve over the first `columns` panels (a basic
+    /// solution: at most as many panels as rows).
+    pub fn lambda(&self, columns: usize) -> Vec<f64> {
+        let mut lambda = vec![0.0; columns];
+        for &(j, x) in &self.lambda {
+            lambda[j] = x;
+        }
+        lambda
+    }
+
+    /// The engine's counters (for `SORTES_TIMING`).
+    pub fn stats(&self) -> &Simplex<Chords> {
+        &self.lp
     }
 }
 
@@ -252,58 +344,6 @@ pub(super) fn phi(g: f64, y: f64) -> f64 {
 /// The floor whose tangent touches φ at Y: √(γ'/Y), at most 1.
 pub(super) fn floor_at(g: f64, y: f64) -> f64 {
     if y > g { (g / y).sqrt() } else { 1.0 }
-}
-
-/// The master with chords (module docs), a basic optimal λ over `columns`:
-/// `min (n/k)·a + Σ_b (γ'/b)·μ_b  s.t.  Σ λ = 1,  Σ μ = 1,  π_t ≤ a,  π_t ≥ Σ_b b·μ_b`
-/// (without a floor: `min (n/k)·a`, no μ).
-pub(super) fn final_primal(
-    columns: &[Vec<u32>],
-    counts: &[u32],
-    live: &[usize],
-    ceiling: f64,
-    floor: Option<(f64, &[f64])>,
-    solver: Solver,
-) -> crate::base::error::Result<Vec<f64>> {
-    let mut vars = ProblemVariables::new();
-    let lam = weight_vars(&mut vars, columns.len());
-    let a = vars.add(variable().min(0.0));
-    let floors = floor.map_or(&[][..], |(_, b)| b);
-    let mu: Vec<Variable> = floors
-        .iter()
-        .map(|_| vars.add(variable().min(0.0)))
-        .collect();
-    let mut objective = Expression::from(a) * ceiling;
-    if let Some((g, _)) = floor {
-        for (&m, &b) in mu.iter().zip(floors) {
-            objective += m * (g / b);
-        }
-    }
-    let problem = vars.minimise(objective);
-    let mut constraints: Vec<Constraint> = Vec::new();
-    let total: Expression = lam.iter().map(|&v| Expression::from(v)).sum();
-    constraints.push(total.eq(1.0));
-    if floor.is_some() {
-        let total: Expression = mu.iter().map(|&v| Expression::from(v)).sum();
-        constraints.push(total.eq(1.0));
-    }
-    for &t in live {
-        let c = counts[t] as f64;
-        let pi: Expression = columns
-            .iter()
-            .zip(&lam)
-            .filter(|(col, _)| col[t] > 0)
-            .map(|(col, &v)| v * (col[t] as f64 / c))
-            .sum();
-        constraints.push((pi.clone() - a).leq(0.0));
-        if floor.is_some() {
-            let level: Expression = mu.iter().zip(floors).map(|(&m, &b)| m * b).sum();
-            constraints.push((pi - level).geq(0.0));
-        }
-    }
-    backend::solve(solver, problem, constraints, &lam).map_err(|e| {
-        crate::base::error::Error::solver(format!("Goldilocks final LP ({}): {e}", solver.name()))
-    })
 }
 
 #[cfg(test)]

@@ -49,7 +49,7 @@ pub fn maximin(
 }
 
 /// Extra pricing ILPs per column-generation round (see the loop in `run`).
-const EXTRA_COLUMNS: usize = 8;
+pub(crate) const EXTRA_COLUMNS: usize = 8;
 
 /// Column pool with de-duplication (BTreeSet: deterministic).
 pub(crate) struct Columns {
@@ -86,10 +86,11 @@ pub(crate) fn extra_columns(
     first: Vec<u32>,
     threshold: f64,
     cols: &mut Columns,
+    count: usize,
 ) -> crate::base::error::Result<()> {
     let mut x = w.to_vec();
     let mut q = first;
-    for _ in 0..EXTRA_COLUMNS {
+    for _ in 0..count {
         for t in 0..x.len() {
             x[t] -= 0.2 * x[t].abs() * q[t] as f64 / counts[t] as f64;
         }
@@ -331,7 +332,15 @@ fn run(
                 rounds = iteration;
             }
             if !stop {
-                extra_columns(&pricer, &counts, &d.u, p, d.yhat + opts.eps, &mut cols)?;
+                extra_columns(
+                    &pricer,
+                    &counts,
+                    &d.u,
+                    p,
+                    d.yhat + opts.eps,
+                    &mut cols,
+                    EXTRA_COLUMNS,
+                )?;
             }
             if stop {
                 let value = d.obj.max(0.0);
@@ -374,9 +383,9 @@ fn run(
         eprintln!(
             "timing select column generation: {outer} outer, {iteration} rounds, {} panels, LP {t_lp:.3} s ({simplex_solves} simplex, {} cold retries, {} refactorisations in {:.3} s, {ipm_solves} interior point), pricing {t_ilp:.3} s",
             cols.list.len(),
-            simplex.as_ref().map_or(0, |s| s.cold_retries),
-            simplex.as_ref().map_or(0, |s| s.refactors.0),
-            simplex.as_ref().map_or(0.0, |s| s.refactors.1),
+            simplex.as_ref().map_or(0, |s| s.lp.cold_retries),
+            simplex.as_ref().map_or(0, |s| s.lp.refactors.0),
+            simplex.as_ref().map_or(0.0, |s| s.lp.refactors.1),
         );
     }
     crate::base::timing::phase("select up to the final LP", t0);

@@ -153,8 +153,8 @@ pub enum LpMethod {
     /// LEXIMIN: the warm-started primal simplex (`simplex.rs`), vertex duals; the
     /// interior-point path where it reports trouble or the pool has more than
     /// `simplex::MAX_ROWS` types. Goldilocks: the linear master with tangent cuts
-    /// (`goldilocks_lp.rs`), re-solved warm by microlp's dual simplex; the conic master
-    /// where that fails.
+    /// (`goldilocks_lp.rs`), re-solved warm by the same simplex; the conic master where
+    /// that fails or the LP has more than `simplex::MAX_ROWS` rows (2·types + 2).
     #[default]
     Simplex,
     /// clarabel's interior-point method only (LEXIMIN: strictly complementary duals;

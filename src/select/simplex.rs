@@ -64,8 +64,10 @@ use super::lp::DualSolution;
 
 /// Cost of an artificial variable (big-M).
 const BIG_M: f64 = 1.0e4;
-/// Largest number of rows (types + 1) for which the dense inverse is used.
-pub const MAX_ROWS: usize = 2500;
+/// Largest number of rows for which the dense inverse is used (LEXIMIN: types + 1;
+/// Goldilocks: 2·types + 2, 2,590 on the national pool): B⁻¹ takes 8·rows² bytes, 72 MB
+/// at 3,000.
+pub const MAX_ROWS: usize = 3000;
 /// Pivots between two refactorisations.
 const REFACTOR: usize = 100;
 /// On large bases a refactorisation (O(m³)) costs as much as m product-form updates
@@ -112,7 +114,7 @@ const PERTURB: f64 = 1e-9;
 
 /// ε_t / c_t: distinct for neighbouring types (no ties in the ratio test), in
 /// [PERTURB, 2·PERTURB).
-fn perturbation(t: usize) -> f64 {
+pub(crate) fn perturbation(t: usize) -> f64 {
     PERTURB * (1.0 + ((t * 7919) % 1000) as f64 / 1000.0)
 }
 
@@ -120,12 +122,13 @@ fn perturbation(t: usize) -> f64 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Var {
     Panel(usize),
-    Z,
-    /// Surplus of a type row (−1) or slack of the convexity row (+1).
+    /// A structural column of the shape other than a panel ([`Shape::extra_column`]).
+    Extra(usize),
+    /// The slack or surplus of a row that has one ([`Shape::slack`]).
     Slack(usize),
     Artificial(usize),
     /// The single artificial that restores feasibility of a warm basis (Wolfe): its
-    /// column is `StageLp::restore`.
+    /// column is `Simplex::restore`.
     Restore,
 }
 
@@ -146,21 +149,42 @@ fn note(why: &str) {
 }
 
 /// Reports trouble (and why, with `SORTES_TIMING` set).
-fn trouble(why: &str) -> Solve {
+fn trouble(why: &str) -> Option<Refined> {
     if crate::base::timing::enabled() {
         eprintln!("simplex trouble: {why}");
     }
-    Solve::Trouble
+    None
 }
 
-/// The stage LP with its last basis, kept between solves.
-pub(crate) struct StageLp {
-    counts: Vec<f64>,
-    /// Sparse panel columns (type, m_{P,t}), the convexity entry implied.
-    panels: Vec<Vec<(usize, f64)>>,
-    /// Fixed levels of the last solve (to detect a new stage).
-    fixed: Vec<Option<f64>>,
+/// The structure of an LP `min c·x  s.t.  A x = b,  x ≥ 0` that the engine solves: panel
+/// columns (cost 0; their number only grows between solves), further structural columns
+/// (`extras`, which may also grow), and one slack or surplus for each row that is an
+/// inequality. The LEXIMIN stage LP ([`Stage`]) and the Goldilocks chord master
+/// (`goldilocks_lp.rs`) are the two shapes.
+pub(crate) trait Shape {
+    fn rows(&self) -> usize;
+    fn panels(&self) -> usize;
+    /// Appends the non-zeros (row, value) of panel `j`'s column.
+    fn panel_column(&self, j: usize, out: &mut Vec<(usize, f64)>);
+    fn extras(&self) -> usize;
+    /// Appends the non-zeros of extra column `i`.
+    fn extra_column(&self, i: usize, out: &mut Vec<(usize, f64)>);
+    fn extra_cost(&self, i: usize) -> f64;
+    /// The coefficient of row `r`'s slack (+1 for ≤, −1 for ≥), `None` for an equality.
+    fn slack(&self, r: usize) -> Option<f64>;
+    /// The right-hand side; `perturbed` relaxes the inequality rows by a tiny distinct
+    /// amount each (against degeneracy, see [`PERTURB`]).
+    fn rhs(&self, perturbed: bool) -> Vec<f64>;
+}
+
+/// The simplex engine: a shape with its last basis and that basis' inverse, kept between
+/// solves.
+pub(crate) struct Simplex<S> {
+    pub shape: S,
     basis: Vec<Var>,
+    /// B⁻¹ by columns: entry (i, r) at `binv[r·m + i]`, so that B⁻¹a (a sparse) adds a
+    /// few contiguous columns and the update skips every column whose pivot-row entry is
+    /// 0 (the columns of rows whose slack is basic are unit vectors).
     binv: Vec<f64>,
     /// Column of [`Var::Restore`] while it is basic.
     restore: Vec<(usize, f64)>,
@@ -170,62 +194,153 @@ pub(crate) struct StageLp {
     pub cold_retries: usize,
     /// Refactorisations and the seconds they took (for `SORTES_TIMING`).
     pub refactors: (usize, f64),
-    /// The panel weights λ (index into the column list, value) of the last optimal
-    /// solve, on the true right-hand side: a basic solution, so at most rows of them.
-    pub lambda: Vec<(usize, f64)>,
+    /// Primal simplex pivots (for `SORTES_TIMING`).
+    pub pivots: usize,
+    devex: PerVar<f64>,
+    /// Seconds in pricing, ratio test, Devex update, inverse update (for `SORTES_TIMING`).
+    pub profile: [f64; 4],
 }
 
-impl StageLp {
-    pub fn new(counts: &[u32]) -> StageLp {
-        StageLp {
-            counts: counts.iter().map(|&c| c as f64).collect(),
-            panels: Vec::new(),
-            fixed: Vec::new(),
-            basis: Vec::new(),
-            binv: Vec::new(),
-            restore: Vec::new(),
-            stale: 0,
-            cold_retries: 0,
-            refactors: (0, 0.0),
-            lambda: Vec::new(),
+/// One value per candidate variable (panels, extras, slacks): the Devex reference
+/// weights, and which candidates are basic.
+#[derive(Default)]
+struct PerVar<T> {
+    panel: Vec<T>,
+    extra: Vec<T>,
+    slack: Vec<T>,
+}
+
+impl<T: Copy + Default> PerVar<T> {
+    /// Every value `value`, sized for the shape's candidates.
+    fn reset(&mut self, panels: usize, extras: usize, rows: usize, value: T) {
+        for (v, n) in [
+            (&mut self.panel, panels),
+            (&mut self.extra, extras),
+            (&mut self.slack, rows),
+        ] {
+            v.clear();
+            v.resize(n, value);
         }
     }
 
+    /// The value of a candidate (the default for artificials, never candidates).
+    fn at(&self, v: Var) -> T {
+        match v {
+            Var::Panel(j) => self.panel[j],
+            Var::Extra(i) => self.extra[i],
+            Var::Slack(r) => self.slack[r],
+            Var::Artificial(_) | Var::Restore => T::default(),
+        }
+    }
+
+    /// Sets the value of a candidate (artificials are ignored).
+    fn set(&mut self, v: Var, value: T) {
+        match v {
+            Var::Panel(j) => self.panel[j] = value,
+            Var::Extra(i) => self.extra[i] = value,
+            Var::Slack(r) => self.slack[r] = value,
+            Var::Artificial(_) | Var::Restore => {}
+        }
+    }
+}
+
+/// An optimal basis of the true (unperturbed) LP: the basic variables' values and the
+/// row duals.
+pub(crate) struct Optimum {
+    basis: Vec<Var>,
+    pub x: Vec<f64>,
+    pub y: Vec<f64>,
+}
+
+impl Optimum {
+    /// The panels in the basis with their values (index into the panel list, value).
+    pub fn panels(&self) -> Vec<(usize, f64)> {
+        self.basis
+            .iter()
+            .zip(&self.x)
+            .filter_map(|(v, &x)| match v {
+                Var::Panel(j) => Some((*j, x)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The value of extra column `i` (0 when not basic).
+    pub fn extra(&self, i: usize) -> f64 {
+        self.basis
+            .iter()
+            .zip(&self.x)
+            .find(|(v, _)| **v == Var::Extra(i))
+            .map_or(0.0, |(_, &x)| x)
+    }
+
+    /// The sum of the artificial variables (above 0: the LP is infeasible).
+    fn artificial(&self) -> f64 {
+        self.basis
+            .iter()
+            .zip(&self.x)
+            .filter(|(v, _)| matches!(v, Var::Artificial(_) | Var::Restore))
+            .map(|(_, &x)| x)
+            .sum()
+    }
+}
+
+/// Outcome of [`Simplex::solve`].
+pub(crate) enum Solved {
+    Optimal(Optimum),
+    /// An artificial variable stays positive.
+    Infeasible,
+    /// Numerical trouble (after the retries).
+    Trouble,
+}
+
+/// The LEXIMIN stage LP of the module docs: one row per type, then the convexity row;
+/// panels as type-count vectors; one extra column, z.
+pub(crate) struct Stage {
+    counts: Vec<f64>,
+    /// Sparse panel columns (type, m_{P,t}), the convexity entry implied.
+    panels: Vec<Vec<(usize, f64)>>,
+    /// Fixed levels of the last solve (to detect a new stage).
+    fixed: Vec<Option<f64>>,
+}
+
+impl Shape for Stage {
     fn rows(&self) -> usize {
         self.counts.len() + 1
     }
 
-    /// Column of a variable as (row, value) pairs.
-    fn column(&self, v: Var, out: &mut Vec<(usize, f64)>) {
-        let nt = self.counts.len();
-        out.clear();
-        match v {
-            Var::Panel(j) => {
-                out.extend_from_slice(&self.panels[j]);
-                out.push((nt, 1.0));
+    fn panels(&self) -> usize {
+        self.panels.len()
+    }
+
+    fn panel_column(&self, j: usize, out: &mut Vec<(usize, f64)>) {
+        out.extend_from_slice(&self.panels[j]);
+        out.push((self.counts.len(), 1.0));
+    }
+
+    fn extras(&self) -> usize {
+        1
+    }
+
+    /// z: −c_t in every type row not yet fixed.
+    fn extra_column(&self, _: usize, out: &mut Vec<(usize, f64)>) {
+        for t in 0..self.counts.len() {
+            if self.fixed[t].is_none() {
+                out.push((t, -self.counts[t]));
             }
-            Var::Z => {
-                for t in 0..nt {
-                    if self.fixed[t].is_none() {
-                        out.push((t, -self.counts[t]));
-                    }
-                }
-            }
-            Var::Slack(r) => out.push((r, if r == nt { 1.0 } else { -1.0 })),
-            Var::Artificial(r) => out.push((r, 1.0)),
-            Var::Restore => out.extend_from_slice(&self.restore),
         }
     }
 
-    fn cost(v: Var) -> f64 {
-        match v {
-            Var::Z => -1.0,
-            Var::Artificial(_) | Var::Restore => BIG_M,
-            _ => 0.0,
-        }
+    fn extra_cost(&self, _: usize) -> f64 {
+        -1.0
     }
 
-    /// Right-hand side; `perturbed` subtracts ε_t from every type row (see [`PERTURB`]).
+    /// Type rows are ≥ (surplus), the convexity row ≤ (slack).
+    fn slack(&self, r: usize) -> Option<f64> {
+        Some(if r == self.counts.len() { 1.0 } else { -1.0 })
+    }
+
+    /// `perturbed` subtracts ε_t from every type row (see [`PERTURB`]).
     fn rhs(&self, perturbed: bool) -> Vec<f64> {
         let nt = self.counts.len();
         let mut b: Vec<f64> = (0..nt)
@@ -241,20 +356,195 @@ impl StageLp {
         b.push(1.0);
         b
     }
+}
 
-    /// The slack basis, with an artificial on every row whose right-hand side is positive.
-    fn cold_basis(&self) -> Vec<Var> {
-        let nt = self.counts.len();
-        let b = self.rhs(true);
-        (0..=nt)
-            .map(|r| {
-                if r < nt && b[r] > 0.0 {
-                    Var::Artificial(r)
-                } else {
-                    Var::Slack(r)
+/// The LEXIMIN stage LP with its last basis, kept between solves.
+pub(crate) struct StageLp {
+    pub lp: Simplex<Stage>,
+    /// The panel weights λ (index into the column list, value) of the last optimal
+    /// solve, on the true right-hand side: a basic solution, so at most rows of them.
+    pub lambda: Vec<(usize, f64)>,
+}
+
+impl StageLp {
+    pub fn new(counts: &[u32]) -> StageLp {
+        StageLp {
+            lp: Simplex::new(Stage {
+                counts: counts.iter().map(|&c| c as f64).collect(),
+                panels: Vec::new(),
+                fixed: Vec::new(),
+            }),
+            lambda: Vec::new(),
+        }
+    }
+
+    /// Solves the stage LP over `columns` (type-count vectors; the list only grows
+    /// between calls) with the levels `fixed`: warm from the last basis, which at a new
+    /// stage is repaired first (see [`Simplex::solve`]).
+    /// The caller keeps the number of types below [`MAX_ROWS`].
+    pub fn solve(&mut self, columns: &[Vec<u32>], fixed: &[Option<f64>]) -> Solve {
+        let shape = &mut self.lp.shape;
+        if columns.len() < shape.panels.len() {
+            note("column list shrank");
+            return Solve::Trouble;
+        }
+        for col in &columns[shape.panels.len()..] {
+            shape.panels.push(sparse(col));
+        }
+        let new_stage = shape.fixed != fixed;
+        shape.fixed = fixed.to_vec();
+        let opt = match self.lp.solve(new_stage) {
+            Solved::Optimal(o) => o,
+            Solved::Infeasible => return Solve::Infeasible,
+            Solved::Trouble => return Solve::Trouble,
+        };
+        self.lambda = opt.panels();
+        let nt = self.lp.shape.counts.len();
+        Solve::Optimal(DualSolution {
+            obj: opt.extra(0),
+            yhat: -opt.y[nt],
+            u: opt.y[..nt].iter().map(|&u| u.max(0.0)).collect(),
+        })
+    }
+}
+
+/// A type-count vector as (type, count) pairs of its non-zero counts.
+pub(crate) fn sparse(col: &[u32]) -> Vec<(usize, f64)> {
+    col.iter()
+        .enumerate()
+        .filter(|(_, m)| **m > 0)
+        .map(|(t, &m)| (t, m as f64))
+        .collect()
+}
+
+/// The inverse of the dense m×m matrix `a` (row-major) by Gauss–Jordan with partial
+/// pivoting; `None` if a pivot is below 10⁻¹¹ (singular).
+fn invert(mut a: Vec<f64>, m: usize) -> Option<Vec<f64>> {
+    let mut inv = vec![0.0; m * m];
+    for i in 0..m {
+        inv[i * m + i] = 1.0;
+    }
+    // The pivot row, copied out so that the row updates below are plain loops over
+    // two slices (which the compiler vectorises).
+    let mut pivot_a = vec![0.0; m];
+    let mut pivot_inv = vec![0.0; m];
+    for c in 0..m {
+        let p = (c..m)
+            .max_by(|&x, &y| a[x * m + c].abs().total_cmp(&a[y * m + c].abs()))
+            .unwrap_or(c);
+        if a[p * m + c].abs() < 1e-11 {
+            return None;
+        }
+        if p != c {
+            for k in 0..m {
+                a.swap(p * m + k, c * m + k);
+                inv.swap(p * m + k, c * m + k);
+            }
+        }
+        let d = 1.0 / a[c * m + c];
+        // Columns left of c are unit vectors already: only k ≥ c of a changes, and
+        // only the non-zeros of inv's pivot row matter (few while B is sparse: a
+        // dense loop once they are many).
+        for (x, p) in a[c * m + c..(c + 1) * m].iter_mut().zip(&mut pivot_a[c..]) {
+            *x *= d;
+            *p = *x;
+        }
+        let mut nz = Vec::new();
+        for (k, (x, p)) in inv[c * m..(c + 1) * m]
+            .iter_mut()
+            .zip(&mut pivot_inv)
+            .enumerate()
+        {
+            *x *= d;
+            *p = *x;
+            if *x != 0.0 {
+                nz.push(k);
+            }
+        }
+        let dense = nz.len() * 4 > m;
+        for r in (0..m).filter(|&r| r != c) {
+            let f = a[r * m + c];
+            if f == 0.0 {
+                continue;
+            }
+            for (x, &p) in a[r * m + c..(r + 1) * m].iter_mut().zip(&pivot_a[c..]) {
+                *x -= f * p;
+            }
+            let row = &mut inv[r * m..(r + 1) * m];
+            if dense {
+                for (x, &p) in row.iter_mut().zip(&pivot_inv) {
+                    *x -= f * p;
                 }
+            } else {
+                for &k in &nz {
+                    row[k] -= f * pivot_inv[k];
+                }
+            }
+        }
+    }
+    // a is now the identity: inv = a⁻¹.
+    Some(inv)
+}
+
+impl<S: Shape> Simplex<S> {
+    pub fn new(shape: S) -> Simplex<S> {
+        Simplex {
+            shape,
+            basis: Vec::new(),
+            binv: Vec::new(),
+            restore: Vec::new(),
+            stale: 0,
+            cold_retries: 0,
+            refactors: (0, 0.0),
+            pivots: 0,
+            devex: PerVar::default(),
+            profile: [0.0; 4],
+        }
+    }
+
+    fn rows(&self) -> usize {
+        self.shape.rows()
+    }
+
+    /// Column of a variable as (row, value) pairs.
+    fn column(&self, v: Var, out: &mut Vec<(usize, f64)>) {
+        out.clear();
+        match v {
+            Var::Panel(j) => self.shape.panel_column(j, out),
+            Var::Extra(i) => self.shape.extra_column(i, out),
+            Var::Slack(r) => out.push((r, self.shape.slack(r).unwrap_or(0.0))),
+            Var::Artificial(r) => out.push((r, 1.0)),
+            Var::Restore => out.extend_from_slice(&self.restore),
+        }
+    }
+
+    fn cost(&self, v: Var) -> f64 {
+        match v {
+            Var::Extra(i) => self.shape.extra_cost(i),
+            Var::Artificial(_) | Var::Restore => BIG_M,
+            Var::Panel(_) | Var::Slack(_) => 0.0,
+        }
+    }
+
+    /// The slack basis, with an artificial on every equality row and on every row whose
+    /// right-hand side has the wrong sign for its slack.
+    fn cold_basis(&self) -> Vec<Var> {
+        let b = self.shape.rhs(true);
+        (0..self.rows())
+            .map(|r| match self.shape.slack(r) {
+                Some(s) if b[r] * s >= 0.0 => Var::Slack(r),
+                _ => Var::Artificial(r),
             })
             .collect()
+    }
+
+    /// A row's own unit column for the repair: its slack, or an artificial (driven out
+    /// again by its cost) for an equality row.
+    fn row_column(&self, r: usize) -> Var {
+        match self.shape.slack(r) {
+            Some(_) => Var::Slack(r),
+            None => Var::Artificial(r),
+        }
     }
 
     /// The basis matrix B, dense, row-major (column i = basic variable i).
@@ -280,72 +570,70 @@ impl StageLp {
         ok
     }
 
+    /// B⁻¹ in blocks: the unit columns of B (basic slacks and artificials, often half of
+    /// the basis) need no elimination. With their rows R_s first, B = [[D, N_s], [0, N_n]]
+    /// (D diagonal ±1), so B⁻¹ = [[D⁻¹, −D⁻¹ N_s N_n⁻¹], [0, N_n⁻¹]]: one dense inverse of
+    /// the k×k block N_n (k³ instead of m³) and a sparse product.
     fn gauss_jordan(&mut self) -> bool {
         let m = self.rows();
-        let mut a = self.dense_basis();
-        let mut inv = vec![0.0; m * m];
-        for i in 0..m {
-            inv[i * m + i] = 1.0;
+        // Per basis position, the row and coefficient of a unit column.
+        let mut unit: Vec<Option<(usize, f64)>> = vec![None; m];
+        let mut unit_row = vec![false; m];
+        for (i, &v) in self.basis.iter().enumerate() {
+            let u = match v {
+                Var::Slack(r) => self.shape.slack(r).map(|c| (r, c)),
+                Var::Artificial(r) => Some((r, 1.0)),
+                Var::Panel(_) | Var::Extra(_) | Var::Restore => None,
+            };
+            if let Some((r, c)) = u {
+                if unit_row[r] {
+                    return false; // two unit columns on one row: singular
+                }
+                unit_row[r] = true;
+                unit[i] = Some((r, c));
+            }
         }
-        // The pivot row, copied out so that the row updates below are plain loops over
-        // two slices (which the compiler vectorises).
-        let mut pivot_a = vec![0.0; m];
-        let mut pivot_inv = vec![0.0; m];
-        for c in 0..m {
-            let p = (c..m)
-                .max_by(|&x, &y| a[x * m + c].abs().total_cmp(&a[y * m + c].abs()))
-                .unwrap_or(c);
-            if a[p * m + c].abs() < 1e-11 {
-                return false;
-            }
-            if p != c {
-                for k in 0..m {
-                    a.swap(p * m + k, c * m + k);
-                    inv.swap(p * m + k, c * m + k);
-                }
-            }
-            let d = 1.0 / a[c * m + c];
-            // Columns left of c are unit vectors already: only k ≥ c of a changes, and
-            // only the non-zeros of inv's pivot row matter (few while B is sparse: a
-            // dense loop once they are many).
-            for (x, p) in a[c * m + c..(c + 1) * m].iter_mut().zip(&mut pivot_a[c..]) {
-                *x *= d;
-                *p = *x;
-            }
-            let mut nz = Vec::new();
-            for (k, (x, p)) in inv[c * m..(c + 1) * m]
-                .iter_mut()
-                .zip(&mut pivot_inv)
-                .enumerate()
-            {
-                *x *= d;
-                *p = *x;
-                if *x != 0.0 {
-                    nz.push(k);
-                }
-            }
-            let dense = nz.len() * 4 > m;
-            for r in (0..m).filter(|&r| r != c) {
-                let f = a[r * m + c];
-                if f == 0.0 {
-                    continue;
-                }
-                for (x, &p) in a[r * m + c..(r + 1) * m].iter_mut().zip(&pivot_a[c..]) {
-                    *x -= f * p;
-                }
-                let row = &mut inv[r * m..(r + 1) * m];
-                if dense {
-                    for (x, &p) in row.iter_mut().zip(&pivot_inv) {
-                        *x -= f * p;
-                    }
+        let rows_n: Vec<usize> = (0..m).filter(|&r| !unit_row[r]).collect();
+        let pos_n: Vec<usize> = (0..m).filter(|&i| unit[i].is_none()).collect();
+        let k = pos_n.len();
+        let mut index = vec![usize::MAX; m];
+        for (c, &r) in rows_n.iter().enumerate() {
+            index[r] = c;
+        }
+        // N_n dense (row c ↔ rows_n[c], column j ↔ pos_n[j]); N_s by row.
+        let mut n_n = vec![0.0; k * k];
+        let mut n_s: Vec<Vec<(usize, f64)>> = vec![Vec::new(); m];
+        let mut col = Vec::new();
+        for (j, &i) in pos_n.iter().enumerate() {
+            self.column(self.basis[i], &mut col);
+            for &(r, x) in &col {
+                if unit_row[r] {
+                    n_s[r].push((j, x));
                 } else {
-                    for &k in &nz {
-                        row[k] -= f * pivot_inv[k];
-                    }
+                    n_n[index[r] * k + j] = x;
                 }
             }
         }
-        // a is now the identity: inv = B⁻¹ (rows of inv belong to basis positions).
+        let Some(inv_n) = invert(n_n, k) else {
+            return false;
+        };
+        // Assembled by columns (see `binv`).
+        let mut inv = vec![0.0; m * m];
+        for (j, &i) in pos_n.iter().enumerate() {
+            for (c, &r) in rows_n.iter().enumerate() {
+                inv[r * m + i] = inv_n[j * k + c];
+            }
+        }
+        for i in 0..m {
+            let Some((r, coef)) = unit[i] else { continue };
+            inv[r * m + i] = 1.0 / coef;
+            for &(j, x) in &n_s[r] {
+                let f = -x / coef;
+                for (c, &rr) in rows_n.iter().enumerate() {
+                    inv[rr * m + i] += f * inv_n[j * k + c];
+                }
+            }
+        }
         self.binv = inv;
         self.stale = 0;
         true
@@ -360,11 +648,13 @@ impl StageLp {
         let mut a = self.dense_basis();
         let mut used = vec![false; m];
         let mut failed = Vec::new();
-        // z last: if the basis became singular because z lost the fixed rows, z is the
-        // column dropped (set to 0, which keeps the old point feasible: the unfixed rows
+        // Extras last (LEXIMIN's z): if the basis became singular because z lost the
+        // fixed rows, z is the column dropped (set to 0, which keeps the old point feasible: the unfixed rows
         // only get more slack), never a panel the old point uses.
-        let mut order: Vec<usize> = (0..m).filter(|&i| self.basis[i] != Var::Z).collect();
-        order.extend((0..m).filter(|&i| self.basis[i] == Var::Z));
+        let mut order: Vec<usize> = (0..m)
+            .filter(|&i| !matches!(self.basis[i], Var::Extra(_)))
+            .collect();
+        order.extend((0..m).filter(|&i| matches!(self.basis[i], Var::Extra(_))));
         for c in order {
             let p = (0..m)
                 .filter(|&r| !used[r])
@@ -386,7 +676,7 @@ impl StageLp {
         }
         let free: Vec<usize> = (0..m).filter(|&r| !used[r]).collect();
         for (&c, &r) in failed.iter().zip(&free) {
-            self.basis[c] = Var::Slack(r);
+            self.basis[c] = self.row_column(r);
         }
     }
 
@@ -430,70 +720,111 @@ impl StageLp {
     }
 
     /// Product-form update of B⁻¹ after the column with B⁻¹a = `alpha` replaced basis
-    /// position `l`: row l ÷ α_l, every other row − α_i · (new row l).
+    /// position `l`: row l ÷ α_l, every other row − α_i · (new row l); by columns, each
+    /// column with x = (its row-l entry)/α_l becomes itself − x·α, with x at position l.
     fn update_inverse(&mut self, alpha: &[f64], l: usize) {
         let m = self.rows();
         let p = alpha[l];
-        for v in &mut self.binv[l * m..(l + 1) * m] {
-            *v /= p;
-        }
-        let pivot_row: Vec<f64> = self.binv[l * m..(l + 1) * m].to_vec();
-        for (i, &f) in alpha.iter().enumerate() {
-            if i != l && f != 0.0 {
-                for (b, &r) in self.binv[i * m..(i + 1) * m].iter_mut().zip(&pivot_row) {
-                    *b -= f * r;
+        for column in self.binv.chunks_exact_mut(m) {
+            let x = column[l] / p;
+            if x != 0.0 {
+                for (b, &a) in column.iter_mut().zip(alpha) {
+                    *b -= x * a;
                 }
+                column[l] = x;
             }
         }
         self.stale += 1;
     }
 
+    /// B⁻¹a for a sparse column a (row, value).
+    fn times(&self, a: &[(usize, f64)], out: &mut [f64]) {
+        let m = self.rows();
+        out.fill(0.0);
+        for &(r, v) in a {
+            for (o, &b) in out.iter_mut().zip(&self.binv[r * m..(r + 1) * m]) {
+                *o += v * b;
+            }
+        }
+    }
+
+    /// Row l of B⁻¹ (e_l B⁻¹).
+    fn row(&self, l: usize) -> Vec<f64> {
+        self.binv.chunks_exact(self.rows()).map(|c| c[l]).collect()
+    }
+
     /// x_B = B⁻¹ b.
     fn primal(&self, b: &[f64]) -> Vec<f64> {
-        let m = self.rows();
-        (0..m)
-            .map(|i| (0..m).map(|r| self.binv[i * m + r] * b[r]).sum())
-            .collect()
+        let a: Vec<(usize, f64)> = b
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| **v != 0.0)
+            .map(|(r, &v)| (r, v))
+            .collect();
+        let mut x = vec![0.0; self.rows()];
+        self.times(&a, &mut x);
+        x
     }
 
     /// y = c_B B⁻¹.
     fn duals(&self) -> Vec<f64> {
-        let costs: Vec<f64> = self.basis.iter().map(|&v| Self::cost(v)).collect();
+        let costs: Vec<f64> = self.basis.iter().map(|&v| self.cost(v)).collect();
         let mut y = vec![0.0; self.rows()];
         self.add_times_binv(&costs, &mut y);
         y
     }
 
-    /// y += w B⁻¹ (w: one entry per basic column; B⁻¹ stored by rows).
+    /// y += w B⁻¹ (w: one entry per basic column): y_r += w · (column r of B⁻¹), over
+    /// the non-zeros of w.
     fn add_times_binv(&self, w: &[f64], y: &mut [f64]) {
-        let m = self.rows();
-        for (i, &wi) in w.iter().enumerate() {
-            if wi != 0.0 {
-                for (yr, &b) in y.iter_mut().zip(&self.binv[i * m..(i + 1) * m]) {
-                    *yr += wi * b;
-                }
+        let nz: Vec<(usize, f64)> = w
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| **v != 0.0)
+            .map(|(i, &v)| (i, v))
+            .collect();
+        for (yr, column) in y.iter_mut().zip(self.binv.chunks_exact(self.rows())) {
+            *yr += nz.iter().map(|&(i, v)| v * column[i]).sum::<f64>();
+        }
+    }
+
+    /// Every variable that may enter the basis, in a fixed order: panels, extras, slacks
+    /// (artificials never re-enter).
+    fn candidates(&self) -> impl Iterator<Item = Var> + use<S> {
+        let slacks: Vec<Var> = (0..self.rows())
+            .filter(|&r| self.shape.slack(r).is_some())
+            .map(Var::Slack)
+            .collect();
+        (0..self.shape.panels())
+            .map(Var::Panel)
+            .chain((0..self.shape.extras()).map(Var::Extra))
+            .chain(slacks)
+    }
+
+    /// The reduced costs d_j = c_j − y·a_j of the non-basic candidates, y = c_B B⁻¹.
+    fn reduced_costs(&self, in_basis: &PerVar<bool>, d: &mut PerVar<f64>) {
+        let y = self.duals();
+        d.reset(self.shape.panels(), self.shape.extras(), self.rows(), 0.0);
+        let mut col = Vec::new();
+        for v in self.candidates() {
+            if !in_basis.at(v) {
+                self.column(v, &mut col);
+                d.set(
+                    v,
+                    self.cost(v) - col.iter().map(|&(r, a)| y[r] * a).sum::<f64>(),
+                );
             }
         }
     }
 
-    /// Every variable that may enter the basis, in a fixed order: panels, z, slacks
-    /// (artificials never re-enter).
-    fn candidates(&self) -> impl Iterator<Item = Var> + use<> {
-        (0..self.panels.len())
-            .map(Var::Panel)
-            .chain(std::iter::once(Var::Z))
-            .chain((0..self.rows()).map(Var::Slack))
-    }
-
-    /// Index of a candidate (see [`StageLp::candidates`]) in per-candidate arrays.
-    fn slot(&self, v: Var) -> usize {
-        match v {
-            Var::Panel(j) => j,
-            Var::Z => self.panels.len(),
-            Var::Slack(r) => self.panels.len() + 1 + r,
-            // Never candidates; a slot of their own is not needed.
-            Var::Artificial(_) | Var::Restore => 0,
+    /// Which candidates are basic.
+    fn basic_flags(&self) -> PerVar<bool> {
+        let mut flags = PerVar::default();
+        flags.reset(self.shape.panels(), self.shape.extras(), self.rows(), false);
+        for &v in &self.basis {
+            flags.set(v, true);
         }
+        flags
     }
 
     /// Drops the basis: the next solve starts cold.
@@ -503,29 +834,15 @@ impl StageLp {
         self.stale = 0;
     }
 
-    /// Solves the stage LP over `columns` (type-count vectors; the list only grows
-    /// between calls) with the levels `fixed`. After trouble from a warm basis (which may
-    /// have become ill-conditioned) once more from that basis repaired, then from a cold
-    /// one; trouble from a cold start is reported at once (the same cold solve would fail
-    /// the same way).
-    /// The caller keeps the number of types below [`MAX_ROWS`].
-    pub fn solve(&mut self, columns: &[Vec<u32>], fixed: &[Option<f64>]) -> Solve {
-        if columns.len() < self.panels.len() {
-            return trouble("column list shrank");
-        }
-        for col in &columns[self.panels.len()..] {
-            self.panels.push(
-                col.iter()
-                    .enumerate()
-                    .filter(|(_, m)| **m > 0)
-                    .map(|(t, &m)| (t, m as f64))
-                    .collect(),
-            );
-        }
-        let new_stage = self.fixed != fixed;
-        self.fixed = fixed.to_vec();
-        let mut result = self.solve_basis(new_stage);
-        if let (Solve::Trouble, true) = result {
+    /// Solves the LP from the kept basis (`restart`: the rows changed, e.g. a new
+    /// LEXIMIN stage, so the basis is repaired, refactorised and made feasible first; new
+    /// columns alone keep it feasible). After trouble from a warm basis (which may have
+    /// become ill-conditioned) once more from that basis repaired, then from a cold one;
+    /// trouble from a cold start is reported at once (the same cold solve would fail the
+    /// same way).
+    pub fn solve(&mut self, restart: bool) -> Solved {
+        let mut result = self.solve_basis(restart);
+        if let (None, true) = result {
             // The basis as at the start of a stage: repaired, refactorised and made
             // feasible for the perturbed right-hand side by Wolfe's artificial. Cheaper
             // than a cold start, which on the national pool (1,295 rows) ran into the
@@ -533,20 +850,32 @@ impl StageLp {
             note("retry from the repaired basis");
             result = self.solve_basis(true);
         }
-        match result {
-            (Solve::Trouble, true) => {
+        let checked = match result {
+            (None, true) => {
                 self.forget_basis();
                 self.cold_retries += 1;
                 self.solve_basis(true).0
             }
             (done, _) => done,
+        };
+        let Some(Refined { x, y, .. }) = checked else {
+            return Solved::Trouble;
+        };
+        let opt = Optimum {
+            basis: self.basis.clone(),
+            x,
+            y,
+        };
+        if opt.artificial() > 1e-9 {
+            return Solved::Infeasible;
         }
+        Solved::Optimal(opt)
     }
 
-    /// One solve from the kept basis where it serves (`new_stage`: the fixed levels
-    /// changed), else from a cold one; the result and whether it started warm.
-    fn solve_basis(&mut self, new_stage: bool) -> (Solve, bool) {
-        let b = self.rhs(true);
+    /// One solve from the kept basis where it serves (`restart`: repaired first), else
+    /// from a cold one; the checked optimum (`None`: trouble) and whether it started warm.
+    fn solve_basis(&mut self, restart: bool) -> (Option<Refined>, bool) {
+        let b = self.shape.rhs(true);
         // A new stage keeps the last basis where it is still a feasible basis; z (now
         // without the fixed rows) usually becomes dependent (on the regional pool at every
         // one of 34 stages) and is swapped for a slack by the repair, which leaves z = 0
@@ -554,7 +883,7 @@ impl StageLp {
         // refactorisation that fails on the dependent column costs as much as one that
         // succeeds.
         let warm = !self.basis.is_empty()
-            && (!new_stage
+            && (!restart
                 || ({
                     self.repair();
                     self.refactor()
@@ -575,8 +904,7 @@ impl StageLp {
         // while the basis stays optimal (dual feasible). The product-form inverse is
         // trusted when the result checks to 10⁻⁹ (primal residual ‖B x_B − b‖∞ and dual
         // residual ‖c_B − yB‖∞); otherwise the basis is refactorised and checked to 10⁻⁷.
-        let b = self.rhs(false);
-        let mut checked: Option<Refined> = None;
+        let b = self.shape.rhs(false);
         for tol in [1e-9, 1e-7] {
             if tol > 1e-9 {
                 if self.stale == 0 {
@@ -591,8 +919,7 @@ impl StageLp {
             }
             let r = self.refined(&b);
             if r.primal.max(r.dual) <= tol && r.x.iter().all(|&v| v >= -tol) {
-                checked = Some(r);
-                break;
+                return (Some(r), warm);
             }
             if crate::base::timing::enabled() {
                 let low = r.x.iter().fold(0.0f64, |a, &v| a.min(v));
@@ -602,41 +929,7 @@ impl StageLp {
                 ));
             }
         }
-        let Some(Refined { x, y, .. }) = checked else {
-            return (trouble("no basis checks on the true right-hand side"), warm);
-        };
-        let artificial: f64 = self
-            .basis
-            .iter()
-            .zip(&x)
-            .filter(|(v, _)| matches!(v, Var::Artificial(_) | Var::Restore))
-            .map(|(_, &x)| x)
-            .sum();
-        if artificial > 1e-9 {
-            return (Solve::Infeasible, warm);
-        }
-        let z = self
-            .basis
-            .iter()
-            .zip(&x)
-            .find(|(v, _)| **v == Var::Z)
-            .map_or(0.0, |(_, &x)| x);
-        self.lambda = self
-            .basis
-            .iter()
-            .zip(&x)
-            .filter_map(|(v, &x)| match v {
-                Var::Panel(j) => Some((*j, x)),
-                _ => None,
-            })
-            .collect();
-        let nt = self.rows() - 1;
-        let dual = DualSolution {
-            obj: z,
-            yhat: -y[nt],
-            u: y[..nt].iter().map(|&u| u.max(0.0)).collect(),
-        };
-        (Solve::Optimal(dual), warm)
+        (trouble("no basis checks on the true right-hand side"), warm)
     }
 
     /// x_B = B⁻¹b and y = c_B B⁻¹ with up to [`REFINE`] steps of iterative refinement
@@ -661,7 +954,7 @@ impl StageLp {
             let mut d = vec![0.0; m];
             for (i, &v) in self.basis.iter().enumerate() {
                 self.column(v, &mut col);
-                d[i] = Self::cost(v);
+                d[i] = self.cost(v);
                 for &(row, a) in &col {
                     r[row] -= a * x[i];
                     d[i] -= y[row] * a;
@@ -712,20 +1005,20 @@ impl StageLp {
                 return true;
             };
             let y = self.duals();
-            let in_basis: std::collections::BTreeSet<Var> = self.basis.iter().copied().collect();
+            let in_basis = self.basic_flags();
+            let row = self.row(r);
             let mut best: Option<(Var, f64, f64)> = None;
             let candidates = self.candidates();
             for v in candidates {
-                if in_basis.contains(&v) {
+                if in_basis.at(v) {
                     continue;
                 }
                 self.column(v, &mut col);
-                let row = &self.binv[r * m..(r + 1) * m];
                 let a_r: f64 = col.iter().map(|&(i, a)| row[i] * a).sum();
                 if a_r >= -PIVOT_TOL {
                     continue;
                 }
-                let d = (Self::cost(v) - col.iter().map(|&(i, a)| y[i] * a).sum::<f64>()).max(0.0);
+                let d = (self.cost(v) - col.iter().map(|&(i, a)| y[i] * a).sum::<f64>()).max(0.0);
                 let ratio = d / -a_r;
                 let better = match best {
                     None => true,
@@ -743,9 +1036,7 @@ impl StageLp {
                 return false;
             };
             self.column(q, &mut col);
-            for (i, a) in alpha.iter_mut().enumerate() {
-                *a = col.iter().map(|&(r, v)| self.binv[i * m + r] * v).sum();
-            }
+            self.times(&col, &mut alpha);
             self.update_inverse(&alpha, r);
             self.basis[r] = q;
         }
@@ -787,55 +1078,69 @@ impl StageLp {
             note("shift refused at start");
             return Some(false);
         }
-        let mut in_basis: std::collections::BTreeSet<Var> = self.basis.iter().copied().collect();
+        let mut in_basis = self.basic_flags();
         let mut since_progress = 0usize;
         let mut objective: f64 = self
             .basis
             .iter()
             .zip(&x)
-            .map(|(&v, &x)| Self::cost(v) * x)
+            .map(|(&v, &x)| self.cost(v) * x)
             .sum();
         let mut col = Vec::new();
         let mut alpha = vec![0.0; m];
-        // Devex reference weights (one per candidate, `self.slot`), reset to 1 per call.
-        let mut weight = vec![1.0f64; self.panels.len() + 1 + m];
+        // Devex reference weights, reset to 1 per call.
+        let (p, e) = (self.shape.panels(), self.shape.extras());
+        self.devex.reset(p, e, m, 1.0);
+        // Reduced costs of the candidates, updated with the pivot row after every pivot
+        // (the row the Devex update needs anyway) and computed afresh from y = c_B B⁻¹
+        // after a refactorisation and before optimality is declared.
+        let mut reduced: PerVar<f64> = PerVar::default();
+        // Whether `reduced` holds the current reduced costs.
+        let mut valid = false;
         for _ in 0..MAX_PIVOTS {
-            let y = self.duals();
+            let mut clock = std::time::Instant::now();
             let bland = since_progress >= STALL;
-            // Candidates in a fixed order: panels, z, slacks (artificials never re-enter).
-            let reduced = |this: &StageLp, v: Var, col: &mut Vec<(usize, f64)>| -> f64 {
-                this.column(v, col);
-                Self::cost(v) - col.iter().map(|&(r, a)| y[r] * a).sum::<f64>()
+            let entering = loop {
+                let afresh = !valid;
+                if afresh {
+                    self.reduced_costs(&in_basis, &mut reduced);
+                    valid = true;
+                }
+                // Devex pricing: the largest d_j² / w_j (w_j approximates the squared
+                // length of the edge in the reference framework), which needs far fewer
+                // pivots on this degenerate LP than the most negative d_j. Candidates in a
+                // fixed order: panels, extras, slacks (artificials never re-enter).
+                let mut entering: Option<(Var, f64, f64)> = None;
+                for v in self.candidates() {
+                    if in_basis.at(v) {
+                        continue;
+                    }
+                    let d = reduced.at(v);
+                    if d < -OPT_TOL {
+                        if bland {
+                            entering = Some((v, d, 0.0));
+                            break;
+                        }
+                        let score = d * d / self.devex.at(v);
+                        if entering.is_none_or(|(_, _, e)| score > e) {
+                            entering = Some((v, d, score));
+                        }
+                    }
+                }
+                // Optimal only on reduced costs computed afresh.
+                if entering.is_some() || afresh {
+                    break entering;
+                }
+                valid = false;
             };
-            // Devex pricing: the largest d_j² / w_j (w_j approximates the squared length
-            // of the edge in the reference framework), which needs far fewer pivots on
-            // this degenerate LP than the most negative d_j.
-            let mut entering: Option<(Var, f64, f64)> = None;
-            let candidates = self.candidates();
-            for v in candidates {
-                if in_basis.contains(&v) {
-                    continue;
-                }
-                let d = reduced(self, v, &mut col);
-                if d < -OPT_TOL {
-                    if bland {
-                        entering = Some((v, d, 0.0));
-                        break;
-                    }
-                    let score = d * d / weight[self.slot(v)];
-                    if entering.is_none_or(|(_, _, e)| score > e) {
-                        entering = Some((v, d, score));
-                    }
-                }
-            }
             let Some((q, dq, _)) = entering else {
                 return Some(true);
             };
+            self.profile[0] += clock.elapsed().as_secs_f64();
+            clock = std::time::Instant::now();
             // α = B⁻¹ a_q.
             self.column(q, &mut col);
-            for (i, a) in alpha.iter_mut().enumerate() {
-                *a = col.iter().map(|&(r, v)| self.binv[i * m + r] * v).sum();
-            }
+            self.times(&col, &mut alpha);
             // Harris ratio test; under Bland's rule the exact minimum ratio (ties to the
             // lowest variable), which Bland's anti-cycling argument needs.
             let slack = if bland { 0.0 } else { PRIMAL_TOL };
@@ -874,26 +1179,37 @@ impl StageLp {
             x[l] = theta;
             // Devex update with the pivot row α_lj = (e_l B⁻¹) a_j of the old basis:
             // w_j ← max(w_j, (α_lj/α_lq)² w_q), and the leaving variable gets
-            // max(w_q/α_lq², 1).
-            let wq = weight[self.slot(q)];
-            let row = &self.binv[l * m..(l + 1) * m];
+            // max(w_q/α_lq², 1). The new duals are y + (d_q/α_lq)·e_l B⁻¹, so
+            // d_j ← d_j − (d_q/α_lq)·α_lj, and the leaving variable's is −d_q/α_lq.
+            self.profile[1] += clock.elapsed().as_secs_f64();
+            clock = std::time::Instant::now();
+            let wq = self.devex.at(q);
+            let row = self.row(l);
             for v in self.candidates() {
-                if v == q || in_basis.contains(&v) {
+                if v == q || in_basis.at(v) {
                     continue;
                 }
                 self.column(v, &mut col);
                 let a: f64 = col.iter().map(|&(r, a)| row[r] * a).sum();
                 if a != 0.0 {
-                    let w = &mut weight[self.slot(v)];
-                    *w = w.max((a / alpha[l]).powi(2) * wq);
+                    let w = self.devex.at(v);
+                    self.devex.set(v, w.max((a / alpha[l]).powi(2) * wq));
+                    reduced.set(v, reduced.at(v) - dq / alpha[l] * a);
                 }
             }
             if !matches!(self.basis[l], Var::Artificial(_) | Var::Restore) {
-                weight[self.slot(self.basis[l])] = (wq / (alpha[l] * alpha[l])).max(1.0);
+                self.devex
+                    .set(self.basis[l], (wq / (alpha[l] * alpha[l])).max(1.0));
+                reduced.set(self.basis[l], -dq / alpha[l]);
             }
+            reduced.set(q, 0.0);
+            self.profile[2] += clock.elapsed().as_secs_f64();
+            clock = std::time::Instant::now();
             self.update_inverse(&alpha, l);
-            in_basis.remove(&self.basis[l]);
-            in_basis.insert(q);
+            self.profile[3] += clock.elapsed().as_secs_f64();
+            self.pivots += 1;
+            in_basis.set(self.basis[l], false);
+            in_basis.set(q, true);
             self.basis[l] = q;
             let new_objective = objective + theta * dq;
             if new_objective < objective - 1e-12 {
@@ -907,6 +1223,7 @@ impl StageLp {
                     note("refactor failed");
                     return Some(false);
                 }
+                valid = false;
                 x = self.primal(&b);
                 if !self.shift(&mut b, &mut x, SHIFT_MAX) {
                     note("shift refused after refactor");
@@ -916,5 +1233,264 @@ impl StageLp {
         }
         note("pivot limit");
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha20Rng;
+
+    /// A random LP in the engine's form: `panels` sparse non-negative columns, two extra
+    /// columns with costs, rows alternately ≤ and ≥ with a last equality row.
+    struct Random {
+        m: usize,
+        panels: Vec<Vec<(usize, f64)>>,
+        extras: Vec<(Vec<(usize, f64)>, f64)>,
+        b: Vec<f64>,
+    }
+
+    impl Shape for Random {
+        fn rows(&self) -> usize {
+            self.m
+        }
+        fn panels(&self) -> usize {
+            self.panels.len()
+        }
+        fn panel_column(&self, j: usize, out: &mut Vec<(usize, f64)>) {
+            out.extend_from_slice(&self.panels[j]);
+        }
+        fn extras(&self) -> usize {
+            self.extras.len()
+        }
+        fn extra_column(&self, i: usize, out: &mut Vec<(usize, f64)>) {
+            out.extend_from_slice(&self.extras[i].0);
+        }
+        fn extra_cost(&self, i: usize) -> f64 {
+            self.extras[i].1
+        }
+        fn slack(&self, r: usize) -> Option<f64> {
+            match r {
+                r if r + 1 == self.m => None,
+                r if r % 2 == 0 => Some(1.0),
+                _ => Some(-1.0),
+            }
+        }
+        fn rhs(&self, _: bool) -> Vec<f64> {
+            self.b.clone()
+        }
+    }
+
+    fn random(seed: u64, m: usize, panels: usize) -> Random {
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        let column = |rng: &mut ChaCha20Rng, density: f64| -> Vec<(usize, f64)> {
+            let mut out = Vec::new();
+            for r in 0..m {
+                if rng.random_bool(density) {
+                    out.push((r, rng.random_range(1..6) as f64));
+                }
+            }
+            out
+        };
+        let panels: Vec<_> = (0..panels).map(|_| column(&mut rng, 0.5)).collect();
+        let extras = (0..2)
+            .map(|_| {
+                let c = column(&mut rng, 0.7);
+                (
+                    c.into_iter().map(|(r, v)| (r, -v)).collect(),
+                    rng.random_range(1..4) as f64,
+                )
+            })
+            .collect();
+        let b = (0..m).map(|r| if r + 1 == m { 1.0 } else { 0.0 }).collect();
+        Random {
+            m,
+            panels,
+            extras,
+            b,
+        }
+    }
+
+    /// ‖B·B⁻¹ − I‖∞, computed from the columns (not from the factorisation).
+    fn residual<S: Shape>(lp: &Simplex<S>) -> f64 {
+        let m = lp.rows();
+        let mut col = Vec::new();
+        let mut worst = 0.0f64;
+        for r in 0..m {
+            let mut e = vec![0.0; m];
+            e[r] = 1.0;
+            let x = lp.primal(&e);
+            let mut bx = vec![0.0; m];
+            for (i, &v) in lp.basis.iter().enumerate() {
+                lp.column(v, &mut col);
+                for &(row, a) in &col {
+                    bx[row] += a * x[i];
+                }
+            }
+            for (row, v) in bx.iter().enumerate() {
+                worst = worst.max((v - e[row]).abs());
+            }
+        }
+        worst
+    }
+
+    /// The block refactorisation and the product-form update by columns give B⁻¹ for
+    /// bases that mix slacks, an artificial, panels and extras.
+    #[test]
+    fn the_inverse_inverts_after_refactorisation_and_pivots() {
+        let mut checked = 0;
+        for seed in 0..40 {
+            let m = 12;
+            let mut lp = Simplex::new(random(seed, m, 30));
+            lp.basis = lp.cold_basis();
+            assert!(lp.refactor());
+            assert!(residual(&lp) < 1e-12);
+            let mut rng = ChaCha20Rng::seed_from_u64(1000 + seed);
+            let mut col = Vec::new();
+            let mut alpha = vec![0.0; m];
+            for _ in 0..20 {
+                let q = if rng.random_bool(0.8) {
+                    Var::Panel(rng.random_range(0..30))
+                } else {
+                    Var::Extra(rng.random_range(0..2))
+                };
+                if lp.basis.contains(&q) {
+                    continue;
+                }
+                lp.column(q, &mut col);
+                lp.times(&col, &mut alpha);
+                let Some(l) = (0..m).filter(|&i| alpha[i].abs() > 0.5).max_by_key(|&i| i) else {
+                    continue;
+                };
+                lp.update_inverse(&alpha, l);
+                lp.basis[l] = q;
+                let r = residual(&lp);
+                assert!(r < 1e-8, "seed {seed}: residual {r} after a pivot");
+                assert!(
+                    lp.refactor(),
+                    "seed {seed}: a basis the pivots kept regular"
+                );
+                let r = residual(&lp);
+                assert!(r < 1e-9, "seed {seed}: residual {r} after refactorisation");
+                checked += 1;
+            }
+        }
+        assert!(checked > 200, "{checked} pivots checked");
+    }
+
+    /// Solves `min c·x, Ax = b, x ≥ 0` by enumerating every basis (m of the columns):
+    /// the smallest cost over the feasible basic solutions.
+    fn brute_force(lp: &Simplex<Random>) -> Option<f64> {
+        let m = lp.rows();
+        let mut vars: Vec<Var> = (0..lp.shape.panels()).map(Var::Panel).collect();
+        vars.extend((0..lp.shape.extras()).map(Var::Extra));
+        vars.extend(
+            (0..m)
+                .filter(|&r| lp.shape.slack(r).is_some())
+                .map(Var::Slack),
+        );
+        let b = lp.shape.rhs(false);
+        let mut best: Option<f64> = None;
+        let mut col = Vec::new();
+        let mut pick = vec![0usize; m];
+        // All m-subsets of the variables, in lexicographic order.
+        for (i, p) in pick.iter_mut().enumerate() {
+            *p = i;
+        }
+        loop {
+            // Gaussian elimination on [B | b].
+            let mut a = vec![vec![0.0; m + 1]; m];
+            for (c, &j) in pick.iter().enumerate() {
+                lp.column(vars[j], &mut col);
+                for &(r, v) in &col {
+                    a[r][c] = v;
+                }
+            }
+            for (r, row) in a.iter_mut().enumerate() {
+                row[m] = b[r];
+            }
+            let mut regular = true;
+            for c in 0..m {
+                let p = (c..m)
+                    .max_by(|&x, &y| a[x][c].abs().total_cmp(&a[y][c].abs()))
+                    .unwrap();
+                if a[p][c].abs() < 1e-9 {
+                    regular = false;
+                    break;
+                }
+                a.swap(p, c);
+                let pivot = a[c].clone();
+                for (r, row) in a.iter_mut().enumerate() {
+                    if r != c {
+                        let f = row[c] / pivot[c];
+                        for (x, &y) in row[c..].iter_mut().zip(&pivot[c..]) {
+                            *x -= f * y;
+                        }
+                    }
+                }
+            }
+            if regular {
+                let x: Vec<f64> = (0..m).map(|c| a[c][m] / a[c][c]).collect();
+                if x.iter().all(|&v| v >= -1e-9) {
+                    let cost: f64 = pick
+                        .iter()
+                        .zip(&x)
+                        .map(|(&j, &v)| lp.cost(vars[j]) * v)
+                        .sum();
+                    best = Some(best.map_or(cost, |b: f64| b.min(cost)));
+                }
+            }
+            // Next subset.
+            let n = vars.len();
+            let Some(i) = (0..m).rev().find(|&i| pick[i] < n - m + i) else {
+                break;
+            };
+            pick[i] += 1;
+            for k in i + 1..m {
+                pick[k] = pick[k - 1] + 1;
+            }
+        }
+        best
+    }
+
+    /// The engine's optimum (cold, then warm after adding columns) against the
+    /// enumeration of all bases on small random LPs.
+    #[test]
+    fn the_simplex_finds_the_optimum_of_small_lps() {
+        let mut solved = 0;
+        for seed in 0..60 {
+            let mut shape = random(seed, 5, 8);
+            let later: Vec<_> = shape.panels.split_off(5);
+            let mut lp = Simplex::new(shape);
+            for round in 0..2 {
+                let exact = brute_force(&lp);
+                match (lp.solve(false), exact) {
+                    (Solved::Optimal(o), Some(best)) => {
+                        let cost: f64 = o
+                            .basis
+                            .iter()
+                            .zip(&o.x)
+                            .map(|(&v, &x)| lp.cost(v) * x)
+                            .sum();
+                        assert!(
+                            (cost - best).abs() < 1e-7,
+                            "seed {seed} round {round}: simplex {cost}, enumeration {best}"
+                        );
+                        solved += 1;
+                    }
+                    (Solved::Infeasible, None) => {}
+                    (Solved::Optimal(_), None) => {
+                        panic!("seed {seed}: optimum of an infeasible LP")
+                    }
+                    (Solved::Infeasible, Some(b)) => {
+                        panic!("seed {seed}: infeasible, enumeration finds {b}")
+                    }
+                    (Solved::Trouble, _) => panic!("seed {seed}: trouble"),
+                }
+                lp.shape.panels.extend(later.iter().cloned());
+            }
+        }
+        assert!(solved > 40, "{solved} optima compared");
     }
 }
