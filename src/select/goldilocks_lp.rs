@@ -190,19 +190,20 @@ impl Shape for Chords {
         }
     }
 
-    /// `perturbed`: π_t ≤ a + ε_t and π_t ≥ Σ b μ − ε_t.
+    /// `perturbed`: π_i ≤ a + perturbation(i) and π_i ≥ Σ b μ − perturbation(L + i)
+    /// (distinct amounts for the two rows of a type, against ties in the ratio test).
     fn rhs(&self, perturbed: bool) -> Vec<f64> {
         let l = self.types();
-        let eps = |i: usize| {
+        let eps = |row: usize| {
             if perturbed {
-                perturbation(i) * self.counts[i]
+                perturbation(row) * self.counts[row % l]
             } else {
                 0.0
             }
         };
         let mut b: Vec<f64> = (0..l).map(eps).collect();
         if self.floor.is_some() {
-            b.extend((0..l).map(|i| -eps(i)));
+            b.extend((l..2 * l).map(|r| -eps(r)));
             b.push(1.0);
         }
         b.push(1.0);

@@ -171,6 +171,9 @@ pub(crate) trait Shape {
     fn extra_column(&self, i: usize, out: &mut Vec<(usize, f64)>);
     fn extra_cost(&self, i: usize) -> f64;
     /// The coefficient of row `r`'s slack (+1 for ≤, −1 for ≥), `None` for an equality.
+    /// The cold basis puts an artificial (+1) on an equality row and on a row whose
+    /// right-hand side has the wrong sign for its slack, so those right-hand sides must
+    /// be ≥ 0 (true of both shapes).
     fn slack(&self, r: usize) -> Option<f64>;
     /// The right-hand side; `perturbed` relaxes the inequality rows by a tiny distinct
     /// amount each (against degeneracy, see [`PERTURB`]).
@@ -617,8 +620,11 @@ impl<S: Shape> Simplex<S> {
         let Some(inv_n) = invert(n_n, k) else {
             return false;
         };
-        // Assembled by columns (see `binv`).
-        let mut inv = vec![0.0; m * m];
+        // Assembled by columns (see `binv`), in the old inverse's memory (72 MB at
+        // 3,000 rows; after a failure the caller refactorises anyway).
+        let mut inv = std::mem::take(&mut self.binv);
+        inv.clear();
+        inv.resize(m * m, 0.0);
         for (j, &i) in pos_n.iter().enumerate() {
             for (c, &r) in rows_n.iter().enumerate() {
                 inv[r * m + i] = inv_n[j * k + c];
@@ -1101,7 +1107,9 @@ impl<S: Shape> Simplex<S> {
             let mut clock = std::time::Instant::now();
             let bland = since_progress >= STALL;
             let entering = loop {
-                let afresh = !valid;
+                // Under Bland's rule always afresh: the anti-cycling argument needs the
+                // true signs, which updates over hundreds of pivots could blur.
+                let afresh = !valid || bland;
                 if afresh {
                     self.reduced_costs(&in_basis, &mut reduced);
                     valid = true;
