@@ -411,6 +411,15 @@ impl StageLp {
     }
 }
 
+/// The non-zero entries of a dense vector as (index, value) pairs.
+fn nonzeros(v: &[f64]) -> Vec<(usize, f64)> {
+    v.iter()
+        .enumerate()
+        .filter(|(_, x)| **x != 0.0)
+        .map(|(i, &x)| (i, x))
+        .collect()
+}
+
 /// A type-count vector as (type, count) pairs of its non-zero counts.
 pub(crate) fn sparse(col: &[u32]) -> Vec<(usize, f64)> {
     col.iter()
@@ -761,14 +770,8 @@ impl<S: Shape> Simplex<S> {
 
     /// x_B = B⁻¹ b.
     fn primal(&self, b: &[f64]) -> Vec<f64> {
-        let a: Vec<(usize, f64)> = b
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| **v != 0.0)
-            .map(|(r, &v)| (r, v))
-            .collect();
         let mut x = vec![0.0; self.rows()];
-        self.times(&a, &mut x);
+        self.times(&nonzeros(b), &mut x);
         x
     }
 
@@ -783,12 +786,7 @@ impl<S: Shape> Simplex<S> {
     /// y += w B⁻¹ (w: one entry per basic column): y_r += w · (column r of B⁻¹), over
     /// the non-zeros of w.
     fn add_times_binv(&self, w: &[f64], y: &mut [f64]) {
-        let nz: Vec<(usize, f64)> = w
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| **v != 0.0)
-            .map(|(i, &v)| (i, v))
-            .collect();
+        let nz = nonzeros(w);
         for (yr, column) in y.iter_mut().zip(self.binv.chunks_exact(self.rows())) {
             *yr += nz.iter().map(|&(i, v)| v * column[i]).sum::<f64>();
         }
