@@ -7,7 +7,7 @@
 //! *columns*: the last optimal basis stays feasible and is re-optimised by a few pivots.
 //! (The first version added the dual LP's rows to microlp's dual simplex, whose
 //! `add_constraint` rebuilds the matrix and refactorises per row: regional pool 118 s,
-//! against 82 s here; national 2,200/160 ~14 s per round, against ~1 s.)
+//! against 48 s here; national 2,200/160 ~14 s per round, against 1–2 s.)
 //!
 //! **The dual of the master.** With the Lagrangian of the master (notation of
 //! `goldilocks.rs`: ceiling a, floor b, γ' = γ·k/n), the infimum over λ ≥ 0 requires
