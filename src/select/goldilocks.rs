@@ -64,7 +64,7 @@
 
 use super::expand::expand;
 use super::goldilocks_lp::{LpMaster, Point, floor_at, phi};
-use super::leximin::{Columns, EXTRA_COLUMNS, extra_columns, initial_columns};
+use super::leximin::{Columns, extra_columns, initial_columns};
 use super::lp::{ConeLp, final_primal, normalise};
 use super::pricing::{Goal, Pricer, panel_value};
 use super::types::TypeModel;
@@ -347,14 +347,13 @@ fn linear_rounds(
     if crate::base::timing::enabled() {
         let lp = master.stats();
         eprintln!(
-            "timing select goldilocks (linear master): {round} rounds, {} panels, {} tangents, master {t_master:.3} s ({} pivots, {} refactorisations in {:.3} s, {} cold retries, profile {:?}), pricing {t_price:.3} s",
+            "timing select goldilocks (linear master): {round} rounds, {} panels, {} tangents, master {t_master:.3} s ({} pivots, {} refactorisations in {:.3} s, {} cold retries), pricing {t_price:.3} s",
             cols.list.len(),
             master.floors().len(),
             lp.pivots,
             lp.refactors.0,
             lp.refactors.1,
             lp.cold_retries,
-            lp.profile,
         );
     }
     Ok(Linear::Done(Outcome {
@@ -432,15 +431,7 @@ fn conic_rounds(
         // Further violated panels from the same duals (as in LEXIMIN): the conic master
         // costs far more than a pricing ILP and is solved from scratch every round.
         let t_extra = std::time::Instant::now();
-        extra_columns(
-            ctx.pricer,
-            counts,
-            &w,
-            p,
-            m.nu + opts.eps,
-            cols,
-            EXTRA_COLUMNS,
-        )?;
+        extra_columns(ctx.pricer, counts, &w, p, m.nu + opts.eps, cols)?;
         t_price += t_extra.elapsed().as_secs_f64();
     };
     if crate::base::timing::enabled() {

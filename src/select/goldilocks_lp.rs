@@ -52,7 +52,7 @@
 //!
 //! Without a floor (MINIMAX) there are no y, w or tangents: `max ν` over the same rows.
 
-use super::simplex::{MAX_ROWS, Shape, Simplex, Solved, perturbation, sparse};
+use super::simplex::{MAX_ROWS, Shape, Simplex, Solved, dense, perturbation, sparse};
 
 /// The floors b/(k/n) of the first tangents (more are added where the dual asks).
 const FIRST_FLOORS: [f64; 5] = [1.0, 0.75, 0.5, 0.25, 0.1];
@@ -126,6 +126,11 @@ impl Chords {
             None => self.types(),
         }
     }
+
+    /// The row of Σ μ = 1 (with a floor).
+    fn mu_row(&self) -> usize {
+        2 * self.types() + 1
+    }
 }
 
 impl Shape for Chords {
@@ -168,7 +173,7 @@ impl Shape for Chords {
                     .enumerate()
                     .map(|(i, &c)| (l + i, -c * b)),
             );
-            out.push((2 * l + 1, 1.0));
+            out.push((self.mu_row(), 1.0));
         }
     }
 
@@ -309,7 +314,7 @@ impl LpMaster {
                 (0..l)
                     .map(|i| (shape.counts[i] * opt.y[l + i]).max(0.0))
                     .collect(),
-                opt.y[2 * l + 1],
+                opt.y[shape.mu_row()],
             ),
             None => (vec![0.0; l], 0.0),
         };
@@ -324,11 +329,7 @@ impl LpMaster {
     /// The distribution of the last solve over the first `columns` panels (a basic
     /// solution: at most as many panels as rows).
     pub fn lambda(&self, columns: usize) -> Vec<f64> {
-        let mut lambda = vec![0.0; columns];
-        for &(j, x) in &self.lambda {
-            lambda[j] = x;
-        }
-        lambda
+        dense(&self.lambda, columns)
     }
 
     /// The engine's counters (for `SORTES_TIMING`).

@@ -49,7 +49,7 @@ pub fn maximin(
 }
 
 /// Extra pricing ILPs per column-generation round (see the loop in `run`).
-pub(crate) const EXTRA_COLUMNS: usize = 8;
+const EXTRA_COLUMNS: usize = 8;
 
 /// Column pool with de-duplication (BTreeSet: deterministic).
 pub(crate) struct Columns {
@@ -86,11 +86,10 @@ pub(crate) fn extra_columns(
     first: Vec<u32>,
     threshold: f64,
     cols: &mut Columns,
-    count: usize,
 ) -> crate::base::error::Result<()> {
     let mut x = w.to_vec();
     let mut q = first;
-    for _ in 0..count {
+    for _ in 0..EXTRA_COLUMNS {
         for t in 0..x.len() {
             x[t] -= 0.2 * x[t].abs() * q[t] as f64 / counts[t] as f64;
         }
@@ -265,17 +264,17 @@ fn run(
                 .as_mut()
                 .filter(|_| simplex_works)
                 .map(|s| s.solve(&cols.list, &fixed));
-            last_from_simplex = matches!(solved, Some(super::simplex::Solve::Optimal(_)));
+            last_from_simplex = matches!(solved, Some(super::simplex::Solved::Optimal(_)));
             let dual = match solved {
-                Some(super::simplex::Solve::Optimal(d)) => {
+                Some(super::simplex::Solved::Optimal(d)) => {
                     simplex_solves += 1;
                     Some(d)
                 }
-                Some(super::simplex::Solve::Infeasible) => {
+                Some(super::simplex::Solved::Infeasible) => {
                     simplex_solves += 1;
                     None
                 }
-                Some(super::simplex::Solve::Trouble) | None => {
+                Some(super::simplex::Solved::Trouble) | None => {
                     simplex_works = false;
                     ipm_solves += 1;
                     solve_dual(&cols.list, &counts, &fixed, opts.lp_tolerance)?
@@ -332,15 +331,7 @@ fn run(
                 rounds = iteration;
             }
             if !stop {
-                extra_columns(
-                    &pricer,
-                    &counts,
-                    &d.u,
-                    p,
-                    d.yhat + opts.eps,
-                    &mut cols,
-                    EXTRA_COLUMNS,
-                )?;
+                extra_columns(&pricer, &counts, &d.u, p, d.yhat + opts.eps, &mut cols)?;
             }
             if stop {
                 let value = d.obj.max(0.0);
@@ -397,13 +388,7 @@ fn run(
     // hand) is the final primal LP solved.
     let target: Vec<f64> = fixed.iter().map(|f| f.unwrap_or(0.0)).collect();
     let lambda = match simplex.as_ref().filter(|_| last_from_simplex) {
-        Some(s) => {
-            let mut lambda = vec![0.0; cols.list.len()];
-            for &(j, x) in &s.lambda {
-                lambda[j] = x;
-            }
-            normalise(&lambda)?
-        }
+        Some(s) => normalise(&super::simplex::dense(&s.lambda, cols.list.len()))?,
         None => final_primal(&cols.list, &counts, &target, opts.lp_tolerance, opts.solver)?,
     };
     progress(&Progress {

@@ -132,15 +132,6 @@ enum Var {
     Restore,
 }
 
-/// Outcome of one solve.
-pub(crate) enum Solve {
-    Optimal(DualSolution),
-    /// The fixed levels cannot all be met (an artificial stays positive).
-    Infeasible,
-    /// Numerical trouble: use the interior-point path.
-    Trouble,
-}
-
 /// Says why a solve fails, with `SORTES_TIMING` set.
 fn note(why: &str) {
     if crate::base::timing::enabled() {
@@ -200,8 +191,6 @@ pub(crate) struct Simplex<S> {
     /// Primal simplex pivots (for `SORTES_TIMING`).
     pub pivots: usize,
     devex: PerVar<f64>,
-    /// Seconds in pricing, ratio test, Devex update, inverse update (for `SORTES_TIMING`).
-    pub profile: [f64; 4],
 }
 
 /// One value per candidate variable (panels, extras, slacks): the Devex reference
@@ -288,13 +277,24 @@ impl Optimum {
     }
 }
 
-/// Outcome of [`Simplex::solve`].
-pub(crate) enum Solved {
-    Optimal(Optimum),
-    /// An artificial variable stays positive.
+/// Outcome of a solve: of [`Simplex::solve`] an [`Optimum`], of [`StageLp::solve`] its
+/// duals.
+pub(crate) enum Solved<T = Optimum> {
+    Optimal(T),
+    /// An artificial variable stays positive (LEXIMIN: the fixed levels cannot all be met).
     Infeasible,
-    /// Numerical trouble (after the retries).
+    /// Numerical trouble (after the retries): use the interior-point path.
     Trouble,
+}
+
+impl<T> Solved<T> {
+    fn map<U>(self, f: impl FnOnce(T) -> U) -> Solved<U> {
+        match self {
+            Solved::Optimal(t) => Solved::Optimal(f(t)),
+            Solved::Infeasible => Solved::Infeasible,
+            Solved::Trouble => Solved::Trouble,
+        }
+    }
 }
 
 /// The LEXIMIN stage LP of the module docs: one row per type, then the convexity row;
@@ -385,28 +385,26 @@ impl StageLp {
     /// between calls) with the levels `fixed`: warm from the last basis, which at a new
     /// stage is repaired first (see [`Simplex::solve`]).
     /// The caller keeps the number of types below [`MAX_ROWS`].
-    pub fn solve(&mut self, columns: &[Vec<u32>], fixed: &[Option<f64>]) -> Solve {
+    pub fn solve(&mut self, columns: &[Vec<u32>], fixed: &[Option<f64>]) -> Solved<DualSolution> {
         let shape = &mut self.lp.shape;
         if columns.len() < shape.panels.len() {
             note("column list shrank");
-            return Solve::Trouble;
+            return Solved::Trouble;
         }
         for col in &columns[shape.panels.len()..] {
             shape.panels.push(sparse(col));
         }
         let new_stage = shape.fixed != fixed;
         shape.fixed = fixed.to_vec();
-        let opt = match self.lp.solve(new_stage) {
-            Solved::Optimal(o) => o,
-            Solved::Infeasible => return Solve::Infeasible,
-            Solved::Trouble => return Solve::Trouble,
-        };
-        self.lambda = opt.panels();
-        let nt = self.lp.shape.counts.len();
-        Solve::Optimal(DualSolution {
-            obj: opt.extra(0),
-            yhat: -opt.y[nt],
-            u: opt.y[..nt].iter().map(|&u| u.max(0.0)).collect(),
+        let nt = shape.counts.len();
+        let lambda = &mut self.lambda;
+        self.lp.solve(new_stage).map(|opt| {
+            *lambda = opt.panels();
+            DualSolution {
+                obj: opt.extra(0),
+                yhat: -opt.y[nt],
+                u: opt.y[..nt].iter().map(|&u| u.max(0.0)).collect(),
+            }
         })
     }
 }
@@ -418,6 +416,16 @@ fn nonzeros(v: &[f64]) -> Vec<(usize, f64)> {
         .filter(|(_, x)| **x != 0.0)
         .map(|(i, &x)| (i, x))
         .collect()
+}
+
+/// The dense vector of length `n` with the given (index, value) entries, 0 elsewhere: a
+/// basic solution's panel weights over the whole column list.
+pub(crate) fn dense(entries: &[(usize, f64)], n: usize) -> Vec<f64> {
+    let mut v = vec![0.0; n];
+    for &(i, x) in entries {
+        v[i] = x;
+    }
+    v
 }
 
 /// A type-count vector as (type, count) pairs of its non-zero counts.
@@ -510,7 +518,6 @@ impl<S: Shape> Simplex<S> {
             refactors: (0, 0.0),
             pivots: 0,
             devex: PerVar::default(),
-            profile: [0.0; 4],
         }
     }
 
@@ -1102,7 +1109,6 @@ impl<S: Shape> Simplex<S> {
         // Whether `reduced` holds the current reduced costs.
         let mut valid = false;
         for _ in 0..MAX_PIVOTS {
-            let mut clock = std::time::Instant::now();
             let bland = since_progress >= STALL;
             let entering = loop {
                 // Under Bland's rule always afresh: the anti-cycling argument needs the
@@ -1142,8 +1148,6 @@ impl<S: Shape> Simplex<S> {
             let Some((q, dq, _)) = entering else {
                 return Some(true);
             };
-            self.profile[0] += clock.elapsed().as_secs_f64();
-            clock = std::time::Instant::now();
             // α = B⁻¹ a_q.
             self.column(q, &mut col);
             self.times(&col, &mut alpha);
@@ -1187,8 +1191,6 @@ impl<S: Shape> Simplex<S> {
             // w_j ← max(w_j, (α_lj/α_lq)² w_q), and the leaving variable gets
             // max(w_q/α_lq², 1). The new duals are y + (d_q/α_lq)·e_l B⁻¹, so
             // d_j ← d_j − (d_q/α_lq)·α_lj, and the leaving variable's is −d_q/α_lq.
-            self.profile[1] += clock.elapsed().as_secs_f64();
-            clock = std::time::Instant::now();
             let wq = self.devex.at(q);
             let row = self.row(l);
             for v in self.candidates() {
@@ -1209,10 +1211,7 @@ impl<S: Shape> Simplex<S> {
                 reduced.set(self.basis[l], -dq / alpha[l]);
             }
             reduced.set(q, 0.0);
-            self.profile[2] += clock.elapsed().as_secs_f64();
-            clock = std::time::Instant::now();
             self.update_inverse(&alpha, l);
-            self.profile[3] += clock.elapsed().as_secs_f64();
             self.pivots += 1;
             in_basis.set(self.basis[l], false);
             in_basis.set(q, true);
