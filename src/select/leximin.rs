@@ -224,11 +224,17 @@ fn run(
         t0,
     );
     let (mut t_lp, mut t_ilp) = (0.0f64, 0.0f64);
-    // The warm simplex while it works; the interior-point path otherwise.
-    // Kept after it fails (`simplex_works` false) so that its counters can be reported.
+    // The warm simplex where it works; the interior-point path for the rest of a stage
+    // in which it reported trouble. The next stage gives it another try from its
+    // repaired basis (on the national pool the trouble came in one late round of a
+    // stage, after which the interior point took ~30 s per round for every later
+    // stage), up to SIMPLEX_TRIES stages with trouble.
     let mut simplex = (opts.lp == super::LpMethod::Simplex && nt < super::simplex::MAX_ROWS)
         .then(|| super::simplex::StageLp::new(&counts));
-    let mut simplex_works = simplex.is_some();
+    const SIMPLEX_TRIES: usize = 3;
+    let (mut simplex_troubles, mut trouble_stage) = (0usize, None);
+    // Simplex solves after the first trouble.
+    let mut resumed = 0usize;
     let (mut simplex_solves, mut ipm_solves) = (0usize, 0usize);
     // ---- Steps 2–3: outer loop (fix types) with inner column generation. ----
     let mut outer = 0usize;
@@ -258,16 +264,24 @@ fn run(
             // Restricted LP over the current columns C: the simplex's vertex duals (it
             // retries a warm start's trouble from the repaired and from a cold basis
             // itself); where it fails, the interior point's central ones (then for the
-            // rest of the run).
+            // rest of the stage).
             let tl = std::time::Instant::now();
             let solved = simplex
                 .as_mut()
-                .filter(|_| simplex_works)
+                .filter(|_| simplex_troubles < SIMPLEX_TRIES && trouble_stage != Some(outer))
                 .map(|s| s.solve(&cols.list, &fixed));
+            #[cfg(test)]
+            let solved = match solved {
+                Some(_) if tests::TROUBLE_AT.with_borrow(|t| t.contains(&iteration)) => {
+                    Some(super::simplex::Solved::Trouble)
+                }
+                solved => solved,
+            };
             last_from_simplex = matches!(solved, Some(super::simplex::Solved::Optimal(_)));
             let dual = match solved {
                 Some(super::simplex::Solved::Optimal(d)) => {
                     simplex_solves += 1;
+                    resumed += usize::from(simplex_troubles > 0);
                     Some(d)
                 }
                 Some(super::simplex::Solved::Infeasible) => {
@@ -275,7 +289,10 @@ fn run(
                     None
                 }
                 Some(super::simplex::Solved::Trouble) | None => {
-                    simplex_works = false;
+                    if solved.is_some() {
+                        simplex_troubles += 1;
+                        trouble_stage = Some(outer);
+                    }
                     ipm_solves += 1;
                     solve_dual(&cols.list, &counts, &fixed, opts.lp_tolerance)?
                 }
@@ -356,6 +373,15 @@ fn run(
                         any = true;
                     }
                 }
+                if crate::base::timing::enabled() {
+                    eprintln!(
+                        "timing select stage {outer}: level {value:.6}, {} of {n} agents fixed after {iteration} rounds, {:.1} s (LP {t_lp:.1} s, {simplex_solves} simplex with {} pivots and {} refactorisations, {ipm_solves} interior point)",
+                        fixed_agents(&fixed),
+                        t0.elapsed().as_secs_f64(),
+                        simplex.as_ref().map_or(0, |s| s.lp.pivots),
+                        simplex.as_ref().map_or(0, |s| s.lp.refactors.0),
+                    );
+                }
                 if !any {
                     // Cannot happen mathematically (Σ_{t∉F} c_t u_t = 1); fix the largest dual
                     // to guarantee progress.
@@ -372,13 +398,15 @@ fn run(
 
     if crate::base::timing::enabled() {
         eprintln!(
-            "timing select column generation: {outer} outer, {iteration} rounds, {} panels, LP {t_lp:.3} s ({simplex_solves} simplex, {} cold retries, {} refactorisations in {:.3} s, {ipm_solves} interior point), pricing {t_ilp:.3} s",
+            "timing select column generation: {outer} outer, {iteration} rounds, {} panels, LP {t_lp:.3} s ({simplex_solves} simplex, {} cold retries, {} refactorisations in {:.3} s, {ipm_solves} interior point; trouble in {simplex_troubles} stages, {resumed} simplex solves after it), pricing {t_ilp:.3} s",
             cols.list.len(),
             simplex.as_ref().map_or(0, |s| s.lp.cold_retries),
             simplex.as_ref().map_or(0, |s| s.lp.refactors.0),
             simplex.as_ref().map_or(0.0, |s| s.lp.refactors.1),
         );
     }
+    #[cfg(test)]
+    tests::SOLVES.set((simplex_solves, ipm_solves, resumed, simplex_troubles, outer));
     crate::base::timing::phase("select up to the final LP", t0);
     // ---- Step 4: final primal over C. ----
     // The last stage LP's optimum already is one: its λ meets π_t ≥ p_t for every type
@@ -417,4 +445,81 @@ fn run(
             rounds,
         },
     ))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::select::testing::instance;
+    use std::cell::{Cell, RefCell};
+
+    thread_local! {
+        /// Rounds in which the simplex is made to report trouble.
+        pub static TROUBLE_AT: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+        /// The last run's LP solves (simplex, interior point, simplex after a trouble),
+        /// its simplex troubles and its stages.
+        pub static SOLVES: Cell<(usize, usize, usize, usize, usize)> =
+            const { Cell::new((0, 0, 0, 0, 0)) };
+    }
+
+    /// Selection probability of every agent.
+    fn marginals(inst: &Instance, d: &Distribution) -> Vec<f64> {
+        let mut p = vec![0.0; inst.agents.len()];
+        for (panel, &q) in d.panels.iter().zip(&d.probs) {
+            for &i in panel {
+                p[i as usize] += q;
+            }
+        }
+        p
+    }
+
+    /// After trouble the interior point solves the rest of that stage and the simplex
+    /// the next stages, until it has had trouble in three stages; the probabilities are
+    /// LEXIMIN's (unique) whichever path solved which round.
+    #[test]
+    fn the_simplex_returns_at_the_next_stage_after_trouble() {
+        // 48 agents, skewed values (4·v + a few), k = 10: several LEXIMIN stages.
+        let values: Vec<Vec<usize>> = (0..48)
+            .map(|i| {
+                vec![
+                    usize::from(i % 3 == 0),
+                    (i * 7 % 11) % 3,
+                    usize::from(i % 5 < 2),
+                ]
+            })
+            .collect();
+        let inst = instance(&values, &[2, 3, 2], 10, false);
+        let run = |trouble: &[usize]| {
+            TROUBLE_AT.set(trouble.to_vec());
+            let d = leximin(&inst, &Options::default(), &mut |_| {}).expect("leximin");
+            (marginals(&inst, &d), SOLVES.get())
+        };
+        let (exact, (simplex, ipm, _, _, stages)) = run(&[]);
+        assert_eq!(ipm, 0, "no trouble, no interior point");
+        assert!(
+            stages >= 4,
+            "{stages} stages ({simplex} rounds): too few to test"
+        );
+        let close = |p: &[f64], what: &str| {
+            for (i, (a, b)) in p.iter().zip(&exact).enumerate() {
+                assert!((a - b).abs() < 1e-5, "{what}: agent {i} {a} vs {b}");
+            }
+        };
+        // Trouble in the first round: the interior point finishes stage 1, the simplex
+        // comes back.
+        let (p, (_, ipm, resumed, troubles, _)) = run(&[1]);
+        assert_eq!(troubles, 1);
+        close(&p, "trouble in round 1");
+        assert!(
+            ipm >= 1 && resumed >= 1,
+            "interior {ipm}, simplex after {resumed}"
+        );
+        // Trouble in every round: three tries, then the interior point alone.
+        let every: Vec<usize> = (1..=1000).collect();
+        let (p, (simplex, ipm, resumed, troubles, _)) = run(&every);
+        close(&p, "trouble everywhere");
+        assert_eq!((simplex, resumed, troubles), (0, 0, 3));
+        assert!(ipm >= stages);
+        TROUBLE_AT.set(Vec::new());
+    }
 }

@@ -30,9 +30,9 @@
 //! Numerical policy (written down because a simplex needs one):
 //! * dense explicit basis inverse B⁻¹ (rows = types + 1, at most [`MAX_ROWS`]), updated
 //!   by the product form after every pivot and recomputed from scratch (Gauss–Jordan with
-//!   partial pivoting) every `rows` pivots (at least [`REFACTOR`], at most
-//!   [`REFACTOR_MAX`]), and before reporting a
-//!   result unless the product-form inverse checks to 10⁻⁹ (primal residual, and dual
+//!   partial pivoting) when it has drifted ([`Simplex::refresh`]: checked every
+//!   [`CHECK_EVERY`] pivots on a probe vector, at the latest after [`REFACTOR_MAX`]),
+//!   and before reporting a result unless the product-form inverse checks to 10⁻⁹ (primal residual, and dual
 //!   residual relative to 1 + ‖y‖∞, after up to [`REFINE`] steps of iterative
 //!   refinement of x_B and y, since products with an explicit inverse lose accuracy with
 //!   the condition of B);
@@ -54,11 +54,12 @@
 //!   keep the basis optimal;
 //! * a pivot on a singular basis, an iteration limit ([`MAX_PIVOTS`]) or a residual
 //!   `‖B x_B − b‖∞` above 1e-7 after refactorisation is trouble: the solve is done again
-//!   from the same basis, repaired and refactorised (as at a new stage), then from a
-//!   cold basis; only when that fails too does the caller fall back to the
-//!   interior-point path (`lp::solve_dual`). On the national 2,200/160 pool (1,295 rows)
-//!   the repaired retry succeeded where the cold start ran into the pivot limit and the
-//!   interior point then took ~30 s per round.
+//!   from the same basis, repaired and refactorised (as at a new stage), then (Goldilocks
+//!   only, [`Simplex::cold_retry`]) from a cold basis; only when that fails too does the
+//!   caller fall back: LEXIMIN to the interior-point path (`lp::solve_dual`) for the
+//!   rest of the stage, Goldilocks to the conic master. On the national 2,200/160 pool
+//!   (1,295 rows) the repaired retry succeeded where the cold start ran into the pivot
+//!   limit (ten minutes in the fifth stage).
 
 use super::lp::DualSolution;
 
@@ -68,17 +69,15 @@ const BIG_M: f64 = 1.0e4;
 /// Goldilocks: 2·types + 2, 2,590 on the national pool): B⁻¹ takes 8·rows² bytes, 72 MB
 /// at 3,000.
 pub const MAX_ROWS: usize = 3000;
-/// Pivots between two refactorisations.
-const REFACTOR: usize = 100;
-/// On large bases a refactorisation (O(m³)) costs as much as m product-form updates
-/// (O(m²) each), but the product-form inverse drifts with every update: every `rows`
-/// pivots up to [`REFACTOR_MAX`] (regional pool, 509 rows: every rows/2 pivots, 160
-/// refactorisations took 8.5 s; every `rows` pivots, 110 took 5.5 s, same results).
-fn refactor_every(rows: usize) -> usize {
-    rows.clamp(REFACTOR, REFACTOR_MAX)
-}
-/// Most pivots between two refactorisations.
-const REFACTOR_MAX: usize = 500;
+/// Product-form updates between two accuracy checks of the inverse ([`Simplex::drift`]).
+const CHECK_EVERY: usize = 100;
+/// The inverse is recomputed when its drift exceeds this many times its drift right
+/// after the last refactorisation (at least [`DRIFT_FLOOR`]).
+const DRIFT_GROWTH: f64 = 10.0;
+/// Drift below which an inverse is always kept.
+const DRIFT_FLOOR: f64 = 1e-11;
+/// Most product-form updates between two refactorisations, whatever the drift.
+const REFACTOR_MAX: usize = 5_000;
 /// Steps of iterative refinement when a basis is checked.
 const REFINE: usize = 2;
 
@@ -184,8 +183,15 @@ pub(crate) struct Simplex<S> {
     restore: Vec<(usize, f64)>,
     /// Product-form updates since the last refactorisation.
     stale: usize,
+    /// [`Simplex::drift`] right after the last refactorisation.
+    drift_fresh: f64,
     /// Solves that hit trouble from a warm basis and were done again from a cold one.
     pub cold_retries: usize,
+    /// Whether trouble from a warm basis (after the repaired retry) is retried from a
+    /// cold one. Off for LEXIMIN: its caller solves that round by the interior point and
+    /// gives the simplex its next stage, while a cold start of the national pool's stage
+    /// LP (1,295 rows) ran into the 50,000-pivot limit after ten minutes.
+    pub cold_retry: bool,
     /// Refactorisations and the seconds they took (for `SORTES_TIMING`).
     pub refactors: (usize, f64),
     /// Primal simplex pivots (for `SORTES_TIMING`).
@@ -371,12 +377,14 @@ pub(crate) struct StageLp {
 
 impl StageLp {
     pub fn new(counts: &[u32]) -> StageLp {
+        let mut lp = Simplex::new(Stage {
+            counts: counts.iter().map(|&c| c as f64).collect(),
+            panels: Vec::new(),
+            fixed: Vec::new(),
+        });
+        lp.cold_retry = false;
         StageLp {
-            lp: Simplex::new(Stage {
-                counts: counts.iter().map(|&c| c as f64).collect(),
-                panels: Vec::new(),
-                fixed: Vec::new(),
-            }),
+            lp,
             lambda: Vec::new(),
         }
     }
@@ -514,7 +522,9 @@ impl<S: Shape> Simplex<S> {
             binv: Vec::new(),
             restore: Vec::new(),
             stale: 0,
+            drift_fresh: 0.0,
             cold_retries: 0,
+            cold_retry: true,
             refactors: (0, 0.0),
             pivots: 0,
             devex: PerVar::default(),
@@ -584,9 +594,49 @@ impl<S: Shape> Simplex<S> {
     fn refactor(&mut self) -> bool {
         let started = std::time::Instant::now();
         let ok = self.gauss_jordan();
+        if ok {
+            self.drift_fresh = self.drift();
+        }
         self.refactors.0 += 1;
         self.refactors.1 += started.elapsed().as_secs_f64();
         ok
+    }
+
+    /// How far the inverse is from inverting B: ‖1 − B·(B⁻¹1)‖∞ on the all-ones vector
+    /// (O(m²), one product-form update's work). Right after a refactorisation it shows
+    /// the basis' conditioning, later also the updates' accumulated round-off.
+    fn drift(&self) -> f64 {
+        let m = self.rows();
+        let mut x = vec![0.0; m];
+        for column in self.binv.chunks_exact(m) {
+            for (xi, &b) in x.iter_mut().zip(column) {
+                *xi += b;
+            }
+        }
+        let mut r = vec![1.0; m];
+        let mut col = Vec::new();
+        for (i, &v) in self.basis.iter().enumerate() {
+            self.column(v, &mut col);
+            for &(row, a) in &col {
+                r[row] -= a * x[i];
+            }
+        }
+        r.iter().fold(0.0f64, |a, v| a.max(v.abs()))
+    }
+
+    /// Refactorises when the inverse has drifted: checked every [`CHECK_EVERY`] updates,
+    /// recomputed when the drift is [`DRIFT_GROWTH`] times what it was after the last
+    /// refactorisation (and above [`DRIFT_FLOOR`]), or after [`REFACTOR_MAX`] updates.
+    /// With an explicit inverse an update costs the same however many came before, so
+    /// only accuracy calls for a refactorisation (O(m³)): on the national pool's
+    /// Goldilocks master (2,590 rows) one costs 0.7 s, as much as 900 updates.
+    /// None when nothing was done, else whether the refactorisation succeeded.
+    fn refresh(&mut self) -> Option<bool> {
+        let due = self.stale >= REFACTOR_MAX
+            || (self.stale > 0
+                && self.stale.is_multiple_of(CHECK_EVERY)
+                && self.drift() > (DRIFT_GROWTH * self.drift_fresh).max(DRIFT_FLOOR));
+        due.then(|| self.refactor())
     }
 
     /// B⁻¹ in blocks: the unit columns of B (basic slacks and artificials, often half of
@@ -862,7 +912,7 @@ impl<S: Shape> Simplex<S> {
             result = self.solve_basis(true);
         }
         let checked = match result {
-            (None, true) => {
+            (None, true) if self.cold_retry => {
                 self.forget_basis();
                 self.cold_retries += 1;
                 self.solve_basis(true).0
@@ -925,7 +975,7 @@ impl<S: Shape> Simplex<S> {
                     return (trouble("refactorisation failed"), warm);
                 }
             }
-            if !self.dual_cleanup(&b) {
+            if !self.dual_cleanup(&b, tol) {
                 continue;
             }
             let r = self.refined(&b);
@@ -999,18 +1049,21 @@ impl<S: Shape> Simplex<S> {
     /// `b`: the most negative basic value leaves; the entering variable is the nonbasic
     /// one with α_rj < 0 (row r of B⁻¹A) that minimises d_j / −α_rj, which keeps every
     /// reduced cost d ≥ 0, ties to the largest |α_rj|. False when no variable can enter
-    /// (the basis cannot be made feasible) or after [`MAX_CLEANUP`] pivots.
-    fn dual_cleanup(&mut self, b: &[f64]) -> bool {
+    /// on a row below −`tol` (the basis cannot be made feasible; above it the value is
+    /// left for the caller's check to accept) or after [`MAX_CLEANUP`] pivots.
+    fn dual_cleanup(&mut self, b: &[f64], tol: f64) -> bool {
         let m = self.rows();
         let mut col = Vec::new();
         let mut alpha = vec![0.0; m];
+        // Rows left at a value in [−tol, −CLEAN_TOL) because no variable can enter.
+        let mut accepted = vec![false; m];
         for _ in 0..MAX_CLEANUP {
-            if self.stale >= refactor_every(m) && !self.refactor() {
+            if self.refresh() == Some(false) {
                 return false;
             }
             let x = self.primal(b);
             let Some(r) = (0..m)
-                .filter(|&i| x[i] < -CLEAN_TOL)
+                .filter(|&i| x[i] < -CLEAN_TOL && !accepted[i])
                 .min_by(|&i, &j| x[i].total_cmp(&x[j]))
             else {
                 return true;
@@ -1040,6 +1093,13 @@ impl<S: Shape> Simplex<S> {
                 }
             }
             let Some((q, _, _)) = best else {
+                // Row r reads x_r = Σ α_rj x_j ≥ 0 over the non-basic x_j ≥ 0: a value
+                // within the check's tolerance is round-off (on the national pool's
+                // ill-conditioned bases −2·10⁻⁹), not infeasibility.
+                if x[r] >= -tol {
+                    accepted[r] = true;
+                    continue;
+                }
                 note(&format!(
                     "dual clean-up: no variable can enter (basic value {:.1e})",
                     x[r]
@@ -1223,8 +1283,8 @@ impl<S: Shape> Simplex<S> {
                 since_progress += 1;
             }
             objective = new_objective;
-            if self.stale >= refactor_every(m) {
-                if !self.refactor() {
+            if let Some(ok) = self.refresh() {
+                if !ok {
                     note("refactor failed");
                     return Some(false);
                 }
@@ -1382,6 +1442,52 @@ mod tests {
             }
         }
         assert!(checked > 200, "{checked} pivots checked");
+    }
+
+    /// The drift check keeps an exact inverse, recomputes a corrupted one at the next
+    /// check, and refactorises after [`REFACTOR_MAX`] updates whatever the drift.
+    #[test]
+    fn a_drifted_inverse_is_recomputed_at_the_next_check() {
+        for seed in 0..20 {
+            let mut lp = Simplex::new(random(seed, 12, 30));
+            lp.basis = lp.cold_basis();
+            assert!(lp.refactor());
+            // A basis with panels in it, so that B⁻¹ is not diagonal.
+            let mut col = Vec::new();
+            let mut alpha = vec![0.0; 12];
+            for j in 0..6 {
+                lp.column(Var::Panel(j), &mut col);
+                lp.times(&col, &mut alpha);
+                if let Some(l) = (0..12).filter(|&i| alpha[i].abs() > 0.5).max_by_key(|&i| i) {
+                    lp.update_inverse(&alpha, l);
+                    lp.basis[l] = Var::Panel(j);
+                }
+            }
+            assert!(lp.refactor());
+            lp.stale = CHECK_EVERY;
+            assert_eq!(lp.refresh(), None, "seed {seed}: an exact inverse is kept");
+            // One entry of B⁻¹ off by a relative 10⁻⁶.
+            let big = (0..lp.binv.len())
+                .max_by(|&a, &b| lp.binv[a].abs().total_cmp(&lp.binv[b].abs()))
+                .unwrap();
+            lp.binv[big] *= 1.0 + 1e-6;
+            lp.stale = CHECK_EVERY + 1;
+            assert_eq!(
+                lp.refresh(),
+                None,
+                "seed {seed}: checked only every CHECK_EVERY"
+            );
+            lp.stale = 2 * CHECK_EVERY;
+            assert_eq!(lp.refresh(), Some(true), "seed {seed}: drift seen");
+            assert_eq!(lp.stale, 0);
+            assert!(residual(&lp) < 1e-12, "seed {seed}: recomputed");
+            lp.stale = REFACTOR_MAX;
+            assert_eq!(
+                lp.refresh(),
+                Some(true),
+                "seed {seed}: refactorised at the limit"
+            );
+        }
     }
 
     /// Solves `min c·x, Ax = b, x ≥ 0` by enumerating every basis (m of the columns):
