@@ -74,8 +74,11 @@ const CHECK_EVERY: usize = 100;
 /// The inverse is recomputed when its drift exceeds this many times its drift right
 /// after the last refactorisation (at least [`DRIFT_FLOOR`]).
 const DRIFT_GROWTH: f64 = 10.0;
-/// Drift below which an inverse is always kept.
-const DRIFT_FLOOR: f64 = 1e-11;
+/// Drift below which an inverse is always kept: the final check's tolerance, which the
+/// iterative refinement there reaches from an inverse this far off. (At 10⁻¹¹ the
+/// national LEXIMIN stage LP, 1,295 rows, refactorised at nearly every check: 303 times in
+/// 25,333 pivots of one stage.)
+const DRIFT_FLOOR: f64 = 1e-9;
 /// Most product-form updates between two refactorisations, whatever the drift.
 const REFACTOR_MAX: usize = 5_000;
 /// Steps of iterative refinement when a basis is checked.
@@ -100,6 +103,8 @@ const PIVOT_TOL: f64 = 1e-9;
 /// A warm basis whose values are above −WARM_TOL is accepted (values clamped to 0).
 const WARM_TOL: f64 = 1e-7;
 const MAX_PIVOTS: usize = 50_000;
+/// Pivots per row allowed to the retry on the true right-hand side ([`Simplex::solve`]).
+const RETRY_PIVOTS: usize = 10;
 /// Largest negative basic value that bound shifting absorbs.
 const SHIFT_MAX: f64 = 1e-5;
 /// The same at the start of a solve, from the last solve's basis.
@@ -902,20 +907,25 @@ impl<S: Shape> Simplex<S> {
     /// trouble from a cold start is reported at once (the same cold solve would fail the
     /// same way).
     pub fn solve(&mut self, restart: bool) -> Solved {
-        let mut result = self.solve_basis(restart);
+        let mut result = self.solve_basis(restart, true, MAX_PIVOTS);
         if let (None, true) = result {
             // The basis as at the start of a stage: repaired, refactorised and made
-            // feasible for the perturbed right-hand side by Wolfe's artificial. Cheaper
-            // than a cold start, which on the national pool (1,295 rows) ran into the
-            // pivot limit.
-            note("retry from the repaired basis");
-            result = self.solve_basis(true);
+            // feasible by Wolfe's artificial. Cheaper than a cold start, which on the
+            // national pool (1,295 rows) ran into the pivot limit. On the true
+            // right-hand side: with the same perturbation the simplex went back to the
+            // same ill-conditioned optimal basis (national pool, fifth stage: basic
+            // values down to −3 on the true right-hand side, which 1,000 dual clean-up
+            // pivots did not remove). Without it the LP is degenerate (Bland's rule
+            // after STALL pivots), hence a budget of RETRY_PIVOTS per row.
+            note("retry from the repaired basis, without the perturbation");
+            let budget = (RETRY_PIVOTS * self.rows()).max(MAX_CLEANUP);
+            result = self.solve_basis(true, false, budget);
         }
         let checked = match result {
             (None, true) if self.cold_retry => {
                 self.forget_basis();
                 self.cold_retries += 1;
-                self.solve_basis(true).0
+                self.solve_basis(true, true, MAX_PIVOTS).0
             }
             (done, _) => done,
         };
@@ -935,8 +945,13 @@ impl<S: Shape> Simplex<S> {
 
     /// One solve from the kept basis where it serves (`restart`: repaired first), else
     /// from a cold one; the checked optimum (`None`: trouble) and whether it started warm.
-    fn solve_basis(&mut self, restart: bool) -> (Option<Refined>, bool) {
-        let b = self.shape.rhs(true);
+    fn solve_basis(
+        &mut self,
+        restart: bool,
+        perturbed: bool,
+        max_pivots: usize,
+    ) -> (Option<Refined>, bool) {
+        let b = self.shape.rhs(perturbed);
         // A new stage keeps the last basis where it is still a feasible basis; z (now
         // without the fixed rows) usually becomes dependent (on the regional pool at every
         // one of 34 stages) and is swapped for a slack by the repair, which leaves z = 0
@@ -955,7 +970,7 @@ impl<S: Shape> Simplex<S> {
                 return (trouble("cold basis singular"), warm);
             }
         }
-        if self.iterate(&b) != Some(true) {
+        if self.iterate(&b, max_pivots) != Some(true) {
             return (trouble("iteration failed or hit the pivot limit"), warm);
         }
         // The optimal basis of the perturbed LP, checked without the perturbation: the
@@ -1139,7 +1154,7 @@ impl<S: Shape> Simplex<S> {
 
     /// Primal simplex from the current (feasible) basis. Some(true) at the optimum,
     /// Some(false) when a pivot fails, None at the pivot limit.
-    fn iterate(&mut self, b: &[f64]) -> Option<bool> {
+    fn iterate(&mut self, b: &[f64], max_pivots: usize) -> Option<bool> {
         let m = self.rows();
         let mut b = b.to_vec();
         let mut x = self.primal(&b);
@@ -1168,7 +1183,7 @@ impl<S: Shape> Simplex<S> {
         let mut reduced: PerVar<f64> = PerVar::default();
         // Whether `reduced` holds the current reduced costs.
         let mut valid = false;
-        for _ in 0..MAX_PIVOTS {
+        for _ in 0..max_pivots {
             let bland = since_progress >= STALL;
             let entering = loop {
                 // Under Bland's rule always afresh: the anti-cycling argument needs the
