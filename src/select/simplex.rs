@@ -454,7 +454,8 @@ pub(crate) fn sparse(col: &[u32]) -> Vec<(usize, f64)> {
 const BLOCK: usize = 32;
 
 /// A⁻¹ of a dense row-major m×m matrix by blocked Gauss–Jordan elimination with partial
-/// pivoting, or None when a pivot is below 10⁻¹¹ (singular).
+/// pivoting, by columns (entry (i, j) at `j·m + i`, as `Simplex::binv`), or None when a
+/// pivot is below 10⁻¹¹ (singular).
 ///
 /// Gauss–Jordan without row swaps: the pivot of column c is the largest entry among the
 /// rows not pivoted yet, r_c, and its step `E_c` (row r_c ÷ its entry v, every other row
@@ -535,33 +536,50 @@ fn invert(mut a: Vec<f64>, m: usize) -> Option<Vec<f64>> {
             e_r.extend_from_slice(&e[r * m..r * m + c0]);
         }
         for r in 0..m {
-            let a_row = &mut a[r * m + c0 + nb..(r + 1) * m];
-            let e_row = &mut e[r * m..r * m + c0];
-            for (i, &f) in u[r * nb..(r + 1) * nb].iter().enumerate() {
-                if f == 0.0 {
-                    continue;
-                }
-                for (x, &y) in a_row.iter_mut().zip(&a_r[i * wide..(i + 1) * wide]) {
-                    *x += f * y;
-                }
-                for (x, &y) in e_row.iter_mut().zip(&e_r[i * c0..(i + 1) * c0]) {
-                    *x += f * y;
-                }
-            }
+            let f = &u[r * nb..(r + 1) * nb];
+            add_rows(&mut a[r * m + c0 + nb..(r + 1) * m], f, &a_r);
+            add_rows(&mut e[r * m..r * m + c0], f, &e_r);
             // E's columns of this block: T.
             e[r * m + c0..r * m + c0 + nb].copy_from_slice(&t[r * nb..(r + 1) * nb]);
         }
         c0 += nb;
     }
-    // A⁻¹[c][r_j] = E[r_c][r_j] = e[r_c][j].
+    // A⁻¹[c][r_j] = E[r_c][r_j] = e[r_c][j], stored at r_j·m + c.
     let mut inv = vec![0.0; m * m];
     for (c, &rc) in pivot.iter().enumerate() {
-        let row = &mut inv[c * m..(c + 1) * m];
         for (j, &rj) in pivot.iter().enumerate() {
-            row[rj] = e[rc * m + j];
+            inv[rj * m + c] = e[rc * m + j];
         }
     }
     Some(inv)
+}
+
+/// `x += Σ_i f_i · y_i` over the rows y_i of `y` (each `x.len()` long), four rows per
+/// pass over x so that x is loaded and stored once per four of them; rows with f_i = 0
+/// are skipped (most, where B is sparse).
+fn add_rows(x: &mut [f64], f: &[f64], y: &[f64]) {
+    let w = x.len();
+    if w == 0 {
+        return;
+    }
+    let rows: Vec<(f64, &[f64])> = f
+        .iter()
+        .zip(y.chunks_exact(w))
+        .filter(|&(&f, _)| f != 0.0)
+        .map(|(&f, y)| (f, y))
+        .collect();
+    let mut quads = rows.chunks_exact(4);
+    for q in &mut quads {
+        let [(f0, y0), (f1, y1), (f2, y2), (f3, y3)] = [q[0], q[1], q[2], q[3]];
+        for ((((x, &a), &b), &c), &d) in x.iter_mut().zip(y0).zip(y1).zip(y2).zip(y3) {
+            *x += f0 * a + f1 * b + f2 * c + f3 * d;
+        }
+    }
+    for &(f, y) in quads.remainder() {
+        for (x, &a) in x.iter_mut().zip(y) {
+            *x += f * a;
+        }
+    }
 }
 
 impl<S: Shape> Simplex<S> {
@@ -741,20 +759,28 @@ impl<S: Shape> Simplex<S> {
         let mut inv = std::mem::take(&mut self.binv);
         inv.clear();
         inv.resize(m * m, 0.0);
-        for (j, &i) in pos_n.iter().enumerate() {
-            for (c, &r) in rows_n.iter().enumerate() {
-                inv[r * m + i] = inv_n[j * k + c];
+        // inv_n by columns: column c (row rows_n[c] of B) at c·k. Column rows_n[c] of
+        // B⁻¹ is inv_n's column c at the positions pos_n and, at a unit position i (row
+        // r, coefficient coef), −(1/coef)·Σ_j (N_s)_{r,j}·(N_n⁻¹)_{j,c}.
+        // The unit positions whose row of N_s has entries: (position, coefficient, row).
+        let coupled: Vec<_> = (0..m)
+            .filter_map(|i| unit[i].map(|(r, coef)| (i, coef, n_s[r].as_slice())))
+            .filter(|(_, _, row)| !row.is_empty())
+            .collect();
+        for (c, &rr) in rows_n.iter().enumerate() {
+            let src = &inv_n[c * k..(c + 1) * k];
+            let dst = &mut inv[rr * m..(rr + 1) * m];
+            for (&i, &v) in pos_n.iter().zip(src) {
+                dst[i] = v;
+            }
+            for &(i, coef, row) in &coupled {
+                let sum: f64 = row.iter().map(|&(j, x)| x * src[j]).sum();
+                dst[i] = -sum / coef;
             }
         }
         for i in 0..m {
             let Some((r, coef)) = unit[i] else { continue };
             inv[r * m + i] = 1.0 / coef;
-            for &(j, x) in &n_s[r] {
-                let f = -x / coef;
-                for (c, &rr) in rows_n.iter().enumerate() {
-                    inv[rr * m + i] += f * inv_n[j * k + c];
-                }
-            }
         }
         self.binv = inv;
         self.stale = 0;
@@ -1571,7 +1597,7 @@ mod tests {
             let inv = invert(a.clone(), m).expect("regular");
             for r in 0..m {
                 for c in 0..m {
-                    let x: f64 = (0..m).map(|k| a[r * m + k] * inv[k * m + c]).sum();
+                    let x: f64 = (0..m).map(|k| a[r * m + k] * inv[c * m + k]).sum();
                     let want = if r == c { 1.0 } else { 0.0 };
                     assert!((x - want).abs() < 1e-9, "m {m}: (A·A⁻¹)[{r}][{c}] = {x}");
                 }
@@ -1603,8 +1629,11 @@ mod tests {
                     }
                 }
             }
-            for (x, y) in inv.iter().zip(&h) {
-                assert!((x - y).abs() < 1e-9, "m {m}: blocked {x} vs unblocked {y}");
+            for r in 0..m {
+                for c in 0..m {
+                    let (x, y) = (inv[c * m + r], h[r * m + c]);
+                    assert!((x - y).abs() < 1e-9, "m {m}: blocked {x} vs unblocked {y}");
+                }
             }
             if m > 1 {
                 for r in 0..m {
