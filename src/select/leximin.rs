@@ -262,9 +262,8 @@ fn run(
             iteration += 1;
             opts.check_round(iteration)?;
             // Restricted LP over the current columns C: the simplex's vertex duals (it
-            // retries a warm start's trouble from the repaired and from a cold basis
-            // itself); where it fails, the interior point's central ones (then for the
-            // rest of the stage).
+            // retries a warm start's trouble from the repaired basis itself); where it
+            // fails, the interior point's central ones (then for the rest of the stage).
             let tl = std::time::Instant::now();
             let solved = simplex
                 .as_mut()
@@ -278,6 +277,15 @@ fn run(
                 solved => solved,
             };
             last_from_simplex = matches!(solved, Some(super::simplex::Solved::Optimal(_)));
+            #[cfg(test)]
+            tests::ROUNDS.with_borrow_mut(|r| {
+                let path = match &solved {
+                    Some(super::simplex::Solved::Trouble) => 'T',
+                    Some(_) => 'S',
+                    None => 'I',
+                };
+                r.push((outer, path));
+            });
             let dual = match solved {
                 Some(super::simplex::Solved::Optimal(d)) => {
                     simplex_solves += 1;
@@ -405,8 +413,6 @@ fn run(
             simplex.as_ref().map_or(0.0, |s| s.lp.refactors.1),
         );
     }
-    #[cfg(test)]
-    tests::SOLVES.set((simplex_solves, ipm_solves, resumed, simplex_troubles, outer));
     crate::base::timing::phase("select up to the final LP", t0);
     // ---- Step 4: final primal over C. ----
     // The last stage LP's optimum already is one: its λ meets π_t ≥ p_t for every type
@@ -451,15 +457,14 @@ fn run(
 pub(crate) mod tests {
     use super::*;
     use crate::select::testing::instance;
-    use std::cell::{Cell, RefCell};
+    use std::cell::RefCell;
 
     thread_local! {
         /// Rounds in which the simplex is made to report trouble.
         pub static TROUBLE_AT: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
-        /// The last run's LP solves (simplex, interior point, simplex after a trouble),
-        /// its simplex troubles and its stages.
-        pub static SOLVES: Cell<(usize, usize, usize, usize, usize)> =
-            const { Cell::new((0, 0, 0, 0, 0)) };
+        /// Every round of the last runs: its stage and how its LP was solved ('S'
+        /// simplex, 'T' simplex trouble then interior point, 'I' interior point).
+        pub static ROUNDS: RefCell<Vec<(usize, char)>> = const { RefCell::new(Vec::new()) };
     }
 
     /// Selection probability of every agent.
@@ -491,35 +496,45 @@ pub(crate) mod tests {
         let inst = instance(&values, &[2, 3, 2], 10, false);
         let run = |trouble: &[usize]| {
             TROUBLE_AT.set(trouble.to_vec());
+            ROUNDS.set(Vec::new());
             let d = leximin(&inst, &Options::default(), &mut |_| {}).expect("leximin");
-            (marginals(&inst, &d), SOLVES.get())
+            (marginals(&inst, &d), ROUNDS.take())
         };
-        let (exact, (simplex, ipm, _, _, stages)) = run(&[]);
-        assert_eq!(ipm, 0, "no trouble, no interior point");
-        assert!(
-            stages >= 4,
-            "{stages} stages ({simplex} rounds): too few to test"
-        );
+        let (exact, rounds) = run(&[]);
+        assert!(rounds.iter().all(|&(_, p)| p == 'S'), "{rounds:?}");
+        let stages = rounds.last().map_or(0, |&(s, _)| s);
+        assert!(stages >= 4, "{rounds:?}: too few stages to test");
         let close = |p: &[f64], what: &str| {
             for (i, (a, b)) in p.iter().zip(&exact).enumerate() {
                 assert!((a - b).abs() < 1e-5, "{what}: agent {i} {a} vs {b}");
             }
         };
-        // Trouble in the first round: the interior point finishes stage 1, the simplex
-        // comes back.
-        let (p, (_, ipm, resumed, troubles, _)) = run(&[1]);
-        assert_eq!(troubles, 1);
-        close(&p, "trouble in round 1");
-        assert!(
-            ipm >= 1 && resumed >= 1,
-            "interior {ipm}, simplex after {resumed}"
-        );
-        // Trouble in every round: three tries, then the interior point alone.
+        // Trouble in the first round of the first stage with several rounds: the
+        // interior point finishes that stage, the simplex solves every later one.
+        let at = (1..rounds.len())
+            .find(|&i| rounds[i].0 == rounds[i - 1].0 && (i < 2 || rounds[i - 2].0 != rounds[i].0))
+            .expect("a stage with two rounds or more");
+        let hit = rounds[at - 1].0;
+        let (p, rounds) = run(&[at]);
+        close(&p, "trouble in one round");
+        assert_eq!(rounds[at - 1], (hit, 'T'), "{rounds:?}");
+        assert_eq!(rounds[at].0, hit, "the stage goes on: {rounds:?}");
+        for (i, &(stage, path)) in rounds.iter().enumerate().filter(|&(i, _)| i != at - 1) {
+            let want = if stage == hit { 'I' } else { 'S' };
+            assert_eq!(path, want, "round {}: {rounds:?}", i + 1);
+        }
+        assert!(rounds.last().is_some_and(|&(s, _)| s > hit), "{rounds:?}");
+        // Trouble in every round: the first round of three stages tries the simplex,
+        // then the interior point alone.
         let every: Vec<usize> = (1..=1000).collect();
-        let (p, (simplex, ipm, resumed, troubles, _)) = run(&every);
+        let (p, rounds) = run(&every);
         close(&p, "trouble everywhere");
-        assert_eq!((simplex, resumed, troubles), (0, 0, 3));
-        assert!(ipm >= stages);
+        let tried: Vec<(usize, char)> = rounds.iter().copied().filter(|&(_, p)| p != 'I').collect();
+        assert_eq!(tried, [(1, 'T'), (2, 'T'), (3, 'T')], "{rounds:?}");
+        for (i, &(stage, path)) in rounds.iter().enumerate() {
+            let first_of_stage = i == 0 || rounds[i - 1].0 != stage;
+            assert_eq!(path == 'T', first_of_stage && stage <= 3, "{rounds:?}");
+        }
         TROUBLE_AT.set(Vec::new());
     }
 }

@@ -54,7 +54,8 @@
 //!   keep the basis optimal;
 //! * a pivot on a singular basis, an iteration limit ([`MAX_PIVOTS`]) or a residual
 //!   `‖B x_B − b‖∞` above 1e-7 after refactorisation is trouble: the solve is done again
-//!   from the same basis, repaired and refactorised (as at a new stage), then (Goldilocks
+//!   from the same basis, repaired and refactorised (as at a new stage), on the true
+//!   right-hand side with a budget of [`RETRY_PIVOTS`] per row, then (Goldilocks
 //!   only, [`Simplex::cold_retry`]) from a cold basis; only when that fails too does the
 //!   caller fall back: LEXIMIN to the interior-point path (`lp::solve_dual`) for the
 //!   rest of the stage, Goldilocks to the conic master. On the national 2,200/160 pool
@@ -544,11 +545,12 @@ fn invert(mut a: Vec<f64>, m: usize) -> Option<Vec<f64>> {
         }
         c0 += nb;
     }
-    // A⁻¹[c][r_j] = E[r_c][r_j] = e[r_c][j], stored at r_j·m + c.
+    // A⁻¹[c][r_j] = E[r_c][r_j] = e[r_c][j], stored at r_j·m + c: column r_j of A⁻¹
+    // is column j of e, read down the rows r_c.
     let mut inv = vec![0.0; m * m];
-    for (c, &rc) in pivot.iter().enumerate() {
-        for (j, &rj) in pivot.iter().enumerate() {
-            inv[rj * m + c] = e[rc * m + j];
+    for (j, &rj) in pivot.iter().enumerate() {
+        for (x, &rc) in inv[rj * m..(rj + 1) * m].iter_mut().zip(&pivot) {
+            *x = e[rc * m + j];
         }
     }
     Some(inv)
@@ -692,6 +694,12 @@ impl<S: Shape> Simplex<S> {
         r.iter().fold(0.0f64, |a, v| a.max(v.abs()))
     }
 
+    /// Whether the drift is above `limit` (or NaN).
+    fn drift_exceeds(&self, limit: f64) -> bool {
+        let d = self.drift();
+        d.is_nan() || d > limit
+    }
+
     /// Refactorises when the inverse has drifted: checked every [`CHECK_EVERY`] updates,
     /// recomputed when the drift is [`DRIFT_GROWTH`] times what it was after the last
     /// refactorisation (and above [`DRIFT_FLOOR`]), or after [`REFACTOR_MAX`] updates.
@@ -703,7 +711,7 @@ impl<S: Shape> Simplex<S> {
         let due = self.stale >= REFACTOR_MAX
             || (self.stale > 0
                 && self.stale.is_multiple_of(CHECK_EVERY)
-                && self.drift() > (DRIFT_GROWTH * self.drift_fresh).max(DRIFT_FLOOR));
+                && self.drift_exceeds((DRIFT_GROWTH * self.drift_fresh).max(DRIFT_FLOOR)));
         due.then(|| self.refactor())
     }
 
@@ -974,9 +982,10 @@ impl<S: Shape> Simplex<S> {
     /// Solves the LP from the kept basis (`restart`: the rows changed, e.g. a new
     /// LEXIMIN stage, so the basis is repaired, refactorised and made feasible first; new
     /// columns alone keep it feasible). After trouble from a warm basis (which may have
-    /// become ill-conditioned) once more from that basis repaired, then from a cold one;
-    /// trouble from a cold start is reported at once (the same cold solve would fail the
-    /// same way).
+    /// become ill-conditioned) once more from that basis repaired, on the true right-hand
+    /// side with a budget of [`RETRY_PIVOTS`] per row, then (with [`Simplex::cold_retry`])
+    /// from a cold one; trouble from a cold start is reported at once (the same cold solve
+    /// would fail the same way).
     pub fn solve(&mut self, restart: bool) -> Solved {
         let mut result = self.solve_basis(restart, true, MAX_PIVOTS);
         if let (None, true) = result {
@@ -1036,6 +1045,11 @@ impl<S: Shape> Simplex<S> {
                     self.refactor()
                 } && self.restore_feasibility(&b)));
         if !warm {
+            if !self.basis.is_empty() && !self.cold_retry {
+                // A kept basis that cannot be repaired and made feasible: trouble, not
+                // the cold start this LP does without (see `cold_retry`).
+                return (trouble("the kept basis cannot be made feasible"), false);
+            }
             self.basis = self.cold_basis();
             if !self.refactor() {
                 return (trouble("cold basis singular"), warm);
@@ -1053,13 +1067,10 @@ impl<S: Shape> Simplex<S> {
         // residual ‖c_B − yB‖∞); otherwise the basis is refactorised and checked to 10⁻⁷.
         let b = self.shape.rhs(false);
         for tol in [1e-9, 1e-7] {
-            if tol > 1e-9 {
-                if self.stale == 0 {
-                    break;
-                }
-                if !self.refactor() {
-                    return (trouble("refactorisation failed"), warm);
-                }
+            // The looser pass on a fresh inverse (unless it is fresh already); it also
+            // accepts round-off the clean-up cannot lift (values in [−10⁻⁷, −10⁻⁹)).
+            if tol > 1e-9 && self.stale > 0 && !self.refactor() {
+                return (trouble("refactorisation failed"), warm);
             }
             if !self.dual_cleanup(&b, tol) {
                 continue;
