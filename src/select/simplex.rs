@@ -82,6 +82,15 @@ const DRIFT_GROWTH: f64 = 10.0;
 const DRIFT_FLOOR: f64 = 1e-9;
 /// Most product-form updates between two refactorisations, whatever the drift.
 const REFACTOR_MAX: usize = 5_000;
+
+/// Fewest product-form updates between two refactorisations for drift: `rows`, at least
+/// [`CHECK_EVERY`] and at most 500. A refactorisation costs about as much as `rows`
+/// updates; on the national LEXIMIN stage LP (1,295 rows, ill-conditioned bases) the
+/// drift grew tenfold within 100 pivots, and refactorising at every check took 1,056
+/// refactorisations and two thirds of a 14-minute stage.
+fn refactor_min(rows: usize) -> usize {
+    rows.clamp(CHECK_EVERY, 500)
+}
 /// Steps of iterative refinement when a basis is checked.
 const REFINE: usize = 2;
 
@@ -700,16 +709,17 @@ impl<S: Shape> Simplex<S> {
         d.is_nan() || d > limit
     }
 
-    /// Refactorises when the inverse has drifted: checked every [`CHECK_EVERY`] updates,
-    /// recomputed when the drift is [`DRIFT_GROWTH`] times what it was after the last
-    /// refactorisation (and above [`DRIFT_FLOOR`]), or after [`REFACTOR_MAX`] updates.
-    /// With an explicit inverse an update costs the same however many came before, so
-    /// only accuracy calls for a refactorisation (O(m³)): on the national pool's
-    /// Goldilocks master (2,590 rows) one costs 0.7 s, as much as 900 updates.
+    /// Refactorises when the inverse has drifted: checked every [`CHECK_EVERY`] updates
+    /// once [`refactor_min`] have been made, recomputed when the drift is
+    /// [`DRIFT_GROWTH`] times what it was after the last refactorisation (and above
+    /// [`DRIFT_FLOOR`]), or after [`REFACTOR_MAX`] updates. With an explicit inverse an
+    /// update costs the same however many came before, so only accuracy calls for a
+    /// refactorisation (O(m³)): on the national pool's Goldilocks master (2,590 rows) one
+    /// cost 0.7 s, as much as 900 updates.
     /// None when nothing was done, else whether the refactorisation succeeded.
     fn refresh(&mut self) -> Option<bool> {
         let due = self.stale >= REFACTOR_MAX
-            || (self.stale > 0
+            || (self.stale >= refactor_min(self.rows())
                 && self.stale.is_multiple_of(CHECK_EVERY)
                 && self.drift_exceeds((DRIFT_GROWTH * self.drift_fresh).max(DRIFT_FLOOR)));
         due.then(|| self.refactor())
