@@ -846,6 +846,26 @@ impl<S: Shape> Simplex<S> {
         }
     }
 
+    /// A restart begins without the Wolfe artificial of an earlier solve (left basic
+    /// after trouble, or at 0): its place goes to the unit column of a row that has none
+    /// in the basis, and the repair that follows makes the basis regular. Kept, it made
+    /// [`Simplex::restore_feasibility`] refuse the basis (national pool, sixth stage).
+    fn drop_restore(&mut self) {
+        let Some(i) = self.basis.iter().position(|&v| v == Var::Restore) else {
+            return;
+        };
+        let m = self.rows();
+        let mut has_unit = vec![false; m];
+        for &v in &self.basis {
+            if let Var::Slack(r) | Var::Artificial(r) = v {
+                has_unit[r] = true;
+            }
+        }
+        if let Some(r) = (0..m).find(|&r| !has_unit[r]) {
+            self.basis[i] = self.row_column(r);
+        }
+    }
+
     /// Makes the current (factored) basis feasible with one pivot when some basic values
     /// are negative (Wolfe's single artificial): the artificial's column is
     /// `h = −Σ_{i: x_i<0} B e_i`, so B⁻¹h = −v (v the indicator of the negative positions)
@@ -1051,6 +1071,7 @@ impl<S: Shape> Simplex<S> {
         let warm = !self.basis.is_empty()
             && (!restart
                 || ({
+                    self.drop_restore();
                     self.repair();
                     self.refactor()
                 } && self.restore_feasibility(&b)));
@@ -1549,6 +1570,46 @@ mod tests {
             }
         }
         assert!(checked > 200, "{checked} pivots checked");
+    }
+
+    /// A Wolfe artificial left in the basis gives way at a restart to the unit column of
+    /// a row without one, and the basis is regular after the repair.
+    #[test]
+    fn a_left_over_restore_column_is_dropped_at_a_restart() {
+        for seed in 0..20 {
+            let mut lp = Simplex::new(random(seed, 12, 30));
+            lp.basis = lp.cold_basis();
+            // Panels into the basis, then Wolfe's artificial in place of one of them.
+            let mut col = Vec::new();
+            let mut alpha = vec![0.0; 12];
+            assert!(lp.refactor());
+            for j in 0..6 {
+                lp.column(Var::Panel(j), &mut col);
+                lp.times(&col, &mut alpha);
+                if let Some(l) = (0..12).filter(|&i| alpha[i].abs() > 0.5).max_by_key(|&i| i) {
+                    lp.update_inverse(&alpha, l);
+                    lp.basis[l] = Var::Panel(j);
+                }
+            }
+            let Some(at) = lp.basis.iter().position(|v| matches!(v, Var::Panel(_))) else {
+                continue;
+            };
+            lp.restore = vec![(0, -1.0), (5, -2.0)];
+            lp.basis[at] = Var::Restore;
+            lp.drop_restore();
+            assert!(!lp.basis.contains(&Var::Restore), "seed {seed}");
+            let (Var::Slack(r) | Var::Artificial(r)) = lp.basis[at] else {
+                panic!("seed {seed}: {:?} instead of a unit column", lp.basis[at]);
+            };
+            let units = lp
+                .basis
+                .iter()
+                .filter(|v| matches!(v, Var::Slack(x) | Var::Artificial(x) if *x == r))
+                .count();
+            assert_eq!(units, 1, "seed {seed}: row {r} had a unit column already");
+            lp.repair();
+            assert!(lp.refactor(), "seed {seed}: regular after the repair");
+        }
     }
 
     /// The drift check keeps an exact inverse, recomputes a corrupted one at the next
