@@ -228,8 +228,8 @@ fn run(
     // in which it reported trouble. Every next stage gives it another try from its
     // repaired basis: on the national pool the trouble came in single rounds of a few
     // stages, and the interior point takes ~30 s per round; a failed try costs at most
-    // the simplex's pivot limits. (With three tries the national run lost the simplex
-    // for good in its seventh stage of about 34.)
+    // the simplex's pivot limits. (With at most three troubled stages the national run
+    // had used two by its seventh stage of about 34.)
     let mut simplex = (opts.lp == super::LpMethod::Simplex && nt < super::simplex::MAX_ROWS)
         .then(|| super::simplex::StageLp::new(&counts));
     let (mut simplex_troubles, mut trouble_stage) = (0usize, None);
