@@ -814,13 +814,19 @@ impl<S: Shape> Simplex<S> {
         let mut a = self.dense_basis();
         let mut used = vec![false; m];
         let mut failed = Vec::new();
-        // Extras last (LEXIMIN's z): if the basis became singular because z lost the
-        // fixed rows, z is the column dropped (set to 0, which keeps the old point feasible: the unfixed rows
-        // only get more slack), never a panel the old point uses.
-        let mut order: Vec<usize> = (0..m)
-            .filter(|&i| !matches!(self.basis[i], Var::Extra(_)))
-            .collect();
-        order.extend((0..m).filter(|&i| matches!(self.basis[i], Var::Extra(_))));
+        // Extras first, then panels, slacks last: when LEXIMIN's z lost the rows just
+        // fixed and became dependent, z stays basic and a slack (or a panel) is dropped.
+        // Dropping z instead (the old order) kept the old point feasible, but set z to
+        // 0 for the unfixed agents, and raising it again took the national pool's late
+        // stages 10,000–60,000 pivots; with z kept, Wolfe's artificial restores
+        // feasibility, and the national run ended stage 7 after 476 s instead of 780 s.
+        let rank = |v: Var| match v {
+            Var::Extra(_) => 0,
+            Var::Panel(_) => 1,
+            Var::Slack(_) | Var::Artificial(_) | Var::Restore => 2,
+        };
+        let mut order: Vec<usize> = (0..m).collect();
+        order.sort_by_key(|&i| rank(self.basis[i]));
         for c in order {
             let p = (0..m)
                 .filter(|&r| !used[r])
@@ -1064,8 +1070,8 @@ impl<S: Shape> Simplex<S> {
         let b = self.shape.rhs(perturbed);
         // A new stage keeps the last basis where it is still a feasible basis; z (now
         // without the fixed rows) usually becomes dependent (on the regional pool at every
-        // one of 34 stages) and is swapped for a slack by the repair, which leaves z = 0
-        // and the same panels: the simplex raises z again. The repair comes first: a
+        // one of 34 stages), and the repair keeps z and drops another column (see
+        // `repair`); Wolfe's artificial then restores feasibility. The repair comes first: a
         // refactorisation that fails on the dependent column costs as much as one that
         // succeeds.
         let warm = !self.basis.is_empty()
