@@ -1578,25 +1578,32 @@ mod tests {
         assert!(checked > 200, "{checked} pivots checked");
     }
 
+    /// A random 12-row LP from the cold basis with up to six panels pivoted in (product
+    /// form, no refactorisation).
+    fn with_panels(seed: u64) -> Simplex<Random> {
+        let mut lp = Simplex::new(random(seed, 12, 30));
+        lp.basis = lp.cold_basis();
+        assert!(lp.refactor());
+        let mut col = Vec::new();
+        let mut alpha = vec![0.0; 12];
+        for j in 0..6 {
+            lp.column(Var::Panel(j), &mut col);
+            lp.times(&col, &mut alpha);
+            if let Some(l) = (0..12).filter(|&i| alpha[i].abs() > 0.5).max_by_key(|&i| i) {
+                lp.update_inverse(&alpha, l);
+                lp.basis[l] = Var::Panel(j);
+            }
+        }
+        lp
+    }
+
     /// A Wolfe artificial left in the basis gives way at a restart to the unit column of
     /// a row without one, and the basis is regular after the repair.
     #[test]
     fn a_left_over_restore_column_is_dropped_at_a_restart() {
         for seed in 0..20 {
-            let mut lp = Simplex::new(random(seed, 12, 30));
-            lp.basis = lp.cold_basis();
             // Panels into the basis, then Wolfe's artificial in place of one of them.
-            let mut col = Vec::new();
-            let mut alpha = vec![0.0; 12];
-            assert!(lp.refactor());
-            for j in 0..6 {
-                lp.column(Var::Panel(j), &mut col);
-                lp.times(&col, &mut alpha);
-                if let Some(l) = (0..12).filter(|&i| alpha[i].abs() > 0.5).max_by_key(|&i| i) {
-                    lp.update_inverse(&alpha, l);
-                    lp.basis[l] = Var::Panel(j);
-                }
-            }
+            let mut lp = with_panels(seed);
             let Some(at) = lp.basis.iter().position(|v| matches!(v, Var::Panel(_))) else {
                 continue;
             };
@@ -1623,20 +1630,8 @@ mod tests {
     #[test]
     fn a_drifted_inverse_is_recomputed_at_the_next_check() {
         for seed in 0..20 {
-            let mut lp = Simplex::new(random(seed, 12, 30));
-            lp.basis = lp.cold_basis();
-            assert!(lp.refactor());
             // A basis with panels in it, so that B⁻¹ is not diagonal.
-            let mut col = Vec::new();
-            let mut alpha = vec![0.0; 12];
-            for j in 0..6 {
-                lp.column(Var::Panel(j), &mut col);
-                lp.times(&col, &mut alpha);
-                if let Some(l) = (0..12).filter(|&i| alpha[i].abs() > 0.5).max_by_key(|&i| i) {
-                    lp.update_inverse(&alpha, l);
-                    lp.basis[l] = Var::Panel(j);
-                }
-            }
+            let mut lp = with_panels(seed);
             assert!(lp.refactor());
             lp.stale = CHECK_EVERY;
             assert_eq!(lp.refresh(), None, "seed {seed}: an exact inverse is kept");
