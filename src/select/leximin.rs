@@ -270,22 +270,8 @@ fn run(
                 .filter(|_| trouble_stage != Some(outer))
                 .map(|s| s.solve(&cols.list, &fixed));
             #[cfg(test)]
-            let solved = match solved {
-                Some(_) if tests::TROUBLE_AT.with_borrow(|t| t.contains(&iteration)) => {
-                    Some(super::simplex::Solved::Trouble)
-                }
-                solved => solved,
-            };
+            let solved = tests::observe(solved, iteration, outer);
             last_from_simplex = matches!(solved, Some(super::simplex::Solved::Optimal(_)));
-            #[cfg(test)]
-            tests::ROUNDS.with_borrow_mut(|r| {
-                let path = match &solved {
-                    Some(super::simplex::Solved::Trouble) => 'T',
-                    Some(_) => 'S',
-                    None => 'I',
-                };
-                r.push((outer, path));
-            });
             let dual = match solved {
                 Some(super::simplex::Solved::Optimal(d)) => {
                     simplex_solves += 1;
@@ -456,6 +442,9 @@ fn run(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::select::lp::DualSolution;
+    use crate::select::marginals;
+    use crate::select::simplex::Solved;
     use crate::select::testing::instance;
     use std::cell::RefCell;
 
@@ -467,15 +456,24 @@ pub(crate) mod tests {
         pub static ROUNDS: RefCell<Vec<(usize, char)>> = const { RefCell::new(Vec::new()) };
     }
 
-    /// Selection probability of every agent.
-    fn marginals(inst: &Instance, d: &Distribution) -> Vec<f64> {
-        let mut p = vec![0.0; inst.agents.len()];
-        for (panel, &q) in d.panels.iter().zip(&d.probs) {
-            for &i in panel {
-                p[i as usize] += q;
-            }
-        }
-        p
+    /// The run's hook into a round: trouble injected where `TROUBLE_AT` asks, and the
+    /// round's path recorded in `ROUNDS`.
+    pub fn observe(
+        solved: Option<Solved<DualSolution>>,
+        iteration: usize,
+        stage: usize,
+    ) -> Option<Solved<DualSolution>> {
+        let solved = match solved {
+            Some(_) if TROUBLE_AT.with_borrow(|t| t.contains(&iteration)) => Some(Solved::Trouble),
+            solved => solved,
+        };
+        let path = match &solved {
+            Some(Solved::Trouble) => 'T',
+            Some(_) => 'S',
+            None => 'I',
+        };
+        ROUNDS.with_borrow_mut(|r| r.push((stage, path)));
+        solved
     }
 
     /// After trouble the interior point solves the rest of that stage and the simplex

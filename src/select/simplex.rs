@@ -115,6 +115,8 @@ const WARM_TOL: f64 = 1e-7;
 const MAX_PIVOTS: usize = 50_000;
 /// Pivots per row allowed to the retry on the true right-hand side ([`Simplex::solve`]).
 const RETRY_PIVOTS: usize = 10;
+/// The retry's budget on small LPs.
+const RETRY_PIVOTS_MIN: usize = 1_000;
 /// Largest negative basic value that bound shifting absorbs.
 const SHIFT_MAX: f64 = 1e-5;
 /// The same at the start of a solve, from the last solve's basis.
@@ -567,28 +569,32 @@ fn invert(mut a: Vec<f64>, m: usize) -> Option<Vec<f64>> {
 
 /// `x += Σ_i f_i · y_i` over the rows y_i of `y` (each `x.len()` long), four rows per
 /// pass over x so that x is loaded and stored once per four of them; rows with f_i = 0
-/// are skipped (most, where B is sparse).
+/// are skipped (most, where B is sparse). Called for every row of every block, so it
+/// gathers the four rows on the stack.
 fn add_rows(x: &mut [f64], f: &[f64], y: &[f64]) {
     let w = x.len();
     if w == 0 {
         return;
     }
-    let rows: Vec<(f64, &[f64])> = f
-        .iter()
-        .zip(y.chunks_exact(w))
-        .filter(|&(&f, _)| f != 0.0)
-        .map(|(&f, y)| (f, y))
-        .collect();
-    let mut quads = rows.chunks_exact(4);
-    for q in &mut quads {
-        let [(f0, y0), (f1, y1), (f2, y2), (f3, y3)] = [q[0], q[1], q[2], q[3]];
-        for ((((x, &a), &b), &c), &d) in x.iter_mut().zip(y0).zip(y1).zip(y2).zip(y3) {
-            *x += f0 * a + f1 * b + f2 * c + f3 * d;
+    let mut quad: [(f64, &[f64]); 4] = [(0.0, &[]); 4];
+    let mut n = 0;
+    for (&fi, yi) in f.iter().zip(y.chunks_exact(w)) {
+        if fi == 0.0 {
+            continue;
+        }
+        quad[n] = (fi, yi);
+        n += 1;
+        if n == 4 {
+            let [(f0, y0), (f1, y1), (f2, y2), (f3, y3)] = quad;
+            for ((((x, &a), &b), &c), &d) in x.iter_mut().zip(y0).zip(y1).zip(y2).zip(y3) {
+                *x += f0 * a + f1 * b + f2 * c + f3 * d;
+            }
+            n = 0;
         }
     }
-    for &(f, y) in quads.remainder() {
-        for (x, &a) in x.iter_mut().zip(y) {
-            *x += f * a;
+    for &(fi, yi) in &quad[..n] {
+        for (x, &a) in x.iter_mut().zip(yi) {
+            *x += fi * a;
         }
     }
 }
@@ -808,12 +814,14 @@ impl<S: Shape> Simplex<S> {
     /// Basis repair: the basic columns that have no pivot (linearly dependent on the
     /// others) are replaced by the slacks of rows that got no pivot. Elimination with
     /// partial pivoting over the unused rows; the pivoted columns are independent and
-    /// unit columns complete them to a basis.
+    /// unit columns complete them to a basis. A Wolfe artificial of an earlier solve (left
+    /// basic after trouble, or at 0) is replaced the same way: kept, it made
+    /// [`Simplex::restore_feasibility`] refuse the basis (national pool, sixth stage).
     fn repair(&mut self) {
         let m = self.rows();
         let mut a = self.dense_basis();
         let mut used = vec![false; m];
-        let mut failed = Vec::new();
+        let mut failed: Vec<usize> = (0..m).filter(|&i| self.basis[i] == Var::Restore).collect();
         // Extras first, then panels, slacks last: when LEXIMIN's z lost the rows just
         // fixed and became dependent, z stays basic and a slack (or a panel) is dropped.
         // Dropping z instead (the old order) kept the old point feasible, but set z to
@@ -825,7 +833,7 @@ impl<S: Shape> Simplex<S> {
             Var::Panel(_) => 1,
             Var::Slack(_) | Var::Artificial(_) | Var::Restore => 2,
         };
-        let mut order: Vec<usize> = (0..m).collect();
+        let mut order: Vec<usize> = (0..m).filter(|&i| self.basis[i] != Var::Restore).collect();
         order.sort_by_key(|&i| rank(self.basis[i]));
         for c in order {
             let p = (0..m)
@@ -849,26 +857,6 @@ impl<S: Shape> Simplex<S> {
         let free: Vec<usize> = (0..m).filter(|&r| !used[r]).collect();
         for (&c, &r) in failed.iter().zip(&free) {
             self.basis[c] = self.row_column(r);
-        }
-    }
-
-    /// A restart begins without the Wolfe artificial of an earlier solve (left basic
-    /// after trouble, or at 0): its place goes to the unit column of a row that has none
-    /// in the basis, and the repair that follows makes the basis regular. Kept, it made
-    /// [`Simplex::restore_feasibility`] refuse the basis (national pool, sixth stage).
-    fn drop_restore(&mut self) {
-        let Some(i) = self.basis.iter().position(|&v| v == Var::Restore) else {
-            return;
-        };
-        let m = self.rows();
-        let mut has_unit = vec![false; m];
-        for &v in &self.basis {
-            if let Var::Slack(r) | Var::Artificial(r) = v {
-                has_unit[r] = true;
-            }
-        }
-        if let Some(r) = (0..m).find(|&r| !has_unit[r]) {
-            self.basis[i] = self.row_column(r);
         }
     }
 
@@ -1034,7 +1022,7 @@ impl<S: Shape> Simplex<S> {
             // pivots did not remove). Without it the LP is degenerate (Bland's rule
             // after STALL pivots), hence a budget of RETRY_PIVOTS per row.
             note("retry from the repaired basis, without the perturbation");
-            let budget = (RETRY_PIVOTS * self.rows()).max(MAX_CLEANUP);
+            let budget = (RETRY_PIVOTS * self.rows()).max(RETRY_PIVOTS_MIN);
             result = self.solve_basis(true, false, budget);
         }
         let checked = match result {
@@ -1077,7 +1065,6 @@ impl<S: Shape> Simplex<S> {
         let warm = !self.basis.is_empty()
             && (!restart
                 || ({
-                    self.drop_restore();
                     self.repair();
                     self.refactor()
                 } && self.restore_feasibility(&b)));
@@ -1597,8 +1584,8 @@ mod tests {
         lp
     }
 
-    /// A Wolfe artificial left in the basis gives way at a restart to the unit column of
-    /// a row without one, and the basis is regular after the repair.
+    /// A Wolfe artificial left in the basis gives way in the repair (at a restart) to the
+    /// unit column of a row without one, and the basis is regular after the repair.
     #[test]
     fn a_left_over_restore_column_is_dropped_at_a_restart() {
         for seed in 0..20 {
@@ -1609,7 +1596,7 @@ mod tests {
             };
             lp.restore = vec![(0, -1.0), (5, -2.0)];
             lp.basis[at] = Var::Restore;
-            lp.drop_restore();
+            lp.repair();
             assert!(!lp.basis.contains(&Var::Restore), "seed {seed}");
             let (Var::Slack(r) | Var::Artificial(r)) = lp.basis[at] else {
                 panic!("seed {seed}: {:?} instead of a unit column", lp.basis[at]);
@@ -1620,7 +1607,6 @@ mod tests {
                 .filter(|v| matches!(v, Var::Slack(x) | Var::Artificial(x) if *x == r))
                 .count();
             assert_eq!(units, 1, "seed {seed}: row {r} had a unit column already");
-            lp.repair();
             assert!(lp.refactor(), "seed {seed}: regular after the repair");
         }
     }
