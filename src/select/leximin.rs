@@ -198,6 +198,41 @@ pub(crate) fn initial_columns(
     Ok((cols, fixed))
 }
 
+/// When LEXIMIN tries the simplex again after it reported trouble: in a later stage
+/// (within the troubled stage it would start from the same basis) and at least
+/// 2^(min(k,5)−1) rounds after the troubled round, k being the troubled tries in a row
+/// (waits of 1, 2, 4, 8, then 16 rounds). A simplex that keeps failing so costs a try
+/// every few stages instead of one per stage, while one that fails once is back at the
+/// next stage. A solve without trouble starts the count again.
+#[derive(Default)]
+struct Backoff {
+    /// Troubled tries since the last solve without trouble.
+    streak: usize,
+    /// The last troubled stage.
+    stage: usize,
+    /// The first round that may try the simplex again (in a later stage than `stage`).
+    round: usize,
+}
+
+impl Backoff {
+    /// The wait stops doubling after this many troubles in a row.
+    const MAX_STREAK: usize = 5;
+
+    fn allows(&self, round: usize, stage: usize) -> bool {
+        self.streak == 0 || (stage > self.stage && round >= self.round)
+    }
+
+    fn trouble(&mut self, round: usize, stage: usize) {
+        self.streak += 1;
+        self.stage = stage;
+        self.round = round + (1 << (self.streak.min(Self::MAX_STREAK) - 1));
+    }
+
+    fn solved(&mut self) {
+        self.streak = 0;
+    }
+}
+
 fn run(
     inst: &Instance,
     opts: &Options,
@@ -225,14 +260,17 @@ fn run(
     );
     let (mut t_lp, mut t_ilp) = (0.0f64, 0.0f64);
     // The warm simplex where it works; the interior-point path for the rest of a stage
-    // in which it reported trouble. Every next stage gives it another try from its
-    // repaired basis: on the national pool the trouble came in single rounds of a few
-    // stages, and the interior point takes ~30 s per round; a failed try costs at most
-    // the simplex's pivot limits. (With at most three troubled stages the national run
-    // had used two by its seventh stage of about 34.)
+    // in which it reported trouble. A later stage gives it another try from its repaired
+    // basis: on the national pool the trouble came in single rounds of a few stages, and
+    // the interior point takes ~30 s per round; a failed try costs at most the simplex's
+    // pivot limits. (Under an earlier cap of three troubled stages the national run had
+    // used two by its seventh stage of about 34.) Tries that fail in a row wait longer
+    // ([`Backoff`]): from its 12th stage on, every try of the national run failed, at
+    // 20–90 s each.
     let mut simplex = (opts.lp == super::LpMethod::Simplex && nt < super::simplex::MAX_ROWS)
         .then(|| super::simplex::StageLp::new(&counts));
-    let (mut simplex_troubles, mut trouble_stage) = (0usize, None);
+    let mut backoff = Backoff::default();
+    let mut simplex_troubles = 0usize;
     // Simplex solves after the first trouble.
     let mut resumed = 0usize;
     let (mut simplex_solves, mut ipm_solves) = (0usize, 0usize);
@@ -263,11 +301,12 @@ fn run(
             opts.check_round(iteration)?;
             // Restricted LP over the current columns C: the simplex's vertex duals (it
             // retries a warm start's trouble from the repaired basis itself); where it
-            // fails, the interior point's central ones (then for the rest of the stage).
+            // fails, the interior point's central ones (then for at least the rest of the
+            // stage).
             let tl = std::time::Instant::now();
             let solved = simplex
                 .as_mut()
-                .filter(|_| trouble_stage != Some(outer))
+                .filter(|_| backoff.allows(iteration, outer))
                 .map(|s| s.solve(&cols.list, &fixed));
             #[cfg(test)]
             let solved = tests::observe(solved, iteration, outer);
@@ -276,16 +315,18 @@ fn run(
                 Some(super::simplex::Solved::Optimal(d)) => {
                     simplex_solves += 1;
                     resumed += usize::from(simplex_troubles > 0);
+                    backoff.solved();
                     Some(d)
                 }
                 Some(super::simplex::Solved::Infeasible) => {
                     simplex_solves += 1;
+                    backoff.solved();
                     None
                 }
                 Some(super::simplex::Solved::Trouble) | None => {
                     if solved.is_some() {
                         simplex_troubles += 1;
-                        trouble_stage = Some(outer);
+                        backoff.trouble(iteration, outer);
                     }
                     ipm_solves += 1;
                     solve_dual(&cols.list, &counts, &fixed, opts.lp_tolerance)?
@@ -392,7 +433,7 @@ fn run(
 
     if crate::base::timing::enabled() {
         eprintln!(
-            "timing select column generation: {outer} outer, {iteration} rounds, {} panels, LP {t_lp:.3} s ({simplex_solves} simplex, {} cold retries, {} refactorisations in {:.3} s, {ipm_solves} interior point; trouble in {simplex_troubles} stages, {resumed} simplex solves after it), pricing {t_ilp:.3} s",
+            "timing select column generation: {outer} outer, {iteration} rounds, {} panels, LP {t_lp:.3} s ({simplex_solves} simplex, {} cold retries, {} refactorisations in {:.3} s, {ipm_solves} interior point; {simplex_troubles} troubled tries, {resumed} simplex solves after the first), pricing {t_ilp:.3} s",
             cols.list.len(),
             simplex.as_ref().map_or(0, |s| s.lp.cold_retries),
             simplex.as_ref().map_or(0, |s| s.lp.refactors.0),
@@ -456,6 +497,33 @@ pub(crate) mod tests {
         pub static ROUNDS: RefCell<Vec<(usize, char)>> = const { RefCell::new(Vec::new()) };
     }
 
+    /// The waits, round by round: trouble in round 5 of stage 2, then in every try.
+    #[test]
+    fn troubles_in_a_row_wait_longer() {
+        let mut b = Backoff::default();
+        assert!(b.allows(1, 1));
+        b.trouble(5, 2);
+        assert!(!b.allows(6, 2), "not within the troubled stage");
+        assert!(b.allows(6, 3), "a single trouble: back at the next stage");
+        b.trouble(6, 3);
+        assert!(!b.allows(7, 4) && b.allows(8, 4), "second: two rounds");
+        b.trouble(8, 4);
+        assert!(!b.allows(11, 9) && b.allows(12, 5), "third: four rounds");
+        b.trouble(12, 5);
+        assert!(!b.allows(19, 9) && b.allows(20, 6), "fourth: eight rounds");
+        b.trouble(20, 6);
+        assert!(!b.allows(35, 9) && b.allows(36, 7), "fifth: sixteen rounds");
+        b.trouble(36, 7);
+        assert!(!b.allows(51, 9) && b.allows(52, 8), "sixth: still sixteen");
+        b.solved();
+        assert!(b.allows(52, 8), "a solve without trouble: no wait");
+        b.trouble(52, 8);
+        assert!(
+            !b.allows(53, 8) && b.allows(53, 9),
+            "the count starts again"
+        );
+    }
+
     /// The run's hook into a round: trouble injected where `TROUBLE_AT` asks, and the
     /// round's path recorded in `ROUNDS`.
     pub fn observe(
@@ -476,9 +544,10 @@ pub(crate) mod tests {
         solved
     }
 
-    /// After trouble the interior point solves the rest of that stage and the simplex
-    /// the next stages; the probabilities are LEXIMIN's (unique) whichever path solved
-    /// which round.
+    /// After trouble the interior point solves the rest of that stage and the simplex a
+    /// later stage: the next one after a single trouble, and after k troubles in a row
+    /// one at least 2^(k−1) rounds on; the probabilities are LEXIMIN's (unique)
+    /// whichever path solved which round.
     #[test]
     fn the_simplex_returns_at_the_next_stage_after_trouble() {
         // 48 agents, skewed values (4·v + a few), k = 10: several LEXIMIN stages.
@@ -522,16 +591,32 @@ pub(crate) mod tests {
             assert_eq!(path, want, "round {}: {rounds:?}", i + 1);
         }
         assert!(rounds.last().is_some_and(|&(s, _)| s > hit), "{rounds:?}");
-        // Trouble in every round: the first round of every stage tries the simplex, the
-        // interior point solves the others.
+        // Trouble in every round: the (k+1)-th try comes in a later stage than the k-th
+        // and at least 2^(min(k,5)−1) rounds after it; the interior point solves every
+        // round between.
         let every: Vec<usize> = (1..=1000).collect();
         let (p, rounds) = run(&every);
         close(&p, "trouble everywhere");
-        for (i, &(stage, path)) in rounds.iter().enumerate() {
-            let first_of_stage = i == 0 || rounds[i - 1].0 != stage;
-            let want = if first_of_stage { 'T' } else { 'I' };
+        assert_eq!(rounds[0].1, 'T', "{rounds:?}");
+        let mut last = 0; // index of the last try
+        let mut tries = 1;
+        // Rounds of a later stage than the last try's that still went to the interior point.
+        let mut waited = 0;
+        for (i, &(stage, path)) in rounds.iter().enumerate().skip(1) {
+            let wait = 1 << (tries.min(5) - 1);
+            let want = if stage > rounds[last].0 && i >= last + wait {
+                'T'
+            } else {
+                'I'
+            };
             assert_eq!(path, want, "round {}: {rounds:?}", i + 1);
+            if path == 'T' {
+                (last, tries) = (i, tries + 1);
+            }
+            waited += usize::from(path == 'I' && stage > rounds[last].0);
         }
+        assert!(tries >= 3, "{rounds:?}: too few tries to test the waits");
+        assert!(waited > 0, "{rounds:?}: no stage waited for its try");
         TROUBLE_AT.set(Vec::new());
     }
 }

@@ -58,9 +58,9 @@
 //!   right-hand side with a budget of [`RETRY_PIVOTS`] per row, then (Goldilocks
 //!   only, [`Simplex::cold_retry`]) from a cold basis; only when that fails too does the
 //!   caller fall back: LEXIMIN to the interior-point path (`lp::solve_dual`) for the
-//!   rest of the stage, Goldilocks to the conic master. On the national 2,200/160 pool
-//!   (1,295 rows) the repaired retry succeeded where the cold start ran into the pivot
-//!   limit (ten minutes in the fifth stage).
+//!   rest of the stage (and longer after troubles in a row), Goldilocks to the conic
+//!   master. On the national 2,200/160 pool (1,295 rows) the repaired retry succeeded
+//!   where the cold start ran into the pivot limit (ten minutes in the fifth stage).
 
 use super::lp::DualSolution;
 
@@ -206,7 +206,7 @@ pub(crate) struct Simplex<S> {
     pub cold_retries: usize,
     /// Whether trouble from a warm basis (after the repaired retry) is retried from a
     /// cold one. Off for LEXIMIN: its caller solves that round by the interior point and
-    /// gives the simplex its next stage, while a cold start of the national pool's stage
+    /// gives the simplex a later stage (`leximin::Backoff`), while a cold start of the national pool's stage
     /// LP (1,295 rows) ran into the 50,000-pivot limit after ten minutes.
     pub cold_retry: bool,
     /// Refactorisations and the seconds they took (for `SORTES_TIMING`).
