@@ -27,7 +27,8 @@
 //!    if they lost a ticket (forced into b), agents outside a that would rise to D
 //!    (kept out of b); all others weigh −d_i, so b favours the under-served. The
 //!    move is made if it lowers the key, and step 2 resumes. At most
-//!    [`MAX_NEW_PANELS`] panels are added.
+//!    [`MAX_NEW_PANELS`] panels are added. If steps 2–3 end with a larger deviation than
+//!    step 1's (minimising Σ d² first can raise the largest), step 1's rounding stands.
 //!
 //! 4. Exact when exactness exists: when every target is within [`EXACT_TOLERANCE`] of a
 //!    whole number of tickets and steps 1–3 did not reach the lower bound, the exact phase
@@ -122,6 +123,11 @@ pub fn round(
         s.add_panel(p.clone(), c);
     }
     let start_deviation = s.max_abs();
+    // Step 2 minimises Σ d² first, which can raise the largest |d|, and its second
+    // descent accepts strict improvements only: it can end above step 1's largest
+    // deviation (found by the property test, 9 agents, m = 181). Step 1's rounding then
+    // stands.
+    let start = s.clone();
     let mut new_panels = 0;
     let mut seen: std::collections::BTreeSet<Vec<u32>> = panels.iter().cloned().collect();
     s.descend_squares();
@@ -134,6 +140,10 @@ pub fn round(
             break;
         }
         new_panels += 1;
+    }
+    if s.max_abs() > start.max_abs() {
+        s = start;
+        new_panels = 0;
     }
     if s.max_abs() > lower_bound
         && lower_bound <= EXACT_TOLERANCE
@@ -158,6 +168,7 @@ pub fn round(
     }
 }
 
+#[derive(Clone)]
 struct Search {
     n: usize,
     words: usize,
@@ -495,6 +506,62 @@ struct Shared<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The property test's counterexample: steps 2–3 ended above largest remainder's
+    /// largest deviation; step 1's rounding must stand.
+    #[test]
+    fn never_worse_than_largest_remainder() {
+        let panels: Vec<Vec<u32>> = vec![
+            vec![1, 4, 8],
+            vec![2, 6, 8],
+            vec![0, 3, 8],
+            vec![1, 3, 8],
+            vec![4, 6, 7],
+            vec![0, 1, 7],
+            vec![0, 2, 5],
+            vec![4, 7, 8],
+            vec![1, 5, 6],
+            vec![0, 4, 5],
+            vec![0, 4, 6],
+        ];
+        let probs: Vec<i128> = vec![
+            138451856518,
+            139867841409,
+            123662680931,
+            71743234738,
+            45783511642,
+            118313404657,
+            116268093140,
+            71113908118,
+            32724984266,
+            76935179358,
+            65135305223,
+        ];
+        assert_eq!(probs.iter().sum::<i128>(), UNIT);
+        let m = 181i128;
+        // Largest remainder by hand: floors, then the largest remainders get one more.
+        let mut counts: Vec<i128> = probs.iter().map(|&p| m * p / UNIT).collect();
+        let mut order: Vec<usize> = (0..probs.len()).collect();
+        order.sort_by_key(|&j| std::cmp::Reverse(m * probs[j] % UNIT));
+        let extra = (m - counts.iter().sum::<i128>()) as usize;
+        for &j in &order[..extra] {
+            counts[j] += 1;
+        }
+        let worst = |counts: &[i128]| {
+            let mut d = [0i128; 9];
+            for ((p, &pr), &c) in panels.iter().zip(&probs).zip(counts) {
+                for &a in p {
+                    d[a as usize] += c * UNIT - m * pr;
+                }
+            }
+            d.iter().map(|x| x.abs()).max().unwrap()
+        };
+        let r = round(&panels, &probs, 9, m as u32, None, &mut |_| None);
+        let got: Vec<i128> = r.counts.iter().map(|&c| i128::from(c)).collect();
+        assert_eq!(r.start_deviation, worst(&counts));
+        assert_eq!(r.max_deviation, worst(&got));
+        assert!(r.max_deviation <= r.start_deviation, "{r:?}");
+    }
 
     #[test]
     fn exact_when_probabilities_are_multiples_of_one_over_m() {
