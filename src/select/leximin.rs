@@ -198,6 +198,18 @@ pub(crate) fn initial_columns(
     Ok((cols, fixed))
 }
 
+/// From this many types on, a LEXIMIN whose last stage the interior point solved takes
+/// that solve's λ instead of solving the final primal LP (see the end of [`run`]).
+const FINAL_LP_MAX_TYPES: usize = 1000;
+
+fn final_lp_max_types() -> usize {
+    #[cfg(test)]
+    if let Some(t) = tests::FINAL_LP_MAX_TYPES.with(|t| t.get()) {
+        return t;
+    }
+    FINAL_LP_MAX_TYPES
+}
+
 /// When LEXIMIN tries the simplex again after it reported trouble: in a later stage
 /// (within the troubled stage it would start from the same basis) and at least
 /// 2^(min(k,5)−1) rounds after the troubled round, k being the troubled tries in a row
@@ -282,6 +294,8 @@ fn run(
     let mut consecutive_failures = 0usize;
     // Whether the last LP solved came from the simplex (its λ is then at hand).
     let mut last_from_simplex = false;
+    // The interior point's λ at the end of the last stage it solved.
+    let mut ipm_lambda: Option<Vec<f64>> = None;
     let fixed_agents = |fixed: &[Option<f64>]| -> usize {
         (0..nt)
             .filter(|&t| fixed[t].is_some())
@@ -381,6 +395,7 @@ fn run(
             if stop {
                 certificate_gap = certificate_gap.max(upper - d.obj);
                 rounds = iteration;
+                ipm_lambda = d.lambda.clone();
             }
             if !stop {
                 extra_columns(&pricer, &counts, &d.u, p, d.yhat + opts.eps, &mut cols)?;
@@ -447,10 +462,17 @@ fn run(
     // simplex gives it as a basic solution with at most (#types + 1) panels, which is
     // what the final primal LP is for. Only after the interior point (whose λ is not at
     // hand) is the final primal LP solved.
+    //
+    // After the interior point, the final primal LP (microlp's simplex) was still running
+    // after 33 min on the national pool (1,294 types, 3,019 panels); from
+    // [`FINAL_LP_MAX_TYPES`] types on, the interior point's own λ of the last stage is the
+    // distribution instead: optimal as well (π_t ≥ p_t within the LP tolerance), but in
+    // the interior of the optimal face, so it weighs nearly every panel.
     let target: Vec<f64> = fixed.iter().map(|f| f.unwrap_or(0.0)).collect();
-    let lambda = match simplex.as_ref().filter(|_| last_from_simplex) {
-        Some(s) => normalise(&super::simplex::dense(&s.lambda, cols.list.len()))?,
-        None => final_primal(&cols.list, &counts, &target, opts.lp_tolerance, opts.solver)?,
+    let lambda = match (simplex.as_ref().filter(|_| last_from_simplex), ipm_lambda) {
+        (Some(s), _) => normalise(&super::simplex::dense(&s.lambda, cols.list.len()))?,
+        (None, Some(l)) if nt >= final_lp_max_types() => normalise(&l)?,
+        _ => final_primal(&cols.list, &counts, &target, opts.lp_tolerance, opts.solver)?,
     };
     progress(&Progress {
         phase: Phase::FinalLp,
@@ -495,6 +517,87 @@ pub(crate) mod tests {
         /// Every round of the last runs: its stage and how its LP was solved ('S'
         /// simplex, 'T' simplex trouble then interior point, 'I' interior point).
         pub static ROUNDS: RefCell<Vec<(usize, char)>> = const { RefCell::new(Vec::new()) };
+        /// A lower type threshold for the interior point's own λ, so that small pools
+        /// take that path.
+        pub static FINAL_LP_MAX_TYPES: std::cell::Cell<Option<usize>> =
+            const { std::cell::Cell::new(None) };
+    }
+
+    /// The interior point's λ (the duals of its panel rows) is an optimal primal of the
+    /// stage LP: λ ≥ 0, Σλ = 1, every type at its level or above, and its value equals
+    /// the dual's (strong duality), checked on the columns of a real run. As the final
+    /// distribution (the path for large pools), LEXIMIN's probabilities are those of the
+    /// final primal LP's.
+    #[test]
+    fn the_interior_points_lambda_is_an_optimal_distribution() {
+        let values: Vec<Vec<usize>> = (0..40)
+            .map(|i| {
+                vec![
+                    usize::from(i % 3 == 0),
+                    (i * 7 % 11) % 3,
+                    usize::from(i % 5 < 2),
+                ]
+            })
+            .collect();
+        let inst = instance(&values, &[2, 3, 2], 8, false);
+        let tm = TypeModel::build(&inst, true);
+        let counts = tm.counts();
+        let nt = counts.len();
+        let pricer = Pricer::new(&inst, &tm, Options::default().solver);
+        let (cols, _) = initial_columns(&inst, &pricer, &counts, 3 * nt, &mut |_| {}).unwrap();
+        // First stage (nothing fixed), then one with the two smallest-count types fixed
+        // a little below the first level.
+        let d0 = solve_dual(&cols.list, &counts, &vec![None; nt], 1e-9)
+            .unwrap()
+            .unwrap();
+        let mut fixed = vec![None; nt];
+        for f in &mut fixed[..2] {
+            *f = Some(d0.obj * 0.9);
+        }
+        for fixed in [vec![None; nt], fixed] {
+            let d = solve_dual(&cols.list, &counts, &fixed, 1e-9)
+                .unwrap()
+                .unwrap();
+            let lambda = d.lambda.expect("the interior point's λ");
+            assert_eq!(lambda.len(), cols.list.len());
+            let total: f64 = lambda.iter().sum();
+            assert!((total - 1.0).abs() < 1e-7, "Σλ = {total}");
+            // The primal's value: z = min over unfixed types of π_t.
+            let pi: Vec<f64> = (0..nt)
+                .map(|t| {
+                    let m: f64 = cols
+                        .list
+                        .iter()
+                        .zip(&lambda)
+                        .map(|(c, l)| c[t] as f64 * l)
+                        .sum();
+                    m / counts[t] as f64
+                })
+                .collect();
+            let z = (0..nt)
+                .filter(|&t| fixed[t].is_none())
+                .map(|t| pi[t])
+                .fold(f64::INFINITY, f64::min);
+            for t in 0..nt {
+                if let Some(p) = fixed[t] {
+                    assert!(pi[t] >= p - 1e-7, "type {t}: {} < {p}", pi[t]);
+                }
+            }
+            assert!((z - d.obj).abs() < 1e-6, "primal {z} vs dual {}", d.obj);
+        }
+        // The whole LEXIMIN with the interior point only, through the final LP and
+        // through its own λ: the same probabilities.
+        let opts = Options {
+            lp: crate::select::LpMethod::InteriorPoint,
+            ..Options::default()
+        };
+        let via_lp = marginals(&inst, &leximin(&inst, &opts, &mut |_| {}).unwrap());
+        FINAL_LP_MAX_TYPES.set(Some(0));
+        let via_ipm = marginals(&inst, &leximin(&inst, &opts, &mut |_| {}).unwrap());
+        FINAL_LP_MAX_TYPES.set(None);
+        for (i, (a, b)) in via_lp.iter().zip(&via_ipm).enumerate() {
+            assert!((a - b).abs() < 1e-6, "agent {i}: {a} vs {b}");
+        }
     }
 
     /// The waits, round by round: trouble in round 5 of stage 2, then in every try.

@@ -23,6 +23,9 @@ pub(crate) struct DualSolution {
     pub yhat: f64,
     /// Per-agent dual weight of every type.
     pub u: Vec<f64>,
+    /// The interior point's optimal primal weights λ_P, one per column (the duals of the
+    /// panel rows); the simplex keeps its basic λ itself.
+    pub lambda: Option<Vec<f64>>,
 }
 
 /// Sparse conic program `min q'x  s.t.  A x + s = b,  s ∈ {0}^{n_eq} × ℝ_+^{…} × SOC`
@@ -164,10 +167,14 @@ pub(crate) fn solve_dual(
     for j in 0..=nt {
         lp.row([(j, -1.0)], 0.0);
     }
-    Ok(lp.solve(1, tol)?.map(|(x, obj)| DualSolution {
-        obj,
-        yhat: x[0],
-        u: x[1..].iter().map(|&v| v.max(0.0)).collect(),
+    // The duals of the panel rows (rows 1..=|C|) are the primal's λ: clarabel's
+    // `q + Aᵀz = 0`, z ≥ 0, read at ŷ gives Σ_P λ_P ≤ 1 and at u_t gives
+    // Σ_P λ_P m_{P,t} ≥ c_t·p_t (t ∈ F), ≥ c_t·z (t ∉ F, z = −z_0), the stage's primal.
+    Ok(lp.solve_conic(1, 0, tol)?.map(|c| DualSolution {
+        obj: c.obj,
+        yhat: c.x[0],
+        u: c.x[1..].iter().map(|&v| v.max(0.0)).collect(),
+        lambda: Some(c.z[1..=columns.len()].iter().map(|&l| l.max(0.0)).collect()),
     }))
 }
 

@@ -429,6 +429,7 @@ impl StageLp {
                 obj: opt.extra(0),
                 yhat: -opt.y[nt],
                 u: opt.y[..nt].iter().map(|&u| u.max(0.0)).collect(),
+                lambda: None,
             }
         })
     }
