@@ -391,7 +391,8 @@ fn run(
             });
             // Stopping rule: v ≤ ŷ + EPS ⇒ the columns suffice for this stage. (A duplicate
             // column can only come back through numerical noise; stop as well.)
-            let stop = v <= d.yhat + opts.eps || !cols.add(p.clone());
+            let priced_out = v <= d.yhat + opts.eps;
+            let stop = priced_out || !cols.add(p.clone());
             if stop {
                 certificate_gap = certificate_gap.max(upper - d.obj);
                 rounds = iteration;
@@ -425,11 +426,22 @@ fn run(
                 }
                 if crate::base::timing::enabled() {
                     eprintln!(
-                        "timing select stage {outer}: level {value:.6}, {} of {n} agents fixed after {iteration} rounds, {:.1} s (LP {t_lp:.1} s, {simplex_solves} simplex with {} pivots and {} refactorisations, {ipm_solves} interior point)",
+                        "timing select stage {outer}: level {value:.6}, {} of {n} agents fixed after {iteration} rounds, {:.1} s (LP {t_lp:.1} s, {simplex_solves} simplex with {} pivots and {} refactorisations, {ipm_solves} interior point); pricing gap {:.2e}{}, {relaxations} relaxations so far, last LP by the {}",
                         fixed_agents(&fixed),
                         t0.elapsed().as_secs_f64(),
                         simplex.as_ref().map_or(0, |s| s.lp.pivots),
                         simplex.as_ref().map_or(0, |s| s.lp.refactors.0),
+                        upper - d.obj,
+                        if priced_out {
+                            ""
+                        } else {
+                            " (stopped by a repeated panel)"
+                        },
+                        if last_from_simplex {
+                            "simplex"
+                        } else {
+                            "interior point"
+                        },
                     );
                 }
                 if !any {
