@@ -535,14 +535,9 @@ pub(crate) mod tests {
             const { std::cell::Cell::new(None) };
     }
 
-    /// The interior point's λ (the duals of its panel rows) is an optimal primal of the
-    /// stage LP: λ ≥ 0, Σλ = 1, every type at its level or above, and its value equals
-    /// the dual's (strong duality), checked on the columns of a real run. As the final
-    /// distribution (the path for large pools), LEXIMIN's probabilities are those of the
-    /// final primal LP's.
-    #[test]
-    fn the_interior_points_lambda_is_an_optimal_distribution() {
-        let values: Vec<Vec<usize>> = (0..40)
+    /// `n` agents in three categories with skewed value counts, tight quotas for `k`.
+    fn skewed(n: usize, k: usize) -> Instance {
+        let values: Vec<Vec<usize>> = (0..n)
             .map(|i| {
                 vec![
                     usize::from(i % 3 == 0),
@@ -551,7 +546,17 @@ pub(crate) mod tests {
                 ]
             })
             .collect();
-        let inst = instance(&values, &[2, 3, 2], 8, false);
+        instance(&values, &[2, 3, 2], k, false)
+    }
+
+    /// The interior point's λ (the duals of its panel rows) is an optimal primal of the
+    /// stage LP: λ ≥ 0, Σλ = 1, every type at its level or above, and its value equals
+    /// the dual's (strong duality), checked on the columns of a real run. As the final
+    /// distribution (the path for large pools), LEXIMIN's probabilities are those of the
+    /// final primal LP's.
+    #[test]
+    fn the_interior_points_lambda_is_an_optimal_distribution() {
+        let inst = skewed(40, 8);
         let tm = TypeModel::build(&inst, true);
         let counts = tm.counts();
         let nt = counts.len();
@@ -665,17 +670,8 @@ pub(crate) mod tests {
     /// whichever path solved which round.
     #[test]
     fn the_simplex_returns_at_the_next_stage_after_trouble() {
-        // 48 agents, skewed values (4·v + a few), k = 10: several LEXIMIN stages.
-        let values: Vec<Vec<usize>> = (0..48)
-            .map(|i| {
-                vec![
-                    usize::from(i % 3 == 0),
-                    (i * 7 % 11) % 3,
-                    usize::from(i % 5 < 2),
-                ]
-            })
-            .collect();
-        let inst = instance(&values, &[2, 3, 2], 10, false);
+        // 48 agents, k = 10: several LEXIMIN stages.
+        let inst = skewed(48, 10);
         let run = |trouble: &[usize]| {
             TROUBLE_AT.set(trouble.to_vec());
             ROUNDS.set(Vec::new());
