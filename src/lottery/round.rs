@@ -118,16 +118,9 @@ pub fn round(
     for &j in order.iter().take(extra) {
         counts[j] += 1;
     }
-    let mut s = Search::new(n, target.clone(), mi);
-    for (p, &c) in panels.iter().zip(&counts) {
-        s.add_panel(p.clone(), c);
-    }
+    let start = || Search::with_panels(n, &target, mi, panels.iter().cloned().zip(counts.clone()));
+    let mut s = start();
     let start_deviation = s.max_abs();
-    // Step 2 minimises Σ d² first, which can raise the largest |d|, and its second
-    // descent accepts strict improvements only: it can end above step 1's largest
-    // deviation (found by the property test, 9 agents, m = 181). Step 1's rounding then
-    // stands.
-    let start = s.clone();
     let mut new_panels = 0;
     let mut seen: std::collections::BTreeSet<Vec<u32>> = panels.iter().cloned().collect();
     s.descend_squares();
@@ -141,8 +134,12 @@ pub fn round(
         }
         new_panels += 1;
     }
-    if s.max_abs() > start.max_abs() {
-        s = start;
+    // Step 2 minimises Σ d² first, which can raise the largest |d|, and its second
+    // descent accepts strict improvements only: it can end above step 1's largest
+    // deviation (found by the property test, 9 agents, m = 181). Step 1's rounding then
+    // stands, built again (rarely needed, so no copy is kept).
+    if s.max_abs() > start_deviation {
+        s = start();
         new_panels = 0;
     }
     if s.max_abs() > lower_bound
@@ -150,10 +147,12 @@ pub fn round(
         && let Some(inst) = exact
         && let Some((panels, counts)) = super::exact::exact(inst, &target, m)
     {
-        let mut e = Search::new(n, target, mi);
-        for (p, c) in panels.into_iter().zip(counts) {
-            e.add_panel(p, c as i128);
-        }
+        let e = Search::with_panels(
+            n,
+            &target,
+            mi,
+            panels.into_iter().zip(counts.into_iter().map(i128::from)),
+        );
         if e.max_abs() < s.max_abs() {
             s = e;
         }
@@ -168,7 +167,6 @@ pub fn round(
     }
 }
 
-#[derive(Clone)]
 struct Search {
     n: usize,
     words: usize,
@@ -197,6 +195,20 @@ impl Search {
             admissible: Vec::new(),
             d: target.iter().map(|&t| -t).collect(),
         }
+    }
+
+    /// A search over `panels` with their ticket counts.
+    fn with_panels(
+        n: usize,
+        target: &[i128],
+        m: i128,
+        panels: impl IntoIterator<Item = (Vec<u32>, i128)>,
+    ) -> Search {
+        let mut s = Search::new(n, target.to_vec(), m);
+        for (p, c) in panels {
+            s.add_panel(p, c);
+        }
+        s
     }
 
     fn has(&self, j: usize, i: usize) -> bool {

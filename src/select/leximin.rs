@@ -347,7 +347,7 @@ fn run(
                 }
             };
             t_lp += tl.elapsed().as_secs_f64();
-            let Some(d) = dual else {
+            let Some(mut d) = dual else {
                 // Numerical fallback: the primal became infeasible because the fixed values
                 // drifted; lower every p_t (t ∈ F) (floor 0) and retry.
                 relaxations += 1;
@@ -396,7 +396,7 @@ fn run(
             if stop {
                 certificate_gap = certificate_gap.max(upper - d.obj);
                 rounds = iteration;
-                ipm_lambda = d.lambda.clone();
+                ipm_lambda = d.lambda.take();
             }
             if !stop {
                 extra_columns(&pricer, &counts, &d.u, p, d.yhat + opts.eps, &mut cols)?;

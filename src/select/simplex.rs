@@ -206,8 +206,9 @@ pub(crate) struct Simplex<S> {
     pub cold_retries: usize,
     /// Whether trouble from a warm basis (after the repaired retry) is retried from a
     /// cold one. Off for LEXIMIN: its caller solves that round by the interior point and
-    /// gives the simplex a later stage (`leximin::Backoff`), while a cold start of the national pool's stage
-    /// LP (1,295 rows) ran into the 50,000-pivot limit after ten minutes.
+    /// gives the simplex a later stage (`leximin::Backoff`), while a cold start of the
+    /// national pool's stage LP (1,295 rows) ran into the 50,000-pivot limit after ten
+    /// minutes.
     pub cold_retry: bool,
     /// Refactorisations and the seconds they took (for `SORTES_TIMING`).
     pub refactors: (usize, f64),
