@@ -52,8 +52,9 @@ impl Solver {
 /// weights shrink to 1e-17 and below; duals of fixed agents are ~0), and with hundreds of
 /// interchangeable types the last 1e-9 of the objective can take millions of nodes to prove
 /// (measured: a demo pool of 233 applicants ran for more than 16 minutes at gap 0 and
-/// stopped after 5 nodes at 1e-7, with the gap at 1.0e-8). 1e-7 of the pricing value is far
-/// below the column-generation tolerance (`eps` = 5e-4 on the same scale), and the bound the
+/// stopped after 5 nodes at 1e-7, with the gap at 1.0e-8). 1e-7 of the pricing value (at
+/// most about 1) is far below the column-generation tolerance (`eps_leximin` = 5e-6,
+/// Goldilocks' `eps` = 5e-4, on the same scale), and the bound the
 /// search proves, not the value, enters a certificate (`pricing.rs`). The stop is deterministic: it
 /// depends on the node sequence only, never on time.
 pub(crate) const MICROLP_MIP_GAP: f64 = 1e-7;

@@ -271,6 +271,8 @@ fn run(
         t0,
     );
     let (mut t_lp, mut t_ilp) = (0.0f64, 0.0f64);
+    // The stages' pricing tolerance (`Options::eps_leximin`).
+    let eps = opts.eps_leximin.min(opts.eps);
     // The warm simplex where it works; the interior-point path for the rest of a stage
     // in which it reported trouble. A later stage gives it another try from its repaired
     // basis: on the national pool the trouble came in single rounds of a few stages, and
@@ -356,9 +358,10 @@ fn run(
                         "restricted dual LP keeps failing after 1000 relaxations",
                     ));
                 }
-                // The step starts at relax_step/1000 and grows tenfold per consecutive
-                // failure up to relax_step, so a tiny drift costs only a tiny loss.
-                let step = opts.relax_step * 10f64.powi(consecutive_failures.min(3) as i32 - 3);
+                // The step starts at relax_step/10⁵ (the interior point's tolerance) and
+                // grows tenfold per consecutive failure up to relax_step, so a tiny drift
+                // costs only a tiny loss (`Options::relax_step`).
+                let step = opts.relax_step * 10f64.powi(consecutive_failures.min(5) as i32 - 5);
                 consecutive_failures += 1;
                 for p in fixed.iter_mut().flatten() {
                     *p = (*p - step).max(0.0);
@@ -371,7 +374,7 @@ fn run(
             // The question is whether a panel's value exceeds ŷ + EPS; the pricing ILP may
             // answer it before proving its optimum (`Goal::Above`).
             let tl = std::time::Instant::now();
-            let priced = pricer.price_feasible(&d.u, Goal::Above(d.yhat + opts.eps))?;
+            let priced = pricer.price_feasible(&d.u, Goal::Above(d.yhat + eps))?;
             t_ilp += tl.elapsed().as_secs_f64();
             let (p, v) = (priced.panel, priced.value);
             // Weak duality: (y, v*) is feasible for the full dual, so obj − ŷ + v* bounds the
@@ -391,7 +394,7 @@ fn run(
             });
             // Stopping rule: v ≤ ŷ + EPS ⇒ the columns suffice for this stage. (A duplicate
             // column can only come back through numerical noise; stop as well.)
-            let priced_out = v <= d.yhat + opts.eps;
+            let priced_out = v <= d.yhat + eps;
             let stop = priced_out || !cols.add(p.clone());
             if stop {
                 certificate_gap = certificate_gap.max(upper - d.obj);
@@ -399,7 +402,7 @@ fn run(
                 ipm_lambda = d.lambda.take();
             }
             if !stop {
-                extra_columns(&pricer, &counts, &d.u, p, d.yhat + opts.eps, &mut cols)?;
+                extra_columns(&pricer, &counts, &d.u, p, d.yhat + eps, &mut cols)?;
             }
             if stop {
                 let value = d.obj.max(0.0);
