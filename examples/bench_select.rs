@@ -25,9 +25,7 @@
 //! The peer's maximin on Alternate(2000,200) took over 20 minutes here, so it only
 //! runs with --peer-large.
 
-use rand_chacha::ChaCha20Rng;
-use rand_core::{RngCore, SeedableRng};
-use sortes::select::{Category, Distribution, Instance, Options, QuotaValue};
+use sortes::select::{Distribution, Instance, Options};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -82,7 +80,7 @@ fn write_peer_files(dir: &Path, inst: &Instance) -> PeerFiles {
 }
 
 fn random_instance(n: usize, k: usize, seed: u64) -> Instance {
-    skewed_instance(n, k, seed, &[2, 3, 4, 5])
+    sortes::synth::instances::skewed(n, k, seed, &[2, 3, 4, 5])
 }
 
 /// Peak resident memory since the last [`reset_peak`] (Linux: VmHWM), in MiB.
@@ -94,50 +92,6 @@ fn peak_mib() -> f64 {
 /// algorithm's peak is measured on its own.
 fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-/// One category per entry of `sizes` with that many values; value v appears with weight
-/// v+1 in the pool (self-selection bias) while quotas ask for equal shares k/m ± 10 %.
-fn skewed_instance(n: usize, k: usize, seed: u64, sizes: &[usize]) -> Instance {
-    let mut s = [0u8; 32];
-    s[..8].copy_from_slice(&seed.to_le_bytes());
-    let mut rng = ChaCha20Rng::from_seed(s);
-    let mut agents = vec![Vec::new(); n];
-    let mut categories = Vec::new();
-    for (c, &m) in sizes.iter().enumerate() {
-        let total: u64 = (1..=m as u64).sum();
-        let mut counts = vec![0usize; m];
-        for a in agents.iter_mut() {
-            let mut r = rng.next_u64() % total;
-            let mut v = 0;
-            while r > v as u64 {
-                r -= v as u64 + 1;
-                v += 1;
-            }
-            a.push(v);
-            counts[v] += 1;
-        }
-        let values = (0..m)
-            .map(|v| {
-                let share = k as f64 / m as f64;
-                QuotaValue {
-                    name: format!("v{v}"),
-                    min: ((share * 0.9).floor() as u32).min(counts[v] as u32),
-                    max: (share * 1.1).ceil() as u32,
-                }
-            })
-            .collect();
-        categories.push(Category {
-            name: format!("c{c}"),
-            values,
-        });
-    }
-    Instance {
-        k,
-        categories,
-        agents,
-        households: None,
-    }
 }
 
 /// The demo pipeline up to the pool, in a temporary directory.
@@ -354,7 +308,7 @@ fn main() {
     // random pools and the national one (about 500 types).
     cases.push((
         "regional 600/50",
-        skewed_instance(600, 50, 4, &[2, 5, 3, 2, 16, 4]),
+        sortes::synth::instances::skewed(600, 50, 4, &[2, 5, 3, 2, 16, 4]),
         true,
     ));
     // A national Bürgerrat: 19,327 letters, 11.5 % replies → 2,200 applicants, k = 160,
@@ -362,7 +316,7 @@ fn main() {
     // size 4), skewed as above.
     cases.push((
         "national 2200/160",
-        skewed_instance(2200, 160, 4, &[2, 5, 3, 2, 16, 4]),
+        sortes::synth::instances::skewed(2200, 160, 4, &[2, 5, 3, 2, 16, 4]),
         true,
     ));
     println!(

@@ -350,48 +350,6 @@ fn simplex_and_interior_point_agree() {
     }
 }
 
-/// A pool of n with skewed categories of the given sizes (value v weighs v + 1, ChaCha20
-/// from `seed`), quotas k/m ± 10 % (the benchmark's generator, `examples/bench_select.rs`).
-fn skewed_pool(n: usize, k: usize, seed: u64, sizes: &[usize]) -> Instance {
-    let mut s = [0u8; 32];
-    s[..8].copy_from_slice(&seed.to_le_bytes());
-    let mut rng = ChaCha20Rng::from_seed(s);
-    let mut agents = vec![Vec::new(); n];
-    let mut categories = Vec::new();
-    for (c, &m) in sizes.iter().enumerate() {
-        let total: u64 = (1..=m as u64).sum();
-        let mut counts = vec![0usize; m];
-        for a in agents.iter_mut() {
-            let mut r = rng.next_u64() % total;
-            let mut v = 0;
-            while r > v as u64 {
-                r -= v as u64 + 1;
-                v += 1;
-            }
-            a.push(v);
-            counts[v] += 1;
-        }
-        let share = k as f64 / m as f64;
-        let values = (0..m)
-            .map(|v| QuotaValue {
-                name: format!("v{v}"),
-                min: ((share * 0.9).floor() as u32).min(counts[v] as u32),
-                max: (share * 1.1).ceil() as u32,
-            })
-            .collect();
-        categories.push(Category {
-            name: format!("c{c}"),
-            values,
-        });
-    }
-    Instance {
-        k,
-        categories,
-        agents,
-        households: None,
-    }
-}
-
 /// A stage that stops with a pricing gap above the exact level fixes types at a level
 /// below its optimum, and types whose constraints need not bind; every later level moves.
 /// On this skewed 120/20 pool (110 types) the simplex's first stage, at the upstream
@@ -402,7 +360,7 @@ fn skewed_pool(n: usize, k: usize, seed: u64, sizes: &[usize]) -> Instance {
 /// pool keeps exercising the rule.
 #[test]
 fn a_stage_that_stops_short_moves_every_later_level() {
-    let inst = skewed_pool(120, 20, 4, &[2, 5, 3, 2, 8, 4]);
+    let inst = sortes::synth::instances::skewed(120, 20, 4, &[2, 5, 3, 2, 8, 4]);
     let run = |lp, eps_leximin| {
         let opts = Options {
             lp,

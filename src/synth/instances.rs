@@ -14,11 +14,16 @@
 //!
 //! Both are files in the layouts sortes reads (research layout and Sortition
 //! Foundation layout), written into a folder by the caller.
+//!
+//! * **Skewed pools** ([`skewed`]): the benchmark's random pools and its regional and
+//!   national ones, generated in memory from a seed.
 
 use crate::base::error::Result;
 use crate::base::spec::Stream;
 use crate::quotas::{parse_pool, parse_quota_file, parse_research_pool};
-use crate::select::Instance;
+use crate::select::{Category, Instance, QuotaValue};
+use rand_chacha::ChaCha20Rng;
+use rand_core::{RngCore, SeedableRng};
 use std::path::Path;
 
 /// `categories.csv` of Alternate(n, k) (research layout `category,feature,min,max`).
@@ -151,6 +156,51 @@ pub fn scotland(households: bool) -> Result<Instance> {
         households.then_some("primary_address1"),
     )?;
     crate::select::instance::build(&q, 22, &pool)
+}
+
+/// A pool of n applicants with one category per entry of `sizes` (that many values),
+/// skewed: value v is drawn with weight v + 1 from ChaCha20 seeded with `seed`
+/// (little-endian in the first 8 bytes of the key); quotas ⌊0.9·k/m⌋ (at most the
+/// value's count) to ⌈1.1·k/m⌉. The shape of `bench_select`'s random, regional and
+/// national pools, and of the tests' larger pools.
+pub fn skewed(n: usize, k: usize, seed: u64, sizes: &[usize]) -> Instance {
+    let mut s = [0u8; 32];
+    s[..8].copy_from_slice(&seed.to_le_bytes());
+    let mut rng = ChaCha20Rng::from_seed(s);
+    let mut agents = vec![Vec::new(); n];
+    let mut categories = Vec::new();
+    for (c, &m) in sizes.iter().enumerate() {
+        let total: u64 = (1..=m as u64).sum();
+        let mut counts = vec![0usize; m];
+        for a in agents.iter_mut() {
+            let mut r = rng.next_u64() % total;
+            let mut v = 0;
+            while r > v as u64 {
+                r -= v as u64 + 1;
+                v += 1;
+            }
+            a.push(v);
+            counts[v] += 1;
+        }
+        let share = k as f64 / m as f64;
+        let values = (0..m)
+            .map(|v| QuotaValue {
+                name: format!("v{v}"),
+                min: ((share * 0.9).floor() as u32).min(counts[v] as u32),
+                max: (share * 1.1).ceil() as u32,
+            })
+            .collect();
+        categories.push(Category {
+            name: format!("c{c}"),
+            values,
+        });
+    }
+    Instance {
+        k,
+        categories,
+        agents,
+        households: None,
+    }
 }
 
 #[cfg(test)]
