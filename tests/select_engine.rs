@@ -588,6 +588,7 @@ fn goldilocks_alternate_200_20_reaches_one_and_one() {
 fn goldilocks_matches_exact_enumeration() {
     let opts = Options {
         eps: 1e-7,
+        eps_leximin: 1e-7,
         ..Options::default()
     };
     let mut compared = 0;
@@ -670,6 +671,7 @@ fn minimax_matches_exact_enumeration() {
             let opts = Options {
                 lp,
                 eps: 1e-7,
+                eps_leximin: 1e-7,
                 ..Options::default()
             };
             let (d, cert) = minimax(&inst, &opts, &mut quiet()).expect("minimax");

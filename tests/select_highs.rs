@@ -87,6 +87,7 @@ fn random_instance(seed: u64) -> Instance {
 fn opts(solver: Solver) -> Options {
     Options {
         eps: 1e-7,
+        eps_leximin: 1e-7,
         solver,
         ..Options::default()
     }

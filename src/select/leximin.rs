@@ -271,8 +271,8 @@ fn run(
         t0,
     );
     let (mut t_lp, mut t_ilp) = (0.0f64, 0.0f64);
-    // The stages' pricing tolerance (`Options::eps_leximin`).
-    let eps = opts.eps_leximin.min(opts.eps);
+    // The stages' pricing tolerance.
+    let eps = opts.eps_leximin;
     // The warm simplex where it works; the interior-point path for the rest of a stage
     // in which it reported trouble. A later stage gives it another try from its repaired
     // basis: on the national pool the trouble came in single rounds of a few stages, and

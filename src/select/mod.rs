@@ -109,8 +109,7 @@ pub struct Options {
     /// Pricing gap tolerance of Goldilocks and MINIMAX: column generation stops once the
     /// best new panel improves the master by at most `eps` (upstream EPS = 5e-4).
     pub eps: f64,
-    /// Pricing gap tolerance of a LEXIMIN or MAXIMIN stage (the smaller of this and `eps`
-    /// applies). A stage that stops at a gap g may close up to g below its optimum, and
+    /// Pricing gap tolerance of a LEXIMIN or MAXIMIN stage. A stage that stops at a gap g may close up to g below its optimum, and
     /// the types its duals fix need not bind in the full LP, which moves every later level:
     /// with 5e-4, the first stage of a skewed 120/20 pool stopped at a gap of 3.6e-4 and
     /// its later levels ended up to 4.4e-2 away from the exact LEXIMIN
